@@ -1,0 +1,32 @@
+"""The `farmhand` command line: one subcommand per capability."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from farmhand import __version__
+from farmhand.commands import analyze as analyze_command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="farmhand", description="Submit Maya scenes to a Farmhand render farm."
+    )
+    parser.add_argument("--version", action="version", version=f"farmhand {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    analyze_command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the `farmhand` command line, one module each."""

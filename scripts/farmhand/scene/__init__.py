@@ -1,0 +1,23 @@
+"""Scene analysis without Maya: read a `.ma` file and report what the farm needs.
+
+>>> from farmhand.scene import analyze
+>>> callable(analyze)
+True
+"""
+
+from .analysis import analyze, analyze_query, open_scene
+from .errors import BinarySceneError, SceneError, SceneParseError
+from .model import Analysis, Dependency, Diagnostic, LayerInfo
+
+__all__ = [
+    "Analysis",
+    "BinarySceneError",
+    "Dependency",
+    "Diagnostic",
+    "LayerInfo",
+    "SceneError",
+    "SceneParseError",
+    "analyze",
+    "analyze_query",
+    "open_scene",
+]

@@ -1,0 +1,218 @@
+"""Find the files a scene names, the way Maya would, and a little further.
+
+Maya resolves a relative path against the project, and when an absolute path
+does not exist it looks for the file under the project and beside the scene.
+We do the same, then look on the artist's search paths by file name.
+Patterns (UDIM tiles, frame sequences) are expanded by listing each
+directory once per analysis.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .model import FileEntry
+
+# Tokens that stand for many files (UDIM tiles, frame numbers).
+_PATTERN_TOKEN = re.compile(r"<udim>|<uvtile>|<u>|<v>|<f\d*>|<frame0?\d*>|%0?\d*d|#+|\*", re.I)
+_ENV = re.compile(r"\$\{(\w+)\}|\$(\w+)|%(\w+)%")
+_UNEXPANDED = re.compile(r"\$\{\w+\}|\$\w+")
+_DRIVE = re.compile(r"^[A-Za-z]:[/\\]")
+
+
+def normalise(path: str) -> str:
+    """Forward slashes; a Windows drive or UNC path keeps its form."""
+    return path.replace("\\", "/").strip()
+
+
+def is_absolute(path: str) -> bool:
+    """Absolute on any platform: `/x`, `C:/x`, `//server/share`."""
+    return path.startswith("/") or bool(_DRIVE.match(path))
+
+
+def expand_vars(path: str, extra: dict[str, str] | None = None) -> str:
+    """Expand `${VAR}`, `$VAR` and `%VAR%` from `extra`, then the environment; unknown stay."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2) or m.group(3)
+        if extra and name in extra:
+            return extra[name]
+        return os.environ.get(name, m.group(0))
+
+    return _ENV.sub(sub, path)
+
+
+def unexpanded(path: str) -> str | None:
+    """The first `${VAR}`/`$VAR` left in a path, or None."""
+    m = _UNEXPANDED.search(path)
+    return m.group(0) if m else None
+
+
+def pattern_regex(name: str) -> re.Pattern[str] | None:
+    """A regex matching the files a file-name pattern stands for, or None for a plain name.
+
+    >>> bool(pattern_regex("wood.<UDIM>.exr").match("wood.1002.exr"))
+    True
+    >>> bool(pattern_regex("fx.####.png").match("fx.0012.png")), pattern_regex("a.png")
+    (True, None)
+    """
+    parts: list[str] = []
+    last = 0
+    for m in _PATTERN_TOKEN.finditer(name):
+        parts.append(re.escape(name[last : m.start()]))
+        parts.append(_token_regex(m.group().lower()))
+        last = m.end()
+    if not parts:
+        return None
+    parts.append(re.escape(name[last:]))
+    return re.compile("".join(parts) + r"\Z")
+
+
+def _token_regex(token: str) -> str:
+    if token == "<udim>":
+        return r"\d{4}"
+    if token == "<uvtile>":
+        return r"u\d+_v\d+"
+    if token in ("<u>", "<v>"):
+        return r"\d+"
+    if token == "*":
+        return r"[^/]*"
+    return r"-?\d+"  # <f>, <frame…>, %04d, ####
+
+
+def has_pattern(name: str) -> bool:
+    """True when a file name holds a UDIM or frame token."""
+    return _PATTERN_TOKEN.search(name) is not None
+
+
+@dataclass
+class Resolver:
+    """Resolves paths for one analysis; caches directory listings and the search index."""
+
+    scene_dir: Path
+    project: Path | None = None
+    search_paths: list[Path] = field(default_factory=list)
+    _listings: dict[Path, list[str] | None] = field(default_factory=dict)
+    _index: dict[str, list[Path]] | None = None
+
+    def listing(self, directory: Path) -> list[str] | None:
+        """File names in a directory, listed once; None when it does not exist."""
+        if directory not in self._listings:
+            try:
+                self._listings[directory] = sorted(os.listdir(directory))
+            except OSError:
+                self._listings[directory] = None
+        return self._listings[directory]
+
+    def exists(self, path: Path) -> bool:
+        names = self.listing(path.parent)
+        return names is not None and path.name in names
+
+    def candidates(self, written: str) -> list[tuple[Path, str]]:
+        """Where Maya would look for a path, in order, with how each was found."""
+        path = normalise(written)
+        out: list[tuple[Path, str]] = []
+        if is_absolute(path):
+            if os.name == "nt" or not _DRIVE.match(path):
+                out.append((Path(path), "as_written"))
+            parts = [p for p in PurePosixPath(path[2:] if _DRIVE.match(path) else path).parts
+                     if p not in ("/", "")]  # fmt: skip
+            # Maya's fallback: the tail of the path under the project and beside the scene.
+            for k in range(len(parts) - 1, 0, -1):
+                tail = Path(*parts[-k:])
+                if self.project is not None:
+                    out.append((self.project / tail, "project"))
+                out.append((self.scene_dir / tail, "scene_dir"))
+        else:
+            if self.project is not None:
+                out.append((self.project / path, "project"))
+            out.append((self.scene_dir / path, "scene_dir"))
+        if self.project is not None:
+            name = PurePosixPath(path).name
+            out.append((self.project / "sourceimages" / name, "project"))
+        return out
+
+    def find(self, written: str) -> tuple[Path | None, str | None]:
+        """The first existing candidate for a plain path, else a search-path hit."""
+        for candidate, how in self.candidates(written):
+            if self.exists(candidate):
+                return candidate, how
+        hit = self.search(PurePosixPath(normalise(written)).name)
+        return (hit, "search_path") if hit else (None, None)
+
+    def find_pattern(self, written: str) -> tuple[Path | None, str | None, list[FileEntry]]:
+        """The first candidate directory holding files of a pattern, and those files."""
+        name = PurePosixPath(normalise(written)).name
+        regex = pattern_regex(name)
+        assert regex is not None
+        seen: set[Path] = set()
+        for candidate, how in self.candidates(written):
+            if candidate.parent in seen:
+                continue
+            seen.add(candidate.parent)
+            files = self.matching(candidate.parent, regex)
+            if files:
+                return candidate.parent, how, files
+        for directory in self.search_dirs(regex):
+            return directory, "search_path", self.matching(directory, regex)
+        return None, None, []
+
+    def matching(self, directory: Path, regex: re.Pattern[str]) -> list[FileEntry]:
+        names = self.listing(directory) or []
+        out = []
+        for n in names:
+            if regex.match(n):
+                st = _stat(directory / n)
+                if st is not None:
+                    out.append(FileEntry(str(directory / n), st.st_size, st.st_mtime))
+        return out
+
+    # -- search paths -------------------------------------------------------------
+    def _build_index(self) -> dict[str, list[Path]]:
+        if self._index is None:
+            self._index = {}
+            for root in self.search_paths:
+                for dirpath, _dirs, files in os.walk(root):
+                    for name in files:
+                        self._index.setdefault(name.lower(), []).append(Path(dirpath) / name)
+        return self._index
+
+    def search(self, name: str) -> Path | None:
+        """A file of this name on the search paths (case-insensitive), or None."""
+        if not self.search_paths:
+            return None
+        hits = self._build_index().get(name.lower())
+        return hits[0] if hits else None
+
+    def search_dirs(self, regex: re.Pattern[str]) -> list[Path]:
+        if not self.search_paths:
+            return []
+        dirs = []
+        for paths in self._build_index().values():
+            for p in paths:
+                if regex.match(p.name) and p.parent not in dirs:
+                    dirs.append(p.parent)
+        return dirs
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def stat(path: Path) -> os.stat_result | None:
+    """`os.stat`, or None when the file cannot be read."""
+    return _stat(path)
+
+
+def find_project(scene_dir: Path) -> Path | None:
+    """The nearest folder at or above the scene that holds a `workspace.mel`."""
+    for folder in [scene_dir, *scene_dir.parents]:
+        if (folder / "workspace.mel").is_file():
+            return folder
+    return None
