@@ -24,7 +24,7 @@ for _type, _attrs in render_settings.WANTS.items():
 
 def open_scene(path: str) -> SceneQuery:
     """Read a `.ma` file, decoding only what the analysis needs."""
-    return read_scene(path, WANTS)
+    return read_scene(path, WANTS, render_settings.CONNECT_TYPES)
 
 
 def analyze(
@@ -52,7 +52,7 @@ def analyze_query(
         search_paths=[Path(p).absolute() for p in search_paths],
     )
     header = scene.header
-    current = frame_number(float(scene.get_attr("time1", "o", 1.0) or 1.0))
+    current = frame_number(float(scene.get_attr("time1", "o", 1.0)))
     layers, layer_type = render_settings.read_layers(scene, current)
     scan = Scanner(resolver, open_scene).run(scene)
     try:

@@ -23,10 +23,23 @@ BLOCK = 8 * 1024 * 1024
 # Whitespace and `//` comments between statements.
 _GAP = re.compile(rb"(?:\s+|//[^\n]*)*")
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# A line that starts with a letter (or a comment) right after a `;` begins a
+# top-level statement: MEL strings cannot hold a literal newline, and Maya
+# indents everything inside a node block.
+_LINE_STARTS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz/")
+_BLANKS = frozenset(b" \t\r")
+NEWLINE = 0x0A
+# A run of plain `connectAttr "a.b" "c.d" [flags];` lines, as Maya writes them
+# at the end of a file; matched and split in C, not statement by statement.
+_CONNECT_RUN = re.compile(rb'(?:connectAttr "[^"\\\n]*" "[^"\\\n]*"[^;"\\\n]*;[ \t\r]*\n)+')
+# (source node, source plug, destination node, destination plug); the node
+# is the plug's text before its first `.`, a leading `:` (root namespace) dropped.
+_CONNECT_PAIR = re.compile(rb'connectAttr ":?(([^".]*)[^"]*)" ":?(([^".]*)[^"]*)"')
 
-QUOTE = 0x22
-SEMI = 0x3B
+SKIP, KEEP, SKIP_BLOCK = 0, 1, 2
 BACKSLASH = 0x5C
+_MORE = -2
+CONNECT_BATCH = b"connectAttr*"
 
 
 @dataclass(slots=True)
@@ -34,27 +47,29 @@ class Statement:
     """One statement: its command word, absolute byte offset, and raw body bytes.
 
     `body` is the bytes from after the command word to (not including) the
-    `;`, or None when the caller chose to skip it.
+    `;`. For `CONNECT_BATCH`, `pairs` holds (source plug, source node,
+    destination plug, destination node) of a run of plain connectAttr lines.
     """
 
     command: bytes
     offset: int
-    body: bytes | None
+    body: bytes
+    pairs: list[tuple[bytes, bytes, bytes, bytes]] | None = None
 
 
 class StatementReader:
-    """Iterate the statements of a Maya ASCII byte stream.
+    """Iterate the statements of a Maya ASCII byte stream that the caller wants.
 
-    `want(command, peek)` is called with the command word and the first bytes
-    after it (up to 256) and returns True when the body is needed.
+    `want(command, buf, index)` gets the command word and the buffer with the
+    index just after it, and answers SKIP, KEEP, or SKIP_BLOCK (skip this and
+    every following indented statement of the same node block).
     """
 
     def __init__(
         self,
         stream: BinaryIO,
         path: str | None,
-        want: Callable[[bytes, bytes], bool],
-        start_offset: int = 0,
+        want: Callable[[bytes, bytes, int], int],
         block: int = BLOCK,
     ) -> None:
         self._stream = stream
@@ -62,41 +77,92 @@ class StatementReader:
         self._want = want
         self._block = block
         self._buf = b""
-        self._base = start_offset  # absolute offset of _buf[0]
+        self._base = 0  # absolute offset of _buf[0]
         self._eof = False
+        self._seekable = stream.seekable()
 
-    # -- buffer management -------------------------------------------------
     def _fill(self, keep_from: int) -> int:
         """Drop bytes before `keep_from`, read one more block; returns how much was dropped."""
         if self._eof:
             return 0
-        data = self._stream.read(self._block)
-        if not data:
-            self._eof = True
-        self._buf = self._buf[keep_from:] + data
+        keep = len(self._buf) - keep_from
+        if self._seekable:
+            # Read the kept tail again with the new block: the page cache hands
+            # it back for the cost of one copy, cheaper than joining two strings.
+            self._stream.seek(self._base + keep_from)
+            data = self._stream.read(keep + self._block)
+            if len(data) <= keep:
+                self._eof = True
+            self._buf = data
+        else:
+            data = self._stream.read(self._block)
+            if not data:
+                self._eof = True
+            self._buf = self._buf[keep_from:] + data
         self._base += keep_from
         return keep_from
 
     def __iter__(self) -> Iterator[Statement]:
+        gap, word, want = _GAP.match, _WORD.match, self._want
         pos = 0
         while True:
-            pos = _GAP.match(self._buf, pos).end()
-            if pos + 300 > len(self._buf) and not self._eof:
-                # Keep a command word and its peek window inside the buffer.
+            buf = self._buf
+            pos = gap(buf, pos).end()
+            if pos + 300 > len(buf) and not self._eof:
+                # Keep a command word and what follows it inside the buffer.
                 pos -= self._fill(pos)
                 continue
-            if pos >= len(self._buf):
+            if pos >= len(buf):
                 return
-            m = _WORD.match(self._buf, pos)
+            m = word(buf, pos)
             if m is None:
-                self._fail(self._base + pos, "a MEL command", self._buf[pos : pos + 20])
+                self._fail(self._base + pos, "a MEL command", buf[pos : pos + 20])
             command = m.group()
+            if command == b"connectAttr":
+                run = _CONNECT_RUN.match(buf, pos)
+                if run is not None:
+                    pairs = _CONNECT_PAIR.findall(buf, pos, run.end())
+                    yield Statement(CONNECT_BATCH, self._base + pos, b"", pairs)
+                    pos = run.end()
+                    continue
+            decision = want(command, buf, m.end())
+            if decision == SKIP_BLOCK:
+                end = self._block_end(m.end())
+                if end >= 0:
+                    pos = end
+                    continue
+                if end == _MORE and not self._eof and len(buf) < 3 * self._block:
+                    pos -= self._fill(pos)  # the block runs past the buffer: read on, retry
+                    continue
+                decision = SKIP
             offset = self._base + pos
-            wanted = self._want(command, self._buf[m.end() : m.end() + 256])
-            body_start, end = self._find_end(m.end(), offset, wanted)
-            body = self._buf[body_start:end] if wanted else None
-            yield Statement(command, offset, body)
+            body_start, end = self._find_end(m.end(), offset, decision == KEEP)
+            if decision == KEEP:
+                yield Statement(command, offset, self._buf[body_start:end])
             pos = end + 1
+
+    def _block_end(self, start: int) -> int:
+        """Start of the next top-level statement after the current node block.
+
+        A block ends where a `;` is followed (after spaces) by a newline and a
+        line that starts with a letter or `//`. Only `;` bytes are visited, and
+        `find` reaches them at memory speed, so a megabyte of mesh payload
+        costs a handful of steps. Returns `_MORE` when the buffer ends first.
+        """
+        buf = self._buf
+        find = buf.find
+        size = len(buf)
+        semi = find(b";", start)
+        while semi >= 0:
+            j = semi + 1
+            while j < size and buf[j] in _BLANKS:
+                j += 1
+            if j + 1 >= size:
+                break
+            if buf[j] == NEWLINE and buf[j + 1] in _LINE_STARTS:
+                return j + 1
+            semi = find(b";", j)
+        return _MORE
 
     def _find_end(self, scan: int, offset: int, keep: bool) -> tuple[int, int]:
         """(body start, index of the `;`) of the statement whose body starts at `scan`.
@@ -116,12 +182,15 @@ class StatementReader:
                 if close >= 0:
                     scan = close + 1
                     continue
+                if self._eof:
+                    self._fail(
+                        self._base + quote, "a closing quote for this string", b"end of file"
+                    )
                 scan = quote  # resume at the open quote once more is read
             else:
+                if self._eof:
+                    self._fail(self._base + len(buf), "';' to end the statement", b"end of file")
                 scan = len(buf)
-            if self._eof:
-                what = "a closing quote" if quote >= 0 else "';' to end the statement"
-                self._fail(offset, what, b"end of file")
             dropped = self._fill(body if keep else scan)
             buf = self._buf
             scan -= dropped

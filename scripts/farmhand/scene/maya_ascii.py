@@ -11,13 +11,21 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from .attributes import base_name, canonical
 from .errors import BinarySceneError, SceneError, SceneParseError
-from .ma_statements import Statement, StatementReader, line_at
+from .ma_statements import (
+    CONNECT_BATCH,
+    KEEP,
+    SKIP,
+    SKIP_BLOCK,
+    Statement,
+    StatementReader,
+    line_at,
+)
 from .mel_tokens import Str, flag_values, scalar, tokenize
 from .query import Reference, SceneHeader
 
@@ -70,6 +78,10 @@ _CURRENT_UNIT_FLAGS = {
     "-l": "linear", "-linear": "linear", "-a": "angle", "-angle": "angle",
     "-t": "time", "-time": "time",
 }  # fmt: skip
+# The usual createNode shape: `createNode TYPE [-s] -n "NAME" [-p "PARENT"] [-s];`
+_CREATE_FAST = re.compile(
+    rb'\s+([A-Za-z_][\w:]*)(?:\s+-s{1,2})?\s+-n\s+"([^"\\]+)"(?:\s+-p\s+"([^"\\]+)")?(?:\s+-s{1,2})?\s*\Z'
+)
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
 _HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
@@ -208,13 +220,18 @@ def _index_range(inner: str) -> range:
         return range(0)
 
 
-def read_scene(path: str, wants: Wants | None = None) -> MayaAsciiScene:
+def read_scene(
+    path: str, wants: Wants | None = None, connect_types: Collection[str] | None = None
+) -> MayaAsciiScene:
     """Parse a `.ma` file; `wants` limits which attributes are decoded (None: all).
+
+    `connect_types` limits the connections kept to those touching a node of
+    one of these types (default: the types in `wants`).
 
     Raises BinarySceneError for a `.mb` file, SceneParseError for malformed
     text, and SceneError for a file that is not a Maya scene at all.
     """
-    with open(path, "rb") as raw:
+    with open(path, "rb", buffering=0) as raw:
         head = raw.read(4096)
         if head[:4] in (b"FOR4", b"FOR8"):
             raise BinarySceneError(path, _binary_version(head))
@@ -234,7 +251,7 @@ def read_scene(path: str, wants: Wants | None = None) -> MayaAsciiScene:
             stream = _Utf8Transcoder(raw, codec_name)
         else:
             text_codec = codec_name
-        builder = _Builder(path, wants, text_codec, stream)
+        builder = _Builder(path, wants, text_codec, stream, connect_types)
         builder.scene.header = header
         try:
             builder.run()
@@ -285,12 +302,23 @@ class _Utf8Transcoder(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return False  # offsets are in the transcoded text, not the file
+
 
 class _Builder:
     """Applies statements to a MayaAsciiScene; decides which bodies to decode."""
 
-    def __init__(self, path: str, wants: Wants | None, text_codec: str, stream: BinaryIO) -> None:
+    def __init__(
+        self,
+        path: str,
+        wants: Wants | None,
+        text_codec: str,
+        stream: BinaryIO,
+        connect_types: Collection[str] | None,
+    ) -> None:
         self.scene = MayaAsciiScene(path)
+        self.connect_types = frozenset(connect_types if connect_types is not None else wants or ())
         self.stream = stream
         self.path = path
         self.wants = wants
@@ -299,6 +327,9 @@ class _Builder:
         self.current_wanted: frozenset[str] | bool | None = False
         self.offset = 0
         self._rdi: list[Reference] = []
+        # Names (as written) of nodes of the connect types: connections are
+        # kept only when they touch one, and checked without decoding.
+        self._wanted_names: set[bytes] = set()
         self._top: list[Reference] = []
         self._handlers = {
             b"createNode": self._create_node,
@@ -311,32 +342,33 @@ class _Builder:
             b"fileInfo": self._file_info,
             b"rename": self._rename,
             b"addAttr": self._add_attr,
+            CONNECT_BATCH: self._connect_batch,
         }
 
     def run(self) -> None:
         reader = StatementReader(self.stream, self.path, self._want)
+        handlers = self._handlers
         for statement in reader:
-            if statement.body is not None:
-                self.offset = statement.offset
-                self._handlers[statement.command](statement)
+            self.offset = statement.offset
+            handlers[statement.command](statement)
         self._finish_references()
 
     # -- what to decode ----------------------------------------------------------
-    def _want(self, command: bytes, peek: bytes) -> bool:
-        if command == b"setAttr":
+    def _want(self, command: bytes, buf: bytes, index: int) -> int:
+        if command == b"setAttr" or command == b"addAttr":
             wanted = self.current_wanted
-            if wanted is None:
-                return True
-            if not wanted:
-                return False
-            return _peek_attr(peek) in wanted
-        if command == b"connectAttr":
-            return self._connect_wanted(peek)
+            if wanted is False:
+                return SKIP_BLOCK
+            if wanted is None or command == b"addAttr":
+                return KEEP
+            return KEEP if _peek_attr(buf, index) in wanted else SKIP
         if command == b"rename":
-            return not peek.lstrip().startswith(b"-uid")
-        if command == b"addAttr":
-            return self.current_wanted is not False
-        return command in self._handlers
+            if buf.startswith(b" -uid", index):
+                return SKIP_BLOCK if self.current_wanted is False else SKIP
+            return KEEP
+        if command == b"connectAttr":
+            return KEEP if self._connect_wanted(buf, index) else SKIP
+        return KEEP if command in self._handlers else SKIP
 
     def _wanted_for(self, node_type: str) -> frozenset[str] | bool | None:
         if self.wants is None:
@@ -345,18 +377,35 @@ class _Builder:
             return self.wants[node_type]
         return False
 
-    def _connect_wanted(self, peek: bytes) -> bool:
+    def _connect_wanted(self, buf: bytes, index: int) -> bool:
         if self.wants is None:
             return True
-        first = peek.find(b'"')
+        first = buf.find(b'"', index, index + 512)
         if first < 0:
             return True
-        for plug in peek[first:].split(b'"')[1:4:2]:
-            name = _short(plug.split(b".", 1)[0].decode(self.codec, "replace"))
-            node = self.scene._node(name)
-            if node is None or node.type in self.wants:
-                return True
-        return False
+        peek = buf[first : first + 512]
+        return any(self._plug_wanted(plug) for plug in peek.split(b'"')[1:4:2])
+
+    def _plug_wanted(self, plug: bytes) -> bool:
+        node = plug.partition(b".")[0]
+        if b"|" in node:
+            node = node.rpartition(b"|")[2]
+        return node.lstrip(b":") in self._wanted_names
+
+    def _connect_batch(self, statement: Statement) -> None:
+        wanted = self._wanted_names
+        pairs = statement.pairs
+        if self.wants is not None:
+            # Plain node names are checked in one pass; DAG paths (`|a|b`) by their leaf.
+            pairs = [
+                p for p in pairs
+                if p[1] in wanted or p[3] in wanted
+                or (b"|" in p[1] + p[3] and (self._plug_wanted(p[0]) or self._plug_wanted(p[2])))
+            ]  # fmt: skip
+        codec = self.codec
+        add = self.scene.add_connection
+        for src, _, dst, _ in pairs:
+            add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
 
     def _text(self, statement: Statement) -> str:
         return statement.body.decode(self.codec, "replace")
@@ -366,6 +415,16 @@ class _Builder:
 
     # -- statements ----------------------------------------------------------------
     def _create_node(self, statement: Statement) -> None:
+        fast = _CREATE_FAST.match(statement.body)
+        if fast is not None:
+            node_type, name, parent = (
+                g.decode(self.codec, "replace") if g is not None else None for g in fast.groups()
+            )
+            self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
+            self.current_wanted = self._wanted_for(node_type)
+            if node_type in self.connect_types:
+                self._wanted_names.add(fast.group(2))
+            return
         flags, rest = flag_values(self._tokens(statement), _CREATE_FLAGS)
         if not rest:
             self._fail(statement, "a node type after createNode")
@@ -374,6 +433,11 @@ class _Builder:
         parent = flags.get("parent")
         self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
         self.current_wanted = self._wanted_for(node_type)
+        self._note_wanted(self.current)
+
+    def _note_wanted(self, node: Node) -> None:
+        if node.type in self.connect_types:
+            self._wanted_names.add(node.name.encode(self.codec, "replace"))
 
     def _select(self, statement: Statement) -> None:
         _, rest = flag_values(self._tokens(statement), {})
@@ -382,6 +446,7 @@ class _Builder:
             return
         self.current = self.scene.find_or_add(_short(str(rest[0])))
         self.current_wanted = self._wanted_for(self.current.type)
+        self._note_wanted(self.current)
 
     def _rename(self, statement: Statement) -> None:
         _, rest = flag_values(self._tokens(statement), {"-uid": "uid", "-uuid": "uid"})
@@ -396,6 +461,8 @@ class _Builder:
             old = node.name
             self.scene._nodes[new] = self.scene._nodes.pop(old)
             node.name = new
+            if old.encode(self.codec, "replace") in self._wanted_names:
+                self._wanted_names.add(new.encode(self.codec, "replace"))
             names = self.scene._by_type.get(node.type, [])
             names[names.index(old)] = new
 
@@ -495,13 +562,13 @@ class _Builder:
         return line_at(self.stream, statement.offset)
 
 
-def _peek_attr(peek: bytes) -> str:
-    """The attribute's short base name from the first bytes of a setAttr body."""
-    start = peek.find(b'"')
-    end = peek.find(b'"', start + 1)
+def _peek_attr(buf: bytes, index: int) -> str:
+    """The attribute's short base name from a setAttr body starting at `index`."""
+    start = buf.find(b'"', index, index + 256)
+    end = buf.find(b'"', start + 1, start + 256)
     if start < 0 or end < 0:
         return ""
-    return canonical(base_name(peek[start + 1 : end].decode("latin-1")))
+    return canonical(base_name(buf[start + 1 : end].decode("latin-1")))
 
 
 def _value(type_name: str | None, values: list[str]) -> Any:

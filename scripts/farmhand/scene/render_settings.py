@@ -55,6 +55,15 @@ WANTS: dict[str, frozenset[str] | None] = {
     "aiAOVDriver": frozenset({"ai_translator"}),
 }
 
+# Node types whose connections the layer logic follows.
+CONNECT_TYPES = frozenset(
+    {
+        "renderLayer", "renderLayerManager", "renderSetupLayer", "renderSetup", "collection",
+        "renderSettingsCollection", "aovCollection", "lightsCollection", "simpleSelector",
+        "absOverride", "absUniqueOverride",
+    }
+)  # fmt: skip
+
 _SETTINGS_TARGETS = ("renderGlobals", "resolution", "aiOptions", "aiAOVDriver")
 _OVERRIDE_TYPES = ("absOverride", "absUniqueOverride")
 
@@ -119,7 +128,7 @@ def _legacy_overrides(scene: SceneQuery, layer: str) -> Overrides:
             sources[dst[len(layer) + 1 : -4]] = src
     for index in scene.attr_indices(layer, "adjs"):
         key = f"adjs[{index}]"
-        src = sources.get(key + ".")
+        src = sources.get(key)
         if src is None:
             continue
         node, _, attr = src.partition(".")
@@ -142,8 +151,9 @@ def _render_setup_overrides(scene: SceneQuery, layer: str) -> Overrides:
             if scene.get_attr(child, "se", True) is False:
                 continue
             attr = scene.get_attr(child, "atr")
-            value = scene.get_attr(child, "atv")
-            if not attr or value is None:
+            # Maya writes no `.atv` when the value is the attribute's default (0/off).
+            value = scene.get_attr(child, "atv", 0)
+            if not attr:
                 continue
             named = scene.get_attr(child, "tgName")
             owner = _collection_of(scene, child)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .model import FileEntry
 
@@ -90,80 +91,101 @@ def has_pattern(name: str) -> bool:
 
 @dataclass
 class Resolver:
-    """Resolves paths for one analysis; caches directory listings and the search index."""
+    """Resolves paths for one analysis; caches directory listings and the search index.
+
+    Works on strings internally: a scene with thousands of textures asks for
+    tens of thousands of candidate paths, and most of them never exist.
+    """
 
     scene_dir: Path
     project: Path | None = None
     search_paths: list[Path] = field(default_factory=list)
-    _listings: dict[Path, list[str] | None] = field(default_factory=dict)
+    _listings: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _index: dict[str, list[Path]] | None = None
 
-    def listing(self, directory: Path) -> list[str] | None:
+    def listing(self, directory: str) -> frozenset[str] | None:
         """File names in a directory, listed once; None when it does not exist."""
-        if directory not in self._listings:
-            try:
-                self._listings[directory] = sorted(os.listdir(directory))
-            except OSError:
-                self._listings[directory] = None
-        return self._listings[directory]
+        try:
+            return self._listings[directory]
+        except KeyError:
+            pass
+        try:
+            names: frozenset[str] | None = frozenset(os.listdir(directory))
+        except OSError:
+            names = None
+        self._listings[directory] = names
+        return names
 
-    def exists(self, path: Path) -> bool:
-        names = self.listing(path.parent)
-        return names is not None and path.name in names
+    def exists(self, path: str) -> bool:
+        """True when the file (or folder) is in its directory's listing."""
+        directory, _, name = path.rpartition("/")
+        names = self.listing(directory or "/")
+        return names is not None and name in names
 
-    def candidates(self, written: str) -> list[tuple[Path, str]]:
+    def candidates(self, written: str) -> Iterator[tuple[str, str]]:
         """Where Maya would look for a path, in order, with how each was found."""
         path = normalise(written)
-        out: list[tuple[Path, str]] = []
+        scene_dir = self.scene_dir.as_posix()
+        project = self.project.as_posix() if self.project is not None else None
         if is_absolute(path):
-            if os.name == "nt" or not _DRIVE.match(path):
-                out.append((Path(path), "as_written"))
-            parts = [p for p in PurePosixPath(path[2:] if _DRIVE.match(path) else path).parts
-                     if p not in ("/", "")]  # fmt: skip
+            drive = _DRIVE.match(path) is not None
+            if os.name == "nt" or not drive:
+                yield path, "as_written"
+            parts = [p for p in (path[2:] if drive else path).split("/") if p]
             # Maya's fallback: the tail of the path under the project and beside the scene.
             for k in range(len(parts) - 1, 0, -1):
-                tail = Path(*parts[-k:])
-                if self.project is not None:
-                    out.append((self.project / tail, "project"))
-                out.append((self.scene_dir / tail, "scene_dir"))
+                tail = "/".join(parts[-k:])
+                if project is not None:
+                    yield f"{project}/{tail}", "project"
+                yield f"{scene_dir}/{tail}", "scene_dir"
         else:
-            if self.project is not None:
-                out.append((self.project / path, "project"))
-            out.append((self.scene_dir / path, "scene_dir"))
-        if self.project is not None:
-            name = PurePosixPath(path).name
-            out.append((self.project / "sourceimages" / name, "project"))
-        return out
+            rel = path[2:] if path.startswith("./") else path
+            if project is not None:
+                yield f"{project}/{rel}", "project"
+            yield f"{scene_dir}/{rel}", "scene_dir"
+        if project is not None:
+            yield f"{project}/sourceimages/{path.rpartition('/')[2]}", "project"
 
     def find(self, written: str) -> tuple[Path | None, str | None]:
         """The first existing candidate for a plain path, else a search-path hit."""
         for candidate, how in self.candidates(written):
             if self.exists(candidate):
-                return candidate, how
-        hit = self.search(PurePosixPath(normalise(written)).name)
+                return Path(candidate), how
+        hit = self.search(normalise(written).rpartition("/")[2])
         return (hit, "search_path") if hit else (None, None)
 
     def find_pattern(self, written: str) -> tuple[Path | None, str | None, list[FileEntry]]:
         """The first candidate directory holding files of a pattern, and those files."""
-        name = PurePosixPath(normalise(written)).name
-        regex = pattern_regex(name)
-        assert regex is not None
-        seen: set[Path] = set()
+        name = normalise(written).rpartition("/")[2]
+        regex: re.Pattern[str] | None = None
+        tokens = list(_PATTERN_TOKEN.finditer(name))
+        head = name[: tokens[0].start()] if tokens else name
+        tail = name[tokens[-1].end() :] if tokens else ""
+        seen: set[str] = set()
         for candidate, how in self.candidates(written):
-            if candidate.parent in seen:
+            directory = candidate.rpartition("/")[0]
+            if directory in seen:
                 continue
-            seen.add(candidate.parent)
-            files = self.matching(candidate.parent, regex)
+            seen.add(directory)
+            names = self.listing(directory)
+            # Compile the pattern only for a folder with a plausible file in it.
+            if not names or not any(n.startswith(head) and n.endswith(tail) for n in names):
+                continue
+            regex = regex or pattern_regex(name) or re.compile(re.escape(name) + r"\Z")
+            files = self.matching(Path(directory), regex)
             if files:
-                return candidate.parent, how, files
-        for directory in self.search_dirs(regex):
-            return directory, "search_path", self.matching(directory, regex)
+                return Path(directory), how, files
+        if self.search_paths:
+            regex = regex or pattern_regex(name) or re.compile(re.escape(name) + r"\Z")
+            for directory in self.search_dirs(regex):
+                return directory, "search_path", self.matching(directory, regex)
         return None, None, []
 
     def matching(self, directory: Path, regex: re.Pattern[str]) -> list[FileEntry]:
-        names = self.listing(directory) or []
+        """The files in a directory whose names match, with size and mtime."""
+        names = self.listing(directory.as_posix()) or ()
         out = []
-        for n in names:
+        for n in sorted(names):
             if regex.match(n):
                 st = _stat(directory / n)
                 if st is not None:
@@ -188,9 +210,8 @@ class Resolver:
         return hits[0] if hits else None
 
     def search_dirs(self, regex: re.Pattern[str]) -> list[Path]:
-        if not self.search_paths:
-            return []
-        dirs = []
+        """Folders on the search paths holding files that match a pattern."""
+        dirs: list[Path] = []
         for paths in self._build_index().values():
             for p in paths:
                 if regex.match(p.name) and p.parent not in dirs:

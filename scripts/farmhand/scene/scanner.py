@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 
 from . import diagnostics, standins, xgen
 from .errors import SceneError
-from .file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, FileAttr
+from .file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, HANDLED_TYPES, FileAttr
 from .mel_tokens import Str, tokenize
-from .model import Dependency, Diagnostic
+from .model import Dependency, Diagnostic, FileEntry
 from .query import SceneQuery
 from .resolve import Resolver, expand_vars, has_pattern, normalise, stat, unexpanded
 
@@ -39,7 +39,9 @@ class Scan:
     _seen: set[tuple[str, str, str]] = dataclasses.field(default_factory=set)
 
     def add(self, dep: Dependency, var: str | None = None) -> None:
-        key = (dep.kind, dep.resolved or dep.path, dep.node if not dep.exists else "")
+        name = dep.path.replace("\\", "/").rpartition("/")[2]
+        where = (dep.resolved + "/" + name) if dep.pattern and dep.resolved else dep.resolved
+        key = (dep.kind, where or dep.path, dep.node if not dep.exists else "")
         if key in self._seen:
             return
         self._seen.add(key)
@@ -55,6 +57,8 @@ class Scanner:
         self.open_scene = open_scene
         self.scan = Scan()
         self._visited: set[str] = set()
+        # Plugs of textures that have a `.tx` / `.tex` beside them.
+        self.converted: dict[str, set[str]] = {".tx": set(), ".tex": set()}
 
     def run(self, scene: SceneQuery) -> Scan:
         self._visited.add(str(Path(scene.scene_path).resolve()))
@@ -66,6 +70,8 @@ class Scanner:
         self, scene: SceneQuery, resolver: Resolver, prefix: str, edits: dict[tuple[str, str], str]
     ) -> None:
         for row in FILE_ATTRIBUTES:
+            if row.node_type in HANDLED_TYPES:
+                continue  # read by its own handler below
             for node in scene.nodes(row.node_type):
                 name = prefix + node
                 if (name, row.attribute) in edits:
@@ -138,6 +144,31 @@ class Scanner:
             )
             dep = self._add(resolver, "texture", name, "fileTextureName", path, pattern=pattern)
             dep.path = str(written)
+            if dep.exists:
+                self._converted_textures(resolver, dep)
+
+    def _converted_textures(self, resolver: Resolver, texture: Dependency) -> None:
+        """Renderer-ready copies beside a texture: Arnold `name.tx`, RenderMan `name.ext.tex`."""
+        sources = texture.files or [FileEntry(texture.resolved, 0, 0)]
+        for suffix, derive in ((".tx", _tx_name), (".tex", _tex_name)):
+            found = []
+            for source in sources:
+                sibling = derive(source.path)
+                if sibling != source.path and resolver.exists(sibling):
+                    st = stat(Path(sibling))
+                    if st is not None:
+                        found.append(FileEntry(sibling, st.st_size, st.st_mtime))
+            if not found:
+                continue
+            dep = Dependency(
+                "converted_texture", texture.node, texture.attribute, derive(texture.path),
+                resolved=found[0].path if not texture.pattern else texture.resolved,
+                found_by=texture.found_by, exists=True, pattern=texture.pattern,
+                files=found if texture.pattern else [], optional=True,
+                size=sum(f.size for f in found), mtime=max(f.mtime for f in found),
+            )  # fmt: skip
+            self.scan.add(dep)
+            self.converted[suffix].add(texture.plug)
 
     def _caches(self, scene: SceneQuery, resolver: Resolver, prefix: str) -> None:
         """Maya particle/geometry caches: `cachePath/cacheName.xml` plus its `.mc`/`.mcx` data."""
@@ -249,6 +280,15 @@ class Scanner:
             found[(name, attr)] = strings[-1]
             self._add(resolver, row.kind, name, attr, strings[-1], from_edit=True)
         return found
+
+
+def _tx_name(path: str) -> str:
+    stem, dot, _ext = path.rpartition(".")
+    return f"{stem}.tx" if dot and "/" not in _ext else f"{path}.tx"
+
+
+def _tex_name(path: str) -> str:
+    return path if path.endswith(".tex") else f"{path}.tex"
 
 
 def texture_pattern(path: str, tiling: int, frame_extension: bool) -> tuple[str, bool]:

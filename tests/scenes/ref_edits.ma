@@ -1,0 +1,150 @@
+//Maya ASCII 2025ff03 scene
+//Name: ref_edits.ma
+//Last modified: Wed, Mar 12, 2025 10:14:03 AM
+//Codeset: 1252
+file -rdi 1 -ns "prop" -rfn "propRN" -op "v=0;" -typ "mayaAscii" "ref_edits_assets/prop.ma";
+file -r -ns "prop" -dr 1 -rfn "propRN" -op "v=0;" -typ "mayaAscii" "ref_edits_assets/prop.ma";
+requires maya "2025ff03";
+currentUnit -l centimeter -a degree -t film;
+fileInfo "application" "maya";
+fileInfo "product" "Maya 2025";
+fileInfo "version" "2025";
+fileInfo "cutIdentifier" "202409190603-cbdc5a7e54";
+fileInfo "osv" "Windows 11 Pro v2009 (Build: 22631)";
+fileInfo "UUID" "DD602698-0227-4AF4-BD9F-5567240B2736";
+createNode transform -s -n "persp";
+	rename -uid "51A56853-1F30-4E4D-B644-1F84399294D5";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 28 21 28 ;
+	setAttr ".r" -type "double3" -27.938352729602379 44.999999999999972 0 ;
+createNode camera -s -n "perspShape" -p "persp";
+	rename -uid "505CEAE2-AFFD-4501-B6FA-8D169A775149";
+	setAttr -k off ".v" no;
+	setAttr ".fl" 34.999999999999993;
+	setAttr ".coi" 44.82186966202994;
+	setAttr ".imn" -type "string" "persp";
+	setAttr ".den" -type "string" "persp_depth";
+	setAttr ".man" -type "string" "persp_mask";
+	setAttr ".hc" -type "string" "viewSet -p %camera";
+createNode transform -s -n "top";
+	rename -uid "60F55C84-80EF-44F7-B486-72F53A081360";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 0 1000.1 0 ;
+	setAttr ".r" -type "double3" -90 0 0 ;
+createNode camera -s -n "topShape" -p "top";
+	rename -uid "AABA135D-8478-4ED5-87AE-9F3FCA793871";
+	setAttr -k off ".v" no;
+	setAttr ".rnd" no;
+	setAttr ".coi" 1000.1;
+	setAttr ".ow" 30;
+	setAttr ".imn" -type "string" "top";
+	setAttr ".den" -type "string" "top_depth";
+	setAttr ".man" -type "string" "top_mask";
+	setAttr ".hc" -type "string" "viewSet -t %camera";
+	setAttr ".o" yes;
+createNode transform -s -n "front";
+	rename -uid "D58D2D82-AD1D-4A1E-93C1-13D5DEF9166D";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 0 0 1000.1 ;
+createNode camera -s -n "frontShape" -p "front";
+	rename -uid "FB86F62F-B300-4903-975D-D1C5A403F2BF";
+	setAttr -k off ".v" no;
+	setAttr ".rnd" no;
+	setAttr ".coi" 1000.1;
+	setAttr ".ow" 30;
+	setAttr ".imn" -type "string" "front";
+	setAttr ".den" -type "string" "front_depth";
+	setAttr ".man" -type "string" "front_mask";
+	setAttr ".hc" -type "string" "viewSet -f %camera";
+	setAttr ".o" yes;
+createNode transform -s -n "side";
+	rename -uid "8A0CCFFB-34DC-4C20-9595-611680E2D412";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 1000.1 0 0 ;
+	setAttr ".r" -type "double3" 0 90 0 ;
+createNode camera -s -n "sideShape" -p "side";
+	rename -uid "AFB178E9-E451-4312-B9E4-3D0D5D77F66A";
+	setAttr -k off ".v" no;
+	setAttr ".rnd" no;
+	setAttr ".coi" 1000.1;
+	setAttr ".ow" 30;
+	setAttr ".imn" -type "string" "side";
+	setAttr ".den" -type "string" "side_depth";
+	setAttr ".man" -type "string" "side_mask";
+	setAttr ".hc" -type "string" "viewSet -s %camera";
+	setAttr ".o" yes;
+createNode lightLinker -s -n "lightLinker1";
+	rename -uid "E1B6C868-4A5D-477E-BB63-A2072D059374";
+	setAttr -s 2 ".lnk";
+	setAttr -s 2 ".slnk";
+createNode shapeEditorManager -n "shapeEditorManager";
+	rename -uid "7F99E66E-0D0C-47CD-9A4F-F9D70BE6461D";
+createNode poseInterpolatorManager -n "poseInterpolatorManager";
+	rename -uid "51FA140C-507A-4B12-A176-B2A7E14E545B";
+createNode displayLayerManager -n "layerManager";
+	rename -uid "681C8051-C246-4F55-9885-312751FED06D";
+createNode displayLayer -n "defaultLayer";
+	rename -uid "9F7125B8-6BB7-4617-A964-9BAF5FDA78E0";
+	setAttr ".ufem" -type "stringArray" 0  ;
+createNode renderLayerManager -n "renderLayerManager";
+	rename -uid "73522191-FF35-43B2-B900-2A2F353C7E9C";
+createNode renderLayer -n "defaultRenderLayer";
+	rename -uid "84E0547B-DCF8-47F1-BFA1-C82ADE416169";
+	setAttr ".g" yes;
+createNode reference -n "propRN";
+	rename -uid "A009ECF1-6D88-49AE-983D-A2CFA1B811BF";
+	setAttr ".ed" -type "dataReferenceEdits" 
+		"propRN"
+		"propRN" 0
+		"propRN" 3
+		2 "|prop:prop_GRP" "translate" " -type \"double3\" 10 0 0"
+		2 "prop:crate_FILE" "fileTextureName" " -type \"string\" \"textures/prop/crate_edited.png\""
+		
+		2 "prop:crate_FILE" "colorSpace" " -type \"string\" \"sRGB\"";
+	setAttr ".ptag" -type "string" "";
+lockNode -l 1 ;
+createNode script -n "sceneConfigurationScriptNode";
+	rename -uid "F8D6FC07-3DFB-434A-B0EF-4C28100DEBC7";
+	setAttr ".b" -type "string" "playbackOptions -min 1 -max 120 -ast 1 -aet 200 ";
+	setAttr ".st" 6;
+select -ne :time1;
+	setAttr ".o" 1;
+	setAttr ".unw" 1;
+select -ne :hardwareRenderingGlobals;
+	setAttr ".otfna" -type "stringArray" 22 "NURBS Curves" "NURBS Surfaces" "Polygons" "Subdiv Surface" "Particles" "Particle Instance" "Fluids" "Strokes" "Image Planes" "UI" "Lights" "Cameras" "Locators" "Joints" "IK Handles" "Deformers" "Motion Trails" "Components" "Hair Systems" "Follicles" "Misc. UI" "Ornaments"  ;
+	setAttr ".otfva" -type "Int32Array" 22 0 1 1 1 1 1
+		 1 1 1 0 0 0 0 0 0 0 0 0
+		 0 0 0 0 ;
+	setAttr ".fprt" yes;
+	setAttr ".rtfm" 1;
+select -ne :renderPartition;
+	setAttr -s 2 ".st";
+select -ne :renderGlobalsList1;
+select -ne :defaultShaderList1;
+	setAttr -s 5 ".s";
+select -ne :postProcessList1;
+	setAttr -s 2 ".p";
+select -ne :defaultRenderingList1;
+select -ne :standardSurface1;
+	setAttr ".bc" -type "float3" 0.40000001 0.40000001 0.40000001 ;
+	setAttr ".sr" 0.5;
+select -ne :initialShadingGroup;
+	setAttr ".ro" yes;
+select -ne :initialParticleSE;
+	setAttr ".ro" yes;
+select -ne :defaultRenderGlobals;
+	addAttr -ci true -h true -sn "dss" -ln "defaultSurfaceShader" -dt "string";
+	setAttr ".dss" -type "string" "standardSurface1";
+select -ne :defaultResolution;
+	setAttr ".pa" 1;
+select -ne :hardwareRenderGlobals;
+	setAttr ".ctrs" 256;
+	setAttr ".btrs" 512;
+relationship "link" ":lightLinker1" ":initialShadingGroup.message" ":defaultLightSet.message";
+relationship "link" ":lightLinker1" ":initialParticleSE.message" ":defaultLightSet.message";
+relationship "shadowLink" ":lightLinker1" ":initialShadingGroup.message" ":defaultLightSet.message";
+relationship "shadowLink" ":lightLinker1" ":initialParticleSE.message" ":defaultLightSet.message";
+connectAttr "layerManager.dli[0]" "defaultLayer.id";
+connectAttr "renderLayerManager.rlmi[0]" "defaultRenderLayer.rlid";
+connectAttr "defaultRenderLayer.msg" ":defaultRenderingList1.r" -na;
+// End of ref_edits.ma

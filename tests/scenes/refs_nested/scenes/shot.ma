@@ -1,0 +1,158 @@
+//Maya ASCII 2025ff03 scene
+//Name: shot.ma
+//Last modified: Wed, Mar 12, 2025 10:14:03 AM
+//Codeset: 1252
+file -rdi 1 -ns "a" -rfn "aRN" -op "v=0;" -typ "mayaAscii" "assets/a.ma";
+file -rdi 2 -ns "b" -rfn "a:bRN" -op "v=0;" -typ "mayaAscii" "assets/b.ma";
+file -rdi 1 -ns "c" -dr 1 -rfn "cRN" -op "v=0;" -typ "mayaAscii" "assets/c.ma";
+file -r -ns "a" -dr 1 -rfn "aRN" -op "v=0;" -typ "mayaAscii" "assets/a.ma";
+file -r -ns "c" -dr 1 -rfn "cRN" -op "v=0;" -typ "mayaAscii" "assets/c.ma";
+requires maya "2025ff03";
+currentUnit -l centimeter -a degree -t film;
+fileInfo "application" "maya";
+fileInfo "product" "Maya 2025";
+fileInfo "version" "2025";
+fileInfo "cutIdentifier" "202409190603-cbdc5a7e54";
+fileInfo "osv" "Windows 11 Pro v2009 (Build: 22631)";
+fileInfo "UUID" "2CE40A6E-56C9-4B63-BEF5-9E49C4D51B10";
+createNode transform -s -n "persp";
+	rename -uid "3B6E51AD-DE8A-4B54-AD3B-9BBC229D57A1";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 28 21 28 ;
+	setAttr ".r" -type "double3" -27.938352729602379 44.999999999999972 0 ;
+createNode camera -s -n "perspShape" -p "persp";
+	rename -uid "BD266113-1A0B-4621-875D-3FFE8D1BA577";
+	setAttr -k off ".v" no;
+	setAttr ".fl" 34.999999999999993;
+	setAttr ".coi" 44.82186966202994;
+	setAttr ".imn" -type "string" "persp";
+	setAttr ".den" -type "string" "persp_depth";
+	setAttr ".man" -type "string" "persp_mask";
+	setAttr ".hc" -type "string" "viewSet -p %camera";
+createNode transform -s -n "top";
+	rename -uid "7CC46ACC-FF5F-41B7-8AD2-709AAE365E92";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 0 1000.1 0 ;
+	setAttr ".r" -type "double3" -90 0 0 ;
+createNode camera -s -n "topShape" -p "top";
+	rename -uid "EAC57217-371C-43F7-A144-3CDEDB2E6C40";
+	setAttr -k off ".v" no;
+	setAttr ".rnd" no;
+	setAttr ".coi" 1000.1;
+	setAttr ".ow" 30;
+	setAttr ".imn" -type "string" "top";
+	setAttr ".den" -type "string" "top_depth";
+	setAttr ".man" -type "string" "top_mask";
+	setAttr ".hc" -type "string" "viewSet -t %camera";
+	setAttr ".o" yes;
+createNode transform -s -n "front";
+	rename -uid "DF7218CC-97AF-4DE4-9395-8A27E6E45560";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 0 0 1000.1 ;
+createNode camera -s -n "frontShape" -p "front";
+	rename -uid "B52BC2D8-042D-4BCD-BDCE-7DA0C328DEE2";
+	setAttr -k off ".v" no;
+	setAttr ".rnd" no;
+	setAttr ".coi" 1000.1;
+	setAttr ".ow" 30;
+	setAttr ".imn" -type "string" "front";
+	setAttr ".den" -type "string" "front_depth";
+	setAttr ".man" -type "string" "front_mask";
+	setAttr ".hc" -type "string" "viewSet -f %camera";
+	setAttr ".o" yes;
+createNode transform -s -n "side";
+	rename -uid "5C5AA1C0-3F98-4E6B-9234-911CA636CD9F";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 1000.1 0 0 ;
+	setAttr ".r" -type "double3" 0 90 0 ;
+createNode camera -s -n "sideShape" -p "side";
+	rename -uid "D4EFCB1E-D9AB-488A-B324-9A839079A477";
+	setAttr -k off ".v" no;
+	setAttr ".rnd" no;
+	setAttr ".coi" 1000.1;
+	setAttr ".ow" 30;
+	setAttr ".imn" -type "string" "side";
+	setAttr ".den" -type "string" "side_depth";
+	setAttr ".man" -type "string" "side_mask";
+	setAttr ".hc" -type "string" "viewSet -s %camera";
+	setAttr ".o" yes;
+createNode lightLinker -s -n "lightLinker1";
+	rename -uid "7797AF4F-3B52-4C0F-A749-B03FE5745E8D";
+	setAttr -s 2 ".lnk";
+	setAttr -s 2 ".slnk";
+createNode shapeEditorManager -n "shapeEditorManager";
+	rename -uid "A273CFA0-EDEA-4AA5-8773-EB5008C5A249";
+createNode poseInterpolatorManager -n "poseInterpolatorManager";
+	rename -uid "B40F2090-EFDD-4546-979C-CA2FBFC4975F";
+createNode displayLayerManager -n "layerManager";
+	rename -uid "00D28428-5A21-48CA-9411-41DBC9B66B4A";
+createNode displayLayer -n "defaultLayer";
+	rename -uid "64460890-9C6B-4323-A4DB-904B7B0DD667";
+	setAttr ".ufem" -type "stringArray" 0  ;
+createNode renderLayerManager -n "renderLayerManager";
+	rename -uid "DB3EFB8F-86A4-4D76-BE8E-E5F0CD3CBFDC";
+createNode renderLayer -n "defaultRenderLayer";
+	rename -uid "1B8A0E41-774A-4126-8C96-227EE6D92828";
+	setAttr ".g" yes;
+createNode reference -n "aRN";
+	rename -uid "2BC3F2A9-1A8B-4EED-9599-5027E52DD3E4";
+	setAttr ".ed" -type "dataReferenceEdits" 
+		"aRN"
+		"aRN" 0
+		"aRN" 1
+		2 "|a:a_GRP" "translate" " -type \"double3\" 0 0 -20"
+		"a:bRN" 0;
+	setAttr ".ptag" -type "string" "";
+lockNode -l 1 ;
+createNode reference -n "cRN";
+	rename -uid "2EA1C1FE-EC30-4108-A57B-A0E42F8F3C10";
+	setAttr ".ed" -type "dataReferenceEdits" 
+		"cRN"
+		"cRN" 0;
+	setAttr ".ptag" -type "string" "";
+lockNode -l 1 ;
+createNode script -n "sceneConfigurationScriptNode";
+	rename -uid "F35D728B-8C0C-407F-8D6F-7C9FA3F4FEA4";
+	setAttr ".b" -type "string" "playbackOptions -min 1 -max 120 -ast 1 -aet 200 ";
+	setAttr ".st" 6;
+select -ne :time1;
+	setAttr ".o" 1;
+	setAttr ".unw" 1;
+select -ne :hardwareRenderingGlobals;
+	setAttr ".otfna" -type "stringArray" 22 "NURBS Curves" "NURBS Surfaces" "Polygons" "Subdiv Surface" "Particles" "Particle Instance" "Fluids" "Strokes" "Image Planes" "UI" "Lights" "Cameras" "Locators" "Joints" "IK Handles" "Deformers" "Motion Trails" "Components" "Hair Systems" "Follicles" "Misc. UI" "Ornaments"  ;
+	setAttr ".otfva" -type "Int32Array" 22 0 1 1 1 1 1
+		 1 1 1 0 0 0 0 0 0 0 0 0
+		 0 0 0 0 ;
+	setAttr ".fprt" yes;
+	setAttr ".rtfm" 1;
+select -ne :renderPartition;
+	setAttr -s 2 ".st";
+select -ne :renderGlobalsList1;
+select -ne :defaultShaderList1;
+	setAttr -s 5 ".s";
+select -ne :postProcessList1;
+	setAttr -s 2 ".p";
+select -ne :defaultRenderingList1;
+select -ne :standardSurface1;
+	setAttr ".bc" -type "float3" 0.40000001 0.40000001 0.40000001 ;
+	setAttr ".sr" 0.5;
+select -ne :initialShadingGroup;
+	setAttr ".ro" yes;
+select -ne :initialParticleSE;
+	setAttr ".ro" yes;
+select -ne :defaultRenderGlobals;
+	addAttr -ci true -h true -sn "dss" -ln "defaultSurfaceShader" -dt "string";
+	setAttr ".dss" -type "string" "standardSurface1";
+select -ne :defaultResolution;
+	setAttr ".pa" 1;
+select -ne :hardwareRenderGlobals;
+	setAttr ".ctrs" 256;
+	setAttr ".btrs" 512;
+relationship "link" ":lightLinker1" ":initialShadingGroup.message" ":defaultLightSet.message";
+relationship "link" ":lightLinker1" ":initialParticleSE.message" ":defaultLightSet.message";
+relationship "shadowLink" ":lightLinker1" ":initialShadingGroup.message" ":defaultLightSet.message";
+relationship "shadowLink" ":lightLinker1" ":initialParticleSE.message" ":defaultLightSet.message";
+connectAttr "layerManager.dli[0]" "defaultLayer.id";
+connectAttr "renderLayerManager.rlmi[0]" "defaultRenderLayer.rlid";
+connectAttr "defaultRenderLayer.msg" ":defaultRenderingList1.r" -na;
+// End of shot.ma
