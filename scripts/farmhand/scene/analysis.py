@@ -10,7 +10,7 @@ from . import diagnostics, file_attributes, render_settings
 from .maya_ascii import read_scene
 from .model import Analysis
 from .query import SceneQuery
-from .resolve import Resolver, find_project
+from .resolve import Resolver, file_rules, find_project
 from .scanner import Scanner
 from .timeunits import fps, frame_number
 
@@ -46,15 +46,18 @@ def analyze_query(
     """Analyse any SceneQuery (offline file or live Maya session)."""
     scene_path = Path(scene.scene_path)
     project_dir = Path(project).absolute() if project else find_project(scene_path.parent)
+    rules = file_rules(project_dir) if project_dir else {}
     resolver = Resolver(
         scene_dir=scene_path.parent,
         project=project_dir,
         search_paths=[Path(p).absolute() for p in search_paths],
+        source_images=rules.get("sourceImages") or "sourceimages",
     )
     header = scene.header
     current = frame_number(float(scene.get_attr("time1", "o", 1.0)))
     layers, layer_type = render_settings.read_layers(scene, current)
-    scan = Scanner(resolver, open_scene).run(scene)
+    scanner = Scanner(resolver, open_scene)
+    scan = scanner.run(scene)
     try:
         rate = fps(header.time_unit)
     except ValueError:
@@ -85,7 +88,12 @@ def analyze_query(
         asset=scan.assets,
         diagnostics=scan.diagnostics,
     )
-    result.diagnostics = diagnostics.for_scene(result) + result.diagnostics
+    result.diagnostics = (
+        diagnostics.for_scene(result)
+        + result.diagnostics
+        + diagnostics.autotx_without_tx(result, scanner.converted[".tx"])
+        + diagnostics.outside_project(result)
+    )
     return result
 
 

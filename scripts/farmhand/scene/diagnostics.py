@@ -168,3 +168,56 @@ def binary_reference(node: str, path: str) -> Diagnostic:
         path,
         "save the referenced file as Maya ASCII, or analyse inside Maya",
     )
+
+
+def autotx_without_tx(analysis: Analysis, with_tx: set[str]) -> list[Diagnostic]:
+    """Arnold with auto-tx off renders slower from textures that have no `.tx` beside them."""
+    arnold = [
+        layer for layer in analysis.scene_info_render.values()
+        if layer.renderable and layer.common.renderer == "arnold" and layer.option
+    ]  # fmt: skip
+    if not arnold or all(layer.option.auto_tx for layer in arnold):
+        return []
+    bare = [
+        d for d in analysis.asset
+        if d.kind == "texture" and d.exists and not d.path.lower().endswith(".tx")
+        and d.plug not in with_tx
+    ]  # fmt: skip
+    if not bare:
+        return []
+    return [
+        Diagnostic(
+            AUTOTX_WITHOUT_TX, WARNING,
+            f"Arnold auto-tx is off and {len(bare)} texture(s) have no .tx beside them "
+            f"(first: {bare[0].path}); renders will load full-size images",
+            bare[0].node, bare[0].path,
+            "turn on Auto-convert Textures to TX in Arnold's render settings, or run "
+            "Arnold's TX Manager before submitting",
+        )
+    ]  # fmt: skip
+
+
+def outside_project(analysis: Analysis) -> list[Diagnostic]:
+    """One notice per folder outside the project that dependencies come from."""
+    if not analysis.project:
+        return []
+    root = analysis.project.rstrip("/\\") + "/"
+    folders: dict[str, Dependency] = {}
+    for dep in analysis.asset:
+        if not dep.exists or not dep.resolved:
+            continue
+        resolved = dep.resolved.replace("\\", "/")
+        if resolved.startswith(root):
+            continue
+        folder = resolved if dep.pattern else resolved.rpartition("/")[0]
+        folders.setdefault(folder, dep)
+    return [
+        Diagnostic(
+            OUTSIDE_PROJECT, NOTICE,
+            f"{dep.plug} uses a file outside the project, in {folder}",
+            dep.node, dep.path,
+            "fine for the farm (it is uploaded with the job); move it into the project to keep "
+            "the shot self-contained",
+        )
+        for folder, dep in folders.items()
+    ]  # fmt: skip

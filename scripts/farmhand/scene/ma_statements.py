@@ -107,10 +107,12 @@ class StatementReader:
         pos = 0
         while True:
             buf = self._buf
+            before = pos
             pos = gap(buf, pos).end()
             if pos + 300 > len(buf) and not self._eof:
-                # Keep a command word and what follows it inside the buffer.
-                pos -= self._fill(pos)
+                # Keep a command word and what follows it inside the buffer (and
+                # read a comment cut by the buffer's end again, whole).
+                pos = before - self._fill(before)
                 continue
             if pos >= len(buf):
                 return

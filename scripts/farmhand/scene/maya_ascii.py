@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from .attributes import base_name, canonical
 from .errors import BinarySceneError, SceneError, SceneParseError
 from .ma_statements import (
+    BLOCK,
     CONNECT_BATCH,
     KEEP,
     SKIP,
@@ -221,12 +222,16 @@ def _index_range(inner: str) -> range:
 
 
 def read_scene(
-    path: str, wants: Wants | None = None, connect_types: Collection[str] | None = None
+    path: str,
+    wants: Wants | None = None,
+    connect_types: Collection[str] | None = None,
+    block: int = BLOCK,
 ) -> MayaAsciiScene:
     """Parse a `.ma` file; `wants` limits which attributes are decoded (None: all).
 
     `connect_types` limits the connections kept to those touching a node of
-    one of these types (default: the types in `wants`).
+    one of these types (default: the types in `wants`). `block` is the read
+    size (tests make it tiny to exercise statements split across reads).
 
     Raises BinarySceneError for a `.mb` file, SceneParseError for malformed
     text, and SceneError for a file that is not a Maya scene at all.
@@ -252,6 +257,7 @@ def read_scene(
         else:
             text_codec = codec_name
         builder = _Builder(path, wants, text_codec, stream, connect_types)
+        builder.block = block
         builder.scene.header = header
         try:
             builder.run()
@@ -318,6 +324,7 @@ class _Builder:
         connect_types: Collection[str] | None,
     ) -> None:
         self.scene = MayaAsciiScene(path)
+        self.block = BLOCK
         self.connect_types = frozenset(connect_types if connect_types is not None else wants or ())
         self.stream = stream
         self.path = path
@@ -346,7 +353,7 @@ class _Builder:
         }
 
     def run(self) -> None:
-        reader = StatementReader(self.stream, self.path, self._want)
+        reader = StatementReader(self.stream, self.path, self._want, self.block)
         handlers = self._handlers
         for statement in reader:
             self.offset = statement.offset

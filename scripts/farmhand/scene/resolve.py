@@ -100,6 +100,7 @@ class Resolver:
     scene_dir: Path
     project: Path | None = None
     search_paths: list[Path] = field(default_factory=list)
+    source_images: str = "sourceimages"  # the project's sourceImages rule (workspace.mel)
     _listings: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _index: dict[str, list[Path]] | None = None
 
@@ -144,7 +145,10 @@ class Resolver:
                 yield f"{project}/{rel}", "project"
             yield f"{scene_dir}/{rel}", "scene_dir"
         if project is not None:
-            yield f"{project}/sourceimages/{path.rpartition('/')[2]}", "project"
+            # Maya's last resort for a texture: its name in the project's sourceImages folder.
+            images = self.source_images
+            folder = images if is_absolute(images) else f"{project}/{images}"
+            yield f"{folder}/{path.rpartition('/')[2]}", "project"
 
     def find(self, written: str) -> tuple[Path | None, str | None]:
         """The first existing candidate for a plain path, else a search-path hit."""
@@ -229,6 +233,18 @@ def _stat(path: Path) -> os.stat_result | None:
 def stat(path: Path) -> os.stat_result | None:
     """`os.stat`, or None when the file cannot be read."""
     return _stat(path)
+
+
+_FILE_RULE = re.compile(r'workspace\s+-fr\s+"([^"]+)"\s+"([^"]*)"')
+
+
+def file_rules(project: Path) -> dict[str, str]:
+    """The `workspace -fr NAME FOLDER` rules of a project's `workspace.mel`."""
+    try:
+        text = (project / "workspace.mel").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    return {name: normalise(folder) for name, folder in _FILE_RULE.findall(text)}
 
 
 def find_project(scene_dir: Path) -> Path | None:
