@@ -545,10 +545,10 @@ class _Builder:
         self.scene._references = refs
 
     def _requires(self, statement: Statement) -> None:
+        # `requires maya "2024"` writes the name bare; plug-ins are quoted.
         _, rest = flag_values(self._tokens(statement), {"-nodeType": "nt", "-dataType": "dt"})
-        strings = [str(t) for t in rest if isinstance(t, Str)]
-        if len(strings) >= 2:
-            self.scene.header.requires[strings[0]] = strings[1]
+        if len(rest) >= 2:
+            self.scene.header.requires[str(rest[0])] = str(rest[1])
 
     def _current_unit(self, statement: Statement) -> None:
         flags, _ = flag_values(self._tokens(statement), _CURRENT_UNIT_FLAGS)
