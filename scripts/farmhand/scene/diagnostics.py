@@ -8,6 +8,7 @@ CLI and the server show the message and fix, and anything with severity
 from __future__ import annotations
 
 from .model import ERROR, NOTICE, WARNING, Analysis, Dependency, Diagnostic
+from .resolve import is_absolute, normalise
 
 MISSING_TEXTURE = "missing-texture"
 MISSING_REFERENCE = "missing-reference"
@@ -87,8 +88,6 @@ def for_dependency(dep: Dependency, unexpanded_var: str | None) -> list[Diagnost
 
 
 def _absolute_written(dep: Dependency) -> bool:
-    from .resolve import is_absolute, normalise
-
     return is_absolute(normalise(dep.path))
 
 
