@@ -3,6 +3,16 @@
 
 from setuptools import setup
 
+SERVER = [
+    "aiohttp>=3.9",
+    "sqlalchemy[asyncio]>=2.0",
+    "aiosqlite>=0.20",
+    "asyncpg>=0.29",
+    "jsonschema>=4.21",
+    "pyyaml>=6",
+    "xxhash>=3.4",
+]
+
 setup(
     name="farmhand",
     version="0.1.0",
@@ -18,15 +28,33 @@ setup(
         "farmhand.commands",
         "farmhand.scene",
         "farmhand_server",
+        "farmhand_server.api",
         "farmhand_worker",
     ],
+    package_data={"farmhand": ["schemas/*.json"], "farmhand_server": ["openapi.yaml"]},
     install_requires=[],
     extras_require={
         # What runs inside Maya's own Python (installed with mayapy -m pip --target).
         "maya": ["requests>=2.31", "xxhash>=3.4", "jsonschema>=4.21"],
-        "server": ["aiohttp>=3.9", "jsonschema>=4.21", "xxhash>=3.4"],
+        "server": SERVER,
         "worker": ["requests>=2.31", "xxhash>=3.4"],
-        "dev": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.6"],
+        # Everything the test suite exercises, plus the tools it runs.
+        "dev": sorted(
+            set(SERVER)
+            | {
+                "requests>=2.31",
+                "pytest>=8",
+                "pytest-asyncio>=0.23",
+                "hypothesis>=6.100",
+                "ruff>=0.6",
+            }
+        ),
     },
-    entry_points={"console_scripts": ["farmhand = farmhand.cli:main"]},
+    entry_points={
+        "console_scripts": ["farmhand = farmhand.cli:main"],
+        "farmhand.commands": [
+            "server = farmhand_server.cli:register_server",
+            "admin = farmhand_server.cli:register_admin",
+        ],
+    },
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from farmhand import __version__
 from farmhand.commands import analyze as analyze_command
@@ -18,6 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"farmhand {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     analyze_command.register(sub)
+    # Other installed packages (the server, the worker) add their subcommands here.
+    for entry in entry_points(group="farmhand.commands"):
+        entry.load()(sub)
     return parser
 
 

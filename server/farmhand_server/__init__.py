@@ -1,4 +1,9 @@
-"""The farm manager (aiohttp): jobs, scheduler, blob store, accounts.
+"""The Farmhand farm manager (aiohttp): accounts, blobs, and (next) jobs and the scheduler.
 
-Not built yet: the server issue fills this package; `setup.py` already installs it.
+`create_app(config)` builds the application; `farmhand server` runs it.
 """
+
+from .app import create_app
+from .config import Config, load
+
+__all__ = ["Config", "create_app", "load"]

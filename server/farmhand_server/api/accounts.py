@@ -1,0 +1,190 @@
+"""Accounts: users and their tokens, projects, hardware configs, worker enrolment."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from .. import auth, db
+from ..contract import document
+from ..errors import ApiError, conflict, forbidden, not_found
+from ..keys import BODY, ENGINE, PARAMS, PRINCIPAL
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    return web.json_response(document())
+
+
+async def get_health(request: web.Request) -> web.Response:
+    async with request.app[ENGINE].connect() as conn:
+        version = await conn.scalar(sa.select(sa.func.max(db.schema_version.c.version)))
+    return web.json_response({"status": "ok", "schema_version": version})
+
+
+async def get_me(request: web.Request) -> web.Response:
+    p: auth.Principal = request[PRINCIPAL]
+    body = {"kind": p.kind, "id": p.id, "name": p.name}
+    if p.kind == "user":
+        body["role"] = p.role
+    return web.json_response(body)
+
+
+async def list_users(request: web.Request) -> web.Response:
+    async with request.app[ENGINE].connect() as conn:
+        rows = await conn.execute(sa.select(db.users).order_by(db.users.c.id))
+        users = [{"id": r.id, "name": r.name, "role": r.role} for r in rows]
+    return web.json_response({"users": users})
+
+
+async def create_user(request: web.Request) -> web.Response:
+    body = request[BODY]
+    role = body.get("role", "artist")
+    try:
+        async with request.app[ENGINE].begin() as conn:
+            user_id = await auth.create_user(conn, body["name"], role)
+    except sa.exc.IntegrityError:
+        raise conflict("exists", f"a user named {body['name']!r} exists") from None
+    return web.json_response({"id": user_id, "name": body["name"], "role": role}, status=201)
+
+
+async def issue_token(request: web.Request) -> web.Response:
+    caller: auth.Principal = request[PRINCIPAL]
+    user_id = request[PARAMS]["user_id"]
+    if not caller.is_admin and caller.id != user_id:
+        raise forbidden("you can issue tokens only for yourself")
+    async with request.app[ENGINE].begin() as conn:
+        exists = await conn.scalar(sa.select(db.users.c.id).where(db.users.c.id == user_id))
+        if exists is None:
+            raise not_found("user")
+        token_id, token = await auth.issue_user_token(conn, user_id, request[BODY].get("label", ""))
+    return web.json_response({"id": token_id, "token": token}, status=201)
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    caller: auth.Principal = request[PRINCIPAL]
+    token_id = request[PARAMS]["token_id"]
+    async with request.app[ENGINE].begin() as conn:
+        owner = await conn.scalar(
+            sa.select(db.api_tokens.c.user_id).where(db.api_tokens.c.id == token_id)
+        )
+        # Someone else's token is "not found" for a non-admin: its existence is not theirs to know.
+        if owner is None or (not caller.is_admin and owner != caller.id):
+            raise not_found("token")
+        if not await auth.revoke_user_token(conn, token_id):
+            raise not_found("token")
+    return web.Response(status=204)
+
+
+async def list_projects(request: web.Request) -> web.Response:
+    async with request.app[ENGINE].connect() as conn:
+        rows = await conn.execute(sa.select(db.projects).order_by(db.projects.c.name))
+        projects = [{"id": r.id, "name": r.name} for r in rows]
+    return web.json_response({"projects": projects})
+
+
+async def create_project(request: web.Request) -> web.Response:
+    name = request[BODY]["name"]
+    try:
+        async with request.app[ENGINE].begin() as conn:
+            result = await conn.execute(
+                db.projects.insert().values(name=name, created_at=time.time())
+            )
+    except sa.exc.IntegrityError:
+        raise conflict("exists", f"a project named {name!r} exists") from None
+    return web.json_response({"id": result.inserted_primary_key[0], "name": name}, status=201)
+
+
+_HW_FIELDS = ("name", "ram_gb", "cpu_cores", "gpu_count", "gpu_model", "price_per_hour")
+
+
+async def list_hardware_configs(request: web.Request) -> web.Response:
+    async with request.app[ENGINE].connect() as conn:
+        rows = await conn.execute(sa.select(db.hardware_configs).order_by(db.hardware_configs.c.id))
+        configs = [dict(r._mapping) for r in rows]
+    return web.json_response({"hardware_configs": configs})
+
+
+async def put_hardware_config(request: web.Request) -> web.Response:
+    config_id = request[PARAMS]["config_id"]
+    values = {k: request[BODY][k] for k in _HW_FIELDS if k in request[BODY]}
+    table = db.hardware_configs
+    async with request.app[ENGINE].begin() as conn:
+        exists = await conn.scalar(sa.select(table.c.id).where(table.c.id == config_id))
+        if exists:
+            await conn.execute(table.update().where(table.c.id == config_id).values(**values))
+        else:
+            await conn.execute(table.insert().values(id=config_id, **values))
+        row = (await conn.execute(sa.select(table).where(table.c.id == config_id))).one()
+    return web.json_response(dict(row._mapping))
+
+
+_WORKER_FIELDS = (
+    "id", "name", "hostname", "platform", "ram_gb", "cpu_cores", "gpu_count", "gpu_memory_gb",
+    "tags", "software", "hardware_config_id", "slots", "state", "last_seen",
+)  # fmt: skip
+
+
+async def list_workers(request: web.Request) -> web.Response:
+    async with request.app[ENGINE].connect() as conn:
+        rows = await conn.execute(
+            sa.select(*(db.workers.c[f] for f in _WORKER_FIELDS)).order_by(db.workers.c.id)
+        )
+        workers = [dict(r._mapping) for r in rows]
+    return web.json_response({"workers": workers})
+
+
+async def issue_enrolment_token(request: web.Request) -> web.Response:
+    body = request[BODY]
+    async with request.app[ENGINE].begin() as conn:
+        token = await auth.issue_enrolment_token(
+            conn, request[PRINCIPAL].id, body.get("uses", 1), body.get("ttl_seconds")
+        )
+    return web.json_response({"token": token}, status=201)
+
+
+async def register_worker(request: web.Request) -> web.Response:
+    body = request[BODY]
+    enrolment = request[PRINCIPAL].id
+    token = auth.new_token(auth.WORKER_PREFIX)
+    now = time.time()
+    async with request.app[ENGINE].begin() as conn:
+        # Spend one use of the enrolment token; the condition makes a race lose cleanly.
+        spent = await conn.execute(
+            db.enrolment_tokens.update()
+            .where(db.enrolment_tokens.c.id == enrolment, db.enrolment_tokens.c.uses_left > 0)
+            .values(uses_left=db.enrolment_tokens.c.uses_left - 1)
+        )
+        if spent.rowcount != 1:
+            raise ApiError(401, "unauthorized", "the enrolment token is used up")
+        result = await conn.execute(
+            db.workers.insert().values(
+                name=body["name"],
+                token_hash=auth.token_hash(token),
+                hostname=body.get("hostname", ""),
+                platform=body.get("platform", ""),
+                ram_gb=body.get("ram_gb", 0),
+                cpu_cores=body.get("cpu_cores", 0),
+                gpu_count=body.get("gpu_count", 0),
+                gpu_memory_gb=body.get("gpu_memory_gb", 0),
+                tags=body.get("tags", []),
+                software=body.get("software", {}),
+                hardware_config_id=body.get("hardware_config_id"),
+                slots=body.get("slots", 1),
+                state="idle",
+                registered_at=now,
+                last_seen=now,
+            )
+        )
+    return web.json_response({"id": result.inserted_primary_key[0], "token": token}, status=201)
+
+
+HANDLERS = {
+    f.__name__: f
+    for f in (
+        get_openapi, get_health, get_me, list_users, create_user, issue_token, revoke_token,
+        list_projects, create_project, list_hardware_configs, put_hardware_config, list_workers,
+        issue_enrolment_token, register_worker,
+    )
+}  # fmt: skip

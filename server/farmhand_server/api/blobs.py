@@ -1,0 +1,229 @@
+"""Blobs: which ones the server lacks, resumable chunked uploads, verified storage, downloads.
+
+A user "has" a blob once they have uploaded its bytes (or, later, a job of
+theirs references it): asking what is missing never reveals another user's
+files, and a blob another user stored must still be uploaded — its bytes are
+checked and, being identical, not stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from .. import db
+from ..auth import Principal
+from ..blobstore import blob_key, digest_file, parse_key
+from ..errors import ApiError, conflict, not_found
+from ..keys import BODY, CONFIG, ENGINE, PARAMS, PRINCIPAL, STORE
+
+_WRITE_BLOCK = 1024 * 1024
+
+
+async def find_missing_blobs(request: web.Request) -> web.Response:
+    wanted = request[BODY]["blobs"]
+    keys = {blob_key(b["md5"], b["size"]): b for b in wanted}
+    user: Principal = request[PRINCIPAL]
+    have: set[str] = set()
+    async with request.app[ENGINE].connect() as conn:
+        for batch in _batches(list(keys), 500):
+            rows = await conn.execute(
+                sa.select(db.blob_owners.c.blob_key).where(
+                    db.blob_owners.c.user_id == user.id, db.blob_owners.c.blob_key.in_(batch)
+                )
+            )
+            have.update(r.blob_key for r in rows)
+    store = request.app[STORE]
+    missing = [b for k, b in keys.items() if k not in have or not store.has(k)]
+    return web.json_response({"missing": missing})
+
+
+def _batches(items: list[str], size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+async def start_upload(request: web.Request) -> web.Response:
+    body = request[BODY]
+    user: Principal = request[PRINCIPAL]
+    key = blob_key(body["md5"], body["size"])
+    store = request.app[STORE]
+    table = db.uploads
+    now = time.time()
+    async with request.app[ENGINE].begin() as conn:
+        if store.has(key) and await _owns(conn, user.id, key):
+            return web.json_response(_upload_json(None, body, body["size"], complete=True))
+        row = (
+            await conn.execute(
+                sa.select(table).where(
+                    table.c.user_id == user.id, table.c.md5 == body["md5"],
+                    table.c.size == body["size"],
+                )
+            )
+        ).first()  # fmt: skip
+        if row is not None:
+            if row.xxh64 != body["xxh64"]:
+                await conn.execute(table.update().where(table.c.id == row.id).values(
+                    xxh64=body["xxh64"], updated_at=now))  # fmt: skip
+            offset = store.upload_size(row.id)
+            return web.json_response(_upload_json(row.id, body, offset))
+        upload_id = uuid.uuid4().hex
+        await conn.execute(
+            table.insert().values(
+                id=upload_id, user_id=user.id, md5=body["md5"], xxh64=body["xxh64"],
+                size=body["size"], received=0, created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    return web.json_response(_upload_json(upload_id, body, 0), status=201)
+
+
+def _upload_json(upload_id: str | None, blob: dict, offset: int, complete: bool = False) -> dict:
+    return {
+        "id": upload_id or "",
+        "md5": blob["md5"],
+        "xxh64": blob["xxh64"],
+        "size": blob["size"],
+        "offset": offset,
+        "complete": complete,
+    }
+
+
+async def _owns(conn, user_id: int, key: str) -> bool:
+    return bool(
+        await conn.scalar(
+            sa.select(sa.func.count()).where(
+                db.blob_owners.c.user_id == user_id, db.blob_owners.c.blob_key == key
+            )
+        )
+    )
+
+
+async def _load_upload(request: web.Request):
+    upload_id = request[PARAMS]["upload_id"]
+    async with request.app[ENGINE].connect() as conn:
+        row = (
+            await conn.execute(sa.select(db.uploads).where(db.uploads.c.id == upload_id))
+        ).first()
+    if row is None or row.user_id != request[PRINCIPAL].id:
+        raise not_found("upload")
+    return row
+
+
+async def get_upload(request: web.Request) -> web.Response:
+    row = await _load_upload(request)
+    offset = request.app[STORE].upload_size(row.id)
+    return web.json_response(_upload_json(row.id, row._mapping, offset))
+
+
+async def put_upload_chunk(request: web.Request) -> web.Response:
+    row = await _load_upload(request)
+    store = request.app[STORE]
+    try:
+        offset = int(request.headers["Upload-Offset"])
+    except (KeyError, ValueError):
+        raise ApiError(400, "bad_request", "the Upload-Offset header is required") from None
+    current = store.upload_size(row.id)
+    if offset != current:
+        raise conflict(
+            "offset_mismatch",
+            f"the server has {current} bytes of this upload; send from there",
+            {"offset": current},
+        )
+    limit = min(request.app[CONFIG].upload_chunk_max, row.size - offset)
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "too_large", f"at most {limit} bytes may follow offset {offset}")
+    written = await _stream_into(request, store.upload_path(row.id), offset, limit)
+    return web.json_response(_upload_json(row.id, row._mapping, offset + written))
+
+
+async def _stream_into(request: web.Request, path, offset: int, limit: int) -> int:
+    """Append the request body to an upload file at `offset`; refuses more than `limit` bytes."""
+    written = 0
+    mode = "r+b" if path.exists() else "wb"
+    with open(path, mode) as f:
+        f.seek(offset)
+        try:
+            async for chunk in request.content.iter_chunked(_WRITE_BLOCK):
+                written += len(chunk)
+                if written > limit:
+                    f.seek(offset)
+                    f.truncate()
+                    raise ApiError(413, "too_large", f"at most {limit} bytes may follow {offset}")
+                f.write(chunk)
+        finally:
+            # What arrived before a cut connection stays: the client resumes after it.
+            f.truncate()
+    return written
+
+
+async def complete_upload(request: web.Request) -> web.Response:
+    row = await _load_upload(request)
+    store = request.app[STORE]
+    path = store.upload_path(row.id)
+    received = store.upload_size(row.id)
+    if received != row.size:
+        raise conflict(
+            "incomplete", f"the server has {received} of {row.size} bytes", {"offset": received}
+        )
+    digest = await asyncio.to_thread(digest_file, path)
+    if (digest.md5, digest.xxh64, digest.size) != (row.md5, row.xxh64, row.size):
+        store.discard(row.id)
+        async with request.app[ENGINE].begin() as conn:
+            await conn.execute(db.uploads.delete().where(db.uploads.c.id == row.id))
+        raise ApiError(
+            422,
+            "hash_mismatch",
+            "the uploaded bytes do not match the declared hashes; nothing was stored",
+            {"expected": {"md5": row.md5, "xxh64": row.xxh64, "size": row.size},
+             "received": {"md5": digest.md5, "xxh64": digest.xxh64, "size": digest.size}},
+        )  # fmt: skip
+    key = blob_key(row.md5, row.size)
+    now = time.time()
+    async with request.app[ENGINE].begin() as conn:
+        if store.has(key):
+            store.discard(row.id)  # identical bytes are already stored
+        else:
+            store.commit(row.id, key)
+        exists = await conn.scalar(sa.select(db.blobs.c.key).where(db.blobs.c.key == key))
+        if exists is None:
+            await conn.execute(db.blobs.insert().values(
+                key=key, md5=row.md5, xxh64=row.xxh64, size=row.size, created_at=now,
+                last_used=now))  # fmt: skip
+        if not await _owns(conn, row.user_id, key):
+            await conn.execute(
+                db.blob_owners.insert().values(blob_key=key, user_id=row.user_id, created_at=now)
+            )
+        await conn.execute(db.uploads.delete().where(db.uploads.c.id == row.id))
+    return web.json_response({"key": key, "md5": row.md5, "xxh64": row.xxh64, "size": row.size})
+
+
+async def get_blob(request: web.Request) -> web.StreamResponse:
+    key = request[PARAMS]["key"]
+    parse_key(key)
+    principal: Principal = request[PRINCIPAL]
+    async with request.app[ENGINE].connect() as conn:
+        row = (await conn.execute(sa.select(db.blobs).where(db.blobs.c.key == key))).first()
+        allowed = row is not None and (
+            principal.is_admin
+            or (principal.kind == "user" and await _owns(conn, principal.id, key))
+        )
+    # Workers get blobs through the tasks they hold (the scheduler slice adds that).
+    path = request.app[STORE].path(key)
+    if not allowed or not path.is_file():
+        raise not_found("blob")
+    response = web.FileResponse(path, chunk_size=1024 * 1024)
+    response.headers["X-Farmhand-Xxh64"] = row.xxh64
+    response.headers["X-Farmhand-Md5"] = row.md5
+    return response
+
+
+HANDLERS = {
+    f.__name__: f
+    for f in (
+        find_missing_blobs, start_upload, get_upload, put_upload_chunk, complete_upload, get_blob,
+    )
+}  # fmt: skip

@@ -1,0 +1,133 @@
+"""`farmhand server` and `farmhand admin`, registered into the `farmhand` command line.
+
+They come in through the `farmhand.commands` entry-point group, so the
+artist-side package never imports the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from . import auth, db
+from .app import FIRST_ADMIN_TOKEN, create_app
+from .config import Config, load
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load(args.config)
+    for name in ("host", "port", "data_dir", "database_url"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(config, name, type(getattr(config, name))(value))
+    return config
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="TOML configuration file")
+    p.add_argument("--data-dir", dest="data_dir", help="where the database and blobs live")
+    p.add_argument("--database-url", dest="database_url", help="sqlite:///… or postgresql://…")
+
+
+def register_server(sub: argparse._SubParsersAction) -> None:
+    """Add `farmhand server`."""
+    p = sub.add_parser("server", help="run the farm server")
+    _common(p)
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8642)")
+    p.set_defaults(run=run_server)
+
+
+def run_server(args: argparse.Namespace) -> int:
+    """Run until interrupted."""
+    config = _config(args)
+    app = create_app(config)
+
+    async def announce(app: web.Application) -> None:
+        token = app.get(FIRST_ADMIN_TOKEN)
+        if token:
+            print("First start: created user 'admin'. Its API token, shown once:", flush=True)
+            print(f"  {token}", flush=True)
+        print(f"Farmhand server on {config.base_url} (data in {config.data_dir})", flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=config.host, port=config.port, print=None)
+    return 0
+
+
+def register_admin(sub: argparse._SubParsersAction) -> None:
+    """Add `farmhand admin …` (works on the database directly)."""
+    p = sub.add_parser("admin", help="manage users, tokens, workers and hardware configs")
+    _common(p)
+    cmds = p.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    c = cmds.add_parser("create-user", help="add a user and print an API token for them")
+    c.add_argument("name")
+    c.add_argument("--role", choices=auth.ROLES, default="artist")
+    c = cmds.add_parser("issue-token", help="print a new API token for a user")
+    c.add_argument("name")
+    c.add_argument("--label", default="")
+    c = cmds.add_parser("revoke-token", help="revoke an API token by its id")
+    c.add_argument("token_id", type=int)
+    c = cmds.add_parser("enrol-token", help="print a token new workers register with")
+    c.add_argument("--uses", type=int, default=1)
+    c.add_argument("--ttl", type=float, default=None, help="seconds until it expires")
+    cmds.add_parser("hardware-configs", help="list hardware configurations")
+    cmds.add_parser("users", help="list users")
+    p.set_defaults(run=run_admin)
+
+
+def run_admin(args: argparse.Namespace) -> int:
+    """Run one admin action; prints what it made."""
+    try:
+        return asyncio.run(_admin(_config(args), args))
+    except (ValueError, LookupError) as exc:
+        print(f"farmhand admin: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _admin(config: Config, args: argparse.Namespace) -> int:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.create_engine(config.db_url)
+    try:
+        await db.migrate(engine)
+        async with engine.begin() as conn:
+            return await _admin_action(conn, args)
+    finally:
+        await engine.dispose()
+
+
+async def _admin_action(conn, args: argparse.Namespace) -> int:
+    action = args.admin_command
+    if action == "create-user":
+        try:
+            user_id = await auth.create_user(conn, args.name, args.role)
+        except sa.exc.IntegrityError:
+            raise ValueError(f"a user named {args.name!r} exists") from None
+        _, token = await auth.issue_user_token(conn, user_id, "created by farmhand admin")
+        print(f"user {args.name} ({args.role}), id {user_id}\ntoken: {token}")
+    elif action == "issue-token":
+        user_id = await conn.scalar(sa.select(db.users.c.id).where(db.users.c.name == args.name))
+        if user_id is None:
+            raise LookupError(f"no user named {args.name!r}")
+        token_id, token = await auth.issue_user_token(conn, user_id, args.label)
+        print(f"token id {token_id}: {token}")
+    elif action == "revoke-token":
+        if not await auth.revoke_user_token(conn, args.token_id):
+            raise LookupError(f"no live token with id {args.token_id}")
+        print(f"revoked token {args.token_id}")
+    elif action == "enrol-token":
+        print(await auth.issue_enrolment_token(conn, None, args.uses, args.ttl))
+    elif action == "hardware-configs":
+        for row in await conn.execute(sa.select(db.hardware_configs)):
+            print(
+                f"{row.id:>6}  {row.name}: {row.ram_gb:g} GB RAM, {row.cpu_cores} cores, "
+                f"{row.gpu_count} GPU {row.gpu_model}, {row.price_per_hour:g}/h"
+            )
+    elif action == "users":
+        for row in await conn.execute(sa.select(db.users).order_by(db.users.c.id)):
+            print(f"{row.id:>4}  {row.name}  {row.role}")
+    return 0

@@ -1,0 +1,94 @@
+"""Server configuration: embedded defaults, a TOML file, then environment overrides.
+
+With no file the server runs on SQLite and a blob directory under `data_dir`,
+listening on 127.0.0.1:8642. Every key can be set from the environment as
+`FARMHAND_<KEY>` (upper case), e.g. `FARMHAND_DATABASE_URL=postgresql://…`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "farmhand-server"
+
+
+@dataclass(slots=True)
+class Config:
+    """Everything the server reads at start."""
+
+    host: str = "127.0.0.1"
+    port: int = 8642
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""  # empty: sqlite:///<data_dir>/farmhand.db
+    lease_seconds: float = 60.0  # a worker must heartbeat within this
+    claim_wait_seconds: float = 25.0  # how long a claim long-poll is held
+    task_time_out: int = 12 * 3600  # default per-task time limit (Renderbus: 43200)
+    max_retries: int = 3
+    blocklist_after: int = 3  # failures of one worker on one job before it is blocklisted
+    upload_chunk_max: int = 64 * 1024 * 1024
+    blob_retention_days: float = 30.0
+    public_url: str = ""  # how clients reach the server, for links; default from host/port
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL (async driver) of the database."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'farmhand.db'}"
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        return url
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file (if given), then `FARMHAND_*` environment variables."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        with open(path, "rb") as f:
+            values.update(tomllib.load(f))
+    env = os.environ if env is None else env
+    fields = {f.name: f for f in dataclasses.fields(Config)}
+    for name in fields:
+        key = f"FARMHAND_{name.upper()}"
+        if key in env:
+            values[name] = env[key]
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ValueError(f"unknown configuration keys: {', '.join(unknown)}")
+    config = Config()
+    for name, raw in values.items():
+        default = getattr(config, name)
+        setattr(config, name, _coerce(name, raw, default))
+    return config
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, Path):
+            return Path(raw).expanduser()
+        if isinstance(default, bool):
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"configuration {name}: {raw!r} is not a valid value") from exc

@@ -1,0 +1,220 @@
+"""The OpenAPI document is the contract: routes, roles and request validation come from it.
+
+Each operation names a handler by `operationId` and who may call it by
+`x-farmhand-role`. `build_routes()` registers exactly the described
+operations, wrapping each handler so that, before it runs, the caller is
+authenticated and authorised and the JSON body and path parameters are
+validated against the document's schemas (JSON Schema 2020-12).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import yaml
+from aiohttp import web
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .auth import Principal
+from .errors import ApiError, bad_request
+from .keys import BODY, PARAMS, PRINCIPAL
+
+BASE_PATH = "/api/v1"
+DOC_URI = "urn:farmhand:openapi"
+METHODS = ("get", "put", "post", "delete", "patch", "head")
+ROLES = ("public", "user", "admin", "worker", "enrol", "any")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Authenticate = Callable[[web.Request], Awaitable[Principal | None]]
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The OpenAPI document, with the shared JSON Schemas of `farmhand` folded in."""
+    text = resources.files(__package__).joinpath("openapi.yaml").read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    schemas = doc["components"]["schemas"]
+    for name, schema in shared_schemas().items():
+        schemas.setdefault(name, schema)
+    return doc
+
+
+def shared_schemas() -> dict[str, Any]:
+    """JSON Schemas shipped with the `farmhand` package (job spec, preset), by title."""
+    found: dict[str, Any] = {}
+    try:
+        folder = resources.files("farmhand").joinpath("schemas")
+        entries = list(folder.iterdir())
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
+        return found
+    for entry in entries:
+        if entry.name.endswith(".schema.json"):
+            schema = json.loads(entry.read_text(encoding="utf-8"))
+            name = "".join(p.capitalize() for p in entry.name.split(".")[0].split("_"))
+            found[{"Jobspec": "JobSpec"}.get(name, name)] = schema
+    return found
+
+
+@functools.cache
+def _registry() -> Registry:
+    resource = Resource.from_contents(document(), default_specification=DRAFT202012)
+    return Registry().with_resource(DOC_URI, resource)
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local `$ref` inside the document (parameters, responses)."""
+    while "$ref" in node:
+        target: Any = document()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+@functools.cache
+def validator(ref: str) -> jsonschema.Draft202012Validator:
+    """A validator for a schema of the document, e.g. `#/components/schemas/BlobList`."""
+    return jsonschema.Draft202012Validator({"$ref": DOC_URI + ref}, registry=_registry())
+
+
+def check(ref: str, value: Any, where: str = "body") -> None:
+    """Raise a 400 naming every place where `value` breaks the schema."""
+    errors = sorted(validator(ref).iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = [
+            {"path": "/".join(str(p) for p in e.absolute_path) or "(root)", "message": e.message}
+            for e in errors[:20]
+        ]
+        first = details[0]
+        raise bad_request(f"{where} {first['path']}: {first['message']}", details)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One described operation: where it lives and what it needs."""
+
+    method: str
+    path: str
+    operation_id: str
+    role: str
+    body_ref: str | None
+    body_required: bool
+    path_params: tuple[tuple[str, dict[str, Any]], ...]
+
+
+def operations() -> list[Operation]:
+    """Every operation of the document, in document order."""
+    found = []
+    for path, item in document()["paths"].items():
+        shared = [_resolve(p) for p in item.get("parameters", [])]
+        for method in METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            params = shared + [_resolve(p) for p in op.get("parameters", [])]
+            body = op.get("requestBody", {})
+            json_body = body.get("content", {}).get("application/json")
+            role = op.get("x-farmhand-role", "user")
+            if role not in ROLES:
+                raise ValueError(f"{op['operationId']}: unknown x-farmhand-role {role!r}")
+            found.append(
+                Operation(
+                    method=method.upper(),
+                    path=path,
+                    operation_id=op["operationId"],
+                    role=role,
+                    body_ref=json_body["schema"]["$ref"] if json_body else None,
+                    body_required=bool(body.get("required")),
+                    path_params=tuple(
+                        (p["name"], p["schema"]) for p in params if p.get("in") == "path"
+                    ),
+                )
+            )
+    return found
+
+
+def build_routes(handlers: Mapping[str, Handler], authenticate: Authenticate) -> list[web.RouteDef]:
+    """aiohttp routes for every operation; a missing or extra handler is an error."""
+    ops = operations()
+    described = {op.operation_id for op in ops}
+    missing = sorted(described - set(handlers))
+    extra = sorted(set(handlers) - described)
+    if missing or extra:
+        raise ValueError(
+            f"handlers out of step with openapi.yaml: missing {missing}, extra {extra}"
+        )
+    return [
+        web.route(
+            op.method, BASE_PATH + op.path, _wrap(op, handlers[op.operation_id], authenticate)
+        )
+        for op in ops
+    ]
+
+
+def _wrap(op: Operation, handler: Handler, authenticate: Authenticate) -> Handler:
+    async def run(request: web.Request) -> web.StreamResponse:
+        request[PRINCIPAL] = await _authorise(op, request, authenticate)
+        request[PARAMS] = _path_params(op, request)
+        if op.body_ref is not None:
+            request[BODY] = await _json_body(op, request)
+        return await handler(request)
+
+    run.__name__ = op.operation_id
+    return run
+
+
+async def _authorise(op: Operation, request: web.Request, authenticate: Authenticate):
+    if op.role == "public":
+        return None
+    principal = await authenticate(request)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "a valid bearer token is required")
+    allowed = {
+        "user": principal.kind == "user",
+        "admin": principal.is_admin,
+        "worker": principal.kind == "worker",
+        "enrol": principal.kind == "enrol",
+        "any": principal.kind in ("user", "worker"),
+    }[op.role]
+    if not allowed:
+        raise ApiError(403, "forbidden", f"{op.operation_id} is not allowed with this token")
+    return principal
+
+
+def _path_params(op: Operation, request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, schema in op.path_params:
+        raw = request.match_info[name]
+        value: Any = raw
+        if schema.get("type") == "integer":
+            try:
+                value = int(raw)
+            except ValueError:
+                raise bad_request(f"path {name}: {raw!r} is not an integer") from None
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
+        if errors:
+            raise bad_request(f"path {name}: {errors[0].message}")
+        params[name] = value
+    return params
+
+
+async def _json_body(op: Operation, request: web.Request) -> Any:
+    if not request.can_read_body:
+        if op.body_required:
+            raise bad_request("a JSON request body is required")
+        return {}
+    if request.content_type not in ("application/json", ""):
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(f"the body is not valid JSON: {exc}") from None
+    check(op.body_ref, body)
+    return body

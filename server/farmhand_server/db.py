@@ -1,0 +1,250 @@
+"""One SQL schema for SQLite and PostgreSQL (SQLAlchemy Core), and its migrations.
+
+SQLite runs in WAL mode with a busy timeout so several connections of one
+server can share it; PostgreSQL is for studios that run several server
+processes against one database. Times are stored as epoch seconds (floats),
+the same on both engines.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+metadata = sa.MetaData()
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+def _now_column(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.Float, nullable=nullable)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),  # artist | admin
+    _now_column("created_at"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("label", sa.String(200), nullable=False, default=""),
+    _now_column("created_at"),
+    _now_column("revoked_at", nullable=True),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    _now_column("created_at"),
+)
+
+hardware_configs = sa.Table(
+    "hardware_configs",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),  # "418", as Renderbus names them
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("ram_gb", sa.Float, nullable=False, default=0),
+    sa.Column("cpu_cores", sa.Integer, nullable=False, default=0),
+    sa.Column("gpu_count", sa.Integer, nullable=False, default=0),
+    sa.Column("gpu_model", sa.String(200), nullable=False, default=""),
+    sa.Column("price_per_hour", sa.Float, nullable=False, default=0.0),
+)
+
+enrolment_tokens = sa.Table(
+    "enrolment_tokens",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("uses_left", sa.Integer, nullable=False, default=1),
+    _now_column("created_at"),
+    _now_column("expires_at", nullable=True),
+)
+
+workers = sa.Table(
+    "workers",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("hostname", sa.String(255), nullable=False, default=""),
+    sa.Column("platform", sa.String(40), nullable=False, default=""),
+    sa.Column("ram_gb", sa.Float, nullable=False, default=0),
+    sa.Column("cpu_cores", sa.Integer, nullable=False, default=0),
+    sa.Column("gpu_count", sa.Integer, nullable=False, default=0),
+    sa.Column("gpu_memory_gb", sa.Float, nullable=False, default=0),
+    sa.Column("tags", sa.JSON, nullable=False, default=list),
+    sa.Column("software", sa.JSON, nullable=False, default=dict),
+    sa.Column("hardware_config_id", sa.String(40), nullable=True),
+    sa.Column("slots", sa.Integer, nullable=False, default=1),
+    sa.Column("state", sa.String(16), nullable=False, default="idle"),
+    _now_column("registered_at"),
+    _now_column("last_seen", nullable=True),
+    _now_column("revoked_at", nullable=True),
+)
+
+blobs = sa.Table(
+    "blobs",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # "<md5>-<size>"
+    sa.Column("md5", sa.String(32), nullable=False),
+    sa.Column("xxh64", sa.String(16), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    _now_column("created_at"),
+    _now_column("last_used", nullable=True),
+)
+
+blob_owners = sa.Table(
+    "blob_owners",
+    metadata,
+    sa.Column("blob_key", sa.String(64), sa.ForeignKey("blobs.key"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    _now_column("created_at"),
+)
+
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("md5", sa.String(32), nullable=False),
+    sa.Column("xxh64", sa.String(16), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("received", sa.BigInteger, nullable=False, default=0),
+    _now_column("created_at"),
+    _now_column("updated_at"),
+    sa.UniqueConstraint("user_id", "md5", "size", name="uq_upload_per_user_blob"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("state", sa.String(24), nullable=False, index=True),
+    sa.Column("priority", sa.Integer, nullable=False, default=50),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("tasks_total", sa.Integer, nullable=False, default=0),
+    sa.Column("tasks_done", sa.Integer, nullable=False, default=0),
+    sa.Column("tasks_failed", sa.Integer, nullable=False, default=0),
+    _now_column("created_at"),
+    _now_column("updated_at"),
+    _now_column("started_at", nullable=True),
+    _now_column("finished_at", nullable=True),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    _id(),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),  # dispatch order within the job
+    sa.Column("kind", sa.String(16), nullable=False),  # chunk | tile | assemble
+    sa.Column("frames", sa.JSON, nullable=False),
+    sa.Column("tile", sa.JSON, nullable=True),
+    sa.Column("is_test", sa.Boolean, nullable=False, default=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False, default=0),
+    _now_column("updated_at"),
+    sa.Index("ix_tasks_job_state_seq", "job_id", "state", "seq"),
+)
+
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    _id(),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False, index=True),
+    sa.Column("worker_id", sa.Integer, sa.ForeignKey("workers.id"), nullable=False, index=True),
+    sa.Column("state", sa.String(16), nullable=False),  # running | done | failed | lost | killed
+    _now_column("lease_expires", nullable=True),
+    _now_column("started_at"),
+    _now_column("ended_at", nullable=True),
+    sa.Column("exit_code", sa.Integer, nullable=True),
+    sa.Column("peak_memory_mb", sa.Float, nullable=True),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+)
+
+blocklist = sa.Table(
+    "blocklist",
+    metadata,
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), primary_key=True),
+    sa.Column("worker_id", sa.Integer, sa.ForeignKey("workers.id"), primary_key=True),
+    _now_column("created_at"),
+)
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    _now_column("applied_at"),
+)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine; SQLite connections get WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - driver callback
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+Migration = Callable[[AsyncConnection], Awaitable[None]]
+
+
+async def _v1_initial(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all, checkfirst=True)
+
+
+# Ordered; each runs once, in its own transaction, recorded in schema_version.
+MIGRATIONS: list[Migration] = [_v1_initial]
+
+
+async def migrate(engine: AsyncEngine) -> int:
+    """Bring the schema up to date; returns the version now in place.
+
+    Several server processes may start at once against one PostgreSQL
+    database; a transaction-scoped advisory lock makes them take turns.
+    """
+    for number, migration in enumerate(MIGRATIONS, start=1):
+        async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(864201)"))
+            await conn.run_sync(schema_version.create, checkfirst=True)
+            done = await conn.scalar(
+                sa.select(sa.func.count()).where(schema_version.c.version == number)
+            )
+            if done:
+                continue
+            await migration(conn)
+            await conn.execute(
+                schema_version.insert().values(version=number, applied_at=time.time())
+            )
+    return len(MIGRATIONS)

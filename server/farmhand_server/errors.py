@@ -1,0 +1,68 @@
+"""API errors: one JSON shape, `{"error": {code, message, details}}`, with a fitting status."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger("farmhand.server")
+
+
+class ApiError(Exception):
+    """An error a client caused or must handle; carries the HTTP status and a stable code."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def bad_request(message: str, details: Any = None) -> ApiError:
+    return ApiError(400, "bad_request", message, details)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} not found")
+
+
+def conflict(code: str, message: str, details: Any = None) -> ApiError:
+    return ApiError(409, code, message, details)
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> web.Response:
+    """The JSON error body every failing request gets."""
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return web.json_response(body, status=status, dumps=json.dumps)
+
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    416: "range_not_satisfiable", 422: "unprocessable", 424: "failed_dependency",
+}  # fmt: skip
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Turn ApiError, aiohttp's HTTP errors and crashes into the JSON error shape."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        return error_response(exc.status, code, exc.reason or code)
+    except Exception:  # a bug: log it, never leak a traceback to the client
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(500, "internal", "internal server error")

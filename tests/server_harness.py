@@ -1,0 +1,86 @@
+"""Run a real Farmhand server for tests: in a background thread, on a free port.
+
+Tests talk to it over real HTTP with `requests`, the way the CLI, the panel
+and the workers do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from aiohttp import web
+from farmhand_server.app import FIRST_ADMIN_TOKEN, create_app
+from farmhand_server.config import Config
+
+
+@dataclass
+class RunningServer:
+    """A server started by `start_server`; `stop()` shuts it down."""
+
+    base: str  # e.g. http://127.0.0.1:40123/api/v1
+    admin_token: str
+    config: Config
+    _loop: asyncio.AbstractEventLoop
+    _runner: web.AppRunner
+    _thread: threading.Thread
+
+    def session(self, token: str | None = None) -> requests.Session:
+        """A requests session sending `token` (default: the admin's)."""
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {token or self.admin_token}"
+        return s
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+
+
+def start_server(data_dir: Path, database_url: str = "", **overrides) -> RunningServer:
+    """Start a server on 127.0.0.1 with a fresh data dir; returns once it answers."""
+    config = Config(data_dir=data_dir, database_url=database_url, port=0, **overrides)
+    loop = asyncio.new_event_loop()
+    ready: dict = {}
+
+    async def boot() -> None:
+        app = create_app(config)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        ready.update(runner=runner, port=port, token=app.get(FIRST_ADMIN_TOKEN, ""))
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(boot())
+        except BaseException as exc:  # report start-up failures to the test
+            ready["error"] = exc
+            return
+        finally:
+            started.set()
+        loop.run_forever()
+
+    started = threading.Event()
+    thread = threading.Thread(target=main, name="farmhand-test-server", daemon=True)
+    thread.start()
+    started.wait(60)
+    if "error" in ready:
+        raise ready["error"]
+    config.port = ready["port"]
+    return RunningServer(
+        base=f"http://127.0.0.1:{ready['port']}/api/v1",
+        admin_token=ready["token"],
+        config=config,
+        _loop=loop,
+        _runner=ready["runner"],
+        _thread=thread,
+    )
