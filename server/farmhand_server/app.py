@@ -8,11 +8,13 @@ from aiohttp import web
 
 from . import auth, db
 from .api import HANDLERS
+from .api.work import reaper
 from .blobstore import BlobStore
 from .config import Config
 from .contract import build_routes
+from .database import Database, Notifier
 from .errors import error_middleware
-from .keys import CONFIG, ENGINE, STORE
+from .keys import CONFIG, DB, STORE, WAKE
 
 log = logging.getLogger("farmhand.server")
 FIRST_ADMIN_TOKEN = web.AppKey("first_admin_token", str)
@@ -25,24 +27,24 @@ async def authenticate(request: web.Request) -> auth.Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         return await auth.authenticate(conn, token.strip())
 
 
-async def _start(app: web.Application) -> None:
+async def _database(app: web.Application):
+    """Open the database (migrating it) for the app's lifetime; first start makes an admin."""
     config = app[CONFIG]
     config.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.create_engine(config.db_url)
-    app[ENGINE] = engine
+    app[DB] = Database(engine)
+    app[WAKE] = Notifier()
     await db.migrate(engine)
-    async with engine.begin() as conn:
+    async with app[DB].write() as conn:
         token = await auth.ensure_admin(conn)
     if token:
         app[FIRST_ADMIN_TOKEN] = token
-
-
-async def _stop(app: web.Application) -> None:
-    await app[ENGINE].dispose()
+    yield
+    await engine.dispose()
 
 
 def create_app(config: Config) -> web.Application:
@@ -54,6 +56,6 @@ def create_app(config: Config) -> web.Application:
     app[CONFIG] = config
     app[STORE] = BlobStore(config.blob_dir, config.upload_dir)
     app.add_routes(build_routes(HANDLERS, authenticate))
-    app.on_startup.append(_start)
-    app.on_cleanup.append(_stop)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(reaper)
     return app

@@ -145,6 +145,18 @@ jobs = sa.Table(
     sa.Column("tasks_total", sa.Integer, nullable=False, default=0),
     sa.Column("tasks_done", sa.Integer, nullable=False, default=0),
     sa.Column("tasks_failed", sa.Integer, nullable=False, default=0),
+    # Test tasks not yet done: while > 0 only test tasks are dispatched.
+    sa.Column("test_pending", sa.Integer, nullable=False, default=0),
+    sa.Column("stop_after_test", sa.Boolean, nullable=False, default=False),
+    sa.Column("approved", sa.Boolean, nullable=False, default=False),
+    # Hardware needs, as columns so the claim query compares them directly.
+    sa.Column("ram_gb", sa.Float, nullable=False, default=0),
+    sa.Column("gpu_count", sa.Integer, nullable=False, default=0),
+    sa.Column("gpu_memory_gb", sa.Float, nullable=False, default=0),
+    sa.Column("cpu_cores", sa.Integer, nullable=False, default=0),
+    sa.Column("time_out", sa.Integer, nullable=False),  # seconds per attempt
+    sa.Column("max_retries", sa.Integer, nullable=False),
+    _now_column("deadline", nullable=True),  # created_at + job_stop_time
     _now_column("created_at"),
     _now_column("updated_at"),
     _now_column("started_at", nullable=True),
@@ -156,7 +168,7 @@ tasks = sa.Table(
     metadata,
     _id(),
     sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),  # dispatch order within the job
+    sa.Column("seq", sa.Integer, nullable=False),  # dispatch order within the job (tests first)
     sa.Column("kind", sa.String(16), nullable=False),  # chunk | tile | assemble
     sa.Column("frames", sa.JSON, nullable=False),
     sa.Column("tile", sa.JSON, nullable=True),
@@ -164,6 +176,8 @@ tasks = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("failures", sa.Integer, nullable=False, default=0),
     _now_column("updated_at"),
+    # A person's retry: failures before it no longer keep the task from a worker.
+    _now_column("retried_at", nullable=True),
     sa.Index("ix_tasks_job_state_seq", "job_id", "state", "seq"),
 )
 
@@ -173,13 +187,48 @@ attempts = sa.Table(
     _id(),
     sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False, index=True),
     sa.Column("worker_id", sa.Integer, sa.ForeignKey("workers.id"), nullable=False, index=True),
-    sa.Column("state", sa.String(16), nullable=False),  # running | done | failed | lost | killed
+    # running | done | failed | timeout | lost | killed
+    sa.Column("state", sa.String(16), nullable=False),
     _now_column("lease_expires", nullable=True),
     _now_column("started_at"),
     _now_column("ended_at", nullable=True),
     sa.Column("exit_code", sa.Integer, nullable=True),
     sa.Column("peak_memory_mb", sa.Float, nullable=True),
+    sa.Column("cores", sa.Integer, nullable=False, default=0),  # for core-hour accounting
     sa.Column("message", sa.Text, nullable=False, default=""),
+)
+
+job_requirements = sa.Table(
+    "job_requirements",
+    metadata,
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), primary_key=True),
+    sa.Column("key", sa.String(300), primary_key=True),  # "software:maya:2025", "tag:gpu", …
+)
+
+job_hardware_configs = sa.Table(
+    "job_hardware_configs",
+    metadata,
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), primary_key=True),
+    sa.Column("config_id", sa.String(40), primary_key=True),
+)
+
+job_blobs = sa.Table(
+    "job_blobs",
+    metadata,
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), primary_key=True),
+    sa.Column("blob_key", sa.String(64), sa.ForeignKey("blobs.key"), primary_key=True),
+    sa.Index("ix_job_blobs_blob", "blob_key"),
+)
+
+job_events = sa.Table(
+    "job_events",
+    metadata,
+    _id(),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False, index=True),
+    _now_column("at"),
+    sa.Column("from_state", sa.String(24), nullable=True),
+    sa.Column("to_state", sa.String(24), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False, default=""),
 )
 
 blocklist = sa.Table(

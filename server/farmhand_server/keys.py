@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .auth import Principal
 from .blobstore import BlobStore
 from .config import Config
+from .database import Database, Notifier
 
 CONFIG = web.AppKey("config", Config)
-ENGINE = web.AppKey("engine", AsyncEngine)
+DB = web.AppKey("db", Database)
+WAKE = web.AppKey("wake", Notifier)
 STORE = web.AppKey("store", BlobStore)
 
 # What the contract wrapper puts on each request before the handler runs.

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs
+from . import accounts, blobs, jobs, work
 
-HANDLERS = {**accounts.HANDLERS, **blobs.HANDLERS}
+HANDLERS = {**accounts.HANDLERS, **blobs.HANDLERS, **jobs.HANDLERS, **work.HANDLERS}

@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import auth, db
 from ..contract import document
 from ..errors import ApiError, conflict, forbidden, not_found
-from ..keys import BODY, ENGINE, PARAMS, PRINCIPAL
+from ..keys import BODY, DB, PARAMS, PRINCIPAL
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -18,7 +18,7 @@ async def get_openapi(request: web.Request) -> web.Response:
 
 
 async def get_health(request: web.Request) -> web.Response:
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         version = await conn.scalar(sa.select(sa.func.max(db.schema_version.c.version)))
     return web.json_response({"status": "ok", "schema_version": version})
 
@@ -32,7 +32,7 @@ async def get_me(request: web.Request) -> web.Response:
 
 
 async def list_users(request: web.Request) -> web.Response:
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         rows = await conn.execute(sa.select(db.users).order_by(db.users.c.id))
         users = [{"id": r.id, "name": r.name, "role": r.role} for r in rows]
     return web.json_response({"users": users})
@@ -42,7 +42,7 @@ async def create_user(request: web.Request) -> web.Response:
     body = request[BODY]
     role = body.get("role", "artist")
     try:
-        async with request.app[ENGINE].begin() as conn:
+        async with request.app[DB].write() as conn:
             user_id = await auth.create_user(conn, body["name"], role)
     except sa.exc.IntegrityError:
         raise conflict("exists", f"a user named {body['name']!r} exists") from None
@@ -54,7 +54,7 @@ async def issue_token(request: web.Request) -> web.Response:
     user_id = request[PARAMS]["user_id"]
     if not caller.is_admin and caller.id != user_id:
         raise forbidden("you can issue tokens only for yourself")
-    async with request.app[ENGINE].begin() as conn:
+    async with request.app[DB].write() as conn:
         exists = await conn.scalar(sa.select(db.users.c.id).where(db.users.c.id == user_id))
         if exists is None:
             raise not_found("user")
@@ -65,7 +65,7 @@ async def issue_token(request: web.Request) -> web.Response:
 async def revoke_token(request: web.Request) -> web.Response:
     caller: auth.Principal = request[PRINCIPAL]
     token_id = request[PARAMS]["token_id"]
-    async with request.app[ENGINE].begin() as conn:
+    async with request.app[DB].write() as conn:
         owner = await conn.scalar(
             sa.select(db.api_tokens.c.user_id).where(db.api_tokens.c.id == token_id)
         )
@@ -78,7 +78,7 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def list_projects(request: web.Request) -> web.Response:
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         rows = await conn.execute(sa.select(db.projects).order_by(db.projects.c.name))
         projects = [{"id": r.id, "name": r.name} for r in rows]
     return web.json_response({"projects": projects})
@@ -87,7 +87,7 @@ async def list_projects(request: web.Request) -> web.Response:
 async def create_project(request: web.Request) -> web.Response:
     name = request[BODY]["name"]
     try:
-        async with request.app[ENGINE].begin() as conn:
+        async with request.app[DB].write() as conn:
             result = await conn.execute(
                 db.projects.insert().values(name=name, created_at=time.time())
             )
@@ -100,7 +100,7 @@ _HW_FIELDS = ("name", "ram_gb", "cpu_cores", "gpu_count", "gpu_model", "price_pe
 
 
 async def list_hardware_configs(request: web.Request) -> web.Response:
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         rows = await conn.execute(sa.select(db.hardware_configs).order_by(db.hardware_configs.c.id))
         configs = [dict(r._mapping) for r in rows]
     return web.json_response({"hardware_configs": configs})
@@ -110,7 +110,7 @@ async def put_hardware_config(request: web.Request) -> web.Response:
     config_id = request[PARAMS]["config_id"]
     values = {k: request[BODY][k] for k in _HW_FIELDS if k in request[BODY]}
     table = db.hardware_configs
-    async with request.app[ENGINE].begin() as conn:
+    async with request.app[DB].write() as conn:
         exists = await conn.scalar(sa.select(table.c.id).where(table.c.id == config_id))
         if exists:
             await conn.execute(table.update().where(table.c.id == config_id).values(**values))
@@ -127,7 +127,7 @@ _WORKER_FIELDS = (
 
 
 async def list_workers(request: web.Request) -> web.Response:
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         rows = await conn.execute(
             sa.select(*(db.workers.c[f] for f in _WORKER_FIELDS)).order_by(db.workers.c.id)
         )
@@ -137,7 +137,7 @@ async def list_workers(request: web.Request) -> web.Response:
 
 async def issue_enrolment_token(request: web.Request) -> web.Response:
     body = request[BODY]
-    async with request.app[ENGINE].begin() as conn:
+    async with request.app[DB].write() as conn:
         token = await auth.issue_enrolment_token(
             conn, request[PRINCIPAL].id, body.get("uses", 1), body.get("ttl_seconds")
         )
@@ -149,7 +149,7 @@ async def register_worker(request: web.Request) -> web.Response:
     enrolment = request[PRINCIPAL].id
     token = auth.new_token(auth.WORKER_PREFIX)
     now = time.time()
-    async with request.app[ENGINE].begin() as conn:
+    async with request.app[DB].write() as conn:
         # Spend one use of the enrolment token; the condition makes a race lose cleanly.
         spent = await conn.execute(
             db.enrolment_tokens.update()

@@ -19,7 +19,7 @@ from .. import db
 from ..auth import Principal
 from ..blobstore import blob_key, digest_file, parse_key
 from ..errors import ApiError, conflict, not_found
-from ..keys import BODY, CONFIG, ENGINE, PARAMS, PRINCIPAL, STORE
+from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, STORE
 
 _WRITE_BLOCK = 1024 * 1024
 
@@ -29,7 +29,7 @@ async def find_missing_blobs(request: web.Request) -> web.Response:
     keys = {blob_key(b["md5"], b["size"]): b for b in wanted}
     user: Principal = request[PRINCIPAL]
     have: set[str] = set()
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         for batch in _batches(list(keys), 500):
             rows = await conn.execute(
                 sa.select(db.blob_owners.c.blob_key).where(
@@ -54,7 +54,7 @@ async def start_upload(request: web.Request) -> web.Response:
     store = request.app[STORE]
     table = db.uploads
     now = time.time()
-    async with request.app[ENGINE].begin() as conn:
+    async with request.app[DB].write() as conn:
         if store.has(key) and await _owns(conn, user.id, key):
             return web.json_response(_upload_json(None, body, body["size"], complete=True))
         row = (
@@ -104,7 +104,7 @@ async def _owns(conn, user_id: int, key: str) -> bool:
 
 async def _load_upload(request: web.Request):
     upload_id = request[PARAMS]["upload_id"]
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         row = (
             await conn.execute(sa.select(db.uploads).where(db.uploads.c.id == upload_id))
         ).first()
@@ -172,7 +172,7 @@ async def complete_upload(request: web.Request) -> web.Response:
     digest = await asyncio.to_thread(digest_file, path)
     if (digest.md5, digest.xxh64, digest.size) != (row.md5, row.xxh64, row.size):
         store.discard(row.id)
-        async with request.app[ENGINE].begin() as conn:
+        async with request.app[DB].write() as conn:
             await conn.execute(db.uploads.delete().where(db.uploads.c.id == row.id))
         raise ApiError(
             422,
@@ -183,7 +183,7 @@ async def complete_upload(request: web.Request) -> web.Response:
         )  # fmt: skip
     key = blob_key(row.md5, row.size)
     now = time.time()
-    async with request.app[ENGINE].begin() as conn:
+    async with request.app[DB].write() as conn:
         if store.has(key):
             store.discard(row.id)  # identical bytes are already stored
         else:
@@ -205,13 +205,13 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
     key = request[PARAMS]["key"]
     parse_key(key)
     principal: Principal = request[PRINCIPAL]
-    async with request.app[ENGINE].connect() as conn:
+    async with request.app[DB].read() as conn:
         row = (await conn.execute(sa.select(db.blobs).where(db.blobs.c.key == key))).first()
         allowed = row is not None and (
             principal.is_admin
             or (principal.kind == "user" and await _owns(conn, principal.id, key))
+            or (principal.kind == "worker" and await _worker_needs(conn, principal.id, key))
         )
-    # Workers get blobs through the tasks they hold (the scheduler slice adds that).
     path = request.app[STORE].path(key)
     if not allowed or not path.is_file():
         raise not_found("blob")
@@ -219,6 +219,18 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
     response.headers["X-Farmhand-Xxh64"] = row.xxh64
     response.headers["X-Farmhand-Md5"] = row.md5
     return response
+
+
+async def _worker_needs(conn, worker_id: int, key: str) -> bool:
+    """A worker may read a blob while it holds a running attempt of a job that uses it."""
+    a, t, jb = db.attempts, db.tasks, db.job_blobs
+    return bool(
+        await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(a.join(t, t.c.id == a.c.task_id).join(jb, jb.c.job_id == t.c.job_id))
+            .where(a.c.worker_id == worker_id, a.c.state == "running", jb.c.blob_key == key)
+        )
+    )
 
 
 HANDLERS = {

@@ -1,0 +1,685 @@
+"""The JobSpec: load its JSON Schemas, validate with messages people can act on, read Renderbus.
+
+A JobSpec is the JSON object a client sends to ``POST /api/v1/jobs``; the
+server, the submit CLI, the Maya panel and the worker all read it through
+this module. Its fields are described in ``docs/jobspec.md`` and enforced by
+``schemas/jobspec.schema.json`` (JSON Schema 2020-12) plus the checks here
+that a schema cannot express (the frames expression parses, test frames are
+frames of the job, tiles fit the image, manifest server paths follow the
+rule). Presets use ``schemas/preset.schema.json``.
+
+``jsonschema`` is imported only when a validator is first needed, so
+:func:`server_path` also works on a worker that does not install it.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import json
+import re
+import string
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+from .frames import format_frames, parse_frames, parse_pre_frames
+from .tiles import tile_rects
+
+SCHEMA_NAMES = ("jobspec", "preset")
+
+COMMAND_PLACEHOLDERS = frozenset(
+    {
+        "frame",  # one frame: the worker runs the argv once per frame of the task
+        "start",  # first frame of the task's chunk
+        "end",  # last frame of the task's chunk
+        "step",  # step of the chunk
+        "output",  # output path prefix on the worker (output_prefix mapped under the job root)
+        "scene",  # the scene file on the worker
+        "width",  # image width (JobSpec width)
+        "height",  # image height (JobSpec height)
+        "tile_index",  # tiles: index of the tile, row by row from the top-left
+        "tile_x",  # tiles: left pixel column, from the left
+        "tile_y",  # tiles: top pixel row, from the top
+        "tile_width",  # tiles: width in pixels
+        "tile_height",  # tiles: height in pixels
+    }
+)
+"""The ``{name}`` placeholders a ``command`` renderer's ``argv`` and ``outputs`` may use."""
+
+CG_ID_NAMES = {2000: "Maya", 2001: "3ds Max", 2004: "Houdini", 2007: "Cinema 4D", 2013: "Blender"}
+"""Renderbus ``cg_id`` → ``cg_name``, used when a task.json gives only the id."""
+
+RENDERBUS_NAMES: dict[str, str | None] = {
+    "ram": "hardware.ram_gb",
+    "graphics_cards_num": "hardware.gpu_count",
+    "hardwareConfigId": "hardware.hardware_config_ids",
+    "hardwareConfigIds": "hardware.hardware_config_ids",
+    "pre_frames": "test_frames",
+    "input_cg_file": "scene.path",
+    "input_project_path": "scene.project_path",
+    "software_config": "software",
+    "project_name": "project",
+    "task_info": None,  # a whole task.json
+}
+"""Renderbus field names that differ from ours, for hints on unknown fields."""
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def _schema_file(name: str) -> str:
+    base = name.removesuffix(".json").removesuffix(".schema")
+    if base not in SCHEMA_NAMES:
+        raise ValueError(f"no schema named {name!r}; there are {', '.join(SCHEMA_NAMES)}")
+    return f"{base}.schema.json"
+
+
+def load_schema(name: str) -> dict:
+    """Read a packaged schema, ``"jobspec"`` or ``"preset"`` (a fresh dict each call).
+
+    >>> load_schema("jobspec")["$id"]
+    'https://schemas.farmhand.invalid/jobspec.schema.json'
+    """
+    text = resources.files("farmhand").joinpath("schemas", _schema_file(name)).read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    """A Draft 2020-12 validator for a packaged schema; cross-file ``$ref`` stay offline."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schemas = [load_schema(n) for n in SCHEMA_NAMES]
+    registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas
+    )
+    return jsonschema.Draft202012Validator(load_schema(name), registry=registry)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _join(path: Iterable[Any]) -> str:
+    """``["manifest", 2, "md5"]`` → ``"manifest[2].md5"``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(job spec)"
+
+
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null" if value is None else type(value).__name__
+
+
+def _show(value: Any) -> str:
+    """A short JSON rendering of a value for a message."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown_field(key: str, allowed: Iterable[str], top_level: bool) -> str:
+    if top_level and key in RENDERBUS_NAMES:
+        ours = RENDERBUS_NAMES[key]
+        what = f"Renderbus's name; ours is {ours}" if ours else "a Renderbus task.json"
+        return f"unknown field ({what}: convert with farmhand.jobspec.normalize_renderbus)"
+    close = difflib.get_close_matches(key, list(allowed), n=1)
+    return f"unknown field; did you mean {close[0]}?" if close else "unknown field"
+
+
+def _required(error: Any) -> list[tuple[list, str]]:
+    return [
+        ([*error.path, key], "is required")
+        for key in error.validator_value
+        if key not in error.instance
+    ]
+
+
+def _additional(error: Any) -> list[tuple[list, str]]:
+    allowed = error.schema.get("properties", {})
+    top_level = not error.path
+    return [
+        ([*error.path, key], _unknown_field(key, allowed, top_level))
+        for key in error.instance
+        if key not in allowed
+    ]
+
+
+def _dependent_required(error: Any) -> list[tuple[list, str]]:
+    return [
+        ([*error.path, key], f"requires {needed}")
+        for key, needs in error.validator_value.items()
+        if key in error.instance
+        for needed in needs
+        if needed not in error.instance
+    ]
+
+
+def _unique(error: Any) -> str:
+    seen: list[Any] = []
+    for item in error.instance:
+        if item in seen:
+            return f"{_show(item)} is listed more than once"
+        seen.append(item)
+    return "must not list an item twice"
+
+
+def _length(error: Any, least: bool, unit: str) -> str:
+    limit = error.validator_value
+    if least and limit == 1:
+        return "must not be empty"
+    return f"must have at {'least' if least else 'most'} {limit} {unit}"
+
+
+_SIMPLE: dict[str, Callable[[Any], str]] = {
+    "type": lambda e: (
+        f"must be {' or '.join(_TYPE_WORDS.get(t, t) for t in _as_list(e.validator_value))}, "
+        f"not {_TYPE_WORDS.get(_json_type(e.instance), _json_type(e.instance))}"
+    ),
+    "enum": lambda e: (
+        f"must be one of {', '.join(_show(v) for v in e.validator_value)}, not {_show(e.instance)}"
+    ),
+    "const": lambda e: f"must be {_show(e.validator_value)}, not {_show(e.instance)}",
+    "minimum": lambda e: f"must be at least {e.validator_value}, not {_show(e.instance)}",
+    "maximum": lambda e: f"must be at most {e.validator_value}, not {_show(e.instance)}",
+    "minLength": lambda e: _length(e, True, "characters"),
+    "maxLength": lambda e: _length(e, False, "characters"),
+    "minItems": lambda e: _length(e, True, "items"),
+    "maxItems": lambda e: _length(e, False, "items"),
+    "uniqueItems": _unique,
+    "pattern": lambda e: e.schema.get("x-message", f"must match {e.validator_value}"),
+    "not": lambda e: e.schema.get("x-message", "is not allowed here"),
+}
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _describe(error: Any) -> list[tuple[list, str]]:
+    """Turn one jsonschema error into ``(path, message)`` pairs."""
+    if error.validator == "required":
+        return _required(error)
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        return _additional(error)
+    if error.validator == "dependentRequired":
+        return _dependent_required(error)
+    path = list(error.path)
+    schema_path = list(error.schema_path)
+    if "dependentSchemas" in schema_path:  # a rule hung on a field: name that field
+        path.append(schema_path[schema_path.index("dependentSchemas") + 1])
+    describe = _SIMPLE.get(error.validator)
+    message = describe(error) if describe else error.message
+    if "propertyNames" in schema_path:
+        message = f"key {_show(error.instance)} {message}"
+    return [(path, message)]
+
+
+def _schema_messages(name: str, data: Any) -> list[str]:
+    pairs = [pair for error in _validator(name).iter_errors(data) for pair in _describe(error)]
+    return [f"{_join(path)}: {message}" for path, message in pairs]
+
+
+# --------------------------------------------------------------------------- semantic checks
+
+
+def _frames_of(spec: Mapping) -> tuple[list[int] | None, list[str]]:
+    expression = spec.get("frames")
+    if not isinstance(expression, str) or not expression:
+        return None, []
+    try:
+        return parse_frames(expression), []
+    except ValueError as error:
+        return None, [f"frames: {error}"]
+
+
+def _check_test_frames(spec: Mapping, frames: list[int] | None, whole: bool) -> Iterator[str]:
+    chosen = spec.get("test_frames")
+    chosen = chosen if isinstance(chosen, dict) else {}
+    custom = chosen.get("custom")
+    if frames is not None and isinstance(custom, list):
+        members = set(frames)
+        for i, frame in enumerate(custom):
+            if isinstance(frame, int) and frame not in members:
+                yield (
+                    f"test_frames.custom[{i}]: frame {frame} is not one of the job's frames "
+                    f"({spec['frames']})"
+                )
+    picked = any(chosen.get(k) is True for k in ("first", "middle", "last")) or bool(custom)
+    if whole and spec.get("stop_after_test") is True and not picked:
+        yield "stop_after_test: needs test_frames (first, middle, last or custom frames)"
+
+
+def _check_tiles(spec: Mapping) -> Iterator[str]:
+    count, kind = spec.get("tiles"), spec.get("tiles_type")
+    width, height = spec.get("width"), spec.get("height")
+    numbers = (count, width, height)
+    if kind not in ("strip", "block"):
+        return
+    if all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
+        try:
+            tile_rects(width, height, count, kind)
+        except ValueError as error:
+            yield f"tiles: {error}"
+
+
+def _check_path(path: Any, where: str) -> tuple[str | None, list[str]]:
+    if not isinstance(path, str) or not path:
+        return None, []
+    try:
+        return server_path(path), []
+    except ValueError as error:
+        return None, [f"{where}: {error}"]
+
+
+def _check_manifest(spec: Mapping) -> Iterator[str]:
+    manifest = spec.get("manifest")
+    if not isinstance(manifest, list):
+        return
+    first_at: dict[str, tuple[int, Any]] = {}
+    for i, entry in enumerate(manifest):
+        if not isinstance(entry, dict):
+            continue
+        expected, errors = _check_path(entry.get("path"), f"manifest[{i}].path")
+        yield from errors
+        given = entry.get("server_path")
+        if expected is not None and _looks_like_server_path(given) and given != expected:
+            yield (
+                f"manifest[{i}].server_path: must be {expected} for {entry['path']} "
+                "(C:/x is stored as /C/x)"
+            )
+        key = given if isinstance(given, str) else expected
+        blob = (entry.get("md5"), entry.get("size"))
+        if key is None:
+            continue
+        if key in first_at and first_at[key][1] != blob:
+            yield (
+                f"manifest[{i}]: {key} is also manifest[{first_at[key][0]}], with different content"
+            )
+        first_at.setdefault(key, (i, blob))
+    yield from _check_scene_in_manifest(spec, first_at)
+
+
+def _looks_like_server_path(value: Any) -> bool:
+    """Shaped like a server path (else the schema's message about it is enough)."""
+    return isinstance(value, str) and value.startswith("/") and "\\" not in value
+
+
+def _well_formed_blob(blob: Any) -> bool:
+    """A blob whose md5 and size passed the schema (else its own messages are enough)."""
+    if not isinstance(blob, dict):
+        return False
+    md5, size = blob.get("md5"), blob.get("size")
+    md5_ok = isinstance(md5, str) and re.fullmatch(r"[0-9a-f]{32}", md5) is not None
+    return md5_ok and isinstance(size, int) and not isinstance(size, bool) and size >= 0
+
+
+def _check_scene_in_manifest(spec: Mapping, files: Mapping[str, tuple[int, Any]]) -> Iterator[str]:
+    scene = spec.get("scene")
+    if not isinstance(scene, dict) or not _well_formed_blob(scene.get("blob")):
+        return
+    key, _ = _check_path(scene.get("path"), "scene.path")
+    blob = (scene["blob"]["md5"], scene["blob"]["size"])
+    if key in files and files[key][1] != blob:
+        yield f"scene.blob: differs from manifest[{files[key][0]}], which lists the same file"
+
+
+def _check_scene(spec: Mapping) -> Iterator[str]:
+    scene = spec.get("scene")
+    if isinstance(scene, dict):
+        yield from _check_path(scene.get("path"), "scene.path")[1]
+        yield from _check_path(scene.get("project_path"), "scene.project_path")[1]
+
+
+def _template_errors(template: str) -> str | None:
+    """What is wrong with one ``command`` argv template, or None."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        return f"{error} (write {{{{ and }}}} for literal braces)"
+    unknown = sorted({name for name in fields if name not in COMMAND_PLACEHOLDERS})
+    if unknown:
+        known = " ".join(f"{{{name}}}" for name in sorted(COMMAND_PLACEHOLDERS))
+        shown = ", ".join(f"{{{name}}}" for name in unknown)
+        return f"unknown placeholder {shown}; known: {known}"
+    return None
+
+
+def _check_command(spec: Mapping) -> Iterator[str]:
+    renderer = spec.get("renderer")
+    if not isinstance(renderer, dict) or renderer.get("adapter") != "command":
+        return
+    for key in ("argv", "outputs"):
+        templates = renderer.get(key)
+        if not isinstance(templates, list):
+            continue
+        for i, template in enumerate(templates):
+            problem = _template_errors(template) if isinstance(template, str) else None
+            if problem:
+                yield f"renderer.{key}[{i}]: {problem}"
+
+
+def _semantic_messages(spec: Any, whole: bool = True) -> list[str]:
+    """Checks a schema cannot express; ``whole`` is false for a preset (a part of a JobSpec)."""
+    if not isinstance(spec, dict):
+        return []
+    frames, messages = _frames_of(spec)
+    messages.extend(_check_test_frames(spec, frames, whole))
+    messages.extend(_check_tiles(spec))
+    messages.extend(_check_scene(spec))
+    messages.extend(_check_manifest(spec))
+    messages.extend(_check_command(spec))
+    return messages
+
+
+def _field_order(message: str) -> tuple[list, str]:
+    """Sort key: the field a message names (list indexes compared as numbers), then the text."""
+    field = message.split(": ", 1)[0]
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", field)], message
+
+
+def _collect(*groups: list[str]) -> list[str]:
+    """All messages, each once, sorted by the field they name."""
+    unique = dict.fromkeys(m for group in groups for m in group)
+    return sorted(unique, key=_field_order)
+
+
+def validate_jobspec(data: Any) -> list[str]:
+    """Everything wrong with a JobSpec, one message per problem, each naming the field.
+
+    An empty list means valid. Messages look like ``"hardware.ram_gb: must be
+    at least 0, not -4"`` or ``"tiles: must not be combined with frames_per_task"``.
+    """
+    return _collect(_schema_messages("jobspec", data), _semantic_messages(data))
+
+
+def validate_preset(data: Any) -> list[str]:
+    """Everything wrong with a preset (any JobSpec field, all optional, plus name/description)."""
+    checks = {k: v for k, v in data.items() if k != "name"} if isinstance(data, dict) else data
+    return _collect(_schema_messages("preset", data), _semantic_messages(checks, whole=False))
+
+
+# --------------------------------------------------------------------------- paths
+
+_DRIVE = re.compile(r"([A-Za-z]):(?=/|$)")
+
+
+def server_path(client_path: str) -> str:
+    r"""Where a client's file lives on the farm: Renderbus's rule.
+
+    A Windows drive becomes a top folder (``C:/Project/a.ma`` → ``/C/Project/a.ma``,
+    the letter upper-cased); a UNC path loses its first slash
+    (``\\server\share\x`` → ``/server/share/x``); a POSIX path stays as it is.
+    Backslashes become slashes, repeated slashes and ``.`` components go, and
+    a ``..`` component, a relative path or a drive-relative one (``C:x``) is
+    a ValueError.
+
+    >>> server_path("C:/Project/a.ma"), server_path(r"\\server\share\x.exr")
+    ('/C/Project/a.ma', '/server/share/x.exr')
+    >>> server_path(r"d:\shots\\.\sh010\scene.ma"), server_path("/mnt/proj/a.ma")
+    ('/D/shots/sh010/scene.ma', '/mnt/proj/a.ma')
+    """
+    if not isinstance(client_path, str) or not client_path.strip():
+        raise ValueError("the path is empty")
+    if "\0" in client_path:
+        raise ValueError(f"{client_path!r} contains a NUL character")
+    path = client_path.replace("\\", "/")
+    if path.startswith(("//?/", "//./")):  # Win32 long-path prefixes: //?/C:/x, //?/UNC/host/x
+        path = path[4:]
+        if path[:4].upper() == "UNC/":
+            path = "//" + path[4:]
+    drive = _DRIVE.match(path)
+    if drive:
+        prefix, rest = "/" + drive[1].upper(), path[2:]
+    elif path.startswith("/"):
+        prefix, rest = "", path
+    elif re.match(r"[A-Za-z]:", path):
+        raise ValueError(f"{client_path!r} is relative to a drive's current folder")
+    else:
+        raise ValueError(f"{client_path!r} is a relative path; the farm needs an absolute one")
+    parts = [part for part in rest.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ValueError(f"{client_path!r} contains '..'; paths on the farm may not climb")
+    if not parts and not prefix:
+        raise ValueError(f"{client_path!r} names no file or folder")
+    return prefix + "".join("/" + part for part in parts)
+
+
+# --------------------------------------------------------------------------- Renderbus
+
+
+def _flat_fields(task_json: Mapping) -> dict:
+    """Renderbus keeps fields both at the top and in ``task_info``: one flat view of them."""
+    info = task_json.get("task_info")
+    flat = {k: v for k, v in task_json.items() if not isinstance(v, dict)}
+    if isinstance(info, dict):
+        flat.update(info)
+    return flat
+
+
+def _number(fields: Mapping, key: str, kind: type = int) -> int | float | None:
+    """A Renderbus number (often a string, ``"64"``) as ``kind``; None when absent or empty."""
+    value = fields.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"task_info.{key}: {value!r} is not a number") from None
+    if number.is_integer():
+        return int(number)
+    if kind is int:
+        raise ValueError(f"task_info.{key}: {value!r} is not a whole number")
+    return number
+
+
+def _stop_after_test(value: Any) -> bool:
+    """Renderbus ``stop_after_test``: 1 waits after the test frames, 2 (or 0) goes on."""
+    if isinstance(value, bool):
+        return value
+    mapping = {"1": True, "2": False, "0": False}
+    if str(value).strip() not in mapping:
+        raise ValueError(f"task_info.stop_after_test: {value!r} is not 1 (wait) or 2 (continue)")
+    return mapping[str(value).strip()]
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in ("1", "true", "yes")
+
+
+def _scheduling(fields: Mapping) -> dict:
+    spec: dict = {}
+    tiles = _number(fields, "tiles")
+    if tiles is not None and tiles > 1:
+        spec["tiles"] = tiles
+        spec["tiles_type"] = str(fields.get("tiles_type") or "strip")
+    else:
+        frames_per_task = _number(fields, "frames_per_task")
+        if frames_per_task is not None:
+            spec["frames_per_task"] = frames_per_task
+    pre_frames = fields.get("pre_frames") or fields.get("test_frames")
+    if pre_frames not in (None, ""):
+        choice = parse_pre_frames(str(pre_frames))
+        if choice:
+            spec["test_frames"] = choice.to_dict()
+    if fields.get("stop_after_test") not in (None, ""):
+        spec["stop_after_test"] = _stop_after_test(fields["stop_after_test"])
+    for key in ("time_out", "job_stop_time"):
+        seconds = _number(fields, key)
+        if seconds:  # Renderbus writes 0 for "no limit"; we leave the field out
+            spec[key] = seconds
+    return spec
+
+
+def _hardware(fields: Mapping) -> dict:
+    hardware: dict = {}
+    ram = _number(fields, "ram", float)
+    if ram is not None:
+        hardware["ram_gb"] = ram
+    gpus = _number(fields, "graphics_cards_num")
+    if gpus is not None:
+        hardware["gpu_count"] = gpus
+    ids: list[str] = []
+    for key in ("hardwareConfigIds", "hardwareConfigId"):
+        value = fields.get(key)
+        values = value if isinstance(value, list) else [value]
+        ids.extend(str(v).strip() for v in values if v not in (None, ""))
+    if ids:
+        hardware["hardware_config_ids"] = list(dict.fromkeys(ids))
+    return {"hardware": hardware} if hardware else {}
+
+
+def _software(task_json: Mapping, fields: Mapping) -> dict:
+    config = task_json.get("software_config")
+    config = config if isinstance(config, dict) else {}
+    software: dict = {}
+    name = config.get("cg_name") or fields.get("cg_name")
+    if not name and fields.get("cg_id") not in (None, ""):
+        name = CG_ID_NAMES.get(_number(fields, "cg_id"))
+    if name:
+        software["cg_name"] = str(name)
+    version = config.get("cg_version") or fields.get("cg_version")
+    if version not in (None, ""):
+        software["cg_version"] = str(version)
+    plugins = config.get("plugins")
+    if isinstance(plugins, dict):
+        software["plugins"] = {str(k): str(v) for k, v in plugins.items()}
+    return {"software": software} if software else {}
+
+
+def _scene(fields: Mapping, project: Any) -> dict:
+    spec: dict = {}
+    scene: dict = {}
+    if fields.get("input_cg_file"):
+        scene["path"] = str(fields["input_cg_file"])
+    if fields.get("input_project_path"):
+        scene["project_path"] = str(fields["input_project_path"])
+    if scene:
+        spec["scene"] = scene
+    if project:
+        spec["project"] = str(project)
+    return spec
+
+
+def _agreed(values: list[Any]) -> Any:
+    """The one value all layers agree on, else None."""
+    distinct = {json.dumps(v, sort_keys=True) for v in values if v not in (None, "")}
+    return json.loads(distinct.pop()) if len(distinct) == 1 else None
+
+
+def _layers(task_json: Mapping, cg_name: str | None) -> dict:
+    layers = task_json.get("scene_info_render")
+    if not isinstance(layers, dict):
+        return {}
+    chosen = {
+        name: info.get("common") or {}
+        for name, info in layers.items()
+        if isinstance(info, dict) and _truthy(info.get("renderable", True))
+    }
+    if not chosen:
+        return {}
+    commons = list(chosen.values())
+    spec: dict = {"layers": list(chosen)}
+    cameras = [str(c) for common in commons for c in common.get("render_camera") or []]
+    if cameras:
+        spec["cameras"] = list(dict.fromkeys(cameras))
+    frames = [parse_frames(str(c["frames"])) for c in commons if c.get("frames") not in (None, "")]
+    if frames:
+        spec["frames"] = format_frames(f for layer in frames for f in layer)
+    for ours, theirs in (("width", "width"), ("height", "height")):
+        value = _agreed([c.get(theirs) for c in commons])
+        if value is not None:
+            spec[ours] = int(float(value))
+    prefix = _agreed([c.get("image_file_prefix") for c in commons])
+    if prefix:
+        spec["output_prefix"] = str(prefix)
+    renderer = _agreed([c.get("renderer") for c in commons])
+    if renderer and (cg_name or "").lower() == "maya":
+        spec["renderer"] = {"adapter": "maya", "name": str(renderer)}
+    return spec
+
+
+_SHARED_NAMES = frozenset(
+    {"frames_per_task", "tiles", "test_frames", "stop_after_test", "time_out", "job_stop_time"}
+)
+"""Names both vocabularies use; Renderbus writes them as strings ("1"), we as numbers/objects."""
+
+
+def _with_ours(mapped: dict, task_json: Mapping) -> dict:
+    """Fields already named as ours win over mapped ones (objects are merged one level deep)."""
+    ours = {
+        key: copy.deepcopy(value)
+        for key, value in task_json.items()
+        if key in _jobspec_fields() and not (key in _SHARED_NAMES and isinstance(value, str))
+    }
+    if "tiles" in ours or "frames_per_task" in ours:  # chunking or tiles, as the caller chose
+        for key in ("tiles", "tiles_type", "frames_per_task"):
+            mapped.pop(key, None)
+    for key, value in ours.items():
+        if isinstance(value, dict) and isinstance(mapped.get(key), dict):
+            value = {**mapped[key], **value}
+        mapped[key] = value
+    return mapped
+
+
+@functools.cache
+def _jobspec_fields() -> frozenset[str]:
+    return frozenset(load_schema("jobspec")["properties"])
+
+
+def normalize_renderbus(task_json: Mapping) -> dict:
+    """A JobSpec from a Renderbus ``task.json``, mapped field by field.
+
+    Reads ``task_info`` (and the same names at the top level),
+    ``software_config`` and ``scene_info_render``; the table is in
+    ``docs/jobspec.md``. Fields that already have our names are kept and win
+    (objects such as ``scene`` or ``hardware`` are merged one level deep), so
+    a body may mix both. Renderbus carries no ``name``, scene blob or
+    manifest: unless the input has them under our names, the result is
+    partial and the caller completes it before validating. Renderbus fields
+    without an equivalent (``task_stop_time``, ``os_name``,
+    ``is_distribute_render`` …) are dropped. A value that cannot be read is a
+    ValueError naming it.
+
+    >>> normalize_renderbus({"task_info": {"ram": "64", "pre_frames": "100",
+    ...     "stop_after_test": "1", "tiles": "1", "frames_per_task": "2"}})
+    {'frames_per_task': 2, 'test_frames': {'first': True, 'middle': False, 'last': False, \
+'custom': []}, 'stop_after_test': True, 'hardware': {'ram_gb': 64}}
+    """
+    fields = _flat_fields(task_json)
+    spec: dict = {}
+    spec.update(_scene(fields, fields.get("project_name")))
+    software = _software(task_json, fields)
+    spec.update(software)
+    spec.update(_layers(task_json, software.get("software", {}).get("cg_name")))
+    spec.update(_scheduling(fields))
+    spec.update(_hardware(fields))
+    return _with_ours(spec, task_json)

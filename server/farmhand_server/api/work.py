@@ -1,0 +1,137 @@
+"""Work for render nodes: claim a task (long-poll), keep its lease, report how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from .. import scheduler
+from ..auth import Principal
+from ..errors import conflict
+from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
+
+# Claims re-check the database at least this often, for work that another
+# server process (sharing a PostgreSQL database) made available.
+_RECHECK_SECONDS = 1.0
+
+
+async def claim_task(request: web.Request) -> web.Response:
+    worker: Principal = request[PRINCIPAL]
+    config = request.app[CONFIG]
+    wait = min(float(request[BODY].get("wait", config.claim_wait_seconds)), 60.0)
+    deadline = time.monotonic() + wait
+    database = request.app[DB]
+    while True:
+        async with database.write() as conn:
+            info = await scheduler.load_worker(conn, worker.id)
+            assignment = await scheduler.claim(
+                conn, info, config.lease_seconds, database.is_postgres
+            )
+        if assignment is not None:
+            return web.json_response(
+                {
+                    "attempt_id": assignment.attempt_id,
+                    "lease_expires": assignment.lease_expires,
+                    "lease_seconds": config.lease_seconds,
+                    "task": assignment.task,
+                    "job": assignment.job,
+                }
+            )
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return web.Response(status=204)
+        await request.app[WAKE].wait(min(left, _RECHECK_SECONDS))
+
+
+async def _attempt_action(request: web.Request, action) -> web.Response:
+    worker: Principal = request[PRINCIPAL]
+    attempt_id = request[PARAMS]["attempt_id"]
+    try:
+        async with request.app[DB].write() as conn:
+            result = await action(conn, worker.id, attempt_id)
+    except scheduler.StaleAttempt:
+        raise conflict(
+            "stale_attempt",
+            f"attempt {attempt_id} is no longer yours (lease lost, killed or finished): stop it",
+        ) from None
+    request.app[WAKE].notify()
+    return web.json_response(result or {"ok": True})
+
+
+async def heartbeat(request: web.Request) -> web.Response:
+    lease = request.app[CONFIG].lease_seconds
+
+    async def renew(conn, worker_id, attempt_id):
+        return {"lease_expires": await scheduler.heartbeat(conn, worker_id, attempt_id, lease)}
+
+    return await _attempt_action(request, renew)
+
+
+async def complete_attempt(request: web.Request) -> web.Response:
+    peak = request[BODY].get("peak_memory_mb")
+
+    async def done(conn, worker_id, attempt_id):
+        await scheduler.complete(conn, worker_id, attempt_id, peak)
+
+    return await _attempt_action(request, done)
+
+
+async def fail_attempt(request: web.Request) -> web.Response:
+    body = request[BODY]
+    config = request.app[CONFIG]
+
+    async def failed(conn, worker_id, attempt_id):
+        await scheduler.fail(
+            conn, worker_id, attempt_id, body.get("exit_code"), body.get("message", ""),
+            config.max_retries, config.blocklist_after,
+        )  # fmt: skip
+
+    return await _attempt_action(request, failed)
+
+
+async def reap_once(app: web.Application) -> int:
+    """Requeue lapsed leases, fail timed-out attempts and overdue jobs; how many changed."""
+    config = app[CONFIG]
+    now = time.time()
+    changed = 0
+    async with app[DB].write() as conn:
+        for row in await scheduler.expired_attempts(conn, now):
+            state = scheduler.LOST if row.lease_expires < now else scheduler.TIMEOUT
+            reason = "lease expired" if state == scheduler.LOST else "exceeded time_out"
+            try:
+                await scheduler.fail(
+                    conn, row.worker_id, row.id, None, reason, config.max_retries,
+                    config.blocklist_after, state=state,
+                )  # fmt: skip
+                changed += 1
+            except scheduler.StaleAttempt:
+                continue  # another server got there first
+        for job_id in await scheduler.overdue_jobs(conn, now):
+            await scheduler.fail_job(conn, job_id, "job_stop_time reached")
+            changed += 1
+    if changed:
+        app[WAKE].notify()
+    return changed
+
+
+async def reaper(app: web.Application):
+    """Background loop of `reap_once` (cleanup context)."""
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(app[CONFIG].reap_interval)
+            try:
+                await reap_once(app)
+            except Exception:  # keep reaping; the next round retries
+                import logging
+
+                logging.getLogger("farmhand.server").exception("reaper round failed")
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+
+
+HANDLERS = {f.__name__: f for f in (claim_task, heartbeat, complete_attempt, fail_attempt)}

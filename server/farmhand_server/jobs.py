@@ -1,0 +1,271 @@
+"""Jobs: creation from a JobSpec, the actions people take on them, and what they read back."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import db, scheduler, states
+from .config import Config
+from .planning import blob_keys, plan_job, requirement_keys
+
+_INSERT_BATCH = 5000
+
+
+class MissingBlobs(Exception):
+    """The manifest names blobs the server does not hold for this user."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(f"{len(keys)} blob(s) missing")
+        self.keys = keys
+
+
+async def create_job(
+    conn: AsyncConnection, user_id: int, spec: dict[str, Any], config: Config
+) -> int:
+    """Insert a job and all its tasks; raises PlanError, MissingBlobs."""
+    plan = plan_job(spec)
+    needed = blob_keys(spec)
+    await _check_blobs(conn, user_id, needed)
+    now = time.time()
+    hardware = spec.get("hardware") or {}
+    project_id = await _project_id(conn, spec.get("project"), now)
+    stop_time = spec.get("job_stop_time")
+    result = await conn.execute(
+        db.jobs.insert().values(
+            user_id=user_id,
+            project_id=project_id,
+            name=spec["name"],
+            state=states.QUEUED,
+            priority=int(spec.get("priority", 50)),
+            spec=spec,
+            tasks_total=len(plan.tasks),
+            tasks_done=0,
+            tasks_failed=0,
+            test_pending=plan.test_tasks,
+            stop_after_test=bool(spec.get("stop_after_test")),
+            approved=False,
+            ram_gb=float(hardware.get("ram_gb", 0)),
+            gpu_count=int(hardware.get("gpu_count", 0)),
+            gpu_memory_gb=float(hardware.get("gpu_memory_gb", 0)),
+            cpu_cores=int(hardware.get("cpu_cores", 0)),
+            time_out=int(spec.get("time_out") or config.task_time_out),
+            max_retries=int(spec.get("max_retries", config.max_retries)),
+            deadline=now + float(stop_time) if stop_time else None,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    job_id = int(result.inserted_primary_key[0])
+    rows = [
+        {"job_id": job_id, "seq": t.seq, "kind": t.kind, "frames": t.frames, "tile": t.tile,
+         "is_test": t.is_test, "state": t.state, "failures": 0, "updated_at": now}
+        for t in plan.tasks
+    ]  # fmt: skip
+    for start in range(0, len(rows), _INSERT_BATCH):
+        await conn.execute(db.tasks.insert(), rows[start : start + _INSERT_BATCH])
+    if keys := requirement_keys(spec):
+        await conn.execute(
+            db.job_requirements.insert(), [{"job_id": job_id, "key": k} for k in keys]
+        )
+    if configs := hardware.get("hardware_config_ids"):
+        await conn.execute(
+            db.job_hardware_configs.insert(),
+            [{"job_id": job_id, "config_id": str(c)} for c in dict.fromkeys(configs)],
+        )
+    if needed:
+        await conn.execute(
+            db.job_blobs.insert(), [{"job_id": job_id, "blob_key": k} for k in needed]
+        )
+    await conn.execute(
+        db.job_events.insert().values(
+            job_id=job_id, at=now, from_state=None, to_state=states.QUEUED, reason="submitted"
+        )
+    )
+    return job_id
+
+
+async def _check_blobs(conn: AsyncConnection, user_id: int, keys: list[str]) -> None:
+    have: set[str] = set()
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        rows = await conn.execute(
+            sa.select(db.blob_owners.c.blob_key).where(
+                db.blob_owners.c.user_id == user_id, db.blob_owners.c.blob_key.in_(batch)
+            )
+        )
+        have.update(r.blob_key for r in rows)
+    missing = [k for k in keys if k not in have]
+    if missing:
+        raise MissingBlobs(missing)
+
+
+async def _project_id(conn: AsyncConnection, name: str | None, now: float) -> int | None:
+    if not name:
+        return None
+    found = await conn.scalar(sa.select(db.projects.c.id).where(db.projects.c.name == name))
+    if found is not None:
+        return int(found)
+    result = await conn.execute(db.projects.insert().values(name=name, created_at=now))
+    return int(result.inserted_primary_key[0])
+
+
+# -- actions ------------------------------------------------------------------------------
+async def pause(conn: AsyncConnection, job: Any, kill: bool) -> None:
+    """Stop dispatching; with `kill`, running tasks are stopped and go back to the queue."""
+    await _move(conn, job, states.PAUSED, "paused" + (" (running tasks killed)" if kill else ""))
+    if kill:
+        await scheduler.kill_running(conn, job.id, "job paused", requeue=True)
+
+
+async def resume(conn: AsyncConnection, job: Any) -> None:
+    """Dispatch again: back to rendering if anything ran, else queued."""
+    if job.state != states.PAUSED:
+        raise states.TransitionError(f"a {job.state} job cannot be resumed")
+    target = states.RENDERING if job.started_at else states.QUEUED
+    await _move(conn, job, target, "resumed")
+    await scheduler.settle_job(conn, job.id)
+
+
+async def cancel(conn: AsyncConnection, job: Any) -> None:
+    """Stop for good: running attempts killed, the rest cancelled."""
+    states.check(job.state, states.CANCELLED)
+    await scheduler.kill_running(conn, job.id, "job cancelled", requeue=False)
+    await conn.execute(
+        db.tasks.update()
+        .where(db.tasks.c.job_id == job.id, db.tasks.c.state.in_(("queued", "waiting", "running")))
+        .values(state="cancelled", updated_at=time.time())
+    )
+    await _move(conn, job, states.CANCELLED, "cancelled")
+
+
+async def approve(conn: AsyncConnection, job: Any) -> None:
+    """Let a job that stopped after its test frames render the rest."""
+    if job.state != states.AWAITING:
+        raise states.TransitionError(
+            f"only a job awaiting approval can be approved, not {job.state}"
+        )
+    await conn.execute(db.jobs.update().where(db.jobs.c.id == job.id).values(approved=True))
+    await _move(conn, job, states.RENDERING, "approved")
+
+
+async def retry(conn: AsyncConnection, job: Any, task_id: int | None) -> int:
+    """Queue failed (or cancelled) tasks again — one, or all of the job's; how many."""
+    t = db.tasks
+    where = [t.c.job_id == job.id, t.c.state.in_(("failed", "cancelled"))]
+    if task_id is not None:
+        where.append(t.c.id == task_id)
+    rows = (await conn.execute(sa.select(t.c.id, t.c.state, t.c.is_test).where(*where))).all()
+    if not rows:
+        return 0
+    failed = sum(r.state == "failed" for r in rows)
+    tests = sum(r.is_test for r in rows)
+    now = time.time()
+    await conn.execute(
+        t.update()
+        .where(t.c.id.in_([r.id for r in rows]))
+        .values(state=states.QUEUED, failures=0, updated_at=now, retried_at=now)
+    )
+    # A person asked for another try: workers blocklisted for the job get another chance too.
+    await conn.execute(db.blocklist.delete().where(db.blocklist.c.job_id == job.id))
+    j = db.jobs
+    await conn.execute(
+        j.update()
+        .where(j.c.id == job.id)
+        .values(tasks_failed=j.c.tasks_failed - failed, test_pending=j.c.test_pending + tests)
+    )
+    if job.state in (states.FAILED, states.COMPLETED, states.CANCELLED):
+        await _move(conn, job, states.QUEUED, f"retry of {len(rows)} task(s)")
+    return len(rows)
+
+
+async def set_priority(conn: AsyncConnection, job: Any, priority: int) -> None:
+    await conn.execute(
+        db.jobs.update()
+        .where(db.jobs.c.id == job.id)
+        .values(priority=priority, updated_at=time.time())
+    )
+
+
+async def delete(conn: AsyncConnection, job: Any) -> None:
+    """Remove a finished (or cancelled) job and everything that hangs off it."""
+    if job.state not in states.FINAL:
+        raise states.TransitionError("cancel the job before deleting it")
+    task_ids = sa.select(db.tasks.c.id).where(db.tasks.c.job_id == job.id)
+    await conn.execute(db.attempts.delete().where(db.attempts.c.task_id.in_(task_ids)))
+    for table in (db.tasks, db.job_requirements, db.job_hardware_configs, db.job_blobs,
+                  db.job_events, db.blocklist):  # fmt: skip
+        await conn.execute(table.delete().where(table.c.job_id == job.id))
+    await conn.execute(db.jobs.delete().where(db.jobs.c.id == job.id))
+
+
+async def _move(conn: AsyncConnection, job: Any, to: str, reason: str) -> None:
+    if not await states.move(conn, job.id, job.state, to, reason):
+        raise states.TransitionError("the job changed state meanwhile; try again")
+
+
+# -- reading ------------------------------------------------------------------------------
+def job_json(job: Any) -> dict[str, Any]:
+    """The summary of a job that lists and the panel show."""
+    done, total = job.tasks_done, job.tasks_total
+    return {
+        "id": job.id,
+        "name": job.name,
+        "user_id": job.user_id,
+        "state": job.state,
+        "priority": job.priority,
+        "tasks_total": total,
+        "tasks_done": done,
+        "tasks_failed": job.tasks_failed,
+        "test_pending": job.test_pending,
+        "progress": round(100.0 * done / total, 2) if total else 0.0,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+async def eta_seconds(conn: AsyncConnection, job: Any) -> float | None:
+    """Time left, from the median duration of finished tasks and the workers now busy on it."""
+    a, t = db.attempts, db.tasks
+    rows = await conn.execute(
+        sa.select(a.c.started_at, a.c.ended_at, a.c.state)
+        .join(t, t.c.id == a.c.task_id)
+        .where(t.c.job_id == job.id, a.c.state.in_(("done", "running")))
+    )
+    durations, running = [], 0
+    for r in rows:
+        if r.state == "done" and r.ended_at:
+            durations.append(r.ended_at - r.started_at)
+        elif r.state == "running":
+            running += 1
+    left = job.tasks_total - job.tasks_done - job.tasks_failed
+    if not durations or left <= 0:
+        return 0.0 if left <= 0 else None
+    return statistics.median(durations) * left / max(running, 1)
+
+
+async def tasks_with_attempts(conn: AsyncConnection, job_id: int) -> list[dict[str, Any]]:
+    """Every task of a job with its attempts (one row per try), in dispatch order."""
+    t, a = db.tasks, db.attempts
+    tasks = (await conn.execute(sa.select(t).where(t.c.job_id == job_id).order_by(t.c.seq))).all()
+    attempts: dict[int, list[dict[str, Any]]] = {}
+    rows = await conn.execute(
+        sa.select(a).join(t, t.c.id == a.c.task_id).where(t.c.job_id == job_id).order_by(a.c.id)
+    )
+    for r in rows:
+        attempts.setdefault(r.task_id, []).append(
+            {"id": r.id, "worker_id": r.worker_id, "state": r.state, "started_at": r.started_at,
+             "ended_at": r.ended_at, "exit_code": r.exit_code, "peak_memory_mb": r.peak_memory_mb,
+             "message": r.message}
+        )  # fmt: skip
+    return [
+        {"id": r.id, "seq": r.seq, "kind": r.kind, "frames": r.frames, "tile": r.tile,
+         "is_test": r.is_test, "state": r.state, "failures": r.failures,
+         "attempts": attempts.get(r.id, [])}
+        for r in tasks
+    ]  # fmt: skip

@@ -1,0 +1,429 @@
+"""The scheduler: which task a worker gets, leases, and what a finished attempt changes.
+
+Eligibility and order are decided by the database in one query per claim:
+the job must be dispatching, the worker must have the RAM, cores and GPUs,
+every software/plugin/tag requirement of the job, one of its hardware
+configs (if it names any), and must not be blocklisted for it; within a job,
+test tasks come first and nothing else is handed out while they are pending;
+a task a worker already failed is not given to that worker again. Jobs are
+ordered by priority, then age; tasks by their `seq`.
+
+On PostgreSQL the chosen task row is locked with `FOR UPDATE SKIP LOCKED`,
+so concurrent claims (from any number of server processes) each get a
+different task; on SQLite claims are serialised by the process's write lock.
+Every assignment is an attempt with a lease; an attempt whose lease lapsed,
+or that was killed, is fenced off: its updates get a conflict.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import db, states
+from .planning import capability_keys
+
+RUNNING, DONE, FAILED, TIMEOUT, LOST, KILLED = (
+    "running", "done", "failed", "timeout", "lost", "killed"
+)  # fmt: skip
+# Attempt states that mean "this worker could not render this task": not retried there.
+WORKER_FAILED = (FAILED, TIMEOUT)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """What the claim query compares against a job's needs."""
+
+    id: int
+    ram_gb: float
+    cpu_cores: int
+    gpu_count: int
+    gpu_memory_gb: float
+    keys: tuple[str, ...]
+    hardware_config_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A task handed to a worker: the attempt that carries it and what to render."""
+
+    attempt_id: int
+    task: dict[str, Any]
+    job: dict[str, Any]
+    lease_expires: float
+
+
+class StaleAttempt(Exception):
+    """An update for an attempt the worker no longer holds (lease lost, killed, finished)."""
+
+
+async def load_worker(conn: AsyncConnection, worker_id: int) -> WorkerInfo:
+    """The worker's capabilities, as registered."""
+    row = (await conn.execute(sa.select(db.workers).where(db.workers.c.id == worker_id))).one()
+    return WorkerInfo(
+        id=row.id,
+        ram_gb=row.ram_gb,
+        cpu_cores=row.cpu_cores,
+        gpu_count=row.gpu_count,
+        gpu_memory_gb=row.gpu_memory_gb,
+        keys=tuple(capability_keys({"tags": row.tags, "software": row.software})),
+        hardware_config_id=row.hardware_config_id or "",
+    )
+
+
+def _eligible_jobs(worker: WorkerInfo) -> list[sa.ColumnElement[bool]]:
+    j, req, hw, bl = db.jobs, db.job_requirements, db.job_hardware_configs, db.blocklist
+    return [
+        j.c.state.in_(states.DISPATCHING),
+        j.c.ram_gb <= worker.ram_gb,
+        j.c.cpu_cores <= worker.cpu_cores,
+        j.c.gpu_count <= worker.gpu_count,
+        j.c.gpu_memory_gb <= worker.gpu_memory_gb,
+        ~sa.exists().where(req.c.job_id == j.c.id, req.c.key.not_in(worker.keys)),
+        sa.or_(
+            ~sa.exists().where(hw.c.job_id == j.c.id),
+            sa.exists().where(hw.c.job_id == j.c.id, hw.c.config_id == worker.hardware_config_id),
+        ),
+        ~sa.exists().where(bl.c.job_id == j.c.id, bl.c.worker_id == worker.id),
+    ]
+
+
+def _eligible_task(worker: WorkerInfo, job_id, test_pending) -> list[sa.ColumnElement[bool]]:
+    t, a = db.tasks, db.attempts
+    return [
+        t.c.job_id == job_id,
+        t.c.state == states.QUEUED,
+        sa.or_(t.c.is_test, test_pending == 0),
+        ~sa.exists().where(
+            a.c.task_id == t.c.id,
+            a.c.worker_id == worker.id,
+            a.c.state.in_(WORKER_FAILED),
+            a.c.started_at > sa.func.coalesce(t.c.retried_at, 0.0),
+        ),
+    ]
+
+
+async def _pick_postgres(conn: AsyncConnection, worker: WorkerInfo) -> tuple[int, int] | None:
+    j, t = db.jobs, db.tasks
+    ordered = (
+        sa.select(j.c.id, j.c.priority, j.c.test_pending)
+        .where(*_eligible_jobs(worker))
+        .order_by(j.c.priority.desc(), j.c.id)
+        .subquery("eligible")
+    )
+    first_task = (
+        sa.select(t.c.id)
+        .where(*_eligible_task(worker, ordered.c.id, ordered.c.test_pending))
+        .order_by(t.c.seq)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .lateral("first_task")
+    )
+    query = (
+        sa.select(ordered.c.id, first_task.c.id)
+        .select_from(ordered.join(first_task, sa.true()))
+        .order_by(ordered.c.priority.desc(), ordered.c.id)
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def _pick_sqlite(conn: AsyncConnection, worker: WorkerInfo) -> tuple[int, int] | None:
+    j, t = db.jobs, db.tasks
+    first_task = (
+        sa.select(t.c.id)
+        .where(*_eligible_task(worker, j.c.id, j.c.test_pending))
+        .order_by(t.c.seq)
+        .limit(1)
+        .correlate(j)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(j.c.id, first_task.label("task_id"))
+        .where(*_eligible_jobs(worker))
+        .order_by(j.c.priority.desc(), j.c.id)
+    )
+    for row in await conn.execute(query):
+        if row.task_id is not None:
+            return row.id, row.task_id
+    return None
+
+
+async def claim(
+    conn: AsyncConnection, worker: WorkerInfo, lease_seconds: float, postgres: bool
+) -> Assignment | None:
+    """Give the worker its best eligible task, or None. Call inside a write transaction."""
+    picked = await (_pick_postgres if postgres else _pick_sqlite)(conn, worker)
+    if picked is None:
+        return None
+    job_id, task_id = picked
+    now = time.time()
+    taken = await conn.execute(
+        db.tasks.update()
+        .where(db.tasks.c.id == task_id, db.tasks.c.state == states.QUEUED)
+        .values(state=RUNNING, updated_at=now)
+    )
+    if taken.rowcount != 1:
+        return None  # taken in between (only possible without the row lock)
+    lease = now + lease_seconds
+    result = await conn.execute(
+        db.attempts.insert().values(
+            task_id=task_id, worker_id=worker.id, state=RUNNING, lease_expires=lease,
+            started_at=now, cores=worker.cpu_cores, message="",
+        )
+    )  # fmt: skip
+    attempt_id = int(result.inserted_primary_key[0])
+    await states.move(conn, job_id, states.QUEUED, states.RENDERING, "first task dispatched")
+    await conn.execute(
+        db.workers.update().where(db.workers.c.id == worker.id).values(state="busy", last_seen=now)
+    )
+    task = (await conn.execute(sa.select(db.tasks).where(db.tasks.c.id == task_id))).one()
+    job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == job_id))).one()
+    return Assignment(
+        attempt_id=attempt_id,
+        task={"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
+              "is_test": task.is_test, "seq": task.seq},
+        job={"id": job.id, "name": job.name, "spec": job.spec, "time_out": job.time_out},
+        lease_expires=lease,
+    )  # fmt: skip
+
+
+async def _attempt_for(conn: AsyncConnection, attempt_id: int, worker_id: int):
+    """The running attempt this worker holds, or StaleAttempt."""
+    row = (
+        await conn.execute(
+            sa.select(db.attempts, db.tasks.c.job_id, db.tasks.c.is_test, db.tasks.c.kind,
+                      db.tasks.c.frames, db.tasks.c.failures)
+            .join(db.tasks, db.tasks.c.id == db.attempts.c.task_id)
+            .where(db.attempts.c.id == attempt_id)
+        )
+    ).first()  # fmt: skip
+    if row is None or row.worker_id != worker_id or row.state != RUNNING:
+        raise StaleAttempt(attempt_id)
+    return row
+
+
+async def heartbeat(
+    conn: AsyncConnection, worker_id: int, attempt_id: int, lease_seconds: float
+) -> float:
+    """Renew a lease; the new expiry. StaleAttempt if the worker no longer holds it."""
+    now = time.time()
+    renewed = await conn.execute(
+        db.attempts.update()
+        .where(
+            db.attempts.c.id == attempt_id,
+            db.attempts.c.worker_id == worker_id,
+            db.attempts.c.state == RUNNING,
+        )
+        .values(lease_expires=now + lease_seconds)
+    )
+    if renewed.rowcount != 1:
+        raise StaleAttempt(attempt_id)
+    await conn.execute(
+        db.workers.update().where(db.workers.c.id == worker_id).values(last_seen=now)
+    )
+    return now + lease_seconds
+
+
+async def complete(
+    conn: AsyncConnection, worker_id: int, attempt_id: int, peak_memory_mb: float | None = None
+) -> None:
+    """The worker rendered the task: record it, and move the task and job on."""
+    row = await _attempt_for(conn, attempt_id, worker_id)
+    now = time.time()
+    await _end_attempt(conn, attempt_id, DONE, now, 0, "", peak_memory_mb)
+    await conn.execute(
+        db.tasks.update().where(db.tasks.c.id == row.task_id).values(state="done", updated_at=now)
+    )
+    job = db.jobs
+    values: dict[str, Any] = {"tasks_done": job.c.tasks_done + 1, "updated_at": now}
+    if row.is_test:
+        values["test_pending"] = job.c.test_pending - 1
+    await conn.execute(job.update().where(job.c.id == row.job_id).values(**values))
+    if row.kind == "tile":
+        await _release_assembly(conn, row.job_id, row.frames)
+    await _worker_idle(conn, worker_id, now)
+    await settle_job(conn, row.job_id)
+
+
+async def fail(
+    conn: AsyncConnection,
+    worker_id: int,
+    attempt_id: int,
+    exit_code: int | None,
+    message: str,
+    max_retries_default: int,
+    blocklist_after: int,
+    state: str = FAILED,
+) -> None:
+    """The task failed on this worker (or timed out, or its lease was lost)."""
+    row = await _attempt_for(conn, attempt_id, worker_id)
+    now = time.time()
+    await _end_attempt(conn, attempt_id, state, now, exit_code, message, None)
+    await _worker_idle(conn, worker_id, now)
+    await _task_failed(conn, row, state, message, max_retries_default, blocklist_after)
+
+
+async def _task_failed(conn, row, state: str, message: str, default_retries: int, block_at: int):
+    now = time.time()
+    job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == row.job_id))).one()
+    if state in WORKER_FAILED and block_at > 0:
+        await _maybe_blocklist(conn, row.job_id, row.worker_id, block_at)
+    failures = row.failures + 1
+    if row.is_test:
+        # A failed test frame stops the job: the rest would fail the same way.
+        await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
+            state="failed", failures=failures, updated_at=now))  # fmt: skip
+        await conn.execute(db.jobs.update().where(db.jobs.c.id == row.job_id).values(
+            tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now))  # fmt: skip
+        await fail_job(conn, row.job_id, f"test frame {row.frames} failed: {message}"[:500])
+        return
+    retries = job.max_retries if job.max_retries is not None else default_retries
+    if failures > retries:
+        await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
+            state="failed", failures=failures, updated_at=now))  # fmt: skip
+        await conn.execute(db.jobs.update().where(db.jobs.c.id == row.job_id).values(
+            tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now))  # fmt: skip
+        await settle_job(conn, row.job_id)
+    else:
+        await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
+            state=states.QUEUED, failures=failures, updated_at=now))  # fmt: skip
+
+
+async def _maybe_blocklist(conn, job_id: int, worker_id: int, block_at: int) -> None:
+    a, t = db.attempts, db.tasks
+    failed = await conn.scalar(
+        sa.select(sa.func.count())
+        .select_from(a.join(t, t.c.id == a.c.task_id))
+        .where(t.c.job_id == job_id, a.c.worker_id == worker_id, a.c.state.in_(WORKER_FAILED))
+    )
+    if failed >= block_at:
+        exists = await conn.scalar(sa.select(sa.func.count()).where(
+            db.blocklist.c.job_id == job_id, db.blocklist.c.worker_id == worker_id))  # fmt: skip
+        if not exists:
+            await conn.execute(db.blocklist.insert().values(
+                job_id=job_id, worker_id=worker_id, created_at=time.time()))  # fmt: skip
+
+
+async def _end_attempt(conn, attempt_id, state, now, exit_code, message, peak_memory_mb):
+    await conn.execute(
+        db.attempts.update()
+        .where(db.attempts.c.id == attempt_id)
+        .values(state=state, ended_at=now, exit_code=exit_code, message=(message or "")[:4000],
+                peak_memory_mb=peak_memory_mb, lease_expires=None)
+    )  # fmt: skip
+
+
+async def _worker_idle(conn, worker_id: int, now: float) -> None:
+    running = await conn.scalar(sa.select(sa.func.count()).where(
+        db.attempts.c.worker_id == worker_id, db.attempts.c.state == RUNNING))  # fmt: skip
+    if not running:
+        await conn.execute(db.workers.update().where(db.workers.c.id == worker_id).values(
+            state="idle", last_seen=now))  # fmt: skip
+
+
+async def _release_assembly(conn, job_id: int, frames: list[int]) -> None:
+    """When every tile of a frame is done, its assembly task becomes dispatchable."""
+    t = db.tasks
+    tiles = await conn.execute(
+        sa.select(t.c.id, t.c.kind, t.c.state, t.c.frames).where(
+            t.c.job_id == job_id, t.c.kind.in_(("tile", "assemble"))
+        )
+    )
+    same_frame = [r for r in tiles if r.frames == frames]
+    if all(r.state == "done" for r in same_frame if r.kind == "tile"):
+        for r in same_frame:
+            if r.kind == "assemble" and r.state == "waiting":
+                await conn.execute(t.update().where(t.c.id == r.id, t.c.state == "waiting").values(
+                    state=states.QUEUED, updated_at=time.time()))  # fmt: skip
+
+
+async def settle_job(conn: AsyncConnection, job_id: int) -> None:
+    """Move a job on once its counters say so: awaiting approval, completed or failed."""
+    job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == job_id))).one()
+    if job.state in states.FINAL or job.state == states.PAUSED:
+        return
+    if job.tasks_done + job.tasks_failed >= job.tasks_total:
+        to = states.COMPLETED if job.tasks_failed == 0 else states.FAILED
+        reason = (
+            "all tasks done" if to == states.COMPLETED else f"{job.tasks_failed} task(s) failed"
+        )
+        await states.move(conn, job_id, job.state, to, reason)
+    elif (
+        job.stop_after_test
+        and not job.approved
+        and job.test_pending == 0
+        and job.state != states.AWAITING
+        and await _has_tests(conn, job_id)
+    ):
+        await states.move(conn, job_id, job.state, states.AWAITING, "test frames done")
+
+
+async def _has_tests(conn, job_id: int) -> bool:
+    return bool(await conn.scalar(sa.select(sa.func.count()).where(
+        db.tasks.c.job_id == job_id, db.tasks.c.is_test)))  # fmt: skip
+
+
+async def kill_running(conn: AsyncConnection, job_id: int, reason: str, requeue: bool) -> int:
+    """End the job's running attempts (their workers see a conflict on the next update)."""
+    a, t = db.attempts, db.tasks
+    now = time.time()
+    running = (
+        await conn.execute(
+            sa.select(a.c.id, a.c.task_id, a.c.worker_id)
+            .join(t, t.c.id == a.c.task_id)
+            .where(t.c.job_id == job_id, a.c.state == RUNNING)
+        )
+    ).all()
+    for attempt in running:
+        await _end_attempt(conn, attempt.id, KILLED, now, None, reason, None)
+        await _worker_idle(conn, attempt.worker_id, now)
+        if requeue:
+            await conn.execute(t.update().where(t.c.id == attempt.task_id).values(
+                state=states.QUEUED, updated_at=now))  # fmt: skip
+    return len(running)
+
+
+async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
+    """Stop a job as failed: running attempts killed, what was left cancelled."""
+    current = await conn.scalar(sa.select(db.jobs.c.state).where(db.jobs.c.id == job_id))
+    if current in states.FINAL:
+        return
+    await kill_running(conn, job_id, reason, requeue=False)
+    await conn.execute(
+        db.tasks.update()
+        .where(db.tasks.c.job_id == job_id, db.tasks.c.state.in_((states.QUEUED, "waiting",
+                                                                  RUNNING)))
+        .values(state="cancelled", updated_at=time.time())
+    )  # fmt: skip
+    await states.move(conn, job_id, current, states.FAILED, reason)
+
+
+async def expired_attempts(conn: AsyncConnection, now: float) -> list[Any]:
+    """Running attempts whose lease lapsed or whose job's time limit passed."""
+    a, t, j = db.attempts, db.tasks, db.jobs
+    rows = await conn.execute(
+        sa.select(a.c.id, a.c.worker_id, a.c.lease_expires, a.c.started_at, j.c.time_out)
+        .join(t, t.c.id == a.c.task_id)
+        .join(j, j.c.id == t.c.job_id)
+        .where(a.c.state == RUNNING)
+        .where(sa.or_(a.c.lease_expires < now, a.c.started_at + j.c.time_out < now))
+    )
+    return list(rows)
+
+
+async def overdue_jobs(conn: AsyncConnection, now: float) -> list[int]:
+    """Jobs past their `job_stop_time` deadline that have not finished."""
+    rows = await conn.execute(
+        sa.select(db.jobs.c.id).where(
+            db.jobs.c.deadline.is_not(None),
+            db.jobs.c.deadline < now,
+            db.jobs.c.state.not_in(tuple(states.FINAL)),
+        )
+    )
+    return [r.id for r in rows]

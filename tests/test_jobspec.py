@@ -1,0 +1,673 @@
+"""JobSpec schemas, validation messages, the server path rule and Renderbus task.json mapping."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from farmhand import jobspec as js
+from hypothesis import given
+from hypothesis import strategies as st
+
+MD5 = "6e57efc1fb88700dfc4820e160348f07"
+XXH = "61716a1c2b3d4e5f"
+
+
+def blob(md5: str = MD5, size: int = 841968626) -> dict:
+    return {"md5": md5, "xxh64": XXH, "size": size}
+
+
+def entry(path: str, server: str, md5: str = MD5, size: int = 1) -> dict:
+    return {"path": path, "server_path": server, "md5": md5, "xxh64": XXH, "size": size}
+
+
+def full_spec() -> dict[str, Any]:
+    """A JobSpec using every field."""
+    return {
+        "spec_version": 1,
+        "name": "wolf_fur v33",
+        "project": "default",
+        "scene": {
+            "path": "C:/Project/scenes/wolf_fur_refV33.ma",
+            "project_path": "C:/Project",
+            "blob": blob(),
+        },
+        "manifest": [
+            entry("C:/Project/scenes/wolf_fur_refV33.ma", "/C/Project/scenes/wolf_fur_refV33.ma",
+                  size=841968626),
+            entry("Y:/Render_Test/wolf/wolf_fur_v02.xgen", "/Y/Render_Test/wolf/wolf_fur_v02.xgen",
+                  md5="0" * 32),
+            entry("//nas/tex/fur 毛发.tx", "/nas/tex/fur 毛发.tx", md5="1" * 32),
+        ],
+        "software": {"cg_name": "Maya", "cg_version": "2024", "plugins": {"mtoa": "5.5.1"}},
+        "renderer": {"adapter": "maya", "name": "arnold", "image_format": "exr",
+                     "extra_args": ["-ai:lve", "2"]},
+        "layers": ["defaultRenderLayer", "rs_fur"],
+        "cameras": ["cameraShape1"],
+        "frames": "1-100[2],150,200-210",
+        "frames_per_task": 5,
+        "test_frames": {"first": True, "middle": True, "last": False, "custom": [150]},
+        "stop_after_test": True,
+        "priority": 60,
+        "hardware": {"ram_gb": 64, "gpu_count": 2, "gpu_memory_gb": 24, "cpu_cores": 16,
+                     "tags": ["arnold", "linux"], "hardware_config_ids": ["418"]},
+        "time_out": 43200,
+        "job_stop_time": 86400,
+        "output_prefix": "<RenderLayer>/<Scene>",
+        "path_mapping": [{"from": "Y:/", "to": "/mnt/projects/"}],
+        "width": 2048,
+        "height": 1152,
+        "analysis": {"asset_num": 33},
+    }  # fmt: skip
+
+
+def minimal_spec() -> dict[str, Any]:
+    return {
+        "name": "shot",
+        "scene": {"path": "/home/ann/shot.blend", "blob": blob(size=10)},
+        "software": {"cg_name": "Blender", "cg_version": "3.4"},
+        "renderer": {"adapter": "blender"},
+        "frames": "1-10",
+    }
+
+
+def tiled_spec(**changes: Any) -> dict[str, Any]:
+    spec = minimal_spec()
+    spec.update({"tiles": 4, "tiles_type": "block", "width": 1920, "height": 1080, **changes})
+    return spec
+
+
+def with_(spec: dict, path: str, value: Any) -> dict:
+    """A copy of ``spec`` with the dotted ``path`` set (or removed when value is ...)."""
+    spec = copy.deepcopy(spec)
+    *parents, last = path.split(".")
+    target = spec
+    for key in parents:
+        target = target[int(key)] if key.isdigit() else target.setdefault(key, {})
+    if value is ...:
+        del target[last]
+    elif last.isdigit():
+        target[int(last)] = value
+    else:
+        target[last] = value
+    return spec
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+@pytest.mark.parametrize("name", ["jobspec", "preset", "jobspec.schema.json"])
+def test_schemas_load_and_are_valid_2020_12(name: str) -> None:
+    schema = js.load_schema(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_load_schema_returns_a_fresh_copy() -> None:
+    js.load_schema("jobspec")["properties"].clear()
+    assert "frames" in js.load_schema("jobspec")["properties"]
+
+
+def test_unknown_schema_name() -> None:
+    with pytest.raises(ValueError, match="no schema named 'task'"):
+        js.load_schema("task")
+
+
+def test_schema_files_are_package_resources() -> None:
+    folder = resources.files("farmhand").joinpath("schemas")
+    assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".json")) == [
+        "jobspec.schema.json",
+        "preset.schema.json",
+    ]
+
+
+def test_preset_schema_offers_every_jobspec_field() -> None:
+    jobspec_fields = set(js.load_schema("jobspec")["properties"])
+    preset_fields = set(js.load_schema("preset")["properties"])
+    assert preset_fields == jobspec_fields | {"description"}
+    assert "required" not in js.load_schema("preset")
+
+
+# --------------------------------------------------------------------------- valid specs
+
+
+def test_full_spec_is_valid() -> None:
+    assert js.validate_jobspec(full_spec()) == []
+
+
+def test_minimal_spec_is_valid() -> None:
+    assert js.validate_jobspec(minimal_spec()) == []
+
+
+def test_tiled_spec_is_valid() -> None:
+    assert js.validate_jobspec(tiled_spec()) == []
+
+
+def test_command_renderer_is_valid() -> None:
+    spec = with_(
+        minimal_spec(),
+        "renderer",
+        {
+            "adapter": "command",
+            "argv": ["render", "--frame", "{frame:04d}", "{scene}", "-o", "{output}", "{{x}}"],
+            "outputs": ["{output}.{frame:04d}.png"],
+        },
+    )
+    assert js.validate_jobspec(spec) == []
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("name", ..., "name: is required"),
+        ("name", "", "name: must not be empty"),
+        ("priority", 101, "priority: must be at most 100, not 101"),
+        ("priority", -1, "priority: must be at least 0, not -1"),
+        ("priority", "high", 'priority: must be a whole number, not a string'),
+        ("priority", True, "priority: must be a whole number, not true or false"),
+        ("hardware.ram_gb", -4, "hardware.ram_gb: must be at least 0, not -4"),
+        ("hardware.gpus", 2, "hardware.gpus: unknown field"),
+        ("hardware.tagz", [], "hardware.tagz: unknown field; did you mean tags?"),
+        ("hardware.tags", ["a", "a"], 'hardware.tags: "a" is listed more than once'),
+        ("bogus", 1, "bogus: unknown field"),
+        ("frame", "1-3", "frame: unknown field; did you mean frames?"),
+        ("spec_version", 2, "spec_version: must be 1, not 2"),
+        ("scene.blob.md5", "ABC", "scene.blob.md5: must be an MD5 digest: 32 lowercase hex digits"),
+        ("scene.blob.xxh64", "123", "scene.blob.xxh64: must be an xxh64 digest: 16 lowercase hex "
+                                    "digits"),
+        ("scene.blob.size", -1, "scene.blob.size: must be at least 0, not -1"),
+        ("scene.blob", ..., "scene.blob: is required"),
+        ("scene.path", "shots/a.ma", "scene.path: 'shots/a.ma' is a relative path; the farm needs "
+                                     "an absolute one"),
+        ("scene.path", "C:/a/../b.ma", "scene.path: 'C:/a/../b.ma' contains '..'; paths on the "
+                                       "farm may not climb"),
+        ("software.cg_version", 2024, "software.cg_version: must be a string, not a whole number"),
+        ("software.plugins", {"mtoa": 5}, "software.plugins.mtoa: must be a string, not a whole "
+                                          "number"),
+        ("renderer.adapter", "houdini", 'renderer.adapter: must be one of "maya", "blender", '
+                                        '"command", not "houdini"'),
+        ("renderer.engine", "CYCLES", "renderer.engine: unknown field"),  # a blender option on maya
+        ("frames", "1-10,1-x", "frames: '1-x' is not a frame, a range a-b or a stepped range "
+                               "a-b[s] / a-bxs (in '1-10,1-x')"),
+        ("frames", "", "frames: must not be empty"),
+        ("frames_per_task", 0, "frames_per_task: must be at least 1, not 0"),
+        ("tiles_type", "strip", "tiles_type: requires tiles"),
+        ("test_frames.custom", [999], "test_frames.custom[0]: frame 999 is not one of the job's "
+                                      "frames (1-100[2],150,200-210)"),
+        ("test_frames.first", "yes", "test_frames.first: must be true or false, not a string"),
+        ("test_frames", {}, "stop_after_test: needs test_frames (first, middle, last or custom "
+                            "frames)"),
+        ("time_out", 0, "time_out: must be at least 1, not 0"),
+        ("path_mapping", [{"from": "Y:/"}], "path_mapping[0].to: is required"),
+        ("width", 0, "width: must be at least 1, not 0"),
+        ("analysis", [], "analysis: must be an object, not a list"),
+        ("manifest.2.server_path", "/Nas/tex/fur 毛发.tx",
+         "manifest[2].server_path: must be /nas/tex/fur 毛发.tx for //nas/tex/fur 毛发.tx (C:/x is "
+         "stored as /C/x)"),
+        ("manifest.1.server_path", "Y:\\x", "manifest[1].server_path: must be an absolute path "
+                                            "with forward slashes, e.g. /C/Project/a.ma"),
+        ("manifest.1.md5", ..., "manifest[1].md5: is required"),
+        ("manifest.0.md5", "f" * 32, "scene.blob: differs from manifest[0], which lists the same "
+                                     "file"),
+    ],
+)  # fmt: skip
+def test_one_problem_one_message(path: str, value: Any, message: str) -> None:
+    assert js.validate_jobspec(with_(full_spec(), path, value)) == [message]
+
+
+def test_tiles_and_frames_per_task_are_exclusive() -> None:
+    spec = tiled_spec(frames_per_task=2)
+    assert js.validate_jobspec(spec) == ["tiles: must not be combined with frames_per_task"]
+
+
+def test_tiles_need_type_and_size() -> None:
+    spec = minimal_spec()
+    spec["tiles"] = 4
+    assert js.validate_jobspec(spec) == [
+        "tiles: requires height",
+        "tiles: requires tiles_type",
+        "tiles: requires width",
+    ]
+
+
+def test_tiles_must_fit_the_image() -> None:
+    spec = tiled_spec(tiles=20, tiles_type="strip", height=10)
+    assert js.validate_jobspec(spec) == ["tiles: 20 strips do not fit an image 10 pixels high"]
+
+
+def test_tiles_bounds() -> None:
+    assert js.validate_jobspec(tiled_spec(tiles=1)) == ["tiles: must be at least 2, not 1"]
+
+
+def test_renderbus_name_gets_a_hint() -> None:
+    spec = minimal_spec()
+    spec["ram"] = "64"
+    (message,) = js.validate_jobspec(spec)
+    assert message == (
+        "ram: unknown field (Renderbus's name; ours is hardware.ram_gb: convert with "
+        "farmhand.jobspec.normalize_renderbus)"
+    )
+    spec = minimal_spec()
+    spec["task_info"] = {}
+    assert js.validate_jobspec(spec) == [
+        "task_info: unknown field (a Renderbus task.json: convert with "
+        "farmhand.jobspec.normalize_renderbus)"
+    ]
+
+
+def test_command_argv_placeholders_are_checked() -> None:
+    spec = with_(
+        minimal_spec(),
+        "renderer",
+        {"adapter": "command", "argv": ["r", "{fram}", "{", "{frame.real}"], "outputs": ["{x}"]},
+    )
+    messages = js.validate_jobspec(spec)
+    assert messages[0].startswith("renderer.argv[1]: unknown placeholder {fram}; known: {end}")
+    assert messages[1].startswith("renderer.argv[2]: Single '{' encountered")
+    assert messages[2].startswith("renderer.argv[3]: unknown placeholder {frame.real}")
+    assert messages[3].startswith("renderer.outputs[0]: unknown placeholder {x}")
+    assert len(messages) == 4
+
+
+def test_command_needs_argv() -> None:
+    spec = with_(minimal_spec(), "renderer", {"adapter": "command", "argv": []})
+    assert js.validate_jobspec(spec) == ["renderer.argv: must not be empty"]
+    spec = with_(minimal_spec(), "renderer", {"adapter": "command"})
+    assert js.validate_jobspec(spec) == ["renderer.argv: is required"]
+
+
+def test_manifest_conflicting_duplicates() -> None:
+    spec = full_spec()
+    # c:/ and C:/ name the same server path, with different content: the farm cannot hold both.
+    spec["manifest"].append(
+        entry("y:/Render_Test/wolf/wolf_fur_v02.xgen", "/Y/Render_Test/wolf/wolf_fur_v02.xgen")
+    )
+    assert js.validate_jobspec(spec) == [
+        "manifest[3]: /Y/Render_Test/wolf/wolf_fur_v02.xgen is also manifest[1], with different "
+        "content"
+    ]
+    spec["manifest"][3]["md5"] = "0" * 32  # the same file listed twice is harmless
+    assert js.validate_jobspec(spec) == []
+
+
+def test_messages_are_sorted_with_numeric_indexes() -> None:
+    spec = full_spec()
+    spec["manifest"] = [entry(f"C:/f{i}", f"/C/f{i}") for i in range(12)]
+    spec["manifest"][2]["size"] = -1
+    spec["manifest"][10]["size"] = -1
+    spec["priority"] = 500
+    assert js.validate_jobspec(spec) == [
+        "manifest[2].size: must be at least 0, not -1",
+        "manifest[10].size: must be at least 0, not -1",
+        "priority: must be at most 100, not 500",
+    ]
+
+
+def test_not_an_object() -> None:
+    assert js.validate_jobspec(["name"]) == ["(job spec): must be an object, not a list"]
+
+
+def test_many_problems_are_all_reported() -> None:
+    messages = js.validate_jobspec({"name": 5, "priority": 1000, "frames": "1-"})
+    assert messages == [
+        "frames: '1-' is not a frame, a range a-b or a stepped range a-b[s] / a-bxs",
+        "name: must be a string, not a whole number",
+        "priority: must be at most 100, not 1000",
+        "renderer: is required",
+        "scene: is required",
+        "software: is required",
+    ]
+
+
+@given(st.integers(-1000, 1000))
+def test_priority_range(priority: int) -> None:
+    messages = js.validate_jobspec(with_(minimal_spec(), "priority", priority))
+    assert (messages == []) == (0 <= priority <= 100)
+
+
+@given(st.text(max_size=30))
+def test_any_frames_text_gives_a_frames_message_or_none(text: str) -> None:
+    messages = js.validate_jobspec(with_(minimal_spec(), "frames", text))
+    assert all(m.startswith("frames: ") for m in messages)
+    try:
+        js.parse_frames(text)
+        valid = True
+    except ValueError:
+        valid = False
+    assert (messages == []) == valid
+
+
+# --------------------------------------------------------------------------- presets
+
+
+def test_preset_valid() -> None:
+    preset = {
+        "name": "arnold-farm",
+        "description": "Arnold, 64 GB, strips of 8",
+        "tiles": 8,
+        "tiles_type": "strip",
+        "priority": 70,
+        "hardware": {"ram_gb": 64},
+        "software": {"cg_name": "Maya", "cg_version": "2024", "plugins": {"mtoa": "5.5.1"}},
+        "path_mapping": [{"from": "Y:/", "to": "/mnt/projects/"}],
+        "stop_after_test": True,  # its test frames may come from another layer
+    }
+    assert js.validate_preset(preset) == []
+    assert js.validate_preset({}) == []
+
+
+@pytest.mark.parametrize(
+    ("preset", "message"),
+    [
+        ({"tiles": 4, "frames_per_task": 2}, "tiles: must not be combined with frames_per_task"),
+        ({"priority": 101}, "priority: must be at most 100, not 101"),
+        ({"name": ""}, "name: must not be empty"),
+        ({"colour": "red"}, "colour: unknown field"),
+        ({"frames": "1-x"}, "frames: '1-x' is not a frame, a range a-b or a stepped range a-b[s] "
+                            "/ a-bxs"),
+        ({"software": {"plugins": {"mtoa": "5"}}}, "software.cg_name: is required"),
+        ({"frames": "1-10", "test_frames": {"custom": [11]}},
+         "test_frames.custom[0]: frame 11 is not one of the job's frames (1-10)"),
+    ],
+)  # fmt: skip
+def test_preset_errors(preset: dict, message: str) -> None:
+    assert message in js.validate_preset(preset)
+
+
+# --------------------------------------------------------------------------- server paths
+
+
+@pytest.mark.parametrize(
+    ("client", "server"),
+    [
+        ("C:/Project/a.ma", "/C/Project/a.ma"),
+        ("C:\\Project\\a.ma", "/C/Project/a.ma"),
+        ("c:/Project/a.ma", "/C/Project/a.ma"),  # drive letters are case-insensitive
+        ("D:/a/b", "/D/a/b"),
+        ("\\\\server\\share\\x", "/server/share/x"),  # UNC loses its first slash
+        ("//server/share/x", "/server/share/x"),
+        ("\\\\?\\C:\\long\\path.exr", "/C/long/path.exr"),
+        ("\\\\?\\UNC\\server\\share\\x", "/server/share/x"),
+        ("/mnt/proj/a.ma", "/mnt/proj/a.ma"),
+        ("/C/Project/a.ma", "/C/Project/a.ma"),
+        ("C:/a//b/./c/", "/C/a/b/c"),
+        ("C:/", "/C"),
+        ("C:/Program Files/Autodesk/Maya2022/config.ocio", "/C/Program Files/Autodesk/Maya2022/"
+                                                           "config.ocio"),
+        ("Y:/项目/贴图 01.png", "/Y/项目/贴图 01.png"),
+        ("C:/a/...b/c..", "/C/a/...b/c.."),  # only '..' itself climbs
+    ],
+)  # fmt: skip
+def test_server_path(client: str, server: str) -> None:
+    assert js.server_path(client) == server
+
+
+@pytest.mark.parametrize(
+    ("client", "message"),
+    [
+        ("C:/a/../b", r"contains '\.\.'"),
+        ("..\\x", "relative path"),
+        ("/mnt/../etc/passwd", r"contains '\.\.'"),
+        ("a/b.ma", "relative path"),
+        ("C:a.ma", "relative to a drive"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("/", "names no file"),
+        ("C:/a\0b", "NUL"),
+    ],
+)
+def test_server_path_rejects(client: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        js.server_path(client)
+
+
+path_parts = st.lists(
+    st.text(st.characters(blacklist_characters="/\\\0"), min_size=1, max_size=8),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(st.sampled_from(["C:/", "z:\\", "//host/", "\\\\host\\", "/"]), path_parts)
+def test_server_path_properties(root: str, parts: list[str]) -> None:
+    client = root + "\\".join(parts) if "\\" in root else root + "/".join(parts)
+    try:
+        result = js.server_path(client)
+    except ValueError:
+        assert ".." in parts or all(p == "." for p in parts)
+        return
+    assert result.startswith("/")
+    assert "\\" not in result and "//" not in result
+    assert ".." not in result.split("/")
+    assert js.server_path(result) == result  # a server path maps to itself
+    kept = [p for p in parts if p != "."]
+    assert result.endswith("/" + "/".join(kept))
+
+
+def test_server_path_does_not_need_jsonschema() -> None:
+    code = (
+        "import sys; sys.modules['jsonschema'] = None; sys.modules['referencing'] = None\n"
+        "from farmhand.jobspec import server_path; print(server_path('C:/a.ma'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "/C/a.ma"
+
+
+# --------------------------------------------------------------------------- Renderbus
+
+
+def renderbus_task() -> dict[str, Any]:
+    """A task.json shaped like the Renderbus client's (values from the analysed capture)."""
+    return {
+        "software_config": {
+            "cg_name": "Maya",
+            "cg_version": "2024",
+            "cg_inst_dir": "C:/Program Files/Autodesk/Maya2022/bin",
+            "plugins": {"mtoa": "5.5.1"},
+        },
+        "task_info": {
+            "frames_per_task": "1",
+            "pre_frames": "100",
+            "test_frames": "100",
+            "stop_after_test": "1",
+            "job_stop_time": "86400",
+            "task_stop_time": "0",
+            "time_out": "43200",
+            "tiles": "1",
+            "tiles_type": "strip",
+            "is_distribute_render": "0",
+            "distribute_render_node": "1",
+            "ram": "64",
+            "hardwareConfigId": "418",
+            "graphics_cards_num": "2",
+            "render_layer_type": "0",
+            "input_cg_file": "C:/Project/scenes/wolf_fur_refV33.ma",
+            "input_project_path": "C:/Project",
+            "os_name": "1",
+            "cg_id": "2000",
+            "project_name": "default",
+        },
+        "scene_info_render": {
+            "defaultRenderLayer": {
+                "renderable": "1",
+                "common": {
+                    "image_format": "exr",
+                    "start": "1",
+                    "end": "3",
+                    "by_frame": "1",
+                    "frames": "1-3[1]",
+                    "width": "2048",
+                    "height": "1152",
+                    "image_file_prefix": "wolf_v32/wolf_v32",
+                    "all_camera": ["cameraShape1", "perspShape"],
+                    "render_camera": ["cameraShape1"],
+                    "renderer": "arnold",
+                },
+            },
+            "hidden": {"renderable": "0", "common": {"frames": "100-200[1]"}},
+        },
+    }
+
+
+def test_normalize_renderbus_task() -> None:
+    assert js.normalize_renderbus(renderbus_task()) == {
+        "scene": {"path": "C:/Project/scenes/wolf_fur_refV33.ma", "project_path": "C:/Project"},
+        "project": "default",
+        "software": {"cg_name": "Maya", "cg_version": "2024", "plugins": {"mtoa": "5.5.1"}},
+        "layers": ["defaultRenderLayer"],
+        "cameras": ["cameraShape1"],
+        "frames": "1-3",
+        "width": 2048,
+        "height": 1152,
+        "output_prefix": "wolf_v32/wolf_v32",
+        "renderer": {"adapter": "maya", "name": "arnold"},
+        "frames_per_task": 1,
+        "test_frames": {"first": True, "middle": False, "last": False, "custom": []},
+        "stop_after_test": True,
+        "time_out": 43200,
+        "job_stop_time": 86400,
+        "hardware": {"ram_gb": 64, "gpu_count": 2, "hardware_config_ids": ["418"]},
+    }
+
+
+def test_normalized_renderbus_task_completes_into_a_valid_spec() -> None:
+    spec = js.normalize_renderbus(renderbus_task())
+    spec["name"] = "wolf"
+    spec["scene"]["blob"] = blob()
+    assert js.validate_jobspec(spec) == []
+
+
+def test_normalize_renderbus_tiles_replace_chunking() -> None:
+    task = renderbus_task()
+    task["task_info"].update(tiles="4", tiles_type="block", frames_per_task="1")
+    spec = js.normalize_renderbus(task)
+    assert (spec["tiles"], spec["tiles_type"]) == (4, "block")
+    assert "frames_per_task" not in spec
+    spec["name"], spec["scene"]["blob"] = "wolf", blob()
+    assert js.validate_jobspec(spec) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"stop_after_test": "2"}, {"stop_after_test": False}),
+        ({"stop_after_test": 1}, {"stop_after_test": True}),
+        ({"time_out": "0", "job_stop_time": 0}, {}),  # 0 = no limit: left out
+        ({"pre_frames": "000:1,3-4[1]"}, {"test_frames": {"first": False, "middle": False,
+                                                           "last": False, "custom": [1, 3, 4]}}),
+        ({"pre_frames": "000"}, {}),
+        ({"test_frames": "011"}, {"test_frames": {"first": False, "middle": True, "last": True,
+                                                  "custom": []}}),
+        ({"ram": "15.5"}, {"hardware": {"ram_gb": 15.5}}),
+        ({"hardwareConfigIds": ["418", 419, "418"]},
+         {"hardware": {"hardware_config_ids": ["418", "419"]}}),
+        ({"cg_id": 2000}, {"software": {"cg_name": "Maya"}}),
+        ({"cg_id": "2013", "cg_version": 3.4}, {"software": {"cg_name": "Blender",
+                                                             "cg_version": "3.4"}}),
+        ({"input_cg_file": "D:/shots/a.ma", "project_name": "ads"},
+         {"scene": {"path": "D:/shots/a.ma"}, "project": "ads"}),
+        ({"tiles": "3"}, {"tiles": 3, "tiles_type": "strip"}),
+        ({"task_stop_time": "60", "os_name": "1", "is_distribute_render": "0"}, {}),
+    ],
+)  # fmt: skip
+def test_normalize_renderbus_fields(changes: dict, expected: dict) -> None:
+    assert js.normalize_renderbus({"task_info": changes}) == expected
+
+
+def test_normalize_renderbus_keeps_our_fields_and_they_win() -> None:
+    body = renderbus_task()
+    body.update(
+        name="wolf",
+        scene={"blob": blob()},
+        priority=80,
+        hardware={"ram_gb": 128, "tags": ["fur"]},
+        tiles=4,
+        tiles_type="block",
+    )
+    spec = js.normalize_renderbus(body)
+    assert spec["scene"] == {
+        "path": "C:/Project/scenes/wolf_fur_refV33.ma",
+        "project_path": "C:/Project",
+        "blob": blob(),
+    }
+    assert spec["hardware"] == {
+        "ram_gb": 128,
+        "gpu_count": 2,
+        "hardware_config_ids": ["418"],
+        "tags": ["fur"],
+    }
+    assert (spec["name"], spec["priority"], spec["tiles"]) == ("wolf", 80, 4)
+    assert "frames_per_task" not in spec  # the caller chose tiles
+    assert js.validate_jobspec(spec) == []
+
+
+def test_normalize_renderbus_shared_names_written_as_strings_are_renderbus() -> None:
+    spec = js.normalize_renderbus(
+        {"test_frames": "001", "stop_after_test": "2", "frames_per_task": "3", "time_out": "0"}
+    )
+    assert spec == {
+        "test_frames": {"first": False, "middle": False, "last": True, "custom": []},
+        "stop_after_test": False,
+        "frames_per_task": 3,
+    }
+
+
+def test_normalize_renderbus_reads_top_level_fields_too() -> None:
+    spec = js.normalize_renderbus({"ram": "32", "task_info": {"graphics_cards_num": "1"}})
+    assert spec == {"hardware": {"ram_gb": 32, "gpu_count": 1}}
+
+
+def test_normalize_renderbus_merges_layer_frames() -> None:
+    task = {
+        "software_config": {"cg_name": "Maya", "cg_version": "2024"},
+        "scene_info_render": {
+            "a": {"renderable": "1", "common": {"frames": "1-10[1]", "width": "960",
+                                                "render_camera": ["c1"], "renderer": "arnold"}},
+            "b": {"renderable": True, "common": {"frames": "20-30[5]", "width": "1920",
+                                                 "render_camera": ["c2", "c1"],
+                                                 "renderer": "arnold"}},
+        },
+    }  # fmt: skip
+    spec = js.normalize_renderbus(task)
+    assert spec["layers"] == ["a", "b"]
+    assert spec["frames"] == "1-10,20-30[5]"
+    assert spec["cameras"] == ["c1", "c2"]
+    assert "width" not in spec  # the layers disagree: left for the caller
+    assert spec["renderer"] == {"adapter": "maya", "name": "arnold"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"ram": "lots"}, r"task_info.ram: 'lots' is not a number"),
+        ({"frames_per_task": "1.5"}, r"task_info.frames_per_task: '1.5' is not a whole number"),
+        ({"stop_after_test": "yes"}, r"task_info.stop_after_test: 'yes' is not 1 \(wait\)"),
+        ({"pre_frames": "2"}, r"pre_frames '2': expected three 0/1 flags"),
+    ],
+)
+def test_normalize_renderbus_bad_values(changes: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        js.normalize_renderbus({"task_info": changes})
+
+
+def test_normalize_renderbus_output_is_json() -> None:
+    spec = js.normalize_renderbus(renderbus_task())
+    assert json.loads(json.dumps(spec)) == spec
+
+
+def test_the_documented_example_is_valid() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "jobspec.md").read_text("utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    assert js.validate_jobspec(json.loads(example)) == []
