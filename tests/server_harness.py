@@ -7,7 +7,14 @@ and the workers do.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +91,67 @@ def start_server(data_dir: Path, database_url: str = "", **overrides) -> Running
         _runner=ready["runner"],
         _thread=thread,
     )
+
+
+@dataclass
+class ServerProcess:
+    """A server in its own process (`farmhand server`), for crash and restart tests."""
+
+    process: subprocess.Popen
+    base: str
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when a machine loses power."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_server_process(
+    data_dir: Path, database_url: str, port: int, extra_env: dict[str, str] | None = None
+) -> tuple[ServerProcess, str]:
+    """Run `python -m farmhand server`; returns it and the admin token it printed (first start)."""
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(repo / "scripts"), str(repo / "server"), env.get("PYTHONPATH", "")]
+    )
+    env.update(extra_env or {})
+    log = data_dir.parent / f"server-{port}-{time.time_ns()}.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        sys.executable, "-m", "farmhand", "server", "--data-dir", str(data_dir),
+        "--database-url", database_url, "--port", str(port),
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text(errors='replace')}")
+        try:
+            if requests.get(base + "/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError(f"server did not start: {log.read_text(errors='replace')}")
+    found = re.search(r"fhu_[A-Za-z0-9_-]+", log.read_text(errors="replace"))
+    return ServerProcess(process, base, log), found.group(0) if found else ""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -275,19 +275,27 @@ def test_bad_specs_are_400_with_the_field_named(server: RunningServer) -> None:
 def test_renderbus_task_json_is_accepted(server: RunningServer) -> None:
     ann = new_user(server, "ann")
     scene = upload(server, ann, b"renderbus scene")
-    task_json = {
-        "software_config": {"cg_name": "Blender", "cg_version": "3.4", "plugins": {}},
-        "task_info": {
-            "input_cg_file": "C:/Project/shot.blend",
-            "frames_per_task": "2",
-            "pre_frames": "100",
-            "stop_after_test": "2",
-            "time_out": "43200",
-        },
-    }
-    spec = {**job_spec(scene), **task_json}
-    for key in ("software", "scene"):
-        spec.pop(key)
-    spec["scene_blob"] = scene
-    response = ann.post(server.url("/jobs"), json=spec)
-    assert response.status_code in (201, 400), response.text
+    body = {
+        "name": "wolf",
+        "scene": {"path": "C:/Project/shot.blend", "blob": scene},
+        "renderer": {"adapter": "blender"},
+        "frames": "1-5",
+        "software_config": {"cg_name": "blender", "cg_version": "3.4", "plugins": {}},
+        "task_info": {"frames_per_task": "2", "pre_frames": "100", "stop_after_test": "2",
+                      "time_out": "43200", "ram": "16"},
+    }  # fmt: skip
+    created = ann.post(server.url("/jobs"), json=body)
+    assert created.status_code == 201, created.text
+    spec = job(server, ann, created.json()["id"])["spec"]
+    assert spec["software"] == {"cg_name": "blender", "cg_version": "3.4", "plugins": {}}
+    assert spec["frames_per_task"] == 2 and spec["time_out"] == 43200
+    assert spec["hardware"]["ram_gb"] == 16 and spec["test_frames"]["first"] is True
+    tasks = ann.get(server.url(f"/jobs/{created.json()['id']}/tasks")).json()["tasks"]
+    assert [(t["frames"], t["is_test"]) for t in tasks] == [
+        ([1], True),
+        ([2, 3], False),
+        ([4, 5], False),
+    ]
+    bad = dict(body, task_info={"ram": "lots"})
+    refused = ann.post(server.url("/jobs"), json=bad)
+    assert refused.status_code == 400 and "ram" in refused.text

@@ -21,7 +21,10 @@ def _looks_like_renderbus(body: dict[str, Any]) -> bool:
 
 async def submit_job(request: web.Request) -> web.Response:
     body = request[BODY]
-    spec = normalize_renderbus(body) if _looks_like_renderbus(body) else body
+    try:
+        spec = normalize_renderbus(body) if _looks_like_renderbus(body) else body
+    except ValueError as exc:
+        raise bad_request(f"task.json: {exc}") from None
     problems = validate_jobspec(spec)
     if problems:
         raise bad_request(f"job spec: {problems[0]}", problems)
