@@ -231,6 +231,17 @@ job_events = sa.Table(
     sa.Column("reason", sa.String(500), nullable=False, default=""),
 )
 
+events = sa.Table(
+    "events",
+    metadata,
+    _id(),
+    _now_column("at"),
+    sa.Column("kind", sa.String(16), nullable=False),  # job | task | worker
+    sa.Column("user_id", sa.Integer, nullable=True, index=True),  # who may see it (None: admins)
+    sa.Column("job_id", sa.Integer, nullable=True),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
 blocklist = sa.Table(
     "blocklist",
     metadata,

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db, scheduler, states
+from . import db, events, scheduler, states
 from .config import Config
 from .planning import blob_keys, plan_job, requirement_keys
 
@@ -86,6 +86,10 @@ async def create_job(
             job_id=job_id, at=now, from_state=None, to_state=states.QUEUED, reason="submitted"
         )
     )
+    await events.emit(
+        conn, "job", {"job_id": job_id, "from": None, "state": states.QUEUED,
+                      "reason": "submitted", "name": spec["name"]}, job_id, user_id,
+    )  # fmt: skip
     return job_id
 
 

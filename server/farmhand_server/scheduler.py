@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db, states
+from . import db, events, states
 from .planning import capability_keys
 
 RUNNING, DONE, FAILED, TIMEOUT, LOST, KILLED = (
@@ -184,6 +184,10 @@ async def claim(
     )
     task = (await conn.execute(sa.select(db.tasks).where(db.tasks.c.id == task_id))).one()
     job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == job_id))).one()
+    await events.emit(
+        conn, "task", {"job_id": job_id, "task_id": task_id, "state": RUNNING,
+                       "frames": task.frames, "worker_id": worker.id}, job_id, job.user_id,
+    )  # fmt: skip
     return Assignment(
         attempt_id=attempt_id,
         task={"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
@@ -248,6 +252,8 @@ async def complete(
     if row.kind == "tile":
         await _release_assembly(conn, row.job_id, row.frames)
     await _worker_idle(conn, worker_id, now)
+    done = {"job_id": row.job_id, "task_id": row.task_id, "state": "done", "frames": row.frames}
+    await events.emit(conn, "task", done, row.job_id)
     await settle_job(conn, row.job_id)
 
 
@@ -266,6 +272,9 @@ async def fail(
     now = time.time()
     await _end_attempt(conn, attempt_id, state, now, exit_code, message, None)
     await _worker_idle(conn, worker_id, now)
+    await events.emit(conn, "task", {"job_id": row.job_id, "task_id": row.task_id,
+                                     "state": state, "frames": row.frames,
+                                     "message": (message or "")[:500]}, row.job_id)  # fmt: skip
     await _task_failed(conn, row, state, message, max_retries_default, blocklist_after)
 
 

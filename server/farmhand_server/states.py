@@ -17,7 +17,7 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db
+from . import db, events
 
 QUEUED, RENDERING, AWAITING, PAUSED = "queued", "rendering", "awaiting_approval", "paused"
 COMPLETED, FAILED, CANCELLED = "completed", "failed", "cancelled"
@@ -70,4 +70,8 @@ async def move(
             job_id=job_id, at=now, from_state=from_state, to_state=to_state, reason=reason[:500]
         )
     )
+    await events.emit(
+        conn, "job", {"job_id": job_id, "from": from_state, "state": to_state, "reason": reason},
+        job_id,
+    )  # fmt: skip
     return True

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs, jobs, work
+from . import accounts, blobs, jobs, stream, work
 
-HANDLERS = {**accounts.HANDLERS, **blobs.HANDLERS, **jobs.HANDLERS, **work.HANDLERS}
+HANDLERS = {
+    **accounts.HANDLERS,
+    **blobs.HANDLERS,
+    **jobs.HANDLERS,
+    **work.HANDLERS,
+    **stream.HANDLERS,
+}

@@ -7,7 +7,7 @@ import time
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import auth, db
+from .. import auth, db, events
 from ..contract import document
 from ..errors import ApiError, conflict, forbidden, not_found
 from ..keys import BODY, DB, PARAMS, PRINCIPAL
@@ -177,7 +177,10 @@ async def register_worker(request: web.Request) -> web.Response:
                 last_seen=now,
             )
         )
-    return web.json_response({"id": result.inserted_primary_key[0], "token": token}, status=201)
+        worker_id = result.inserted_primary_key[0]
+        await events.emit(conn, "worker", {"worker_id": worker_id, "name": body["name"],
+                                           "state": "registered"})  # fmt: skip
+    return web.json_response({"id": worker_id, "token": token}, status=201)
 
 
 HANDLERS = {

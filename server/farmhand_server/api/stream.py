@@ -1,0 +1,60 @@
+"""`GET /events`: a server-sent-events stream of what the caller may see."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from aiohttp import web
+
+from .. import events
+from ..auth import Principal
+from ..keys import DB, PRINCIPAL, WAKE
+
+_POLL_SECONDS = 0.5  # also picks up events other server processes wrote
+_KEEPALIVE_SECONDS = 15.0
+
+
+async def stream_events(request: web.Request) -> web.StreamResponse:
+    user: Principal = request[PRINCIPAL]
+    owner = None if user.is_admin else user.id
+    database = request.app[DB]
+    last = _start_id(request)
+    if last is None:
+        async with database.read() as conn:
+            last = await events.latest_id(conn)
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                 "X-Accel-Buffering": "no"}
+    )  # fmt: skip
+    await response.prepare(request)
+    await response.write(b": farmhand events\n\n")
+    quiet_since = time.monotonic()
+    max_seconds = float(request.query.get("max_seconds", "0") or 0)
+    ends = time.monotonic() + max_seconds if max_seconds > 0 else None
+    while ends is None or time.monotonic() < ends:
+        async with database.read() as conn:
+            rows = await events.since(conn, last, owner)
+        for row in rows:
+            payload = json.dumps({"id": row.id, "at": row.at, **row.data})
+            await response.write(f"id: {row.id}\nevent: {row.kind}\ndata: {payload}\n\n".encode())
+            last = row.id
+            quiet_since = time.monotonic()
+        if time.monotonic() - quiet_since > _KEEPALIVE_SECONDS:
+            await response.write(b": keep-alive\n\n")
+            quiet_since = time.monotonic()
+        if not rows:
+            await request.app[WAKE].wait(_POLL_SECONDS)
+    return response
+
+
+def _start_id(request: web.Request) -> int | None:
+    """Resume after `Last-Event-ID` (or `?since=`); None: only what happens from now on."""
+    raw = request.headers.get("Last-Event-ID") or request.query.get("since")
+    try:
+        return max(int(raw), 0) if raw is not None else None
+    except ValueError:
+        return None
+
+
+HANDLERS = {"stream_events": stream_events}
