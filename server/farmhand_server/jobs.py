@@ -30,7 +30,7 @@ async def create_job(
     """Insert a job and all its tasks; raises PlanError, MissingBlobs."""
     plan = plan_job(spec)
     needed = blob_keys(spec)
-    await _check_blobs(conn, user_id, needed)
+    await check_blobs(conn, user_id, needed)
     now = time.time()
     hardware = spec.get("hardware") or {}
     project_id = await _project_id(conn, spec.get("project"), now)
@@ -93,7 +93,8 @@ async def create_job(
     return job_id
 
 
-async def _check_blobs(conn: AsyncConnection, user_id: int, keys: list[str]) -> None:
+async def check_blobs(conn: AsyncConnection, user_id: int, keys: list[str]) -> None:
+    """Raise MissingBlobs naming the blobs this user has not uploaded."""
     have: set[str] = set()
     for start in range(0, len(keys), 500):
         batch = keys[start : start + 500]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs, jobs, stream, work
+from . import accounts, blobs, jobs, scenes, stream, work
 
 HANDLERS = {
     **accounts.HANDLERS,
@@ -10,4 +10,5 @@ HANDLERS = {
     **jobs.HANDLERS,
     **work.HANDLERS,
     **stream.HANDLERS,
+    **scenes.HANDLERS,
 }
