@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from farmhand.jobspec import normalize_renderbus, validate_jobspec
 
-from .. import db, jobs, states
+from .. import accounting, db, jobs, states
 from ..auth import Principal
 from ..errors import ApiError, bad_request, not_found
 from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
@@ -75,6 +75,7 @@ async def get_job(request: web.Request) -> web.Response:
         row = await _visible_job(request, conn)
         body = jobs.job_json(row)
         body["eta_seconds"] = await jobs.eta_seconds(conn, row)
+        body["usage"] = await accounting.job_usage(conn, row.id)
         body["spec"] = row.spec
     return web.json_response(body)
 
@@ -149,9 +150,17 @@ async def delete_job(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def get_usage(request: web.Request) -> web.Response:
+    user: Principal = request[PRINCIPAL]
+    async with request.app[DB].read() as conn:
+        usage = await accounting.user_usage(conn, None if user.is_admin else user.id)
+    return web.json_response({"usage": usage})
+
+
 HANDLERS = {
     f.__name__: f
     for f in (
+        get_usage,
         submit_job, list_jobs, get_job, list_tasks, list_job_events, pause_job, resume_job,
         cancel_job, approve_job, retry_job, update_job, delete_job,
     )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from aiohttp import web
 
-from .. import scheduler
+from .. import gc, scheduler
 from ..auth import Principal
 from ..errors import conflict
-from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
+from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, STORE, WAKE
+
+log = logging.getLogger("farmhand.server")
+GC_EVERY = 3600.0
 
 # Claims re-check the database at least this often, for work that another
 # server process (sharing a PostgreSQL database) made available.
@@ -116,18 +120,27 @@ async def reap_once(app: web.Application) -> int:
     return changed
 
 
+async def collect_garbage(app: web.Application) -> dict:
+    """One round of blob collection (see `gc`)."""
+    retention = app[CONFIG].blob_retention_days * 86400
+    async with app[DB].write() as conn:
+        return await gc.collect(conn, app[STORE], retention)
+
+
 async def reaper(app: web.Application):
-    """Background loop of `reap_once` (cleanup context)."""
+    """Background loop of `reap_once`, and of blob collection every `GC_EVERY` seconds."""
 
     async def loop() -> None:
+        last_gc = time.monotonic()
         while True:
             await asyncio.sleep(app[CONFIG].reap_interval)
             try:
                 await reap_once(app)
+                if time.monotonic() - last_gc > GC_EVERY:
+                    last_gc = time.monotonic()
+                    await collect_garbage(app)
             except Exception:  # keep reaping; the next round retries
-                import logging
-
-                logging.getLogger("farmhand.server").exception("reaper round failed")
+                log.exception("reaper round failed")
 
     task = asyncio.create_task(loop())
     yield
