@@ -299,3 +299,28 @@ def test_renderbus_task_json_is_accepted(server: RunningServer) -> None:
     bad = dict(body, task_info={"ram": "lots"})
     refused = ann.post(server.url("/jobs"), json=bad)
     assert refused.status_code == 400 and "ram" in refused.text
+
+
+def test_job_stop_time_fails_what_is_left(server: RunningServer) -> None:
+    server.config.reap_interval = 0.1
+    ann = new_user(server, "ann")
+    created = submit(server, ann, frames="1-3", job_stop_time=1)
+    worker = new_worker(server)
+    running = claim(server, worker)
+    deadline = time.time() + 10
+    while time.time() < deadline and job(server, ann, created["id"])["state"] != "failed":
+        time.sleep(0.1)
+    assert job(server, ann, created["id"])["state"] == "failed"
+    assert complete(server, worker, running) == 409
+    tasks = ann.get(server.url(f"/jobs/{created['id']}/tasks")).json()["tasks"]
+    assert {t["state"] for t in tasks} == {"cancelled"}
+
+
+def test_hardware_config_ids_pick_the_machines(server: RunningServer) -> None:
+    ann = new_user(server, "ann")
+    created = submit(server, ann, frames="1", hardware={"hardware_config_ids": ["418"]})
+    plain = new_worker(server, "plain", ram_gb=512)
+    other = new_worker(server, "419", hardware_config_id="419")
+    assert claim(server, plain) is None and claim(server, other) is None
+    right = new_worker(server, "418", hardware_config_id="418")
+    assert claim(server, right)["job"]["id"] == created["id"]
