@@ -32,6 +32,7 @@ class Config:
     max_retries: int = 3
     blocklist_after: int = 3  # failures of one worker on one job before it is blocklisted
     upload_chunk_max: int = 64 * 1024 * 1024
+    log_max_bytes: int = 64 * 1024 * 1024  # per attempt; more is cut with a note
     blob_retention_days: float = 30.0
     public_url: str = ""  # how clients reach the server, for links; default from host/port
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs, jobs, scenes, stream, work
+from . import accounts, blobs, jobs, logs, scenes, stream, work
 
 HANDLERS = {
     **accounts.HANDLERS,
@@ -11,4 +11,5 @@ HANDLERS = {
     **work.HANDLERS,
     **stream.HANDLERS,
     **scenes.HANDLERS,
+    **logs.HANDLERS,
 }

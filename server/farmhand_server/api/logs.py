@@ -1,0 +1,86 @@
+"""Render logs: workers append to an attempt's log as it runs; owners read it live.
+
+Each attempt has one file, `<data_dir>/logs/<attempt_id>.log`. A log that
+reaches `log_max_bytes` stops growing and ends with a note, so a renderer
+stuck printing cannot fill the server's disk.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from .. import db
+from ..auth import Principal
+from ..errors import ApiError, conflict, not_found
+from ..keys import CONFIG, DB, PARAMS, PRINCIPAL
+
+TRUNCATED_NOTE = b"\n[farmhand: log truncated here, it reached the size limit]\n"
+
+
+def _log_path(app: web.Application, attempt_id: int):
+    folder = app[CONFIG].data_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{attempt_id}.log"
+
+
+async def append_log(request: web.Request) -> web.Response:
+    worker: Principal = request[PRINCIPAL]
+    attempt_id = request[PARAMS]["attempt_id"]
+    async with request.app[DB].read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(db.attempts.c.worker_id, db.attempts.c.state).where(
+                    db.attempts.c.id == attempt_id
+                )
+            )
+        ).first()
+    if row is None or row.worker_id != worker.id:
+        raise not_found("attempt")
+    # A worker may still send what it buffered after the attempt ended (kept while offline).
+    data = await request.read()
+    limit = request.app[CONFIG].log_max_bytes
+    path = _log_path(request.app, attempt_id)
+    size = path.stat().st_size if path.exists() else 0
+    if size >= limit:
+        return web.json_response({"size": size, "truncated": True})
+    room = limit - size
+    with open(path, "ab") as f:
+        if len(data) > room:
+            f.write(data[:room] + TRUNCATED_NOTE)
+        else:
+            f.write(data)
+    return web.json_response({"size": path.stat().st_size, "truncated": len(data) > room})
+
+
+async def read_log(request: web.Request) -> web.StreamResponse:
+    user: Principal = request[PRINCIPAL]
+    attempt_id = request[PARAMS]["attempt_id"]
+    a, t, j = db.attempts, db.tasks, db.jobs
+    async with request.app[DB].read() as conn:
+        owner = await conn.scalar(
+            sa.select(j.c.user_id)
+            .select_from(a.join(t, t.c.id == a.c.task_id).join(j, j.c.id == t.c.job_id))
+            .where(a.c.id == attempt_id)
+        )
+    if owner is None or (not user.is_admin and owner != user.id):
+        raise not_found("attempt")
+    path = _log_path(request.app, attempt_id)
+    try:
+        offset = int(request.query.get("offset", "0"))
+    except ValueError:
+        raise ApiError(400, "bad_request", "offset must be a whole number") from None
+    if not path.exists():
+        return web.Response(body=b"", content_type="text/plain", headers={"X-Log-Size": "0"})
+    size = path.stat().st_size
+    if offset > size:
+        raise conflict("offset_beyond_end", f"the log has {size} bytes", {"size": size})
+    with open(path, "rb") as f:
+        f.seek(offset)
+        body = f.read()
+    return web.Response(
+        body=body, content_type="text/plain", charset="utf-8", headers={"X-Log-Size": str(size)}
+    )
+
+
+HANDLERS = {"append_log": append_log, "read_log": read_log}
