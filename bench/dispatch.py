@@ -11,16 +11,23 @@ prints three figures per engine against the targets of the server issue:
    ``POST /attempts/{id}/complete`` on a job with enough frames; one completion is one
    assignment. Reported over the whole run (from the first claim sent to the ``--tasks``-th
    completion) and in steady state (between the 10 % and 90 % completions).
-3. **Idle claim latency**: a few workers long-poll with ``wait: 30``; a one-frame job is
+3. **Idle claim latency**: 20 workers long-poll with ``wait: 30``; a one-frame job is
    submitted and the time from just before the submit request is sent to the moment the first
    claim response arrives is measured; repeated, median and p99 reported.
 
+Also reported, to say where the time goes: CPU of the server (and of its main thread), of
+PostgreSQL and of this client during figure 2, server CPU per assignment, claim and complete
+latencies under load, and the server's CPU while all 500 workers long-poll with nothing to do.
+``--py-spy`` samples the server's stacks during figure 2 (py-spy must be installed);
+``--profile-server`` runs it under cProfile instead (slower; stats and a summary per engine).
+
 Usage::
 
-    python bench/dispatch.py                         # both engines, 20,000 assignments
+    python bench/dispatch.py                         # both engines, 20,000 assignments or 60 s
     python bench/dispatch.py --engines sqlite --tasks 2000 --json
     python bench/dispatch.py --log-dir /tmp/fh-logs  # keep the server logs
     python bench/dispatch.py --profile-server /tmp/fh-prof   # server under cProfile
+    python bench/dispatch.py --py-spy --log-dir /tmp/fh-logs  # stacks sampled in figure 2
 
 Everything listens on 127.0.0.1. The server's stdout and stderr go to log files; tracebacks,
 errors and 5xx responses are reported at the end. Server processes, the PostgreSQL server and
@@ -99,10 +106,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process (0 when it is gone)."""
+def proc_cpu_seconds(pid: int, tid: int | None = None) -> float:
+    """User + system CPU time of a process, or of one of its threads (0 when it is gone)."""
+    path = f"/proc/{pid}/task/{tid}/stat" if tid is not None else f"/proc/{pid}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
@@ -141,6 +149,9 @@ class ServerProcess:
 
     def cpu_seconds(self) -> float:
         return proc_cpu_seconds(self.proc.pid)
+
+    def main_thread_cpu_seconds(self) -> float:
+        return proc_cpu_seconds(self.proc.pid, self.proc.pid)
 
     def check_alive(self) -> None:
         if self.proc.poll() is not None:
@@ -226,6 +237,72 @@ def start_server(
         server.stop()
         raise
     return server
+
+
+class Sampler:
+    """py-spy recording the server's stacks (all threads) while a figure runs, if asked for."""
+
+    def __init__(self, py_spy: str | None, out: Path | None, pid: int, seconds: float) -> None:
+        self.out = out
+        self.proc: subprocess.Popen[bytes] | None = None
+        if py_spy and out:
+            argv = [py_spy, "record", "-p", str(pid), "-r", "100", "--threads", "--nonblocking"]
+            argv += ["--format", "raw", "-d", str(int(seconds) + 5), "-o", str(out)]
+            self.proc = subprocess.Popen(
+                argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def _owner(frame: str) -> str:
+    """The library a py-spy frame ("func (path/file.py:line)") belongs to."""
+    path = frame.rpartition(" (")[2]
+    for name in ("jsonschema", "sqlalchemy", "asyncpg", "aiosqlite", "aiohttp", "farmhand_server"):
+        if name in path:
+            return name
+    if path.startswith(("asyncio/", "selectors")):
+        return "asyncio (mostly socket I/O)"
+    return "other"
+
+
+def stack_summary(path: Path, limit: int = 12) -> dict[str, Any]:
+    """What the server's main thread was doing, from py-spy's raw (collapsed) stacks."""
+    total = idle = 0
+    by_library: Counter = Counter()
+    by_function: Counter = Counter()
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not count.isdigit() or "MainThread" not in frames[0]:
+            continue
+        n = int(count)
+        total += n
+        if frames[-1].startswith("EpollSelector.select"):
+            idle += n
+            continue
+        by_library[_owner(frames[-1])] += n
+        for name in {f.split(" (")[0] for f in frames if "farmhand_server" in f}:
+            by_function[name] += n
+    busy = total - idle
+    return {
+        "main_thread_samples": busy,
+        "self_by_library": {k: v / busy for k, v in by_library.most_common()} if busy else {},
+        "inclusive_by_function": (
+            {k: v / busy for k, v in by_function.most_common(limit)} if busy else {}
+        ),
+    }
 
 
 # -- HTTP --------------------------------------------------------------------------------------
@@ -362,6 +439,7 @@ async def figure_throughput(
     max_seconds: float,
     server: ServerProcess,
     pg_pid: int | None,
+    sampler_out: tuple[str | None, Path | None] = (None, None),
 ) -> dict[str, Any]:
     """Figure 2: `workers` claim-and-complete loops until `tasks` completions (or time's up)."""
     # Spare frames so that no worker waits for work at the end of the run.
@@ -411,19 +489,33 @@ async def figure_throughput(
                 stop.set()
 
     server_cpu0, client_cpu0 = server.cpu_seconds(), own_cpu_seconds()
-    pg_cpu0 = postgres_cpu(pg_pid)
+    main_cpu0, pg_cpu0 = server.main_thread_cpu_seconds(), postgres_cpu(pg_pid)
+    sampler = Sampler(*sampler_out, server.proc.pid, max_seconds)
+
+    async def watchdog() -> None:  # a dead server ends the run at once
+        while not stop.is_set() and server.proc.poll() is None:
+            await asyncio.sleep(0.2)
+        stop.set()
+
     started = time.perf_counter()
     loops = [asyncio.create_task(worker(t)) for t in workers]
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), max_seconds)
-    stop.set()
+    watching = asyncio.create_task(watchdog())
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max_seconds)
+    finally:
+        stop.set()
+        sampler.stop()
+        await watching
     ended = done_times[tasks - 1] if len(done_times) >= tasks else time.perf_counter()
     server_cpu1, client_cpu1 = server.cpu_seconds(), own_cpu_seconds()
-    pg_cpu1 = postgres_cpu(pg_pid)
+    main_cpu1, pg_cpu1 = server.main_thread_cpu_seconds(), postgres_cpu(pg_pid)
+    done_at_snapshot = len(done_times)
     # Let every worker finish the claim and complete it has in flight (no orphaned long-polls).
     _, pending = await asyncio.wait(loops, timeout=40)
     for loop in pending:
         loop.cancel()
+    server.check_alive()
     counted = done_times[:tasks]
     wall = ended - started
     steady = None
@@ -444,20 +536,62 @@ async def figure_throughput(
         "complete_ms_p50": percentile(complete_ms, 50),
         "complete_ms_p99": percentile(complete_ms, 99),
         "timed_out": len(done_times) < tasks,
+        "py_spy": stack_summary(sampler.out) if sampler.out and sampler.out.exists() else None,
         "outcomes": dict(outcome),
         "cpu_seconds": {
             "server": server_cpu1 - server_cpu0,
-            "postgres": (pg_cpu1 - pg_cpu0) if pg_pid else None,
+            "server_main_thread": main_cpu1 - main_cpu0,
+            "postgres": postgres_cpu_delta(pg_cpu0, pg_cpu1) if pg_pid else None,
             "client": client_cpu1 - client_cpu0,
         },
+        "server_cpu_ms_per_assignment": (
+            (server_cpu1 - server_cpu0) * 1000 / done_at_snapshot if done_at_snapshot else None
+        ),
     }
 
 
-def postgres_cpu(postmaster: int | None) -> float:
-    """CPU of the postmaster and its live children (backends, writers)."""
+async def figure_idle_load(
+    client: Client, workers: list[str], server: ServerProcess, pg_pid: int | None
+) -> dict[str, Any]:
+    """Extra: the server's CPU while every worker long-polls and there is nothing to do."""
+    wait = 8.0
+    answers: Counter = Counter()
+
+    async def poll(token_: str) -> None:
+        try:
+            status, _ = await client.request(
+                "POST", "/workers/claim", token_, {"wait": wait}, timeout=wait + 30
+            )
+            answers[status] += 1
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            answers[type(exc).__name__] += 1
+
+    polls = [asyncio.create_task(poll(t)) for t in workers]
+    await asyncio.sleep(2.0)  # every request in and parked
+    cpu0, pg0, t0 = server.cpu_seconds(), postgres_cpu(pg_pid), time.perf_counter()
+    await asyncio.sleep(4.0)
+    cpu1, pg1, t1 = server.cpu_seconds(), postgres_cpu(pg_pid), time.perf_counter()
+    claims0 = answers.total()
+    await asyncio.wait(polls, timeout=wait + 40)  # they all end with 204
+    return {
+        "workers": len(workers),
+        "server_cpu": (cpu1 - cpu0) / (t1 - t0),
+        "postgres_cpu": postgres_cpu_delta(pg0, pg1) / (t1 - t0) if pg_pid else None,
+        "answered_while_measured": claims0,
+        "answers": {str(k): v for k, v in answers.items()},
+    }
+
+
+def postgres_cpu(postmaster: int | None) -> dict[int, float]:
+    """CPU seconds of the postmaster and each of its live children (backends, writers)."""
     if postmaster is None:
-        return 0.0
-    return sum(proc_cpu_seconds(p) for p in [postmaster, *children_of(postmaster)])
+        return {}
+    return {p: proc_cpu_seconds(p) for p in [postmaster, *children_of(postmaster)]}
+
+
+def postgres_cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two snapshots by the processes alive at the second."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 async def figure_idle_latency(
@@ -563,6 +697,7 @@ class Options:
     max_seconds: float
     profile_dir: Path | None
     log_dir: Path
+    py_spy: str | None = None
 
 
 async def drive(
@@ -599,15 +734,22 @@ async def _figures(
 
     log(f"  figure 2: {opts.workers} workers, {opts.tasks:,} assignments")
     before = Counter(client.statuses)
+    spy_out = opts.log_dir / f"py-spy-{result['engine']}.txt" if opts.py_spy else None
     throughput = result["throughput"] = await figure_throughput(
-        client, token, scene, workers, opts.tasks, opts.max_seconds, server, pg_pid
-    )
+        client, token, scene, workers, opts.tasks, opts.max_seconds, server, pg_pid,
+        (opts.py_spy, spy_out),
+    )  # fmt: skip
     throughput["statuses"] = {str(k): v for k, v in (client.statuses - before).items()}
     log(
         f"    {throughput['assignments_per_second']:.0f}/s over "
         f"{throughput['seconds']:.1f} s (steady: "
         f"{fmt(throughput['steady_assignments_per_second'], '.0f')}/s)"
     )
+    server.check_alive()
+
+    log(f"  idle load: {opts.workers} workers long-polling with nothing to do")
+    idle_load = result["idle_load"] = await figure_idle_load(client, workers, server, pg_pid)
+    log(f"    server CPU {idle_load['server_cpu']:.0%} of one core")
     server.check_alive()
 
     log(f"  figure 3: {opts.idle_workers} idle workers, {opts.rounds} rounds")
@@ -656,7 +798,8 @@ def run_engine(engine: str, opts: Options) -> dict[str, Any]:
                     pg_pid = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
             else:
                 url = f"sqlite:///{data_dir / 'farmhand.db'}"
-            log(f"{engine}: starting the server ({url})")
+            result["revision"] = revision()
+            log(f"{engine}: starting the server ({url}) at {result['revision']}")
             server = start_server(data_dir, url, opts.log_dir, engine, opts.profile_dir)
             try:
                 asyncio.run(drive(server, opts, pg_pid, result))
@@ -719,6 +862,8 @@ def print_table(results: list[dict[str, Any]], opts: Options) -> None:
         title = f"== {r['engine']}"
         if r.get("postgres_version"):
             title += f" {r['postgres_version']}"
+        if r.get("revision"):
+            title += f" (server code at {r['revision']})"
         print(title + " " + "=" * max(0, 78 - len(title)))
         if "skipped" in r:
             print(f"  skipped: {r['skipped']}\n")
@@ -731,6 +876,8 @@ def print_table(results: list[dict[str, Any]], opts: Options) -> None:
                 f"{k} {v / wall:.0%}" for k, v in t["cpu_seconds"].items() if v is not None
             )
             print(f"  figure 2: CPU {busy} of one core ({os.cpu_count()} cores here)")
+            per = t["server_cpu_ms_per_assignment"]
+            print(f"  figure 2: server CPU per assignment {fmt(per, '.1f')} ms")
             print(
                 f"  figure 2: claim p50/p99 {t['claim_ms_p50']:.0f}/{t['claim_ms_p99']:.0f} ms, "
                 f"complete p50/p99 {t['complete_ms_p50']:.0f}/{t['complete_ms_p99']:.0f} ms"
@@ -745,6 +892,21 @@ def print_table(results: list[dict[str, Any]], opts: Options) -> None:
             )
         if c := r.get("create"):
             print(f"  cancel of the {c['frames']:,}-frame job: {c['cancel_seconds']:.2f} s")
+        if load := r.get("idle_load"):
+            pg = load["postgres_cpu"]
+            print(
+                f"  idle load: {load['workers']} workers long-polling, no work: server CPU "
+                f"{load['server_cpu']:.0%}" + (f", postgres {pg:.0%}" if pg is not None else "")
+                + f" of one core; answers {load['answers']}"
+            )  # fmt: skip
+        if spy := (r.get("throughput") or {}).get("py_spy"):
+            libs = ", ".join(f"{k} {v:.0%}" for k, v in list(spy["self_by_library"].items())[:6])
+            print(f"  py-spy, figure 2, {spy['main_thread_samples']} main-thread samples:")
+            print(f"    own time by library: {libs}")
+            funcs = ", ".join(
+                f"{k} {v:.0%}" for k, v in list(spy["inclusive_by_function"].items())[:8]
+            )
+            print(f"    farmhand_server functions (inclusive): {funcs}")
         outcomes = {
             **r.get("throughput", {}).get("outcomes", {}),
             **{f"idle_{k}": v for k, v in r.get("idle_latency", {}).get("outcomes", {}).items()},
@@ -769,6 +931,22 @@ def print_table(results: list[dict[str, Any]], opts: Options) -> None:
         print()
 
 
+def revision() -> str:
+    """The commit the server code is at, "+changes" when server/ differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "server"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", default=",".join(ENGINES), help="sqlite,postgresql")
@@ -781,6 +959,14 @@ def main(argv: list[str] | None = None) -> int:
         "--max-seconds", type=float, default=60.0, help="time limit of figure 2 (per engine)"
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--py-spy",
+        nargs="?",
+        const="py-spy",
+        metavar="PATH",
+        help="sample the server with py-spy during figure 2 (py-spy on PATH unless given); "
+        "raw stacks go to the log dir",
+    )
     parser.add_argument("--log-dir", type=Path, help="keep the server logs here")
     parser.add_argument(
         "--profile-server",
@@ -803,12 +989,17 @@ def main(argv: list[str] | None = None) -> int:
     want = min(hard, max(soft, 4 * (args.workers + args.idle_workers) + 1024))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
+    py_spy = None
+    if args.py_spy:
+        py_spy = shutil.which(args.py_spy)
+        if py_spy is None:
+            parser.error(f"py-spy not found: {args.py_spy}")
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="fh-dispatch-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     opts = Options(
         frames=args.frames, tasks=args.tasks, workers=args.workers,
         idle_workers=args.idle_workers, rounds=args.rounds, max_seconds=args.max_seconds,
-        profile_dir=args.profile_server, log_dir=log_dir,
+        profile_dir=args.profile_server, log_dir=log_dir, py_spy=py_spy,
     )  # fmt: skip
     results: list[dict[str, Any]] = []
     crashed = False
@@ -860,4 +1051,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        log("interrupted (servers stopped, temp dirs removed)")
+        sys.exit(130)
