@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from aiohttp import web
 
@@ -14,7 +15,8 @@ from .config import Config
 from .contract import build_routes
 from .database import Database, Notifier
 from .errors import error_middleware
-from .keys import CONFIG, DB, STORE, WAKE
+from .keys import CONFIG, DB, JOB_CACHE, STORE, TOKEN_CACHE, WAKE, WORKER_CACHE
+from .scheduler import JobCache
 
 log = logging.getLogger("farmhand.server")
 FIRST_ADMIN_TOKEN = web.AppKey("first_admin_token", str)
@@ -22,13 +24,28 @@ MAX_JSON_BODY = 32 * 1024 * 1024
 
 
 async def authenticate(request: web.Request) -> auth.Principal | None:
-    """The principal of the request's `Authorization: Bearer …` token, if any."""
+    """The principal of the request's `Authorization: Bearer …` token, if any.
+
+    Answers are kept for `auth_cache_seconds` (workers call several times a
+    second); a revocation in this process clears the cache at once.
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         return None
+    cache = request.app[TOKEN_CACHE]
+    now = time.monotonic()
+    hit = cache.get(token)
+    if hit is not None and hit[1] > now:
+        return hit[0]
     async with request.app[DB].read() as conn:
-        return await auth.authenticate(conn, token.strip())
+        principal = await auth.authenticate(conn, token)
+    if principal is not None and principal.kind != "enrol":  # enrolment tokens get used up
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[token] = (principal, now + request.app[CONFIG].auth_cache_seconds)
+    return principal
 
 
 async def _database(app: web.Application):
@@ -39,11 +56,14 @@ async def _database(app: web.Application):
     app[DB] = Database(engine)
     app[WAKE] = Notifier()
     await db.migrate(engine)
+    if app[DB].is_postgres:
+        await app[WAKE].listen(config.db_url.replace("postgresql+asyncpg://", "postgresql://"))
     async with app[DB].write() as conn:
         token = await auth.ensure_admin(conn)
     if token:
         app[FIRST_ADMIN_TOKEN] = token
     yield
+    await app[WAKE].close()
     await engine.dispose()
 
 
@@ -55,6 +75,9 @@ def create_app(config: Config) -> web.Application:
     )
     app[CONFIG] = config
     app[STORE] = BlobStore(config.blob_dir, config.upload_dir)
+    app[TOKEN_CACHE] = {}
+    app[WORKER_CACHE] = {}
+    app[JOB_CACHE] = JobCache()
     app.add_routes(build_routes(HANDLERS, authenticate))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reaper)

@@ -13,7 +13,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+WORK_CHANNEL = "farmhand_work"
 
 
 class Database:
@@ -38,12 +41,39 @@ class Database:
         """A connection for reading (`async with db.read() as conn`)."""
         return self.engine.connect()
 
+    async def announce_work(self, conn: AsyncConnection) -> None:
+        """Inside a transaction that made work dispatchable: tell other server processes.
+
+        PostgreSQL delivers the notification when the transaction commits; this
+        process wakes its own claims with `Notifier.notify` after the commit.
+        """
+        if self.is_postgres:
+            await conn.execute(sa.text(f"SELECT pg_notify('{WORK_CHANNEL}', '')"))
+
 
 class Notifier:
-    """Wakes long-polling claims when work may have appeared (in this process)."""
+    """Wakes long-polling claims when work may have appeared.
+
+    Within a process, `notify()` is called after a commit that made work. On
+    PostgreSQL `listen()` also relays the notifications other server
+    processes send (`Database.announce_work`).
+    """
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self._listener = None
+
+    async def listen(self, postgres_url: str) -> None:
+        """Relay PostgreSQL NOTIFY on the work channel to `notify()`."""
+        import asyncpg
+
+        self._listener = await asyncpg.connect(postgres_url)
+        await self._listener.add_listener(WORK_CHANNEL, lambda *_: self.notify())
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
 
     def notify(self) -> None:
         self._event.set()

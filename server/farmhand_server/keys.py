@@ -11,6 +11,10 @@ from .database import Database, Notifier
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
+# Per-process caches: token → (principal, expiry); worker id → (capabilities, expiry); jobs.
+TOKEN_CACHE = web.AppKey("token_cache", dict)
+WORKER_CACHE = web.AppKey("worker_cache", dict)
+JOB_CACHE = web.AppKey("job_cache", object)
 WAKE = web.AppKey("wake", Notifier)
 STORE = web.AppKey("store", BlobStore)
 

@@ -17,6 +17,7 @@ or that was killed, is fenced off: its updates get a conflict.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -75,24 +76,26 @@ async def load_worker(conn: AsyncConnection, worker_id: int) -> WorkerInfo:
     )
 
 
-def _eligible_jobs(worker: WorkerInfo) -> list[sa.ColumnElement[bool]]:
+def _eligible_jobs() -> list[sa.ColumnElement[bool]]:
     j, req, hw, bl = db.jobs, db.job_requirements, db.job_hardware_configs, db.blocklist
     return [
         j.c.state.in_(states.DISPATCHING),
-        j.c.ram_gb <= worker.ram_gb,
-        j.c.cpu_cores <= worker.cpu_cores,
-        j.c.gpu_count <= worker.gpu_count,
-        j.c.gpu_memory_gb <= worker.gpu_memory_gb,
-        ~sa.exists().where(req.c.job_id == j.c.id, req.c.key.not_in(worker.keys)),
+        j.c.ram_gb <= sa.bindparam("ram_gb"),
+        j.c.cpu_cores <= sa.bindparam("cpu_cores"),
+        j.c.gpu_count <= sa.bindparam("gpu_count"),
+        j.c.gpu_memory_gb <= sa.bindparam("gpu_memory_gb"),
+        ~sa.exists().where(
+            req.c.job_id == j.c.id, req.c.key.not_in(sa.bindparam("keys", expanding=True))
+        ),
         sa.or_(
             ~sa.exists().where(hw.c.job_id == j.c.id),
-            sa.exists().where(hw.c.job_id == j.c.id, hw.c.config_id == worker.hardware_config_id),
+            sa.exists().where(hw.c.job_id == j.c.id, hw.c.config_id == sa.bindparam("hw")),
         ),
-        ~sa.exists().where(bl.c.job_id == j.c.id, bl.c.worker_id == worker.id),
+        ~sa.exists().where(bl.c.job_id == j.c.id, bl.c.worker_id == sa.bindparam("worker_id")),
     ]
 
 
-def _eligible_task(worker: WorkerInfo, job_id, test_pending) -> list[sa.ColumnElement[bool]]:
+def _eligible_task(job_id, test_pending) -> list[sa.ColumnElement[bool]]:
     t, a = db.tasks, db.attempts
     return [
         t.c.job_id == job_id,
@@ -100,75 +103,102 @@ def _eligible_task(worker: WorkerInfo, job_id, test_pending) -> list[sa.ColumnEl
         sa.or_(t.c.is_test, test_pending == 0),
         ~sa.exists().where(
             a.c.task_id == t.c.id,
-            a.c.worker_id == worker.id,
+            a.c.worker_id == sa.bindparam("worker_id"),
             a.c.state.in_(WORKER_FAILED),
             a.c.started_at > sa.func.coalesce(t.c.retried_at, 0.0),
         ),
     ]
 
 
-async def _pick_postgres(conn: AsyncConnection, worker: WorkerInfo) -> tuple[int, int] | None:
+# Built once: SQLAlchemy then reuses their compiled form on every claim.
+@functools.cache
+def _pick_postgres_statement() -> sa.Select:
     j, t = db.jobs, db.tasks
     ordered = (
-        sa.select(j.c.id, j.c.priority, j.c.test_pending)
-        .where(*_eligible_jobs(worker))
+        sa.select(j.c.id, j.c.priority, j.c.test_pending, j.c.state, j.c.user_id)
+        .where(*_eligible_jobs())
         .order_by(j.c.priority.desc(), j.c.id)
         .subquery("eligible")
     )
     first_task = (
         sa.select(t.c.id)
-        .where(*_eligible_task(worker, ordered.c.id, ordered.c.test_pending))
+        .where(*_eligible_task(ordered.c.id, ordered.c.test_pending))
         .order_by(t.c.seq)
         .limit(1)
         .with_for_update(skip_locked=True)
         .lateral("first_task")
     )
-    query = (
-        sa.select(ordered.c.id, first_task.c.id)
+    return (
+        sa.select(ordered.c.id, ordered.c.state, ordered.c.user_id, first_task.c.id)
         .select_from(ordered.join(first_task, sa.true()))
         .order_by(ordered.c.priority.desc(), ordered.c.id)
         .limit(1)
     )
-    row = (await conn.execute(query)).first()
-    return (row[0], row[1]) if row else None
 
 
-async def _pick_sqlite(conn: AsyncConnection, worker: WorkerInfo) -> tuple[int, int] | None:
+@functools.cache
+def _pick_sqlite_statement() -> sa.Select:
     j, t = db.jobs, db.tasks
     first_task = (
         sa.select(t.c.id)
-        .where(*_eligible_task(worker, j.c.id, j.c.test_pending))
+        .where(*_eligible_task(j.c.id, j.c.test_pending))
         .order_by(t.c.seq)
         .limit(1)
         .correlate(j)
         .scalar_subquery()
     )
-    query = (
-        sa.select(j.c.id, first_task.label("task_id"))
-        .where(*_eligible_jobs(worker))
+    return (
+        sa.select(j.c.id, j.c.state, j.c.user_id, first_task.label("task_id"))
+        .where(*_eligible_jobs())
         .order_by(j.c.priority.desc(), j.c.id)
     )
-    for row in await conn.execute(query):
+
+
+def _worker_params(worker: WorkerInfo) -> dict[str, Any]:
+    return {
+        "worker_id": worker.id, "ram_gb": worker.ram_gb, "cpu_cores": worker.cpu_cores,
+        "gpu_count": worker.gpu_count, "gpu_memory_gb": worker.gpu_memory_gb,
+        "keys": list(worker.keys), "hw": worker.hardware_config_id,
+    }  # fmt: skip
+
+
+async def _pick(conn: AsyncConnection, worker: WorkerInfo, postgres: bool):
+    """(job id, job state, job owner, task id) of the best eligible task, or None."""
+    params = _worker_params(worker)
+    if postgres:
+        row = (await conn.execute(_pick_postgres_statement(), params)).first()
+        return tuple(row) if row else None
+    for row in await conn.execute(_pick_sqlite_statement(), params):
         if row.task_id is not None:
-            return row.id, row.task_id
+            return row.id, row.state, row.user_id, row.task_id
     return None
+
+
+@functools.cache
+def _take_statement():
+    t = db.tasks
+    return (
+        t.update()
+        .where(t.c.id == sa.bindparam("b_task_id"), t.c.state == states.QUEUED)
+        .values(state=RUNNING, updated_at=sa.bindparam("b_now"))
+        .returning(t.c.kind, t.c.frames, t.c.tile, t.c.is_test, t.c.seq)
+    )
 
 
 async def claim(
     conn: AsyncConnection, worker: WorkerInfo, lease_seconds: float, postgres: bool
 ) -> Assignment | None:
-    """Give the worker its best eligible task, or None. Call inside a write transaction."""
-    picked = await (_pick_postgres if postgres else _pick_sqlite)(conn, worker)
+    """Give the worker its best eligible task, or None. Call inside a write transaction.
+
+    The assignment's `job` holds only the job id; the caller adds the (cached) spec.
+    """
+    picked = await _pick(conn, worker, postgres)
     if picked is None:
         return None
-    job_id, task_id = picked
+    job_id, job_state, owner, task_id = picked
     now = time.time()
-    taken = await conn.execute(
-        db.tasks.update()
-        .where(db.tasks.c.id == task_id, db.tasks.c.state == states.QUEUED)
-        .values(state=RUNNING, updated_at=now)
-    )
-    if taken.rowcount != 1:
+    task = (await conn.execute(_take_statement(), {"b_task_id": task_id, "b_now": now})).first()
+    if task is None:
         return None  # taken in between (only possible without the row lock)
     lease = now + lease_seconds
     result = await conn.execute(
@@ -178,83 +208,135 @@ async def claim(
         )
     )  # fmt: skip
     attempt_id = int(result.inserted_primary_key[0])
-    await states.move(conn, job_id, states.QUEUED, states.RENDERING, "first task dispatched")
+    if job_state == states.QUEUED:
+        await states.move(conn, job_id, states.QUEUED, states.RENDERING, "first task dispatched")
     await conn.execute(
         db.workers.update().where(db.workers.c.id == worker.id).values(state="busy", last_seen=now)
     )
-    task = (await conn.execute(sa.select(db.tasks).where(db.tasks.c.id == task_id))).one()
-    job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == job_id))).one()
     await events.emit(
         conn, "task", {"job_id": job_id, "task_id": task_id, "state": RUNNING,
-                       "frames": task.frames, "worker_id": worker.id}, job_id, job.user_id,
+                       "frames": task.frames, "worker_id": worker.id}, job_id, owner,
     )  # fmt: skip
     return Assignment(
         attempt_id=attempt_id,
-        task={"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
+        task={"id": task_id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
               "is_test": task.is_test, "seq": task.seq},
-        job={"id": job.id, "name": job.name, "spec": job.spec, "time_out": job.time_out},
+        job={"id": job_id},
         lease_expires=lease,
     )  # fmt: skip
 
 
+class JobCache:
+    """Job name, spec and time limit by id: they never change once a job exists."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: dict[int, dict[str, Any]] = {}
+        self._size = size
+
+    async def get(self, conn: AsyncConnection, job_id: int) -> dict[str, Any]:
+        found = self._items.get(job_id)
+        if found is None:
+            row = (
+                await conn.execute(
+                    sa.select(db.jobs.c.name, db.jobs.c.spec, db.jobs.c.time_out).where(
+                        db.jobs.c.id == job_id
+                    )
+                )
+            ).one()
+            found = {"id": job_id, "name": row.name, "spec": row.spec, "time_out": row.time_out}
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[job_id] = found
+        return found
+
+
+@functools.cache
+def _attempt_statement() -> sa.Select:
+    a, t, j = db.attempts, db.tasks, db.jobs
+    return (
+        sa.select(a, t.c.job_id, t.c.is_test, t.c.kind, t.c.frames, t.c.failures, j.c.user_id)
+        .join(t, t.c.id == a.c.task_id)
+        .join(j, j.c.id == t.c.job_id)
+        .where(a.c.id == sa.bindparam("attempt_id"))
+    )
+
+
 async def _attempt_for(conn: AsyncConnection, attempt_id: int, worker_id: int):
     """The running attempt this worker holds, or StaleAttempt."""
-    row = (
-        await conn.execute(
-            sa.select(db.attempts, db.tasks.c.job_id, db.tasks.c.is_test, db.tasks.c.kind,
-                      db.tasks.c.frames, db.tasks.c.failures)
-            .join(db.tasks, db.tasks.c.id == db.attempts.c.task_id)
-            .where(db.attempts.c.id == attempt_id)
-        )
-    ).first()  # fmt: skip
+    row = (await conn.execute(_attempt_statement(), {"attempt_id": attempt_id})).first()
     if row is None or row.worker_id != worker_id or row.state != RUNNING:
         raise StaleAttempt(attempt_id)
     return row
+
+
+@functools.cache
+def _renew_statement():
+    a = db.attempts
+    return (
+        a.update()
+        .where(
+            a.c.id == sa.bindparam("b_attempt_id"),
+            a.c.worker_id == sa.bindparam("b_worker_id"),
+            a.c.state == RUNNING,
+        )
+        .values(lease_expires=sa.bindparam("b_lease"))
+    )
 
 
 async def heartbeat(
     conn: AsyncConnection, worker_id: int, attempt_id: int, lease_seconds: float
 ) -> float:
     """Renew a lease; the new expiry. StaleAttempt if the worker no longer holds it."""
-    now = time.time()
-    renewed = await conn.execute(
-        db.attempts.update()
-        .where(
-            db.attempts.c.id == attempt_id,
-            db.attempts.c.worker_id == worker_id,
-            db.attempts.c.state == RUNNING,
-        )
-        .values(lease_expires=now + lease_seconds)
-    )
+    lease = time.time() + lease_seconds
+    params = {"b_attempt_id": attempt_id, "b_worker_id": worker_id, "b_lease": lease}
+    renewed = await conn.execute(_renew_statement(), params)
     if renewed.rowcount != 1:
         raise StaleAttempt(attempt_id)
     await conn.execute(
-        db.workers.update().where(db.workers.c.id == worker_id).values(last_seen=now)
+        db.workers.update()
+        .where(db.workers.c.id == worker_id)
+        .values(last_seen=lease - lease_seconds)
     )
-    return now + lease_seconds
+    return lease
+
+
+@functools.cache
+def _count_done_statement():
+    j = db.jobs
+    return (
+        j.update()
+        .where(j.c.id == sa.bindparam("b_job_id"))
+        .values(
+            tasks_done=j.c.tasks_done + 1,
+            test_pending=j.c.test_pending - sa.bindparam("b_test", type_=sa.Integer),
+            updated_at=sa.bindparam("b_now"),
+        )
+        .returning(*_SETTLE_COLUMNS)
+    )
 
 
 async def complete(
     conn: AsyncConnection, worker_id: int, attempt_id: int, peak_memory_mb: float | None = None
-) -> None:
-    """The worker rendered the task: record it, and move the task and job on."""
+) -> bool:
+    """The worker rendered the task: record it and move the task and job on.
+
+    True when this made more work dispatchable (an assembly, the rest after test frames).
+    """
     row = await _attempt_for(conn, attempt_id, worker_id)
     now = time.time()
     await _end_attempt(conn, attempt_id, DONE, now, 0, "", peak_memory_mb)
     await conn.execute(
         db.tasks.update().where(db.tasks.c.id == row.task_id).values(state="done", updated_at=now)
     )
-    job = db.jobs
-    values: dict[str, Any] = {"tasks_done": job.c.tasks_done + 1, "updated_at": now}
-    if row.is_test:
-        values["test_pending"] = job.c.test_pending - 1
-    await conn.execute(job.update().where(job.c.id == row.job_id).values(**values))
-    if row.kind == "tile":
-        await _release_assembly(conn, row.job_id, row.frames)
+    params = {"b_job_id": row.job_id, "b_test": 1 if row.is_test else 0, "b_now": now}
+    job = (await conn.execute(_count_done_statement(), params)).one()
+    released = await _release_assembly(conn, row.job_id, row.frames) if row.kind == "tile" else 0
     await _worker_idle(conn, worker_id, now)
     done = {"job_id": row.job_id, "task_id": row.task_id, "state": "done", "frames": row.frames}
-    await events.emit(conn, "task", done, row.job_id)
-    await settle_job(conn, row.job_id)
+    await events.emit(conn, "task", done, row.job_id, row.user_id)
+    await _settle(conn, row.job_id, job)
+    gate_opened = row.is_test and job.test_pending == 0 and not job.stop_after_test
+    return bool(released) or gate_opened
 
 
 async def fail(
@@ -266,19 +348,25 @@ async def fail(
     max_retries_default: int,
     blocklist_after: int,
     state: str = FAILED,
-) -> None:
-    """The task failed on this worker (or timed out, or its lease was lost)."""
+) -> bool:
+    """The task failed on this worker (or timed out, or its lease was lost).
+
+    True when the task went back to the queue (more work to hand out).
+    """
     row = await _attempt_for(conn, attempt_id, worker_id)
     now = time.time()
     await _end_attempt(conn, attempt_id, state, now, exit_code, message, None)
     await _worker_idle(conn, worker_id, now)
     await events.emit(conn, "task", {"job_id": row.job_id, "task_id": row.task_id,
                                      "state": state, "frames": row.frames,
-                                     "message": (message or "")[:500]}, row.job_id)  # fmt: skip
-    await _task_failed(conn, row, state, message, max_retries_default, blocklist_after)
+                                     "message": (message or "")[:500]}, row.job_id,
+                        row.user_id)  # fmt: skip
+    return await _task_failed(conn, row, state, message, max_retries_default, blocklist_after)
 
 
-async def _task_failed(conn, row, state: str, message: str, default_retries: int, block_at: int):
+async def _task_failed(
+    conn, row, state: str, message: str, default_retries: int, block_at: int
+) -> bool:
     now = time.time()
     job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == row.job_id))).one()
     if state in WORKER_FAILED and block_at > 0:
@@ -291,7 +379,7 @@ async def _task_failed(conn, row, state: str, message: str, default_retries: int
         await conn.execute(db.jobs.update().where(db.jobs.c.id == row.job_id).values(
             tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now))  # fmt: skip
         await fail_job(conn, row.job_id, f"test frame {row.frames} failed: {message}"[:500])
-        return
+        return False
     retries = job.max_retries if job.max_retries is not None else default_retries
     if failures > retries:
         await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
@@ -299,9 +387,10 @@ async def _task_failed(conn, row, state: str, message: str, default_retries: int
         await conn.execute(db.jobs.update().where(db.jobs.c.id == row.job_id).values(
             tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now))  # fmt: skip
         await settle_job(conn, row.job_id)
-    else:
-        await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
-            state=states.QUEUED, failures=failures, updated_at=now))  # fmt: skip
+        return False
+    await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
+        state=states.QUEUED, failures=failures, updated_at=now))  # fmt: skip
+    return True
 
 
 async def _maybe_blocklist(conn, job_id: int, worker_id: int, block_at: int) -> None:
@@ -329,14 +418,18 @@ async def _end_attempt(conn, attempt_id, state, now, exit_code, message, peak_me
 
 
 async def _worker_idle(conn, worker_id: int, now: float) -> None:
-    running = await conn.scalar(sa.select(sa.func.count()).where(
-        db.attempts.c.worker_id == worker_id, db.attempts.c.state == RUNNING))  # fmt: skip
-    if not running:
-        await conn.execute(db.workers.update().where(db.workers.c.id == worker_id).values(
-            state="idle", last_seen=now))  # fmt: skip
+    a, w = db.attempts, db.workers
+    await conn.execute(
+        w.update()
+        .where(
+            w.c.id == worker_id,
+            ~sa.exists().where(a.c.worker_id == worker_id, a.c.state == RUNNING),
+        )
+        .values(state="idle", last_seen=now)
+    )
 
 
-async def _release_assembly(conn, job_id: int, frames: list[int]) -> None:
+async def _release_assembly(conn, job_id: int, frames: list[int]) -> int:
     """When every tile of a frame is done, its assembly task becomes dispatchable."""
     t = db.tasks
     tiles = await conn.execute(
@@ -345,16 +438,29 @@ async def _release_assembly(conn, job_id: int, frames: list[int]) -> None:
         )
     )
     same_frame = [r for r in tiles if r.frames == frames]
+    released = 0
     if all(r.state == "done" for r in same_frame if r.kind == "tile"):
         for r in same_frame:
             if r.kind == "assemble" and r.state == "waiting":
                 await conn.execute(t.update().where(t.c.id == r.id, t.c.state == "waiting").values(
                     state=states.QUEUED, updated_at=time.time()))  # fmt: skip
+                released += 1
+    return released
+
+
+_SETTLE_COLUMNS = (
+    db.jobs.c.state, db.jobs.c.tasks_done, db.jobs.c.tasks_failed, db.jobs.c.tasks_total,
+    db.jobs.c.test_pending, db.jobs.c.stop_after_test, db.jobs.c.approved,
+)  # fmt: skip
 
 
 async def settle_job(conn: AsyncConnection, job_id: int) -> None:
     """Move a job on once its counters say so: awaiting approval, completed or failed."""
-    job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == job_id))).one()
+    job = (await conn.execute(sa.select(*_SETTLE_COLUMNS).where(db.jobs.c.id == job_id))).one()
+    await _settle(conn, job_id, job)
+
+
+async def _settle(conn: AsyncConnection, job_id: int, job: Any) -> None:
     if job.state in states.FINAL or job.state == states.PAUSED:
         return
     if job.tasks_done + job.tasks_failed >= job.tasks_total:

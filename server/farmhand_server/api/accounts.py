@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import auth, db, events
 from ..contract import document
 from ..errors import ApiError, conflict, forbidden, not_found
-from ..keys import BODY, DB, PARAMS, PRINCIPAL
+from ..keys import BODY, DB, PARAMS, PRINCIPAL, TOKEN_CACHE
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -74,6 +74,7 @@ async def revoke_token(request: web.Request) -> web.Response:
             raise not_found("token")
         if not await auth.revoke_user_token(conn, token_id):
             raise not_found("token")
+    request.app[TOKEN_CACHE].clear()  # the revoked token must stop working now
     return web.Response(status=204)
 
 

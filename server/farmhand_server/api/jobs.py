@@ -33,6 +33,7 @@ async def submit_job(request: web.Request) -> web.Response:
         async with request.app[DB].write() as conn:
             job_id = await jobs.create_job(conn, user.id, spec, request.app[CONFIG])
             row = await _job_row(conn, job_id)
+            await request.app[DB].announce_work(conn)
     except PlanError as exc:
         raise bad_request(str(exc)) from None
     except jobs.MissingBlobs as exc:
@@ -104,6 +105,7 @@ async def _act(request: web.Request, action) -> web.Response:
             row = await _visible_job(request, conn)
             result = await action(conn, row)
             row = await _job_row(conn, row.id)
+            await request.app[DB].announce_work(conn)
     except states.TransitionError as exc:
         raise ApiError(409, "invalid_transition", str(exc)) from None
     request.app[WAKE].notify()

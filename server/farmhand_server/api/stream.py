@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -28,6 +29,13 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
                  "X-Accel-Buffering": "no"}
     )  # fmt: skip
     await response.prepare(request)
+    with contextlib.suppress(ConnectionResetError):  # the client went away
+        await _pump(request, response, database, last, owner)
+    return response
+
+
+async def _pump(request: web.Request, response: web.StreamResponse, database, last: int,
+                owner: int | None) -> None:  # fmt: skip
     await response.write(b": farmhand events\n\n")
     quiet_since = time.monotonic()
     max_seconds = float(request.query.get("max_seconds", "0") or 0)
@@ -45,7 +53,6 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
             quiet_since = time.monotonic()
         if not rows:
             await request.app[WAKE].wait(_POLL_SECONDS)
-    return response
 
 
 def _start_id(request: web.Request) -> int | None:

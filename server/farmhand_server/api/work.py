@@ -11,14 +11,26 @@ from aiohttp import web
 from .. import gc, scheduler
 from ..auth import Principal
 from ..errors import conflict
-from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, STORE, WAKE
+from ..keys import BODY, CONFIG, DB, JOB_CACHE, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
 
 log = logging.getLogger("farmhand.server")
 GC_EVERY = 3600.0
 
-# Claims re-check the database at least this often, for work that another
-# server process (sharing a PostgreSQL database) made available.
-_RECHECK_SECONDS = 1.0
+# Claims re-check the database at least this often even when nothing woke them:
+# a safety net, since work from this process and (on PostgreSQL, by NOTIFY)
+# from other server processes wakes them at once.
+_RECHECK_SECONDS = 10.0
+_WORKER_CACHE_SECONDS = 30.0
+
+
+async def _worker_info(request: web.Request, conn, worker_id: int) -> scheduler.WorkerInfo:
+    cache = request.app[WORKER_CACHE]
+    now = time.monotonic()
+    hit = cache.get(worker_id)
+    if hit is None or hit[1] < now:
+        hit = (await scheduler.load_worker(conn, worker_id), now + _WORKER_CACHE_SECONDS)
+        cache[worker_id] = hit
+    return hit[0]
 
 
 async def claim_task(request: web.Request) -> web.Response:
@@ -29,10 +41,12 @@ async def claim_task(request: web.Request) -> web.Response:
     database = request.app[DB]
     while True:
         async with database.write() as conn:
-            info = await scheduler.load_worker(conn, worker.id)
+            info = await _worker_info(request, conn, worker.id)
             assignment = await scheduler.claim(
                 conn, info, config.lease_seconds, database.is_postgres
             )
+            if assignment is not None:
+                job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
         if assignment is not None:
             return web.json_response(
                 {
@@ -40,7 +54,7 @@ async def claim_task(request: web.Request) -> web.Response:
                     "lease_expires": assignment.lease_expires,
                     "lease_seconds": config.lease_seconds,
                     "task": assignment.task,
-                    "job": assignment.job,
+                    "job": job,
                 }
             )
         left = deadline - time.monotonic()
@@ -52,15 +66,19 @@ async def claim_task(request: web.Request) -> web.Response:
 async def _attempt_action(request: web.Request, action) -> web.Response:
     worker: Principal = request[PRINCIPAL]
     attempt_id = request[PARAMS]["attempt_id"]
+    database = request.app[DB]
     try:
-        async with request.app[DB].write() as conn:
-            result = await action(conn, worker.id, attempt_id)
+        async with database.write() as conn:
+            result, new_work = await action(conn, worker.id, attempt_id)
+            if new_work:
+                await database.announce_work(conn)
     except scheduler.StaleAttempt:
         raise conflict(
             "stale_attempt",
             f"attempt {attempt_id} is no longer yours (lease lost, killed or finished): stop it",
         ) from None
-    request.app[WAKE].notify()
+    if new_work:
+        request.app[WAKE].notify()
     return web.json_response(result or {"ok": True})
 
 
@@ -68,7 +86,8 @@ async def heartbeat(request: web.Request) -> web.Response:
     lease = request.app[CONFIG].lease_seconds
 
     async def renew(conn, worker_id, attempt_id):
-        return {"lease_expires": await scheduler.heartbeat(conn, worker_id, attempt_id, lease)}
+        expires = await scheduler.heartbeat(conn, worker_id, attempt_id, lease)
+        return {"lease_expires": expires}, False
 
     return await _attempt_action(request, renew)
 
@@ -77,7 +96,7 @@ async def complete_attempt(request: web.Request) -> web.Response:
     peak = request[BODY].get("peak_memory_mb")
 
     async def done(conn, worker_id, attempt_id):
-        await scheduler.complete(conn, worker_id, attempt_id, peak)
+        return None, await scheduler.complete(conn, worker_id, attempt_id, peak)
 
     return await _attempt_action(request, done)
 
@@ -87,7 +106,7 @@ async def fail_attempt(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
 
     async def failed(conn, worker_id, attempt_id):
-        await scheduler.fail(
+        return None, await scheduler.fail(
             conn, worker_id, attempt_id, body.get("exit_code"), body.get("message", ""),
             config.max_retries, config.blocklist_after,
         )  # fmt: skip
@@ -105,11 +124,13 @@ async def reap_once(app: web.Application) -> int:
             state = scheduler.LOST if row.lease_expires < now else scheduler.TIMEOUT
             reason = "lease expired" if state == scheduler.LOST else "exceeded time_out"
             try:
-                await scheduler.fail(
+                requeued = await scheduler.fail(
                     conn, row.worker_id, row.id, None, reason, config.max_retries,
                     config.blocklist_after, state=state,
                 )  # fmt: skip
                 changed += 1
+                if requeued:
+                    await app[DB].announce_work(conn)
             except scheduler.StaleAttempt:
                 continue  # another server got there first
         for job_id in await scheduler.overdue_jobs(conn, now):
