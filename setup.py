@@ -44,7 +44,7 @@ setup(
             | {
                 "requests>=2.31",
                 "pytest>=8",
-                "pytest-asyncio>=0.23",
+                "schemathesis>=4.32",
                 "hypothesis>=6.100",
                 "ruff>=0.6",
             }

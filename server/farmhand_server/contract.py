@@ -78,10 +78,21 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def _is_integer(_checker: Any, value: Any) -> bool:
+    # JSON Schema counts 1.0 as an integer; the database and the code need a real int.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+StrictValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
 @functools.cache
 def validator(ref: str) -> jsonschema.Draft202012Validator:
     """A validator for a schema of the document, e.g. `#/components/schemas/BlobList`."""
-    return jsonschema.Draft202012Validator({"$ref": DOC_URI + ref}, registry=_registry())
+    return StrictValidator({"$ref": DOC_URI + ref}, registry=_registry())
 
 
 def check(ref: str, value: Any, where: str = "body") -> None:
@@ -107,6 +118,7 @@ class Operation:
     body_ref: str | None
     body_required: bool
     path_params: tuple[tuple[str, dict[str, Any]], ...]
+    query_params: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 def operations() -> list[Operation]:
@@ -134,6 +146,9 @@ def operations() -> list[Operation]:
                     body_required=bool(body.get("required")),
                     path_params=tuple(
                         (p["name"], p["schema"]) for p in params if p.get("in") == "path"
+                    ),
+                    query_params=tuple(
+                        (p["name"], p["schema"]) for p in params if p.get("in") == "query"
                     ),
                 )
             )
@@ -191,18 +206,30 @@ async def _authorise(op: Operation, request: web.Request, authenticate: Authenti
 def _path_params(op: Operation, request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for name, schema in op.path_params:
-        raw = request.match_info[name]
-        value: Any = raw
-        if schema.get("type") == "integer":
-            try:
-                value = int(raw)
-            except ValueError:
-                raise bad_request(f"path {name}: {raw!r} is not an integer") from None
-        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
-        if errors:
-            raise bad_request(f"path {name}: {errors[0].message}")
-        params[name] = value
+        params[name] = _parameter("path", name, request.match_info[name], schema)
+    for name, schema in op.query_params:
+        if name in request.query:
+            params[name] = _parameter("query", name, request.query[name], schema)
     return params
+
+
+def _parameter(where: str, name: str, raw: str, schema: dict[str, Any]) -> Any:
+    """A path or query parameter converted to its schema's type and checked against it."""
+    value: Any = raw
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            value = int(raw)
+        elif kind == "number":
+            value = float(raw)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(raw)
+    except ValueError:
+        raise bad_request(f"{where} {name}: {raw!r} is not a {kind}") from None
+    errors = list(StrictValidator(schema).iter_errors(value))
+    if errors:
+        raise bad_request(f"{where} {name}: {errors[0].message}")
+    return value
 
 
 async def _json_body(op: Operation, request: web.Request) -> Any:
@@ -214,7 +241,20 @@ async def _json_body(op: Operation, request: web.Request) -> Any:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     try:
         body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise bad_request(f"the body is not valid JSON: {exc}") from None
+    if _has_nul(body):
+        raise bad_request("strings must not contain NUL characters (\\u0000)")
     check(op.body_ref, body)
     return body
+
+
+def _has_nul(value: Any) -> bool:
+    """True when any string (or key) in a JSON value holds a NUL, which databases refuse."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

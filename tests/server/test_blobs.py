@@ -135,3 +135,19 @@ def test_bad_blob_key_and_unknown_blob(server: RunningServer) -> None:
     assert ann.get(server.url("/blobs/" + "0" * 32 + "-5")).status_code == 404
     bad = ann.post(server.url("/blobs/missing"), json={"blobs": [{"md5": "x", "size": -1}]})
     assert bad.status_code == 400
+
+
+def test_boundary_values_are_400_not_500(server: RunningServer) -> None:
+    ann = _user(server, "ann")
+    ref = _ref(b"abc")
+    whole_float = ann.post(server.url("/uploads"), json={**ref, "size": 3.0})
+    assert whole_float.status_code == 400 and "integer" in whole_float.text
+    nul = ann.post(server.url("/projects"), json={"name": "a\u0000b"})
+    assert nul.status_code in (400, 403)
+    admin = server.session()
+    assert admin.post(server.url("/projects"), json={"name": "a\u0000b"}).status_code == 400
+    assert ann.get(server.url(f"/jobs/{2**31}")).status_code == 400
+    assert ann.get(server.url("/jobs/9223372036854775808")).status_code == 400
+    assert ann.get(server.url("/events?max_seconds=-1")).status_code == 400
+    assert ann.get(server.url("/events?since=abc")).status_code == 400
+    assert ann.get(server.url("/jobs?state=bogus")).status_code == 400

@@ -63,7 +63,7 @@ async def list_jobs(request: web.Request) -> web.Response:
     query = sa.select(db.jobs).order_by(db.jobs.c.id.desc()).limit(500)
     if not user.is_admin:
         query = query.where(db.jobs.c.user_id == user.id)
-    state = request.query.get("state")
+    state = request[PARAMS].get("state")
     if state:
         query = query.where(db.jobs.c.state == state)
     async with request.app[DB].read() as conn:

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .. import db
 from ..auth import Principal
-from ..errors import ApiError, conflict, not_found
+from ..errors import conflict, not_found
 from ..keys import CONFIG, DB, PARAMS, PRINCIPAL
 
 TRUNCATED_NOTE = b"\n[farmhand: log truncated here, it reached the size limit]\n"
@@ -66,10 +66,7 @@ async def read_log(request: web.Request) -> web.StreamResponse:
     if owner is None or (not user.is_admin and owner != user.id):
         raise not_found("attempt")
     path = _log_path(request.app, attempt_id)
-    try:
-        offset = int(request.query.get("offset", "0"))
-    except ValueError:
-        raise ApiError(400, "bad_request", "offset must be a whole number") from None
+    offset = request[PARAMS].get("offset", 0)
     if not path.exists():
         return web.Response(body=b"", content_type="text/plain", headers={"X-Log-Size": "0"})
     size = path.stat().st_size

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .. import events
 from ..auth import Principal
-from ..keys import DB, PRINCIPAL, WAKE
+from ..keys import DB, PARAMS, PRINCIPAL, WAKE
 
 _POLL_SECONDS = 0.5  # also picks up events other server processes wrote
 _KEEPALIVE_SECONDS = 15.0
@@ -38,7 +38,7 @@ async def _pump(request: web.Request, response: web.StreamResponse, database, la
                 owner: int | None) -> None:  # fmt: skip
     await response.write(b": farmhand events\n\n")
     quiet_since = time.monotonic()
-    max_seconds = float(request.query.get("max_seconds", "0") or 0)
+    max_seconds = request[PARAMS].get("max_seconds", 0.0)
     ends = time.monotonic() + max_seconds if max_seconds > 0 else None
     while ends is None or time.monotonic() < ends:
         async with database.read() as conn:
@@ -57,9 +57,11 @@ async def _pump(request: web.Request, response: web.StreamResponse, database, la
 
 def _start_id(request: web.Request) -> int | None:
     """Resume after `Last-Event-ID` (or `?since=`); None: only what happens from now on."""
-    raw = request.headers.get("Last-Event-ID") or request.query.get("since")
+    raw = request.headers.get("Last-Event-ID")
+    if raw is None:
+        return request[PARAMS].get("since")
     try:
-        return max(int(raw), 0) if raw is not None else None
+        return min(max(int(raw), 0), 2**31 - 1)
     except ValueError:
         return None
 
