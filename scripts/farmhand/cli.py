@@ -9,6 +9,7 @@ from importlib.metadata import entry_points
 
 from farmhand import __version__
 from farmhand.commands import analyze as analyze_command
+from farmhand.commands import farm as farm_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"farmhand {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     analyze_command.register(sub)
+    farm_commands.register(sub)
     # Other installed packages (the server, the worker) add their subcommands here.
     for entry in entry_points(group="farmhand.commands"):
         entry.load()(sub)

@@ -1,0 +1,147 @@
+"""A small client of the farm server's HTTP API (`docs/server.md`), for the CLI and the panel.
+
+Where the server and token come from, in order: arguments, the environment
+(`FARMHAND_SERVER`, `FARMHAND_TOKEN`), then the user config file that
+`farmhand login` writes (`~/.config/farmhand/config.json`, readable by the
+user only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+
+DEFAULT_SERVER = "http://127.0.0.1:8642"
+MISSING_BATCH = 1000
+
+
+class FarmError(Exception):
+    """An error answer from the server: HTTP status, stable code, message, details."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(f"{message} ({status} {code})")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def config_path() -> Path:
+    """The user config file `farmhand login` writes."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "farmhand" / "config.json"
+
+
+def save_login(server: str, token: str, path: Path | None = None) -> Path:
+    """Remember a server and token for this user (file mode 0600)."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"server": server.rstrip("/"), "token": token}, f)
+    return path
+
+
+def resolve_login(server: str | None = None, token: str | None = None) -> tuple[str, str]:
+    """(server URL, token) from arguments, environment, then the config file."""
+    saved: dict[str, str] = {}
+    with contextlib.suppress(OSError, ValueError):
+        saved = json.loads(config_path().read_text(encoding="utf-8"))
+    server = server or os.environ.get("FARMHAND_SERVER") or saved.get("server") or DEFAULT_SERVER
+    token = token or os.environ.get("FARMHAND_TOKEN") or saved.get("token") or ""
+    return server.rstrip("/"), token
+
+
+class FarmClient:
+    """Calls the API with a bearer token; error answers raise FarmError."""
+
+    def __init__(self, server: str, token: str, timeout: float = 120.0) -> None:
+        self.server = server.rstrip("/")
+        self.base = self.server + "/api/v1"
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One request; raises FarmError for an error answer, requests errors for no answer."""
+        kwargs.setdefault("timeout", self.timeout)
+        response = self.session.request(method, self.base + path, **kwargs)
+        if response.status_code >= 400:
+            raise _error(response)
+        return response
+
+    def json(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """A JSON request and its JSON answer (None for an empty answer)."""
+        if body is not None:
+            kwargs["json"] = body
+        response = self.request(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    # -- blobs ----------------------------------------------------------------------------
+    def missing_blobs(self, refs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Which of these `{md5, xxh64, size}` the server lacks for this user (in batches)."""
+        missing: list[dict[str, Any]] = []
+        for batch in _batches(list(refs), MISSING_BATCH):
+            missing += self.json("POST", "/blobs/missing", {"blobs": batch})["missing"]
+        return missing
+
+    def start_upload(self, ref: dict[str, Any]) -> dict[str, Any]:
+        """Start or resume an upload; the server says where it stands (`offset`, `complete`)."""
+        return self.json("POST", "/uploads", ref)
+
+    def upload_status(self, upload_id: str) -> dict[str, Any]:
+        return self.json("GET", f"/uploads/{upload_id}")
+
+    def put_chunk(self, upload_id: str, offset: int, data: bytes) -> dict[str, Any]:
+        """Append bytes at `offset`; the server's new offset."""
+        headers = {"Upload-Offset": str(offset), "Content-Type": "application/octet-stream"}
+        return self.json("PUT", f"/uploads/{upload_id}", data=data, headers=headers)
+
+    def complete_upload(self, upload_id: str) -> dict[str, Any]:
+        """Ask the server to verify and store the blob."""
+        return self.json("POST", f"/uploads/{upload_id}/complete")
+
+    # -- jobs -------------------------------------------------------------------------------
+    def submit_job(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self.json("POST", "/jobs", spec)
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        return self.json("GET", f"/jobs/{job_id}")
+
+    def jobs(self, state: str | None = None) -> list[dict[str, Any]]:
+        params = {"state": state} if state else None
+        return self.json("GET", "/jobs", params=params)["jobs"]
+
+    def tasks(self, job_id: int) -> list[dict[str, Any]]:
+        return self.json("GET", f"/jobs/{job_id}/tasks")["tasks"]
+
+    def job_action(self, job_id: int, action: str, body: dict | None = None) -> dict[str, Any]:
+        """pause | resume | cancel | approve | retry."""
+        return self.json("POST", f"/jobs/{job_id}/{action}", body or {})
+
+    def job_url(self, job_id: int) -> str:
+        """Where a person finds the job."""
+        return f"{self.base}/jobs/{job_id}"
+
+
+def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _error(response: requests.Response) -> FarmError:
+    try:
+        error = response.json()["error"]
+        return FarmError(
+            response.status_code, error.get("code", "error"), error.get("message", ""),
+            error.get("details"),
+        )  # fmt: skip
+    except (ValueError, KeyError, TypeError):
+        text = response.text[:200] or response.reason
+        return FarmError(response.status_code, "http_error", text)

@@ -1,0 +1,168 @@
+"""From a scene to a job on the farm: analyse, hash, upload what is missing, submit.
+
+The library the CLI (`farmhand submit`) and the Maya panel call; the panel
+runs it off Maya's main thread and shows `progress` and `stage` callbacks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .client import FarmClient
+from .frames import format_frames, parse_frames
+from .hashcache import HashCache
+from .jobspec import server_path, validate_jobspec
+from .presets import Preset, apply
+from .resolve_paths import client_files
+from .scene import Analysis, analyze
+from .transfer import CHUNK, LocalFile, Progress, Uploader, UploadReport
+
+
+@dataclass
+class Choices:
+    """What the artist chose; None leaves the scene's (or the preset's) value."""
+
+    name: str | None = None
+    frames: str | None = None
+    layers: list[str] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)
+    frames_per_task: int | None = None
+    tiles: int | None = None
+    tiles_type: str | None = None
+    test_frames: dict[str, Any] | None = None
+    stop_after_test: bool | None = None
+    priority: int | None = None
+    project: str | None = None
+    presets: list[Preset] = field(default_factory=list)
+
+
+class Blocked(Exception):
+    """The analysis found errors that stop submission."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        errors = [d for d in analysis.diagnostics if d.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) block submission")
+        self.analysis = analysis
+
+
+class SpecInvalid(Exception):
+    """The job spec built from the scene and choices breaks the schema."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Prepared:
+    """A scene analysed and hashed, with its job spec: ready to upload and submit."""
+
+    analysis: Analysis
+    files: list[LocalFile]
+    spec: dict[str, Any]
+
+
+def prepare(
+    scene: str | Path,
+    choices: Choices,
+    *,
+    project: str | None = None,
+    search_paths: tuple[str, ...] = (),
+    cache: HashCache | None = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Prepared:
+    """Analyse and hash; raises Blocked or SpecInvalid."""
+    analysis = analyze(scene, project=project, search_paths=search_paths)
+    if analysis.blocking:
+        raise Blocked(analysis)
+    pairs = client_files(analysis)
+    cache = cache or HashCache()
+    stamped = cache.hash_and_stat(sorted({local for _, local in pairs}), None, progress, cancel)
+    files = {
+        local: LocalFile(Path(local), fh, key.mtime_ns) for local, (fh, key) in stamped.items()
+    }
+    manifest = [
+        {"path": client, "server_path": server_path(client), **files[local].ref}
+        for client, local in pairs
+    ]
+    spec = build_spec(analysis, manifest, files[analysis.scene_file].ref, choices)
+    problems = validate_jobspec(spec)
+    if problems:
+        raise SpecInvalid(problems)
+    return Prepared(analysis, list(files.values()), spec)
+
+
+def build_spec(
+    analysis: Analysis, manifest: list[dict], scene_blob: dict, choices: Choices
+) -> dict[str, Any]:
+    """A JobSpec from the analysis, the manifest and the artist's choices (presets applied)."""
+    layers = choices.layers or [n for n, layer in analysis.scene_info_render.items()
+                                if layer.renderable]  # fmt: skip
+    infos = [analysis.scene_info_render[n] for n in layers if n in analysis.scene_info_render]
+    frames = choices.frames or format_frames(
+        f for info in infos for f in parse_frames(info.common.frames)
+    )
+    cameras = choices.cameras or list(
+        dict.fromkeys(c for info in infos for c in info.common.render_camera)
+    )
+    first = infos[0].common if infos else None
+    software = dict(analysis.software_config)
+    spec: dict[str, Any] = {
+        "name": choices.name or Path(analysis.scene_file).stem,
+        "scene": {"path": analysis.scene_file, "blob": scene_blob},
+        "manifest": manifest,
+        "software": {"cg_name": software.get("cg_name", "Maya"),
+                     "cg_version": str(software.get("cg_version") or "unknown"),
+                     "plugins": dict(software.get("plugins") or {})},
+        "renderer": {"adapter": "maya", "name": analysis.renderer},
+        "layers": layers,
+        "cameras": cameras,
+        "frames": frames,
+    }  # fmt: skip
+    if analysis.project:
+        spec["scene"]["project_path"] = analysis.project
+    if first is not None:
+        spec["width"], spec["height"] = first.width, first.height
+        if first.image_file_prefix:
+            spec["output_prefix"] = first.image_file_prefix
+    spec = apply(spec, *choices.presets)
+    for key in ("frames_per_task", "tiles", "tiles_type", "test_frames", "stop_after_test",
+                "priority", "project"):  # fmt: skip
+        value = getattr(choices, key)
+        if value is not None:
+            spec[key] = value
+    if spec.get("tiles"):
+        spec.pop("frames_per_task", None)
+        spec.setdefault("tiles_type", "strip")
+    return spec
+
+
+@dataclass
+class Submitted:
+    """What a submission did: the job, and what was uploaded."""
+
+    job: dict[str, Any]
+    upload: UploadReport
+    url: str
+
+
+def upload_and_submit(
+    client: FarmClient,
+    prepared: Prepared,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    parallel: int = 4,
+    chunk_size: int = CHUNK,
+) -> Submitted:
+    """Upload what the farm lacks, then submit the job."""
+    uploader = Uploader(
+        client, chunk_size=chunk_size, parallel=parallel, progress=progress, cancel=cancel
+    )
+    report = uploader.upload(prepared.files)
+    job = client.submit_job(prepared.spec)
+    return Submitted(job, report, client.job_url(job["id"]))
