@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,18 @@ def corpus_dir() -> Path:
 def scenes_dir() -> Path:
     """Hand-written scenes that ship with the tests."""
     return SCENES
+
+
+@pytest.fixture
+def farm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
+    """A running server and an artist's token; hashes cached under tmp_path."""
+    monkeypatch.setenv("FARMHAND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    from server_harness import start_server  # the server stack, only for tests that use it
+
+    server = start_server(tmp_path / "server")
+    admin = server.session()
+    user_id = admin.post(server.url("/users"), json={"name": "ann"}).json()["id"]
+    token = admin.post(server.url(f"/users/{user_id}/tokens"), json={}).json()["token"]
+    yield server, token
+    server.stop()

@@ -1,9 +1,10 @@
-"""Presets: JSON files that set JobSpec fields, layered studio → user → explicit file.
+"""Presets: JSON files that set JobSpec fields, layered server → studio → user.
 
-A preset is looked up by name (its file stem) in the studio folders
-(`FARMHAND_PRESETS`, several joined with the OS path separator) and then the
-user's folder (`~/.config/farmhand/presets`); a user preset of the same name
-overrides the studio's. Each preset is checked against `preset.schema.json`.
+A preset is looked up by name (its file stem): first those the farm server
+publishes (`GET /presets`, when a client is given), then the studio folders
+(`FARMHAND_PRESETS`, several joined with the OS path separator), then the
+user's folder (`~/.config/farmhand/presets`); a later one of the same name
+overrides an earlier one. Each preset is checked against `preset.schema.json`.
 Applying presets merges their fields over a JobSpec top-level field by field
 (a later `hardware` replaces an earlier one whole); `name` and `description`
 describe the preset itself and are not copied.
@@ -61,9 +62,15 @@ def load(path: Path, scope: str = "file") -> Preset:
     return Preset(str(fields.get("name") or path.stem), path, scope, fields)
 
 
-def available() -> dict[str, Preset]:
-    """Every preset by name (a user preset overrides a studio one of the same name)."""
+def available(client: Any = None) -> dict[str, Preset]:
+    """Every preset by name (server, then studio, then user: later ones override)."""
     presets: dict[str, Preset] = {}
+    if client is not None:
+        for item in client.json("GET", "/presets")["presets"]:
+            fields = item["fields"]
+            if not validate_preset(fields):
+                url = Path(f"{client.server}/presets/{item['name']}")
+                presets[item["name"]] = Preset(item["name"], url, "server", fields)
     for scope, folder in folders():
         if not folder.is_dir():
             continue
@@ -73,12 +80,12 @@ def available() -> dict[str, Preset]:
     return presets
 
 
-def find(name_or_path: str) -> Preset:
-    """A preset by name, or a preset file by path."""
+def find(name_or_path: str, client: Any = None) -> Preset:
+    """A preset by name (server presets too when a client is given), or a file by path."""
     path = Path(name_or_path)
     if path.suffix == ".json" and path.exists():
         return load(path)
-    presets = available()
+    presets = available(client)
     if name_or_path not in presets:
         known = ", ".join(sorted(presets)) or "none"
         raise PresetError(f"no preset named {name_or_path!r} (available: {known})")

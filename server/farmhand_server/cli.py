@@ -10,12 +10,9 @@ import argparse
 import asyncio
 import sys
 
-import sqlalchemy as sa
-from aiohttp import web
-
-from . import auth, db
-from .app import FIRST_ADMIN_TOKEN, create_app
 from .config import Config, load
+
+ROLES = ("artist", "admin")  # as auth.ROLES; kept here so `--help` needs no server imports
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -44,6 +41,10 @@ def register_server(sub: argparse._SubParsersAction) -> None:
 
 def run_server(args: argparse.Namespace) -> int:
     """Run until interrupted."""
+    from aiohttp import web
+
+    from .app import FIRST_ADMIN_TOKEN, create_app
+
     config = _config(args)
     app = create_app(config)
 
@@ -66,7 +67,7 @@ def register_admin(sub: argparse._SubParsersAction) -> None:
     cmds = p.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
     c = cmds.add_parser("create-user", help="add a user and print an API token for them")
     c.add_argument("name")
-    c.add_argument("--role", choices=auth.ROLES, default="artist")
+    c.add_argument("--role", choices=ROLES, default="artist")
     c = cmds.add_parser("issue-token", help="print a new API token for a user")
     c.add_argument("name")
     c.add_argument("--label", default="")
@@ -84,12 +85,14 @@ def run_admin(args: argparse.Namespace) -> int:
     """Run one admin action; prints what it made."""
     try:
         return asyncio.run(_admin(_config(args), args))
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError) as exc:  # IntegrityError is turned into ValueError
         print(f"farmhand admin: {exc}", file=sys.stderr)
         return 1
 
 
 async def _admin(config: Config, args: argparse.Namespace) -> int:
+    from . import db
+
     config.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.create_engine(config.db_url)
     try:
@@ -101,6 +104,10 @@ async def _admin(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _admin_action(conn, args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from . import auth, db
+
     action = args.admin_command
     if action == "create-user":
         try:

@@ -71,3 +71,25 @@ def test_presets_command(tmp_path) -> None:
     assert json.loads(run("show", "fast").stdout)["priority"] == 90
     assert run("check", "fast").returncode == 0
     assert run("check", "missing").returncode == 1
+
+
+def test_server_published_presets_layer_under_local_ones(farm, tmp_path, monkeypatch) -> None:
+    from farmhand.client import FarmClient
+
+    server, token = farm
+    admin = server.session()
+    published = admin.put(server.url("/presets/farm-default"),
+                          json={"description": "from the farm", "priority": 30})  # fmt: skip
+    assert published.status_code == 200
+    bad = admin.put(server.url("/presets/broken"), json={"priority": 1000})
+    assert bad.status_code == 400 and "priority" in bad.text
+    assert server.session(token).put(server.url("/presets/x"), json={}).status_code == 403
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    found = presets.available(client)
+    assert (
+        found["farm-default"].scope == "server" and found["farm-default"].fields["priority"] == 30
+    )
+    studio = tmp_path / "studio"
+    _write(studio, "farm-default", {"priority": 70})
+    monkeypatch.setenv("FARMHAND_PRESETS", str(studio))
+    assert presets.find("farm-default", client).fields["priority"] == 70

@@ -112,7 +112,7 @@ class Resolver:
             pass
         try:
             names: frozenset[str] | None = frozenset(os.listdir(directory))
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in a damaged path
             names = None
         self._listings[directory] = names
         return names
@@ -226,7 +226,7 @@ class Resolver:
 def _stat(path: Path) -> os.stat_result | None:
     try:
         return path.stat()
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 

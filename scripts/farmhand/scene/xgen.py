@@ -62,7 +62,7 @@ def read_collection(path: Path, maya_project: str | None) -> Collection:
     # The project saved in the file wins when it exists here; a collection moved
     # with its project (the usual case on another machine) uses the Maya project.
     saved = out.project_path
-    project = saved if saved and Path(saved).is_dir() else (maya_project or saved or "")
+    project = saved if saved and _is_dir(saved) else (maya_project or saved or "")
     data = out.data_path.replace("${PROJECT}", project).split(";")[0].rstrip("/")
     for key, value, desc, mod in raw:
         expanded = (
@@ -74,3 +74,10 @@ def read_collection(path: Path, maya_project: str | None) -> Collection:
             expanded += "*"  # a folder of maps or points: any file in it
         out.paths.append((f"xgen:{desc}:{key}" if desc else f"xgen:{key}", expanded))
     return out
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except (OSError, ValueError):  # ValueError: a NUL in a damaged file
+        return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs, jobs, logs, scenes, stream, work
+from . import accounts, blobs, jobs, logs, presets, scenes, stream, work
 
 HANDLERS = {
     **accounts.HANDLERS,
@@ -12,4 +12,5 @@ HANDLERS = {
     **stream.HANDLERS,
     **scenes.HANDLERS,
     **logs.HANDLERS,
+    **presets.HANDLERS,
 }

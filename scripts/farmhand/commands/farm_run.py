@@ -1,0 +1,246 @@
+"""What `farmhand submit`, `status`, `jobs`, the job actions, `login` and `presets` do.
+
+Server and token come from `--server`/`--token`, then `FARMHAND_SERVER` /
+`FARMHAND_TOKEN`, then the file `farmhand login` writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+import requests
+
+from farmhand import presets as preset_files
+from farmhand.client import FarmClient, FarmError, resolve_login, save_login
+from farmhand.commands.analyze import print_summary
+from farmhand.hashing import Cancelled
+from farmhand.scene import SceneError
+from farmhand.submission import Blocked, Choices, SpecInvalid, prepare, upload_and_submit
+from farmhand.transfer import FileChanged, Progress
+
+FINAL = ("completed", "failed", "cancelled")
+
+
+def _client(args: argparse.Namespace) -> FarmClient:
+    server, token = resolve_login(args.server, args.token)
+    return FarmClient(server, token)
+
+
+def _client_or_none(args: argparse.Namespace) -> FarmClient | None:
+    """A client when a token is known (server presets are then looked up), else None."""
+    server, token = resolve_login(getattr(args, "server", None), getattr(args, "token", None))
+    return FarmClient(server, token) if token else None
+
+
+def _test_frames(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    choice: dict[str, Any] = {"custom": []}
+    for part in text.split(","):
+        part = part.strip()
+        if part in ("first", "middle", "last"):
+            choice[part] = True
+        elif part:
+            choice["custom"].append(int(part))
+    return choice
+
+
+def run_submit(args: argparse.Namespace) -> int:
+    """Analyse, hash, upload, submit; exit 0 submitted (or completed with --wait)."""
+    try:
+        chosen = [preset_files.find(p, _client_or_none(args)) for p in args.preset]
+        choices = Choices(
+            name=args.name, frames=args.frames, layers=args.layer, cameras=args.camera,
+            frames_per_task=args.frames_per_task, tiles=args.tiles, tiles_type=args.tiles_type,
+            test_frames=_test_frames(args.test_frames), stop_after_test=args.stop_after_test,
+            priority=args.priority, presets=chosen,
+        )  # fmt: skip
+        search = tuple(args.search_path)
+        prepared = prepare(
+            args.scene, choices, project=args.project, search_paths=search, progress=_hash_progress
+        )
+    except (preset_files.PresetError, ValueError) as exc:
+        print(f"farmhand submit: {exc}", file=sys.stderr)
+        return 2
+    except SceneError as exc:
+        print(f"farmhand submit: {exc}", file=sys.stderr)
+        return 2
+    except Blocked as exc:
+        print_summary(exc.analysis, sys.stderr)
+        print("farmhand submit: not submitted — fix the errors above", file=sys.stderr)
+        return 1
+    except SpecInvalid as exc:
+        print("farmhand submit: the job spec is not valid:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        print(json.dumps(prepared.spec, indent=2, ensure_ascii=False))
+        return 0
+    client = _client(args)
+    cancel = threading.Event()
+    try:
+        done = upload_and_submit(
+            client, prepared, _upload_progress, cancel, args.parallel, _chunk_size()
+        )
+    except FileChanged as exc:
+        print(f"\nfarmhand submit: {exc}; run the command again", file=sys.stderr)
+        return 1
+    except (FarmError, requests.RequestException, Cancelled) as exc:
+        print(f"\nfarmhand submit: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        cancel.set()
+        print("\nfarmhand submit: interrupted; run it again to resume the upload", file=sys.stderr)
+        return 130
+    report = done.upload
+    print(
+        f"\nuploaded {report.files_sent} file(s), {_size(report.bytes_sent)}; "
+        f"{report.files_skipped} already on the farm"
+    )
+    print(f"job {done.job['id']} submitted: {done.url}")
+    return _follow(client, done.job["id"]) if args.wait else 0
+
+
+def _chunk_size() -> int:
+    """Upload chunk size: `FARMHAND_UPLOAD_CHUNK` bytes (for slow links), else 16 MiB."""
+    return int(os.environ.get("FARMHAND_UPLOAD_CHUNK", str(16 * 1024 * 1024)))
+
+
+def _follow(client: FarmClient, job_id: int) -> int:
+    last = None
+    while True:
+        job = client.job(job_id)
+        line = f"job {job_id}: {job['state']} {job['progress']:.0f}% ({job['tasks_done']}/" \
+               f"{job['tasks_total']} tasks, {job['tasks_failed']} failed)"  # fmt: skip
+        if line != last:
+            print(line, flush=True)
+            last = line
+        if job["state"] in FINAL:
+            return 0 if job["state"] == "completed" else 1
+        time.sleep(1.0)
+
+
+def _hash_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
+    _line(f"hashing {files_done}/{files_total} files, {_size(bytes_done)}/{_size(bytes_total)}")
+
+
+def _upload_progress(p: Progress) -> None:
+    eta = f", {p.eta:.0f} s left" if p.eta is not None and p.bytes_done else ""
+    _line(
+        f"uploading {p.files_done}/{p.files_total} files, {_size(p.bytes_done)}/"
+        f"{_size(p.bytes_total)} at {_size(p.rate)}/s{eta}"
+    )
+
+
+_print_lock = threading.Lock()
+
+
+def _line(text: str) -> None:
+    if sys.stderr.isatty():
+        with _print_lock:
+            sys.stderr.write("\r" + text[:120].ljust(120))
+            sys.stderr.flush()
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""
+
+
+def _with_errors(fn):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except FarmError as exc:
+            print(f"farmhand: {exc}", file=sys.stderr)
+            return 1
+        except requests.RequestException as exc:
+            print(f"farmhand: cannot reach the server: {exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+@_with_errors
+def run_status(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if args.job is None:
+        return run_jobs(args)
+    job = client.job(args.job)
+    if args.json:
+        print(json.dumps(job, indent=2))
+        return 0
+    eta = job.get("eta_seconds")
+    print(f"job {job['id']} {job['name']}: {job['state']}, {job['progress']:.0f}% "
+          f"({job['tasks_done']}/{job['tasks_total']} tasks, {job['tasks_failed']} failed)"
+          + (f", about {eta:.0f} s left" if eta else ""))  # fmt: skip
+    return 0
+
+
+@_with_errors
+def run_jobs(args: argparse.Namespace) -> int:
+    jobs = _client(args).jobs(getattr(args, "state", None))
+    if getattr(args, "json", False):
+        print(json.dumps(jobs, indent=2))
+        return 0
+    for job in jobs:
+        print(f"{job['id']:>6}  {job['state']:<18} {job['progress']:>5.0f}%  {job['name']}")
+    return 0
+
+
+@_with_errors
+def run_action(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {}
+    if args.action == "retry" and args.task:
+        body["task_id"] = args.task
+    if args.action == "pause" and args.kill:
+        body["kill"] = True
+    job = _client(args).job_action(args.job, args.action, body)
+    print(f"job {job['id']}: {job['state']}")
+    return 0
+
+
+def run_login(args: argparse.Namespace) -> int:
+    client = FarmClient(args.server, args.token)
+    try:
+        me = client.json("GET", "/me")
+    except (FarmError, requests.RequestException) as exc:
+        print(f"farmhand login: {exc}", file=sys.stderr)
+        return 1
+    path = save_login(args.server, args.token)
+    print(f"logged in to {args.server} as {me['name']}; saved in {path}")
+    return 0
+
+
+def run_presets(args: argparse.Namespace) -> int:
+    client = None if args.offline else _client_or_none(args)
+    try:
+        if args.what == "list":
+            for name, preset in sorted(preset_files.available(client).items()):
+                print(f"{name:<24} {preset.scope:<7} {preset.description}")
+            return 0
+        if not args.name:
+            print("farmhand presets: name a preset", file=sys.stderr)
+            return 2
+        preset = preset_files.find(args.name, client)
+    except (FarmError, requests.RequestException) as exc:
+        print(f"farmhand presets: cannot read the server's presets: {exc}", file=sys.stderr)
+        return 1
+    except preset_files.PresetError as exc:
+        print(f"farmhand presets: {exc}", file=sys.stderr)
+        return 1
+    if args.what == "show":
+        print(json.dumps(preset.fields, indent=2, ensure_ascii=False))
+    else:
+        print(f"{preset.path}: ok")
+    return 0
