@@ -19,7 +19,7 @@ from .jobspec import server_path, validate_jobspec
 from .presets import Preset, apply
 from .resolve_paths import client_files
 from .scene import Analysis, analyze
-from .transfer import CHUNK, LocalFile, Progress, Uploader, UploadReport
+from .transfer import CHUNK, FileChanged, LocalFile, Progress, Uploader, UploadReport
 
 
 @dataclass
@@ -166,3 +166,35 @@ def upload_and_submit(
     report = uploader.upload(prepared.files)
     job = client.submit_job(prepared.spec)
     return Submitted(job, report, client.job_url(job["id"]))
+
+
+def submit_scene(
+    client: FarmClient,
+    scene: str | Path,
+    choices: Choices,
+    *,
+    project: str | None = None,
+    search_paths: tuple[str, ...] = (),
+    hash_progress: Callable[[int, int, int, int], None] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    parallel: int = 4,
+    chunk_size: int = CHUNK,
+    attempts: int = 3,
+) -> Submitted:
+    """`prepare` then `upload_and_submit`; a file that changed meanwhile is hashed again.
+
+    The job spec names each file by its hashes, so when one changes between
+    hashing and upload the scene is prepared again (the cache re-reads only the
+    changed files) and the upload resumes; after `attempts` tries FileChanged
+    propagates.
+    """
+    for attempt in range(1, attempts + 1):
+        prepared = prepare(scene, choices, project=project, search_paths=search_paths,
+                           progress=hash_progress, cancel=cancel)  # fmt: skip
+        try:
+            return upload_and_submit(client, prepared, progress, cancel, parallel, chunk_size)
+        except FileChanged:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")

@@ -162,3 +162,32 @@ def test_cli_submit_wait_status_and_actions(farm, tmp_path: Path) -> None:
     assert refused.returncode == 1 and "invalid_transition" in refused.stderr
     login = farmhand("login", "--server", env["FARMHAND_SERVER"], "--token", token)
     assert login.returncode == 0 and "as ann" in login.stdout
+
+
+def test_a_file_changed_after_hashing_is_hashed_again(farm, tmp_path: Path) -> None:
+    from farmhand.submission import submit_scene
+    from farmhand.transfer import Uploader
+
+    server, token = farm
+    files = write_project(tmp_path / "proj")
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    original = Uploader.upload
+    changed = []
+
+    def edit_then_upload(self, local_files):
+        if not changed:  # the artist saves a texture while the first upload starts
+            files["wall"].write_bytes(os.urandom(5000))
+            changed.append(True)
+        return original(self, local_files)
+
+    Uploader.upload = edit_then_upload
+    try:
+        done = submit_scene(client, files["scene"], Choices(),
+                            search_paths=(str(files["wood"].parent),))  # fmt: skip
+    finally:
+        Uploader.upload = original
+    spec = client.job(done.job["id"])["spec"]
+    wall = next(e for e in spec["manifest"] if e["path"] == str(files["wall"]))
+    assert wall["size"] == 5000
+    key = f"{wall['md5']}-{wall['size']}"
+    assert client.request("GET", f"/blobs/{key}").content == files["wall"].read_bytes()

@@ -21,7 +21,7 @@ from farmhand.client import FarmClient, FarmError, resolve_login, save_login
 from farmhand.commands.analyze import print_summary
 from farmhand.hashing import Cancelled
 from farmhand.scene import SceneError
-from farmhand.submission import Blocked, Choices, SpecInvalid, prepare, upload_and_submit
+from farmhand.submission import Blocked, Choices, SpecInvalid, prepare, submit_scene
 from farmhand.transfer import FileChanged, Progress
 
 FINAL = ("completed", "failed", "cancelled")
@@ -53,6 +53,7 @@ def _test_frames(text: str | None) -> dict[str, Any] | None:
 
 def run_submit(args: argparse.Namespace) -> int:
     """Analyse, hash, upload, submit; exit 0 submitted (or completed with --wait)."""
+    client = _client(args)
     try:
         chosen = [preset_files.find(p, _client_or_none(args)) for p in args.preset]
         choices = Choices(
@@ -62,13 +63,17 @@ def run_submit(args: argparse.Namespace) -> int:
             priority=args.priority, presets=chosen,
         )  # fmt: skip
         search = tuple(args.search_path)
-        prepared = prepare(
-            args.scene, choices, project=args.project, search_paths=search, progress=_hash_progress
-        )
-    except (preset_files.PresetError, ValueError) as exc:
-        print(f"farmhand submit: {exc}", file=sys.stderr)
-        return 2
-    except SceneError as exc:
+        if args.dry_run:
+            prepared = prepare(args.scene, choices, project=args.project, search_paths=search,
+                               progress=_hash_progress)  # fmt: skip
+            print(json.dumps(prepared.spec, indent=2, ensure_ascii=False))
+            return 0
+        done = submit_scene(
+            client, args.scene, choices, project=args.project, search_paths=search,
+            hash_progress=_hash_progress, progress=_upload_progress, cancel=threading.Event(),
+            parallel=args.parallel, chunk_size=_chunk_size(),
+        )  # fmt: skip
+    except (preset_files.PresetError, SceneError, ValueError) as exc:
         print(f"farmhand submit: {exc}", file=sys.stderr)
         return 2
     except Blocked as exc:
@@ -80,23 +85,14 @@ def run_submit(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    if args.dry_run:
-        print(json.dumps(prepared.spec, indent=2, ensure_ascii=False))
-        return 0
-    client = _client(args)
-    cancel = threading.Event()
-    try:
-        done = upload_and_submit(
-            client, prepared, _upload_progress, cancel, args.parallel, _chunk_size()
-        )
     except FileChanged as exc:
-        print(f"\nfarmhand submit: {exc}; run the command again", file=sys.stderr)
+        print(f"\nfarmhand submit: {exc}, again and again; retry once it is saved",
+              file=sys.stderr)  # fmt: skip
         return 1
     except (FarmError, requests.RequestException, Cancelled) as exc:
         print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        cancel.set()
         print("\nfarmhand submit: interrupted; run it again to resume the upload", file=sys.stderr)
         return 130
     report = done.upload
@@ -128,15 +124,25 @@ def _follow(client: FarmClient, job_id: int) -> int:
 
 
 def _hash_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
-    _line(f"hashing {files_done}/{files_total} files, {_size(bytes_done)}/{_size(bytes_total)}")
+    _line(
+        f"hashing   {_bar(bytes_done, bytes_total)} {files_done}/{files_total} files, "
+        f"{_size(bytes_done)}/{_size(bytes_total)}"
+    )
 
 
 def _upload_progress(p: Progress) -> None:
     eta = f", {p.eta:.0f} s left" if p.eta is not None and p.bytes_done else ""
     _line(
-        f"uploading {p.files_done}/{p.files_total} files, {_size(p.bytes_done)}/"
-        f"{_size(p.bytes_total)} at {_size(p.rate)}/s{eta}"
+        f"uploading {_bar(p.bytes_done, p.bytes_total)} {p.files_done}/{p.files_total} files, "
+        f"{_size(p.bytes_done)}/{_size(p.bytes_total)} at {_size(p.rate)}/s{eta}"
     )
+
+
+def _bar(done: int, total: int, width: int = 24) -> str:
+    """`[#########...............]  37%`"""
+    fraction = done / total if total else 1.0
+    filled = int(width * fraction)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {100 * fraction:3.0f}%"
 
 
 _print_lock = threading.Lock()
