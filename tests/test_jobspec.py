@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 from farmhand import jobspec as js
+from farmhand.renderbus import normalize_renderbus
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -255,13 +256,13 @@ def test_renderbus_name_gets_a_hint() -> None:
     (message,) = js.validate_jobspec(spec)
     assert message == (
         "ram: unknown field (Renderbus's name; ours is hardware.ram_gb: convert with "
-        "farmhand.jobspec.normalize_renderbus)"
+        "farmhand.renderbus.normalize_renderbus)"
     )
     spec = minimal_spec()
     spec["task_info"] = {}
     assert js.validate_jobspec(spec) == [
         "task_info: unknown field (a Renderbus task.json: convert with "
-        "farmhand.jobspec.normalize_renderbus)"
+        "farmhand.renderbus.normalize_renderbus)"
     ]
 
 
@@ -522,7 +523,7 @@ def renderbus_task() -> dict[str, Any]:
 
 
 def test_normalize_renderbus_task() -> None:
-    assert js.normalize_renderbus(renderbus_task()) == {
+    assert normalize_renderbus(renderbus_task()) == {
         "scene": {"path": "C:/Project/scenes/wolf_fur_refV33.ma", "project_path": "C:/Project"},
         "project": "default",
         "software": {"cg_name": "Maya", "cg_version": "2024", "plugins": {"mtoa": "5.5.1"}},
@@ -543,7 +544,7 @@ def test_normalize_renderbus_task() -> None:
 
 
 def test_normalized_renderbus_task_completes_into_a_valid_spec() -> None:
-    spec = js.normalize_renderbus(renderbus_task())
+    spec = normalize_renderbus(renderbus_task())
     spec["name"] = "wolf"
     spec["scene"]["blob"] = blob()
     assert js.validate_jobspec(spec) == []
@@ -552,7 +553,7 @@ def test_normalized_renderbus_task_completes_into_a_valid_spec() -> None:
 def test_normalize_renderbus_tiles_replace_chunking() -> None:
     task = renderbus_task()
     task["task_info"].update(tiles="4", tiles_type="block", frames_per_task="1")
-    spec = js.normalize_renderbus(task)
+    spec = normalize_renderbus(task)
     assert (spec["tiles"], spec["tiles_type"]) == (4, "block")
     assert "frames_per_task" not in spec
     spec["name"], spec["scene"]["blob"] = "wolf", blob()
@@ -583,7 +584,7 @@ def test_normalize_renderbus_tiles_replace_chunking() -> None:
     ],
 )  # fmt: skip
 def test_normalize_renderbus_fields(changes: dict, expected: dict) -> None:
-    assert js.normalize_renderbus({"task_info": changes}) == expected
+    assert normalize_renderbus({"task_info": changes}) == expected
 
 
 def test_normalize_renderbus_keeps_our_fields_and_they_win() -> None:
@@ -596,7 +597,7 @@ def test_normalize_renderbus_keeps_our_fields_and_they_win() -> None:
         tiles=4,
         tiles_type="block",
     )
-    spec = js.normalize_renderbus(body)
+    spec = normalize_renderbus(body)
     assert spec["scene"] == {
         "path": "C:/Project/scenes/wolf_fur_refV33.ma",
         "project_path": "C:/Project",
@@ -614,7 +615,7 @@ def test_normalize_renderbus_keeps_our_fields_and_they_win() -> None:
 
 
 def test_normalize_renderbus_shared_names_written_as_strings_are_renderbus() -> None:
-    spec = js.normalize_renderbus(
+    spec = normalize_renderbus(
         {"test_frames": "001", "stop_after_test": "2", "frames_per_task": "3", "time_out": "0"}
     )
     assert spec == {
@@ -625,7 +626,7 @@ def test_normalize_renderbus_shared_names_written_as_strings_are_renderbus() -> 
 
 
 def test_normalize_renderbus_reads_top_level_fields_too() -> None:
-    spec = js.normalize_renderbus({"ram": "32", "task_info": {"graphics_cards_num": "1"}})
+    spec = normalize_renderbus({"ram": "32", "task_info": {"graphics_cards_num": "1"}})
     assert spec == {"hardware": {"ram_gb": 32, "gpu_count": 1}}
 
 
@@ -640,7 +641,7 @@ def test_normalize_renderbus_merges_layer_frames() -> None:
                                                  "renderer": "arnold"}},
         },
     }  # fmt: skip
-    spec = js.normalize_renderbus(task)
+    spec = normalize_renderbus(task)
     assert spec["layers"] == ["a", "b"]
     assert spec["frames"] == "1-10,20-30[5]"
     assert spec["cameras"] == ["c1", "c2"]
@@ -659,11 +660,11 @@ def test_normalize_renderbus_merges_layer_frames() -> None:
 )
 def test_normalize_renderbus_bad_values(changes: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        js.normalize_renderbus({"task_info": changes})
+        normalize_renderbus({"task_info": changes})
 
 
 def test_normalize_renderbus_output_is_json() -> None:
-    spec = js.normalize_renderbus(renderbus_task())
+    spec = normalize_renderbus(renderbus_task())
     assert json.loads(json.dumps(spec)) == spec
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
-from farmhand.jobspec import normalize_renderbus, validate_jobspec
+from farmhand.jobspec import validate_jobspec
+from farmhand.renderbus import normalize_renderbus
 
 from .. import accounting, db, jobs, states
 from ..auth import Principal
