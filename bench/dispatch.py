@@ -470,23 +470,26 @@ async def figure_throughput(
                 outcome[f"claim_{status}"] += 1
                 await asyncio.sleep(0.1)
                 continue
-            t1 = time.perf_counter()
-            try:
-                status, _ = await client.request(
-                    "POST", f"/attempts/{assignment['attempt_id']}/complete", token_,
-                    {"peak_memory_mb": 512}, timeout=30,
-                )  # fmt: skip
-            except (aiohttp.ClientError, TimeoutError):
-                outcome["complete_error"] += 1
-                continue
-            now = time.perf_counter()
-            complete_ms.append((now - t1) * 1000)
-            if status != 200:
-                outcome[f"complete_{status}"] += 1
-                continue
-            done_times.append(now)
-            if len(done_times) >= tasks:
-                stop.set()
+            # A busy node completes and takes its next task in one request (`next`).
+            while assignment is not None and not stop.is_set():
+                t1 = time.perf_counter()
+                try:
+                    status, answer = await client.request(
+                        "POST", f"/attempts/{assignment['attempt_id']}/complete", token_,
+                        {"peak_memory_mb": 512, "next": True}, timeout=30,
+                    )  # fmt: skip
+                except (aiohttp.ClientError, TimeoutError):
+                    outcome["complete_error"] += 1
+                    break
+                now = time.perf_counter()
+                complete_ms.append((now - t1) * 1000)
+                if status != 200:
+                    outcome[f"complete_{status}"] += 1
+                    break
+                done_times.append(now)
+                if len(done_times) >= tasks:
+                    stop.set()
+                assignment = answer.get("next") if isinstance(answer, dict) else None
 
     server_cpu0, client_cpu0 = server.cpu_seconds(), own_cpu_seconds()
     main_cpu0, pg_cpu0 = server.main_thread_cpu_seconds(), postgres_cpu(pg_pid)

@@ -316,11 +316,16 @@ def _count_done_statement():
 
 
 async def complete(
-    conn: AsyncConnection, worker_id: int, attempt_id: int, peak_memory_mb: float | None = None
+    conn: AsyncConnection,
+    worker_id: int,
+    attempt_id: int,
+    peak_memory_mb: float | None = None,
+    idle: bool = True,
 ) -> bool:
     """The worker rendered the task: record it and move the task and job on.
 
     True when this made more work dispatchable (an assembly, the rest after test frames).
+    `idle=False` leaves the worker's state alone (it is about to claim again).
     """
     row = await _attempt_for(conn, attempt_id, worker_id)
     now = time.time()
@@ -331,7 +336,8 @@ async def complete(
     params = {"b_job_id": row.job_id, "b_test": 1 if row.is_test else 0, "b_now": now}
     job = (await conn.execute(_count_done_statement(), params)).one()
     released = await _release_assembly(conn, row.job_id, row.frames) if row.kind == "tile" else 0
-    await _worker_idle(conn, worker_id, now)
+    if idle:
+        await _worker_idle(conn, worker_id, now)
     done = {"job_id": row.job_id, "task_id": row.task_id, "state": "done", "frames": row.frames}
     await events.emit(conn, "task", done, row.job_id, row.user_id)
     await _settle(conn, row.job_id, job)
@@ -415,6 +421,11 @@ async def _end_attempt(conn, attempt_id, state, now, exit_code, message, peak_me
         .values(state=state, ended_at=now, exit_code=exit_code, message=(message or "")[:4000],
                 peak_memory_mb=peak_memory_mb, lease_expires=None)
     )  # fmt: skip
+
+
+async def mark_idle(conn: AsyncConnection, worker_id: int) -> None:
+    """The worker holds no running attempt any more (if so): show it idle."""
+    await _worker_idle(conn, worker_id, time.time())
 
 
 async def _worker_idle(conn, worker_id: int, now: float) -> None:

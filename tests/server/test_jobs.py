@@ -324,3 +324,28 @@ def test_hardware_config_ids_pick_the_machines(server: RunningServer) -> None:
     assert claim(server, plain) is None and claim(server, other) is None
     right = new_worker(server, "418", hardware_config_id="418")
     assert claim(server, right)["job"]["id"] == created["id"]
+
+
+def test_complete_and_take_the_next_task_in_one_request(server: RunningServer) -> None:
+    ann = new_user(server, "ann")
+    created = submit(server, ann, frames="1-3")
+    worker = new_worker(server)
+    current = claim(server, worker)
+    seen = [current["task"]["frames"]]
+    while True:
+        answer = worker.post(server.url(f"/attempts/{current['attempt_id']}/complete"),
+                             json={"next": True})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        nxt = answer.json()["next"]
+        if nxt is None:
+            break
+        assert nxt["job"]["spec"]["frames"] == "1-3" and nxt["lease_seconds"] > 0
+        seen.append(nxt["task"]["frames"])
+        current = nxt
+    assert seen == [[1], [2], [3]]
+    assert job(server, ann, created["id"])["state"] == "completed"
+    workers = server.session().get(server.url("/workers")).json()["workers"]
+    assert workers[0]["state"] == "idle"
+    stale = worker.post(server.url(f"/attempts/{current['attempt_id']}/complete"),
+                        json={"next": True})  # fmt: skip
+    assert stale.status_code == 409

@@ -48,15 +48,7 @@ async def claim_task(request: web.Request) -> web.Response:
             if assignment is not None:
                 job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
         if assignment is not None:
-            return web.json_response(
-                {
-                    "attempt_id": assignment.attempt_id,
-                    "lease_expires": assignment.lease_expires,
-                    "lease_seconds": config.lease_seconds,
-                    "task": assignment.task,
-                    "job": job,
-                }
-            )
+            return web.json_response(_assignment_json(assignment, job, config))
         left = deadline - time.monotonic()
         if left <= 0:
             return web.Response(status=204)
@@ -93,12 +85,43 @@ async def heartbeat(request: web.Request) -> web.Response:
 
 
 async def complete_attempt(request: web.Request) -> web.Response:
-    peak = request[BODY].get("peak_memory_mb")
+    """Record success; with `next`, hand the worker its next task in the same transaction.
 
-    async def done(conn, worker_id, attempt_id):
-        return None, await scheduler.complete(conn, worker_id, attempt_id, peak)
+    A busy render node then makes one request per task instead of two.
+    """
+    body = request[BODY]
+    peak = body.get("peak_memory_mb")
+    if not body.get("next"):
 
-    return await _attempt_action(request, done)
+        async def done(conn, worker_id, attempt_id):
+            return None, await scheduler.complete(conn, worker_id, attempt_id, peak)
+
+        return await _attempt_action(request, done)
+
+    config = request.app[CONFIG]
+    database = request.app[DB]
+
+    async def done_then_claim(conn, worker_id, attempt_id):
+        new_work = await scheduler.complete(conn, worker_id, attempt_id, peak, idle=False)
+        info = await _worker_info(request, conn, worker_id)
+        assignment = await scheduler.claim(conn, info, config.lease_seconds, database.is_postgres)
+        if assignment is None:
+            await scheduler.mark_idle(conn, worker_id)
+            return {"ok": True, "next": None}, new_work
+        job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
+        return {"ok": True, "next": _assignment_json(assignment, job, config)}, new_work
+
+    return await _attempt_action(request, done_then_claim)
+
+
+def _assignment_json(assignment: scheduler.Assignment, job: dict, config) -> dict:
+    return {
+        "attempt_id": assignment.attempt_id,
+        "lease_expires": assignment.lease_expires,
+        "lease_seconds": config.lease_seconds,
+        "task": assignment.task,
+        "job": job,
+    }
 
 
 async def fail_attempt(request: web.Request) -> web.Response:
