@@ -191,3 +191,34 @@ def test_a_file_changed_after_hashing_is_hashed_again(farm, tmp_path: Path) -> N
     assert wall["size"] == 5000
     key = f"{wall['md5']}-{wall['size']}"
     assert client.request("GET", f"/blobs/{key}").content == files["wall"].read_bytes()
+
+
+def test_upload_progress_and_cancel_from_another_thread(farm, tmp_path: Path) -> None:
+    from farmhand.hashing import Cancelled
+    from farmhand.transfer import Uploader
+
+    server, token = farm
+    files = write_project(tmp_path / "proj")
+    files["wall"].write_bytes(os.urandom(8 * 1024 * 1024))
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    prepared = prepare(files["scene"], Choices(), search_paths=(str(files["wood"].parent),))
+    cancel = threading.Event()
+    seen = []
+
+    def progress(p) -> None:
+        seen.append(p)
+        if p.bytes_done >= 1024 * 1024:
+            cancel.set()  # the artist presses Cancel in the panel
+
+    uploader = Uploader(client, chunk_size=256 * 1024, parallel=1, progress=progress, cancel=cancel)
+    try:
+        uploader.upload(prepared.files)
+    except Cancelled:
+        pass
+    else:
+        raise AssertionError("the upload was not cancelled")
+    assert seen[-1].bytes_done < seen[-1].bytes_total
+    assert seen[-1].files_total == 5 and seen[-1].rate > 0
+    # Nothing is lost: a new upload takes over where the cancelled one stopped.
+    report = Uploader(client, chunk_size=1024 * 1024).upload(prepared.files)
+    assert report.files_sent >= 1 and report.bytes_sent < seen[-1].bytes_total
