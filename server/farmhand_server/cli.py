@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 
 from .config import Config, load
@@ -56,7 +57,11 @@ def run_server(args: argparse.Namespace) -> int:
         print(f"Farmhand server on {config.base_url} (data in {config.data_dir})", flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=config.host, port=config.port, print=None)
+    # Per-request access lines cost more than a claim's own work; opt in with access_log.
+    access = logging.getLogger("aiohttp.access") if config.access_log else None
+    if config.access_log:
+        logging.basicConfig(level=logging.INFO)
+    web.run_app(app, host=config.host, port=config.port, print=None, access_log=access)
     return 0
 
 

@@ -35,6 +35,7 @@ class Config:
     upload_chunk_max: int = 64 * 1024 * 1024
     log_max_bytes: int = 64 * 1024 * 1024  # per attempt; more is cut with a note
     blob_retention_days: float = 30.0
+    access_log: bool = False  # one log line per request (costly under load)
     public_url: str = ""  # how clients reach the server, for links; default from host/port
 
     @property
