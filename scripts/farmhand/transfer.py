@@ -182,10 +182,6 @@ class Uploader:
             raise Cancelled("upload cancelled")
 
     # -- progress ---------------------------------------------------------------------------
-    def _sent_of(self, local: LocalFile) -> int:
-        with self._lock:
-            return self._sent.get(local.key, 0)
-
     def _set_sent(self, local: LocalFile, offset: int) -> None:
         with self._lock:
             delta = offset - self._sent.get(local.key, 0)

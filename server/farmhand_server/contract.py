@@ -213,6 +213,17 @@ def _path_params(op: Operation, request: web.Request) -> dict[str, Any]:
     return params
 
 
+_PARAM_VALIDATORS: dict[int, Any] = {}
+
+
+def _param_validator(schema: dict[str, Any]) -> Any:
+    """One validator per parameter schema (they live as long as the cached document)."""
+    found = _PARAM_VALIDATORS.get(id(schema))
+    if found is None:
+        found = _PARAM_VALIDATORS[id(schema)] = StrictValidator(schema)
+    return found
+
+
 def _parameter(where: str, name: str, raw: str, schema: dict[str, Any]) -> Any:
     """A path or query parameter converted to its schema's type and checked against it."""
     value: Any = raw
@@ -226,7 +237,7 @@ def _parameter(where: str, name: str, raw: str, schema: dict[str, Any]) -> Any:
                 raise ValueError(raw)
     except ValueError:
         raise bad_request(f"{where} {name}: {raw!r} is not a {kind}") from None
-    errors = list(StrictValidator(schema).iter_errors(value))
+    errors = list(_param_validator(schema).iter_errors(value))
     if errors:
         raise bad_request(f"{where} {name}: {errors[0].message}")
     return value

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db
 from .blobstore import BlobStore
+from .ownership import batches
 
 
 async def collect(conn: AsyncConnection, store: BlobStore, retention_seconds: float) -> dict:
@@ -42,9 +43,5 @@ async def collect(conn: AsyncConnection, store: BlobStore, retention_seconds: fl
 async def touch(conn: AsyncConnection, keys: list[str]) -> None:
     """Mark blobs as used now (a job was submitted with them)."""
     now = time.time()
-    for start in range(0, len(keys), 500):
-        await conn.execute(
-            db.blobs.update()
-            .where(db.blobs.c.key.in_(keys[start : start + 500]))
-            .values(last_used=now)
-        )
+    for batch in batches(keys):
+        await conn.execute(db.blobs.update().where(db.blobs.c.key.in_(batch)).values(last_used=now))

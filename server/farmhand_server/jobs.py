@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, events, scheduler, states
 from .config import Config
+from .ownership import owned_keys
 from .planning import blob_keys, plan_job, requirement_keys
 
 _INSERT_BATCH = 5000
@@ -95,15 +96,7 @@ async def create_job(
 
 async def check_blobs(conn: AsyncConnection, user_id: int, keys: list[str]) -> None:
     """Raise MissingBlobs naming the blobs this user has not uploaded."""
-    have: set[str] = set()
-    for start in range(0, len(keys), 500):
-        batch = keys[start : start + 500]
-        rows = await conn.execute(
-            sa.select(db.blob_owners.c.blob_key).where(
-                db.blob_owners.c.user_id == user_id, db.blob_owners.c.blob_key.in_(batch)
-            )
-        )
-        have.update(r.blob_key for r in rows)
+    have = await owned_keys(conn, user_id, keys)
     missing = [k for k in keys if k not in have]
     if missing:
         raise MissingBlobs(missing)

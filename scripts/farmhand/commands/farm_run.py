@@ -55,7 +55,8 @@ def run_submit(args: argparse.Namespace) -> int:
     """Analyse, hash, upload, submit; exit 0 submitted (or completed with --wait)."""
     client = _client(args)
     try:
-        chosen = [preset_files.find(p, _client_or_none(args)) for p in args.preset]
+        preset_client = _client_or_none(args) if args.preset else None
+        chosen = [preset_files.find(p, preset_client) for p in args.preset]
         choices = Choices(
             name=args.name, frames=args.frames, layers=args.layer, cameras=args.camera,
             frames_per_task=args.frames_per_task, tiles=args.tiles, tiles_type=args.tiles_type,

@@ -294,7 +294,6 @@ class _Utf8Transcoder(io.RawIOBase):
     def __init__(self, raw: BinaryIO, codec_name: str) -> None:
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(codec_name)(errors="replace")
-        self._pending = b""
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size if size > 0 else -1)

@@ -191,7 +191,7 @@ class Resolver:
         out = []
         for n in sorted(names):
             if regex.match(n):
-                st = _stat(directory / n)
+                st = stat(directory / n)
                 if st is not None:
                     out.append(FileEntry(str(directory / n), st.st_size, st.st_mtime))
         return out
@@ -223,16 +223,12 @@ class Resolver:
         return dirs
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def stat(path: Path) -> os.stat_result | None:
+    """`os.stat`, or None when the file cannot be read (or the path holds a NUL)."""
     try:
         return path.stat()
     except (OSError, ValueError):
         return None
-
-
-def stat(path: Path) -> os.stat_result | None:
-    """`os.stat`, or None when the file cannot be read."""
-    return _stat(path)
 
 
 _FILE_RULE = re.compile(r'workspace\s+-fr\s+"([^"]+)"\s+"([^"]*)"')

@@ -20,6 +20,7 @@ from ..auth import Principal
 from ..blobstore import blob_key, digest_file, parse_key
 from ..errors import ApiError, conflict, not_found
 from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, STORE
+from ..ownership import owned_keys, owns
 
 _WRITE_BLOCK = 1024 * 1024
 
@@ -28,23 +29,11 @@ async def find_missing_blobs(request: web.Request) -> web.Response:
     wanted = request[BODY]["blobs"]
     keys = {blob_key(b["md5"], b["size"]): b for b in wanted}
     user: Principal = request[PRINCIPAL]
-    have: set[str] = set()
     async with request.app[DB].read() as conn:
-        for batch in _batches(list(keys), 500):
-            rows = await conn.execute(
-                sa.select(db.blob_owners.c.blob_key).where(
-                    db.blob_owners.c.user_id == user.id, db.blob_owners.c.blob_key.in_(batch)
-                )
-            )
-            have.update(r.blob_key for r in rows)
+        have = await owned_keys(conn, user.id, keys)
     store = request.app[STORE]
     missing = [b for k, b in keys.items() if k not in have or not store.has(k)]
     return web.json_response({"missing": missing})
-
-
-def _batches(items: list[str], size: int):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 async def start_upload(request: web.Request) -> web.Response:
@@ -55,7 +44,7 @@ async def start_upload(request: web.Request) -> web.Response:
     table = db.uploads
     now = time.time()
     async with request.app[DB].write() as conn:
-        if store.has(key) and await _owns(conn, user.id, key):
+        if store.has(key) and await owns(conn, user.id, key):
             return web.json_response(_upload_json(None, body, body["size"], complete=True))
         row = (
             await conn.execute(
@@ -90,16 +79,6 @@ def _upload_json(upload_id: str | None, blob: dict, offset: int, complete: bool 
         "offset": offset,
         "complete": complete,
     }
-
-
-async def _owns(conn, user_id: int, key: str) -> bool:
-    return bool(
-        await conn.scalar(
-            sa.select(sa.func.count()).where(
-                db.blob_owners.c.user_id == user_id, db.blob_owners.c.blob_key == key
-            )
-        )
-    )
 
 
 async def _load_upload(request: web.Request):
@@ -193,7 +172,7 @@ async def complete_upload(request: web.Request) -> web.Response:
             await conn.execute(db.blobs.insert().values(
                 key=key, md5=row.md5, xxh64=row.xxh64, size=row.size, created_at=now,
                 last_used=now))  # fmt: skip
-        if not await _owns(conn, row.user_id, key):
+        if not await owns(conn, row.user_id, key):
             await conn.execute(
                 db.blob_owners.insert().values(blob_key=key, user_id=row.user_id, created_at=now)
             )
@@ -209,7 +188,7 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
         row = (await conn.execute(sa.select(db.blobs).where(db.blobs.c.key == key))).first()
         allowed = row is not None and (
             principal.is_admin
-            or (principal.kind == "user" and await _owns(conn, principal.id, key))
+            or (principal.kind == "user" and await owns(conn, principal.id, key))
             or (principal.kind == "worker" and await _worker_needs(conn, principal.id, key))
         )
     path = request.app[STORE].path(key)
