@@ -101,6 +101,9 @@ class ServerProcess:
     base: str
     log: Path
 
+    def url(self, path: str) -> str:
+        return self.base + path
+
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as when a machine loses power."""
         self.process.send_signal(signal.SIGKILL)

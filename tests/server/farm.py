@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 import xxhash
-from server_harness import RunningServer
+from server_harness import RunningServer, ServerProcess
 
 
 def blob_ref(data: bytes) -> dict[str, Any]:
@@ -28,7 +28,9 @@ def new_user(server: RunningServer, name: str, role: str = "artist") -> requests
     return server.session(token)
 
 
-def upload(server: RunningServer, session: requests.Session, data: bytes) -> dict[str, Any]:
+def upload(
+    server: RunningServer | ServerProcess, session: requests.Session, data: bytes
+) -> dict[str, Any]:
     """Upload bytes as one blob; returns its ref."""
     ref = blob_ref(data)
     upload = session.post(server.url("/uploads"), json=ref).json()

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
-from farm import blob_ref, job_spec
+from farm import job_spec, upload
 from server_harness import free_port, start_server_process
 
 WORKERS = 50
@@ -26,11 +26,7 @@ def test_two_servers_fifty_workers_each_task_once(postgres, tmp_path: Path) -> N
     second, _ = start_server_process(tmp_path / "b", url, free_port())
     try:
         admin = _session(admin_token)
-        data = b"scene for two servers"
-        ref = blob_ref(data)
-        up = admin.post(first.base + "/uploads", json=ref).json()
-        admin.put(first.base + f"/uploads/{up['id']}", data=data, headers={"Upload-Offset": "0"})
-        assert admin.post(first.base + f"/uploads/{up['id']}/complete").status_code == 200
+        ref = upload(first, admin, b"scene for two servers")
         # Both servers share the database but not their blob folders: submit where it was stored.
         spec = job_spec(ref, frames=f"1-{FRAMES}")
         job_id = admin.post(first.base + "/jobs", json=spec).json()["id"]

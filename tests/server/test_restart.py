@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import requests
-from farm import blob_ref, job_spec
+from farm import job_spec, upload
 from server_harness import free_port, start_server_process
 
 
@@ -24,14 +24,6 @@ class Api:
         return call
 
 
-def _upload(api: Api, data: bytes) -> dict:
-    ref = blob_ref(data)
-    up = api.post("/uploads", json=ref).json()
-    api.put(f"/uploads/{up['id']}", data=data, headers={"Upload-Offset": "0"})
-    assert api.post(f"/uploads/{up['id']}/complete").status_code == 200
-    return ref
-
-
 def test_sigkill_mid_job_then_restart(database_url: str, tmp_path: Path) -> None:
     port = free_port()
     data = tmp_path / "data"
@@ -41,7 +33,7 @@ def test_sigkill_mid_job_then_restart(database_url: str, tmp_path: Path) -> None
         admin = Api(server.base, token)
         user_id = admin.post("/users", json={"name": "ann"}).json()["id"]
         ann = Api(server.base, admin.post(f"/users/{user_id}/tokens", json={}).json()["token"])
-        scene = _upload(ann, b"the scene bytes")
+        scene = upload(server, ann.s, b"the scene bytes")
         job_id = ann.post("/jobs", json=job_spec(scene, frames="1-4")).json()["id"]
         enrol = admin.post("/workers/enrolment-tokens", json={}).json()["token"]
         registration = {"name": "n1", "software": {"blender": {"3.4": {}}}}
@@ -80,7 +72,7 @@ def test_restart_requeues_a_task_whose_worker_vanished(database_url: str, tmp_pa
     server, token = start_server_process(data, database_url, port, env)
     try:
         admin = Api(server.base, token)
-        scene = _upload(admin, b"scene")
+        scene = upload(server, admin.s, b"scene")
         job_id = admin.post("/jobs", json=job_spec(scene, frames="7")).json()["id"]
         enrol = admin.post("/workers/enrolment-tokens", json={"uses": 2}).json()["token"]
         registration = {"name": "n", "software": {"blender": {"3.4": {}}}}
