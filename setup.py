@@ -1,7 +1,16 @@
 """Installs Farmhand's three packages: `farmhand` (artist side, also inside Maya),
 `farmhand_server` (the farm manager) and `farmhand_worker` (the render-node daemon)."""
 
-from setuptools import setup
+from setuptools import find_packages, setup
+
+WORKER = [
+    "requests>=2.31",
+    "xxhash>=3.4",
+    "numpy>=1.26",
+    "OpenEXR>=3.2",
+    "Pillow>=10",
+    "psutil>=5.9",
+]
 
 SERVER = [
     "aiohttp>=3.9",
@@ -23,25 +32,24 @@ setup(
         "farmhand_server": "server/farmhand_server",
         "farmhand_worker": "server/farmhand_worker",
     },
-    packages=[
-        "farmhand",
-        "farmhand.commands",
-        "farmhand.scene",
-        "farmhand_server",
-        "farmhand_server.api",
-        "farmhand_worker",
-    ],
+    packages=find_packages("scripts", include=["farmhand", "farmhand.*"])
+    + find_packages("server", include=["farmhand_server*", "farmhand_worker*"]),
     package_data={"farmhand": ["schemas/*.json"], "farmhand_server": ["openapi.yaml"]},
     install_requires=[],
     extras_require={
         # What runs inside Maya's own Python (installed with mayapy -m pip --target).
         "maya": ["requests>=2.31", "xxhash>=3.4", "jsonschema>=4.21"],
         "server": SERVER,
-        "worker": ["requests>=2.31", "xxhash>=3.4"],
+        "worker": WORKER,
+        # The panel outside Maya (Maya ships its own PySide6).
+        "panel": ["PySide6-Essentials>=6.5"],
         # Everything the test suite exercises, plus the tools it runs.
         "dev": sorted(
             set(SERVER)
+            | set(WORKER)
             | {
+                "PySide6-Essentials>=6.5",
+                "pytest-qt>=4.4",
                 "requests>=2.31",
                 "pytest>=8",
                 "schemathesis>=4.32",

@@ -2,8 +2,12 @@
 # Run every check CI runs: lint, format, and the test suite (unit, corpus, fuzz, doctests).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-# The server suite runs on a real PostgreSQL too; as root (CI) install it when missing.
-if [ "$(id -u)" = 0 ]; then bash tools/ensure_postgres.sh; fi
+# The server suite runs on a real PostgreSQL too, and the worker suite renders with Debian's
+# blender; as root (CI) install them when missing.
+if [ "$(id -u)" = 0 ]; then
+    bash tools/ensure_postgres.sh
+    bash tools/ensure_blender.sh
+fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python -m pytest -q "$@"
