@@ -78,6 +78,19 @@ def prepare(
 ) -> Prepared:
     """Analyse and hash; raises Blocked or SpecInvalid."""
     analysis = analyze(scene, project=project, search_paths=search_paths)
+    return prepare_analysis(analysis, choices, cache=cache, progress=progress, cancel=cancel)
+
+
+def prepare_analysis(
+    analysis: Analysis,
+    choices: Choices,
+    *,
+    cache: HashCache | None = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Prepared:
+    """Hash the files of an analysis already made (offline, live in Maya, or edited in the
+    panel) and build its job spec; raises Blocked or SpecInvalid."""
     if analysis.blocking:
         raise Blocked(analysis)
     pairs = client_files(analysis)
