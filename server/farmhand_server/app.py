@@ -14,8 +14,9 @@ from .blobstore import BlobStore
 from .config import Config
 from .contract import build_routes
 from .database import Database, Notifier
+from .dispatcher import Dispatcher
 from .errors import error_middleware
-from .keys import CONFIG, DB, JOB_CACHE, STORE, TOKEN_CACHE, WAKE, WORKER_CACHE
+from .keys import CONFIG, DB, DISPATCHER, JOB_CACHE, STORE, TOKEN_CACHE, WAKE, WORKER_CACHE
 from .scheduler import JobCache
 
 log = logging.getLogger("farmhand.server")
@@ -62,9 +63,19 @@ async def _database(app: web.Application):
         token = await auth.ensure_admin(conn)
     if token:
         app[FIRST_ADMIN_TOKEN] = token
+    dispatcher = app[DISPATCHER] = Dispatcher(app[DB], config, app[JOB_CACHE])
+    app[WAKE].subscribe(dispatcher.work_changed)
+    dispatcher.start()
     yield
+    await dispatcher.stop()
     await app[WAKE].close()
     await engine.dispose()
+
+
+async def _answer_long_polls(app: web.Application) -> None:
+    """On shutdown, before open requests are waited for: waiting claims end now (204)."""
+    if DISPATCHER in app:
+        app[DISPATCHER].drain()
 
 
 def create_app(config: Config) -> web.Application:
@@ -81,4 +92,5 @@ def create_app(config: Config) -> web.Application:
     app.add_routes(build_routes(HANDLERS, authenticate))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reaper)
+    app.on_shutdown.append(_answer_long_polls)
     return app

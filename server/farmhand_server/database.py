@@ -10,7 +10,7 @@ scheduler uses row locks (`FOR UPDATE SKIP LOCKED`) and guarded updates.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
@@ -62,6 +62,11 @@ class Notifier:
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self._listener = None
+        self._subscribers: list[Callable[[], None]] = []
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Call `callback` on every `notify()`, besides waking `wait()`."""
+        self._subscribers.append(callback)
 
     async def listen(self, postgres_url: str) -> None:
         """Relay PostgreSQL NOTIFY on the work channel to `notify()`."""
@@ -78,6 +83,8 @@ class Notifier:
     def notify(self) -> None:
         self._event.set()
         self._event = asyncio.Event()
+        for callback in self._subscribers:
+            callback()
 
     async def wait(self, timeout: float) -> bool:
         """True when notified before `timeout` seconds passed."""

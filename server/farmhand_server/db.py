@@ -178,6 +178,10 @@ tasks = sa.Table(
     _now_column("updated_at"),
     # A person's retry: failures before it no longer keep the task from a worker.
     _now_column("retried_at", nullable=True),
+    # A queued task a server process holds in memory to hand out (`dispatcher`): a hint, not
+    # a lock; free again once `reserved_until` passed (the owner died) or the owner returns it.
+    sa.Column("reserved_by", sa.String(40), nullable=True),
+    _now_column("reserved_until", nullable=True),
     sa.Index("ix_tasks_job_state_seq", "job_id", "state", "seq"),
 )
 
@@ -283,8 +287,20 @@ async def _v1_initial(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, checkfirst=True)
 
 
+async def _v2_task_reservations(conn: AsyncConnection) -> None:
+    def missing(sync_conn) -> list[str]:
+        have = {c["name"] for c in sa.inspect(sync_conn).get_columns("tasks")}
+        return [name for name in ("reserved_by", "reserved_until") if name not in have]
+
+    # A database made by _v1_initial from today's metadata already has them.
+    for name in await conn.run_sync(missing):
+        column = tasks.c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        await conn.execute(sa.text(f"ALTER TABLE tasks ADD COLUMN {name} {kind}"))
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
-MIGRATIONS: list[Migration] = [_v1_initial]
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_task_reservations]
 
 
 async def migrate(engine: AsyncEngine) -> int:

@@ -116,6 +116,7 @@ async def _project_id(conn: AsyncConnection, name: str | None, now: float) -> in
 async def pause(conn: AsyncConnection, job: Any, kill: bool) -> None:
     """Stop dispatching; with `kill`, running tasks are stopped and go back to the queue."""
     await _move(conn, job, states.PAUSED, "paused" + (" (running tasks killed)" if kill else ""))
+    await scheduler.release_reservations(conn, job.id)
     if kill:
         await scheduler.kill_running(conn, job.id, "job paused", requeue=True)
 
@@ -136,7 +137,7 @@ async def cancel(conn: AsyncConnection, job: Any) -> None:
     await conn.execute(
         db.tasks.update()
         .where(db.tasks.c.job_id == job.id, db.tasks.c.state.in_(("queued", "waiting", "running")))
-        .values(state="cancelled", updated_at=time.time())
+        .values(state="cancelled", updated_at=time.time(), reserved_by=None, reserved_until=None)
     )
     await _move(conn, job, states.CANCELLED, "cancelled")
 

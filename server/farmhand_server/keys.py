@@ -8,6 +8,7 @@ from .auth import Principal
 from .blobstore import BlobStore
 from .config import Config
 from .database import Database, Notifier
+from .dispatcher import Dispatcher
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
@@ -16,6 +17,7 @@ TOKEN_CACHE = web.AppKey("token_cache", dict)
 WORKER_CACHE = web.AppKey("worker_cache", dict)
 JOB_CACHE = web.AppKey("job_cache", object)
 WAKE = web.AppKey("wake", Notifier)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 STORE = web.AppKey("store", BlobStore)
 
 # What the contract wrapper puts on each request before the handler runs.

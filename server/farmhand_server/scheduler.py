@@ -515,6 +515,16 @@ async def kill_running(conn: AsyncConnection, job_id: int, reason: str, requeue:
     return len(running)
 
 
+async def release_reservations(conn: AsyncConnection, job_id: int) -> None:
+    """Clear every process's reservations of the job's queued tasks (see `dispatcher`)."""
+    t = db.tasks
+    await conn.execute(
+        t.update()
+        .where(t.c.job_id == job_id, t.c.state == states.QUEUED, t.c.reserved_by.is_not(None))
+        .values(reserved_by=None, reserved_until=None)
+    )
+
+
 async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
     """Stop a job as failed: running attempts killed, what was left cancelled."""
     current = await conn.scalar(sa.select(db.jobs.c.state).where(db.jobs.c.id == job_id))
@@ -525,7 +535,7 @@ async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
         db.tasks.update()
         .where(db.tasks.c.job_id == job_id, db.tasks.c.state.in_((states.QUEUED, "waiting",
                                                                   RUNNING)))
-        .values(state="cancelled", updated_at=time.time())
+        .values(state="cancelled", updated_at=time.time(), reserved_by=None, reserved_until=None)
     )  # fmt: skip
     await states.move(conn, job_id, current, states.FAILED, reason)
 

@@ -11,48 +11,41 @@ from aiohttp import web
 from .. import gc, scheduler
 from ..auth import Principal
 from ..errors import conflict
-from ..keys import BODY, CONFIG, DB, JOB_CACHE, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
+from ..keys import BODY, CONFIG, DB, DISPATCHER, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
 
 log = logging.getLogger("farmhand.server")
 GC_EVERY = 3600.0
-
-# Claims re-check the database at least this often even when nothing woke them:
-# a safety net, since work from this process and (on PostgreSQL, by NOTIFY)
-# from other server processes wakes them at once.
-_RECHECK_SECONDS = 10.0
 _WORKER_CACHE_SECONDS = 30.0
 
 
-async def _worker_info(request: web.Request, conn, worker_id: int) -> scheduler.WorkerInfo:
+async def _worker_info(request: web.Request, worker_id: int) -> scheduler.WorkerInfo:
     cache = request.app[WORKER_CACHE]
     now = time.monotonic()
     hit = cache.get(worker_id)
     if hit is None or hit[1] < now:
-        hit = (await scheduler.load_worker(conn, worker_id), now + _WORKER_CACHE_SECONDS)
-        cache[worker_id] = hit
+        async with request.app[DB].read() as conn:
+            info = await scheduler.load_worker(conn, worker_id)
+        hit = cache[worker_id] = (info, now + _WORKER_CACHE_SECONDS)
     return hit[0]
 
 
 async def claim_task(request: web.Request) -> web.Response:
+    """The worker's best task, from the dispatcher; a long-poll of up to `wait` seconds."""
     worker: Principal = request[PRINCIPAL]
     config = request.app[CONFIG]
     wait = min(float(request[BODY].get("wait", config.claim_wait_seconds)), 60.0)
-    deadline = time.monotonic() + wait
-    database = request.app[DB]
-    while True:
-        async with database.write() as conn:
-            info = await _worker_info(request, conn, worker.id)
-            assignment = await scheduler.claim(
-                conn, info, config.lease_seconds, database.is_postgres
-            )
-            if assignment is not None:
-                job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
-        if assignment is not None:
-            return web.json_response(_assignment_json(assignment, job, config))
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return web.Response(status=204)
-        await request.app[WAKE].wait(min(left, _RECHECK_SECONDS))
+    info = await _worker_info(request, worker.id)
+    assignment = await request.app[DISPATCHER].claim(info, wait)
+    if assignment is None:
+        return web.Response(status=204)
+    return web.json_response(_assignment_json(assignment, config))
+
+
+def _stale(attempt_id: int):
+    return conflict(
+        "stale_attempt",
+        f"attempt {attempt_id} is no longer yours (lease lost, killed or finished): stop it",
+    )
 
 
 async def _attempt_action(request: web.Request, action) -> web.Response:
@@ -65,10 +58,7 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
             if new_work:
                 await database.announce_work(conn)
     except scheduler.StaleAttempt:
-        raise conflict(
-            "stale_attempt",
-            f"attempt {attempt_id} is no longer yours (lease lost, killed or finished): stop it",
-        ) from None
+        raise _stale(attempt_id) from None
     if new_work:
         request.app[WAKE].notify()
     return web.json_response(result or {"ok": True})
@@ -90,37 +80,30 @@ async def complete_attempt(request: web.Request) -> web.Response:
     A busy render node then makes one request per task instead of two.
     """
     body = request[BODY]
-    peak = body.get("peak_memory_mb")
-    if not body.get("next"):
-
-        async def done(conn, worker_id, attempt_id):
-            return None, await scheduler.complete(conn, worker_id, attempt_id, peak)
-
-        return await _attempt_action(request, done)
-
+    attempt_id = request[PARAMS]["attempt_id"]
+    then_claim = bool(body.get("next"))
+    worker: Principal = request[PRINCIPAL]
+    info = await _worker_info(request, worker.id)
+    try:
+        assignment = await request.app[DISPATCHER].complete(
+            info, attempt_id, body.get("peak_memory_mb"), then_claim
+        )
+    except scheduler.StaleAttempt:
+        raise _stale(attempt_id) from None
+    if not then_claim:
+        return web.json_response({"ok": True})
     config = request.app[CONFIG]
-    database = request.app[DB]
-
-    async def done_then_claim(conn, worker_id, attempt_id):
-        new_work = await scheduler.complete(conn, worker_id, attempt_id, peak, idle=False)
-        info = await _worker_info(request, conn, worker_id)
-        assignment = await scheduler.claim(conn, info, config.lease_seconds, database.is_postgres)
-        if assignment is None:
-            await scheduler.mark_idle(conn, worker_id)
-            return {"ok": True, "next": None}, new_work
-        job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
-        return {"ok": True, "next": _assignment_json(assignment, job, config)}, new_work
-
-    return await _attempt_action(request, done_then_claim)
+    following = None if assignment is None else _assignment_json(assignment, config)
+    return web.json_response({"ok": True, "next": following})
 
 
-def _assignment_json(assignment: scheduler.Assignment, job: dict, config) -> dict:
+def _assignment_json(assignment: scheduler.Assignment, config) -> dict:
     return {
         "attempt_id": assignment.attempt_id,
         "lease_expires": assignment.lease_expires,
         "lease_seconds": config.lease_seconds,
         "task": assignment.task,
-        "job": job,
+        "job": assignment.job,
     }
 
 
@@ -134,7 +117,10 @@ async def fail_attempt(request: web.Request) -> web.Response:
             config.max_retries, config.blocklist_after,
         )  # fmt: skip
 
-    return await _attempt_action(request, failed)
+    response = await _attempt_action(request, failed)
+    # A blocklist or a soft fail changes who may take what, work or not: the dispatcher looks again.
+    request.app[DISPATCHER].work_changed()
+    return response
 
 
 async def reap_once(app: web.Application) -> int:
