@@ -645,15 +645,16 @@ class _Statements:
         self.release = sa.text(f"""
             UPDATE tasks SET reserved_by = NULL, reserved_until = NULL
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v) AND reserved_by = :owner""")
-        # Handing out: every condition memory may have wrong is checked again, row by row.
+        # Handing out: every condition memory may have wrong is checked again, row by row. The
+        # job's is a scalar subquery so that PostgreSQL cannot turn it into a join that reads
+        # every queued task of the job: each row is found by its id.
         self.take = sa.text(f"""
             UPDATE tasks SET state = '{RUNNING}', updated_at = :now, reserved_by = NULL,
                 reserved_until = NULL
             FROM {rows(task_id="int", worker_id="int")} AS v
             WHERE tasks.id = v.task_id AND tasks.state = 'queued'
-                AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = tasks.job_id
-                            AND j.state IN ({dispatching})
-                            AND (tasks.is_test OR j.test_pending = 0))
+                AND (SELECT j.state IN ({dispatching}) AND (tasks.is_test OR j.test_pending = 0)
+                     FROM jobs j WHERE j.id = tasks.job_id)
                 AND NOT EXISTS (SELECT 1 FROM blocklist b
                                 WHERE b.job_id = tasks.job_id AND b.worker_id = v.worker_id)
                 AND NOT EXISTS (SELECT 1 FROM attempts a
