@@ -63,6 +63,7 @@ log = logging.getLogger("farmhand.server")
 
 RESERVE_MIN, RESERVE_MAX = 16, 512  # tasks reserved per job at a time (more when more claims wait)
 RECHECK_SECONDS = 10.0  # waiting long-polls look again at least this often, woken or not
+ANALYZE_FROM = 5000  # tasks in a job new to the view: refresh PostgreSQL's statistics first
 _ROUND_TRIES = 3  # a round that hits a deadlock or a busy database is tried again
 
 
@@ -525,11 +526,16 @@ class Dispatcher:
         self._stale = False
         j = db.jobs
         columns = (j.c.id, j.c.user_id, j.c.state, j.c.priority, j.c.test_pending, j.c.ram_gb,
-                   j.c.cpu_cores, j.c.gpu_count, j.c.gpu_memory_gb)  # fmt: skip
+                   j.c.cpu_cores, j.c.gpu_count, j.c.gpu_memory_gb, j.c.tasks_total)  # fmt: skip
         query = sa.select(*columns).where(j.c.state.in_(states.DISPATCHING))
         rows = (await conn.execute(query)).all()
         ids = [r.id for r in rows]
-        await self._load_static(conn, [i for i in ids if i not in self._static])
+        new = [r for r in rows if r.id not in self._static]
+        await self._load_static(conn, [r.id for r in new])
+        if self._sql.postgres and any(r.tasks_total >= ANALYZE_FROM for r in new):
+            # Statistics that know a big new job: without them PostgreSQL may take its queued
+            # tasks for a handful and sort them all to reserve the first few.
+            await conn.execute(sa.text("ANALYZE tasks"))
         blocked: dict[int, set[int]] = {}
         bl = db.blocklist
         found = await conn.execute(

@@ -15,7 +15,6 @@ from .ownership import owned_keys
 from .planning import blob_keys, plan_job, requirement_keys
 
 _INSERT_BATCH = 5000
-_ANALYZE_FROM = 5000  # tasks in one job
 
 
 class MissingBlobs(Exception):
@@ -70,10 +69,6 @@ async def create_job(
     ]  # fmt: skip
     for start in range(0, len(rows), _INSERT_BATCH):
         await conn.execute(db.tasks.insert(), rows[start : start + _INSERT_BATCH])
-    if len(rows) >= _ANALYZE_FROM and conn.dialect.name == "postgresql":
-        # Statistics that know the new tasks: without them PostgreSQL may take a big job's
-        # queued tasks for a handful and sort them all to reserve the first few (dispatcher).
-        await conn.execute(sa.text("ANALYZE tasks"))
     if keys := requirement_keys(spec):
         await conn.execute(
             db.job_requirements.insert(), [{"job_id": job_id, "key": k} for k in keys]
