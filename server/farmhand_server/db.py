@@ -250,12 +250,45 @@ blocklist = sa.Table(
     _now_column("created_at"),
 )
 
+# What a worker produced for a task: images, tiles waiting for assembly, previews.
+outputs = sa.Table(
+    "outputs",
+    metadata,
+    _id(),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False),
+    sa.Column("attempt_id", sa.Integer, sa.ForeignKey("attempts.id"), nullable=False),
+    sa.Column("frame", sa.Integer, nullable=True),
+    sa.Column("name", sa.String(1024), nullable=False),  # relative to the job's output folder
+    sa.Column("kind", sa.String(16), nullable=False),  # image | tile | preview | file
+    sa.Column("blob_key", sa.String(64), sa.ForeignKey("blobs.key"), nullable=False),
+    sa.Column("tile_mode", sa.String(16), nullable=True),  # full | cropped, for tiles
+    sa.Column("preview_of", sa.Integer, nullable=True),  # the output this preview shows
+    _now_column("created_at"),
+    sa.Index("ix_outputs_job_frame", "job_id", "frame"),
+)
+
+# Uploads a worker started for one of its attempts: the blob then belongs to the job's owner.
+worker_uploads = sa.Table(
+    "worker_uploads",
+    metadata,
+    sa.Column("upload_id", sa.String(36), sa.ForeignKey("uploads.id"), primary_key=True),
+    sa.Column("worker_id", sa.Integer, sa.ForeignKey("workers.id"), nullable=False),
+    sa.Column("attempt_id", sa.Integer, sa.ForeignKey("attempts.id"), nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
     sa.Column("version", sa.Integer, primary_key=True),
     _now_column("applied_at"),
 )
+
+
+async def forget_upload(conn: AsyncConnection, upload_id: str) -> None:
+    """Delete an upload's row (and the record of the worker that started it)."""
+    await conn.execute(worker_uploads.delete().where(worker_uploads.c.upload_id == upload_id))
+    await conn.execute(uploads.delete().where(uploads.c.id == upload_id))
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -283,8 +316,14 @@ async def _v1_initial(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, checkfirst=True)
 
 
+async def _v2_outputs(conn: AsyncConnection) -> None:
+    await conn.run_sync(outputs.create, checkfirst=True)
+    await conn.run_sync(worker_uploads.create, checkfirst=True)
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
-MIGRATIONS: list[Migration] = [_v1_initial]
+# v1 creates the tables as they are now, so later steps must be no-ops on a new database.
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_outputs]
 
 
 async def migrate(engine: AsyncEngine) -> int:

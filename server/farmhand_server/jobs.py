@@ -194,6 +194,11 @@ async def delete(conn: AsyncConnection, job: Any) -> None:
     if job.state not in states.FINAL:
         raise states.TransitionError("cancel the job before deleting it")
     task_ids = sa.select(db.tasks.c.id).where(db.tasks.c.job_id == job.id)
+    await conn.execute(db.outputs.delete().where(db.outputs.c.job_id == job.id))
+    attempt_ids = sa.select(db.attempts.c.id).where(db.attempts.c.task_id.in_(task_ids))
+    await conn.execute(
+        db.worker_uploads.delete().where(db.worker_uploads.c.attempt_id.in_(attempt_ids))
+    )
     await conn.execute(db.attempts.delete().where(db.attempts.c.task_id.in_(task_ids)))
     for table in (db.tasks, db.job_requirements, db.job_hardware_configs, db.job_blobs,
                   db.job_events, db.blocklist):  # fmt: skip

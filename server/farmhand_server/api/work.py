@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from .. import gc, scheduler
+from .. import gc, outputs, scheduler
 from ..auth import Principal
 from ..errors import conflict
 from ..keys import BODY, CONFIG, DB, JOB_CACHE, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
@@ -46,9 +46,9 @@ async def claim_task(request: web.Request) -> web.Response:
                 conn, info, config.lease_seconds, database.is_postgres
             )
             if assignment is not None:
-                job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
+                body = await _assignment_json(request, conn, assignment)
         if assignment is not None:
-            return web.json_response(_assignment_json(assignment, job, config))
+            return web.json_response(body)
         left = deadline - time.monotonic()
         if left <= 0:
             return web.Response(status=204)
@@ -64,7 +64,7 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
             result, new_work = await action(conn, worker.id, attempt_id)
             if new_work:
                 await database.announce_work(conn)
-    except scheduler.StaleAttempt:
+    except (scheduler.StaleAttempt, outputs.StaleOutputs):
         raise conflict(
             "stale_attempt",
             f"attempt {attempt_id} is no longer yours (lease lost, killed or finished): stop it",
@@ -91,9 +91,11 @@ async def complete_attempt(request: web.Request) -> web.Response:
     """
     body = request[BODY]
     peak = body.get("peak_memory_mb")
+    files = body.get("outputs") or []
     if not body.get("next"):
 
         async def done(conn, worker_id, attempt_id):
+            await outputs.record(conn, worker_id, attempt_id, files)
             return None, await scheduler.complete(conn, worker_id, attempt_id, peak)
 
         return await _attempt_action(request, done)
@@ -102,24 +104,29 @@ async def complete_attempt(request: web.Request) -> web.Response:
     database = request.app[DB]
 
     async def done_then_claim(conn, worker_id, attempt_id):
+        await outputs.record(conn, worker_id, attempt_id, files)
         new_work = await scheduler.complete(conn, worker_id, attempt_id, peak, idle=False)
         info = await _worker_info(request, conn, worker_id)
         assignment = await scheduler.claim(conn, info, config.lease_seconds, database.is_postgres)
         if assignment is None:
             await scheduler.mark_idle(conn, worker_id)
             return {"ok": True, "next": None}, new_work
-        job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
-        return {"ok": True, "next": _assignment_json(assignment, job, config)}, new_work
+        return {"ok": True, "next": await _assignment_json(request, conn, assignment)}, new_work
 
     return await _attempt_action(request, done_then_claim)
 
 
-def _assignment_json(assignment: scheduler.Assignment, job: dict, config) -> dict:
+async def _assignment_json(request: web.Request, conn, assignment: scheduler.Assignment) -> dict:
+    """The answer a worker gets: its attempt, the task, the job; an assembly adds its tiles."""
+    job = await request.app[JOB_CACHE].get(conn, assignment.job["id"])
+    task = assignment.task
+    if task["kind"] == "assemble":
+        task = {**task, "inputs": await outputs.tile_inputs(conn, job["id"], task["frames"][0])}
     return {
         "attempt_id": assignment.attempt_id,
         "lease_expires": assignment.lease_expires,
-        "lease_seconds": config.lease_seconds,
-        "task": assignment.task,
+        "lease_seconds": request.app[CONFIG].lease_seconds,
+        "task": task,
         "job": job,
     }
 
@@ -154,7 +161,7 @@ async def reap_once(app: web.Application) -> int:
                 changed += 1
                 if requeued:
                     await app[DB].announce_work(conn)
-            except scheduler.StaleAttempt:
+            except (scheduler.StaleAttempt, outputs.StaleOutputs):
                 continue  # another server got there first
         for job_id in await scheduler.overdue_jobs(conn, now):
             await scheduler.fail_job(conn, job_id, "job_stop_time reached")
