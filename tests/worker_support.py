@@ -38,10 +38,11 @@ def start_worker(
     server, data_dir: Path, name: str = "node", software: list[Software] | None = None, **settings
 ) -> Worker:
     """A worker daemon in this process (its slots are threads), enrolled and claiming."""
+    settings = {"claim_wait": 2.0, "log_batch_seconds": 0.2, "kill_grace": 2.0,
+                "adapters": ["maya", "blender", "command"], **settings}  # fmt: skip
     config = WorkerConfig(
         server=server_root(server), token=enrolment_token(server), name=name, data_dir=data_dir,
-        software=software if software is not None else [Software("python", "3.11")],
-        claim_wait=2.0, log_batch_seconds=0.2, kill_grace=2.0, **settings,
+        software=software if software is not None else [Software("python", "3.11")], **settings,
     )  # fmt: skip
     worker = Worker(config, HARDWARE)
     worker.start()
@@ -55,6 +56,7 @@ def start_worker_process(
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "worker.toml"
     config.write_text('claim_wait = 2.0\nkill_grace = 2.0\nlog_batch_seconds = 0.2\n'
+                      'adapters = ["blender", "command"]\n'
                       '[software.python."3.11"]\n', encoding="utf-8")  # fmt: skip
     argv = [sys.executable, "-m", "farmhand", "worker", "--server", server_root(server),
             "--token", enrolment_token(server), "--name", name, "--data-dir", str(data_dir),

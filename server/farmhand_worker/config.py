@@ -8,6 +8,7 @@ data_dir = "/var/lib/farmhand-worker"   # job folders, the blob cache, the saved
 cache_max_gb = 50
 slots = 1
 tags = ["linux", "gpu"]
+adapters = ["maya", "blender"]  # add "command" to run jobs' own argv templates
 hung_after = 900            # seconds without a line of output before a render counts as hung
 kill_grace = 10             # seconds between SIGTERM and SIGKILL
 
@@ -66,6 +67,8 @@ class WorkerConfig:
     tags: list[str] = field(default_factory=list)
     software: list[Software] = field(default_factory=list)
     path_mapping: list[dict[str, str]] = field(default_factory=list)
+    # Renderer adapters this node runs. `command` runs any argv a job sends, so it is opt-in.
+    adapters: list[str] = field(default_factory=lambda: ["maya", "blender"])
     # Where a job's own path_mapping rules may point, besides the job's folder.
     allowed_roots: list[str] = field(default_factory=list)
     claim_wait: float = 20.0
@@ -142,6 +145,8 @@ def _build(raw: dict[str, Any], where: str) -> WorkerConfig:
             config.software = _software(value, where)
         elif key == "path_mapping":
             config.path_mapping = _rules(value, where)
+        elif key == "adapters":
+            config.adapters = [str(a) for a in _list(value, f"{where}: adapters")]
         elif key == "allowed_roots":
             config.allowed_roots = [str(r) for r in _list(value, f"{where}: allowed_roots")]
         else:

@@ -145,6 +145,10 @@ class TaskRun:
         logs.write(f"[farmhand] {len(laid.files)} file(s) ready in "
                    f"{time.monotonic() - started:.1f} s\n")  # fmt: skip
         renderer = self.spec.get("renderer") or {}
+        if renderer.get("adapter") not in self.config.adapters:
+            enabled = ", ".join(self.config.adapters)
+            raise _Failed(None, f"this worker does not run the {renderer.get('adapter')!r} "
+                                f"adapter (enabled: {enabled})")  # fmt: skip
         adapter = adapters.get(renderer.get("adapter", ""))
         software = self.spec.get("software") or {}
         tile = self.task.get("tile")

@@ -186,3 +186,18 @@ def test_path_with_spaces_and_non_ascii_reaches_the_renderer(artist, tmp_path):
     laid = list((tmp_path / "w1" / "jobs").rglob("shot 01 é.txt"))
     assert laid and laid[0].read_text() == "scene-text:"
     assert os.stat(laid[0]).st_nlink >= 2  # hard-linked from the cache, not copied
+
+
+def test_the_command_adapter_is_opt_in(artist, tmp_path):
+    server, client, scene, ref = artist
+    server.config.max_retries = 0
+    argv = [sys.executable, "-c", WRITE_FRAME, "{frame}", "{output}", "{scene}"]
+    job = client.submit_job(command_spec(scene, ref, argv, frames="1"))
+    worker = start_worker(server, tmp_path / "w1", adapters=["maya", "blender"])
+    try:
+        wait_job(client, job["id"], states=("failed",))
+    finally:
+        worker.stop()
+        worker.join(10)
+    message = client.tasks(job["id"])[0]["attempts"][0]["message"]
+    assert "does not run the 'command' adapter" in message
