@@ -18,6 +18,7 @@ from typing import Any
 
 from farmhand.client import FarmError
 
+from . import orphans
 from .api import WorkerClient
 from .cache import BlobCache
 from .config import ConfigError, WorkerConfig
@@ -60,6 +61,8 @@ class Worker:
     def connect(self) -> WorkerClient:
         """Register (with an enrolment token) or re-report (with a worker token)."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        for pid in orphans.reap(self.config.data_dir):
+            log.warning("stopped render process group %s left by a previous run", pid)
         token = self._saved_token() or self.config.token
         if not token:
             raise ConfigError("no token: pass --token (a worker or enrolment token)")

@@ -20,7 +20,7 @@ from typing import Any
 from farmhand.pathmap import PathMapper
 from farmhand.tiles import Tile
 
-from . import adapters, process, results
+from . import adapters, orphans, process, results
 from .api import Stale, WorkerClient, deliver
 from .cache import BlobCache
 from .config import WorkerConfig
@@ -171,9 +171,13 @@ class TaskRun:
         logs.write("[farmhand] running: " + " ".join(str(a) for a in command.argv) + "\n")
         limits = process.Limits(self.job.get("time_out") or None, self.config.hung_after,
                                 self.config.kill_grace)  # fmt: skip
-        result = process.run(command, logs.write, adapter.parse_line, self.stop, limits,
-                             on_start=self._started)  # fmt: skip
-        self.pid = None
+        try:
+            result = process.run(command, logs.write, adapter.parse_line, self.stop, limits,
+                                 on_start=self._started)  # fmt: skip
+        finally:
+            if self.pid is not None:
+                orphans.forget(self.config.data_dir, self.pid)
+            self.pid = None
         logs.write(f"[farmhand] exit code {result.exit_code} after {result.seconds:.1f} s, "
                    f"peak memory {result.peak_memory_mb:.0f} MB\n")  # fmt: skip
         if result.ended_by == process.STOPPED:
@@ -191,6 +195,7 @@ class TaskRun:
 
     def _started(self, pid: int) -> None:
         self.pid = pid
+        orphans.record(self.config.data_dir, pid)
 
     # -- assembly -----------------------------------------------------------------------------
     def _assemble(self, pinned: list, logs: LogStream) -> list[results.Produced]:

@@ -8,6 +8,8 @@ frame assembled from tiles, can be compared pixel for pixel with plain
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +27,7 @@ from worker_support import (
     download,
     pid_alive,
     start_worker,
+    start_worker_process,
     upload_files,
     wait_for,
     wait_job,
@@ -249,3 +252,57 @@ def test_download_fetches_each_output_once_and_verifies_it(artist, shot, tmp_pat
         HEIGHT,
         WIDTH,
     )
+
+
+def test_a_restarted_worker_stops_the_render_its_killed_predecessor_left(artist, tmp_path):
+    server, client = artist
+    slow = make_scene(tmp_path / "slow" / "slow.blend", frames=(1, 1), width=640, height=480,
+                      samples=4096)  # fmt: skip
+    job = client.submit_job(blend_spec(client, slow, frames="1", width=640, height=480))
+    data = tmp_path / "node"
+    first = start_worker_process(server, data, "node", ["--blender", "blender"])
+    try:
+        render = wait_for(lambda: next((p for p in psutil.Process(first.pid).children()
+                                        if "slow.blend" in " ".join(p.cmdline())), None),
+                          120)  # fmt: skip
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert render.is_running()  # its own session: the render outlived the worker
+        second = start_worker_process(server, data, "node", ["--blender", "blender"])
+        try:
+            wait_for(lambda: not pid_alive(render.pid), 60)
+        finally:
+            client.job_action(job["id"], "cancel")
+            second.terminate()
+            second.wait(30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+
+
+def test_a_worker_killed_mid_frame_is_replaced_and_nothing_is_lost(artist, tmp_path):
+    server, client = artist
+    server.config.lease_seconds = 3.0  # the dead worker's lease lapses quickly
+    scene = make_scene(tmp_path / "mid" / "mid.blend", frames=(1, 3), width=96, height=72,
+                       samples=256)  # fmt: skip
+    job = client.submit_job(blend_spec(client, scene, frames="1-3", width=96, height=72))
+    doomed = start_worker_process(server, tmp_path / "doomed", "doomed", ["--blender", "blender"])
+    try:
+        render = wait_for(lambda: next((p for p in psutil.Process(doomed.pid).children()
+                                        if "mid.blend" in " ".join(p.cmdline())), None),
+                          120)  # fmt: skip
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(10)
+        os.killpg(render.pid, signal.SIGKILL)  # what a restarted node would do (test above)
+        nodes = workers(server, tmp_path, 1)
+        try:
+            wait_job(client, job["id"], timeout=300)
+        finally:
+            stop_all(nodes)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+    outputs = client.json("GET", f"/jobs/{job['id']}/outputs")["outputs"]
+    assert sorted(o["frame"] for o in outputs) == [1, 2, 3]  # nothing missing, nothing twice
+    states = [a["state"] for t in client.tasks(job["id"]) for a in t["attempts"]]
+    assert "lost" in states  # the killed worker's attempt, requeued when its lease lapsed
