@@ -72,7 +72,8 @@ def assemble(
     """Assemble ``tiles`` into a ``width × height`` frame written to ``dest``; returns ``dest``.
 
     ``fmt`` (``"exr"`` or ``"png"``) is the format the job asked for; None means the tiles'
-    own. Tiles are not converted: a different ``fmt`` is an error. Raises
+    own. Tiles are not converted: a different ``fmt`` is an error. ``workers`` tiles are
+    read at once (memory holds the frame plus about that many tiles). Raises
     :class:`AssemblyError` (a ``ValueError``) for tiles that cannot make the frame and
     :class:`~farmhand_worker.images.ImageError` (also a ``ValueError``) when ``dest``
     cannot be written; nothing is left at ``dest`` then.

@@ -87,14 +87,17 @@ class Image:
     @property
     def origin(self) -> tuple[int, int]:
         """``(x, y)`` of the arrays' first pixel inside the display window; (0, 0) for PNG."""
-        return _exr_geometry(self.attributes)[0] if self.format == EXR else (0, 0)
+        return _exr_geometry(self.attributes)[0] if self._has_windows() else (0, 0)
 
     @property
     def display_size(self) -> tuple[int, int]:
         """``(width, height)`` of the frame the pixels sit in: the EXR display window."""
-        if self.format == EXR and "displayWindow" in self.attributes:
-            return _exr_geometry(self.attributes)[1]
-        return self.width, self.height
+        return (
+            _exr_geometry(self.attributes)[1] if self._has_windows() else (self.width, self.height)
+        )
+
+    def _has_windows(self) -> bool:
+        return self.format == EXR and {"dataWindow", "displayWindow"} <= self.attributes.keys()
 
 
 @dataclass(frozen=True)
@@ -271,8 +274,13 @@ def _check_channels(image: Image, path: Path, dtypes: tuple[np.dtype, ...], kind
 
 def _png_header(path: Path) -> tuple[int, int, int, int]:
     """``(width, height, bit depth, colour type)`` from the IHDR chunk, which comes first."""
-    with path.open("rb") as f:
-        head = f.read(33)
+    try:
+        with path.open("rb") as f:
+            head = f.read(33)
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    if not head.startswith(_PNG_MAGIC):
+        raise ImageError(f"{path}: not a PNG file")
     if len(head) < 33 or head[12:16] != b"IHDR":
         raise ImageError(f"{path}: the PNG file is truncated or damaged (no IHDR)")
     width, height, depth, color_type = struct.unpack(">IIBB", head[16:26])

@@ -19,8 +19,10 @@ from farmhand_worker.images import (
     linear_to_srgb,
     make_preview,
     preview_size,
+    read_exr,
     read_image,
     read_info,
+    read_png,
     write_image,
 )
 from image_samples import assert_same_pixels, random_image, random_plane
@@ -112,6 +114,12 @@ def test_exr_written_from_strided_arrays_is_right(tmp_path: Path) -> None:
     assert np.array_equal(
         found.channels["R"].view(np.uint32), strided.channels["R"].view(np.uint32)
     )
+
+
+def test_an_image_made_in_memory_sits_at_the_origin() -> None:
+    image = random_image(9, 5, {"R": np.float16}, attributes={})
+
+    assert (image.width, image.height, image.origin, image.display_size) == (9, 5, (0, 0), (9, 5))
 
 
 def test_read_info_matches_the_pixels(tmp_path: Path) -> None:
@@ -283,11 +291,18 @@ def test_truncated_png_names_the_file(tmp_path: Path) -> None:
 def test_not_an_image_and_missing_file(tmp_path: Path) -> None:
     junk = tmp_path / "notes.exr"
     junk.write_text("not pixels")
+    exr = write_image(random_image(4, 4), tmp_path / "frame.exr")
 
     with pytest.raises(ImageError, match=r"notes\.exr: not an EXR or PNG file"):
         read_image(junk)
     with pytest.raises(ImageError, match=r"gone\.png: cannot open"):
         read_info(tmp_path / "gone.png")
+    with pytest.raises(ImageError, match=r"gone\.png: cannot open"):
+        read_png(tmp_path / "gone.png")
+    with pytest.raises(ImageError, match=r"frame\.exr: not a PNG file"):
+        read_png(exr)
+    with pytest.raises(ImageError, match=r"notes\.exr: cannot read the EXR file"):
+        read_exr(junk)
 
 
 @pytest.mark.parametrize(
