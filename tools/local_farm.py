@@ -67,9 +67,10 @@ class LocalFarm:
                                    "--uses", str(self.workers)))  # fmt: skip
         enrol_token = re.search(r"fhe_\S+", enrol).group(0)
         for n in range(1, self.workers + 1):
+            node = self.root / f"node{n}"
             self._spawn(f"node{n}", farmhand("worker", "--server", self.url, "--token", enrol_token,
-                                             "--name", f"node{n}", "--data-dir",
-                                             str(self.root / f"node{n}"), *worker_args))  # fmt: skip
+                                             "--name", f"node{n}", "--data-dir", str(node),
+                                             *worker_args))  # fmt: skip
         self._wait_workers()
         return self
 
