@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -10,6 +11,10 @@ import pytest
 from maya_session import PLUGIN_DIR, maya_stub_fixture  # noqa: F401 - the maya_stub fixture
 
 SCENES = Path(__file__).resolve().parents[1] / "scenes"
+needs_panel = pytest.mark.skipif(
+    importlib.util.find_spec("farmhand.panel.window") is None,
+    reason="the panel widgets (farmhand.panel.window) are not in this checkout",
+)
 
 
 @pytest.fixture
@@ -54,6 +59,7 @@ def test_load_registers_command_menu_and_shelf_button(maya_stub, session):
     assert cmds.tabLayout("ShelfLayout", query=True, selectTab=True) == "General"
 
 
+@needs_panel
 def test_unload_removes_everything_it_added(maya_stub, session):
     from maya import cmds
 
@@ -118,6 +124,7 @@ def test_other_shelves_and_their_buttons_survive(maya_stub, session):
     assert cmds.tabLayout("ShelfLayout", query=True, selectTab=True) == "Rendering"
 
 
+@needs_panel
 def test_shelf_button_and_menu_open_and_close_the_panel(maya_stub, session):
     from maya import cmds
 
@@ -132,6 +139,7 @@ def test_shelf_button_and_menu_open_and_close_the_panel(maya_stub, session):
     assert cmds.workspaceControl("farmhandWorkspaceControl", query=True, exists=True)
 
 
+@needs_panel
 def test_shelf_button_loads_the_plugin_when_it_is_not_loaded(maya_stub, session):
     from maya import cmds
 
