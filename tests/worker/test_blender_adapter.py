@@ -364,3 +364,16 @@ def test_lines_from_real_runs(scene: Path, tmp_path: Path) -> None:
 )  # fmt: skip
 def test_parse_line(line: str, event: LineEvent | None) -> None:
     assert ADAPTER.parse_line(line) == event
+
+
+def test_view_layers_and_camera_are_set_by_name(scene: Path, tmp_path: Path) -> None:
+    ok = run(ADAPTER.build(make_task(scene, tmp_path / "ok", [1], layers=["ViewLayer"],
+                                     cameras=["shot_cam"])))  # fmt: skip
+    assert ok.returncode == 0 and not ok.fatal, "\n".join(ok.lines)
+    wrong = run(ADAPTER.build(make_task(scene, tmp_path / "wrong", [1], layers=["-x"],
+                                        cameras=["ground"])))  # fmt: skip
+    assert wrong.returncode == 3
+    assert wrong.fatal == [
+        "no view layer '-x' in scene 'Scene'",
+        "no camera 'ground' in scene 'Scene'",
+    ]

@@ -344,8 +344,8 @@ def _script_args(task: RenderTask, crop: bool) -> list[str]:
     size = _size(task)
     if size:
         args += ["--size", str(size[0]), str(size[1])]
-    for layer in _names(task, "layers"):
-        args += ["--layer", layer]
+    # NAME=VALUE, so that a name starting with "-" is not read as an option.
+    args += [f"--layer={layer}" for layer in _names(task, "layers")]
     cameras = _names(task, "cameras")
     if len(cameras) > 1:
         raise AdapterError(
@@ -353,7 +353,7 @@ def _script_args(task: RenderTask, crop: bool) -> list[str]:
             "submit one job per camera"
         )
     if cameras:
-        args += ["--camera", cameras[0]]
+        args.append(f"--camera={cameras[0]}")
     if task.tile is not None:
         tile = task.tile
         try:
