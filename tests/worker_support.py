@@ -39,6 +39,7 @@ def start_worker(
 ) -> Worker:
     """A worker daemon in this process (its slots are threads), enrolled and claiming."""
     settings = {"claim_wait": 2.0, "log_batch_seconds": 0.2, "kill_grace": 2.0,
+                "heartbeat_seconds": 1.0,
                 "adapters": ["maya", "blender", "command"], **settings}  # fmt: skip
     config = WorkerConfig(
         server=server_root(server), token=enrolment_token(server), name=name, data_dir=data_dir,

@@ -72,6 +72,9 @@ class WorkerConfig:
     # Where a job's own path_mapping rules may point, besides the job's folder.
     allowed_roots: list[str] = field(default_factory=list)
     claim_wait: float = 20.0
+    # Heartbeats renew the lease and are how a cancel or a pause with kill reaches a render,
+    # so they come more often than the lease needs (a third of it, at most this).
+    heartbeat_seconds: float = 5.0
     hung_after: float = 900.0
     kill_grace: float = 10.0
     log_batch_bytes: int = 64 * 1024
@@ -107,8 +110,8 @@ class WorkerConfig:
 
 _SIMPLE = {
     "server": str, "token": str, "name": str, "cache_max_gb": float, "slots": int,
-    "claim_wait": float, "hung_after": float, "kill_grace": float, "log_batch_bytes": int,
-    "log_batch_seconds": float, "log_cap_bytes": int, "keep_jobs": bool,
+    "claim_wait": float, "heartbeat_seconds": float, "hung_after": float, "kill_grace": float,
+    "log_batch_bytes": int, "log_batch_seconds": float, "log_cap_bytes": int, "keep_jobs": bool,
     "hardware_config_id": str,
 }  # fmt: skip
 

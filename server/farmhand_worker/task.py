@@ -234,7 +234,8 @@ class TaskRun:
 
     # -- lease --------------------------------------------------------------------------------
     def _heartbeat(self) -> None:
-        every = max(1.0, float(self.assignment.get("lease_seconds") or 60) / 3)
+        lease = float(self.assignment.get("lease_seconds") or 60)
+        every = max(0.2, min(lease / 3, self.config.heartbeat_seconds))
         while not self.stop.wait(every):
             if self.shutdown.is_set():
                 self.stop.set()
@@ -265,7 +266,7 @@ def assembled_name(tile_name: str, frame: int) -> str:
     if not tile_name:
         return f"frame_{frame:04d}.exr"
     cleaned = re.sub(r"[._-]?tile[._-]?\d+", "", tile_name, flags=re.IGNORECASE)
-    if cleaned == tile_name or not Path(cleaned).stem:
+    if cleaned == tile_name or Path(cleaned).name in ("", Path(tile_name).suffix):
         return f"frame_{frame:04d}{Path(tile_name).suffix}"
     return cleaned
 

@@ -201,3 +201,32 @@ def test_the_command_adapter_is_opt_in(artist, tmp_path):
         worker.join(10)
     message = client.tasks(job["id"])[0]["attempts"][0]["message"]
     assert "does not run the 'command' adapter" in message
+
+
+def test_pause_with_kill_stops_the_render_and_resume_finishes_the_job(artist, tmp_path):
+    server, client, scene, ref = artist
+    pids, go = tmp_path / "pids", tmp_path / "go"
+    # Blocks until `go` exists (the first try is killed by the pause), then renders.
+    program = (
+        "import os, pathlib, sys, time; out, pids, go = sys.argv[1:4]; "
+        "pathlib.Path(pids).open('a').write('%d\\n' % os.getpid()); "
+        "[time.sleep(0.05) for _ in iter(lambda: pathlib.Path(go).exists(), True)]; "
+        "pathlib.Path(out, 'frame_0001.txt').write_text('done')"
+    )
+    argv = [sys.executable, "-c", program, "{output}", str(pids), str(go)]
+    job = client.submit_job(command_spec(scene, ref, argv, frames="1"))
+    worker = start_worker(server, tmp_path / "w1")
+    try:
+        wait_for(lambda: pids.exists() and pids.read_text().strip(), 60)
+        first = int(pids.read_text().split()[0])
+        client.json("POST", f"/jobs/{job['id']}/pause", {"kill": True})
+        wait_for(lambda: not pid_alive(first), 30)
+        assert client.job(job["id"])["state"] == "paused"
+        go.write_text("go")
+        client.job_action(job["id"], "resume")
+        wait_job(client, job["id"])
+    finally:
+        worker.stop()
+        worker.join(10)
+    attempts = client.tasks(job["id"])[0]["attempts"]
+    assert [a["state"] for a in attempts] == ["killed", "done"]
