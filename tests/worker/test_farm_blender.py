@@ -306,3 +306,24 @@ def test_a_worker_killed_mid_frame_is_replaced_and_nothing_is_lost(artist, tmp_p
     assert sorted(o["frame"] for o in outputs) == [1, 2, 3]  # nothing missing, nothing twice
     states = [a["state"] for t in client.tasks(job["id"]) for a in t["attempts"]]
     assert "lost" in states  # the killed worker's attempt, requeued when its lease lapsed
+
+
+def test_a_render_past_time_out_is_killed_and_retried_elsewhere(artist, tmp_path):
+    server, client = artist
+    server.config.max_retries = 1
+    slow = make_scene(tmp_path / "late" / "late.blend", frames=(1, 1), width=640, height=480,
+                      samples=4096)  # fmt: skip
+    job = client.submit_job(blend_spec(client, slow, frames="1", width=640, height=480,
+                                       time_out=3))  # fmt: skip
+    nodes = workers(server, tmp_path, 2)
+    try:
+        wait_job(client, job["id"], states=("failed",), timeout=120)
+    finally:
+        stop_all(nodes)
+    attempts = client.tasks(job["id"])[0]["attempts"]
+    assert len(attempts) == 2 and len({a["worker_id"] for a in attempts}) == 2
+    assert all(a["state"] in ("timeout", "failed") for a in attempts)
+    assert all("time_out" in a["message"] for a in attempts), attempts
+    leftovers = [p for p in psutil.process_iter(["cmdline"])
+                 if "late.blend" in " ".join(p.info["cmdline"] or [])]  # fmt: skip
+    assert leftovers == []
