@@ -55,10 +55,20 @@ def test_every_section_at_a_realistic_size(qtbot, farm, isolated, dark, tmp_path
         "description": "One big still in 16 blocks", "tiles": 16, "tiles_type": "block",
         "priority": 70}))  # fmt: skip
     scene = copy_shot(isolated)
+    # One more texture, named by a Windows path from another machine and found on a search
+    # path: a warning (re-path it) and a notice (outside the project) beside the error.
+    text = scene.read_text(encoding="utf-8")
+    rust = "D:/old_jobs/textures/rust_diffuse.png"
+    node = f'createNode file -n "rust_FILE";\n\tsetAttr ".ftn" -type "string" "{rust}";\n'
+    scene.write_text(text.replace("// End of", node + "// End of"), encoding="utf-8")
+    old_textures = isolated / "old_textures"
+    old_textures.mkdir()
+    (old_textures / "rust_diffuse.png").write_bytes(os.urandom(5000))
     library = isolated / "library" / "posters"
     library.mkdir(parents=True)
     (library / "poster_v002.png").write_bytes(os.urandom(3000))
     panel = open_panel(qtbot, scene, size=SCREENSHOT_SIZE)
+    panel.state.update(search_paths=[str(old_textures)])
     shots: dict[str, Path] = {}
 
     form = panel.show_section("submit").login_form
@@ -70,7 +80,8 @@ def test_every_section_at_a_realistic_size(qtbot, farm, isolated, dark, tmp_path
     panel.show_section("scene")
     shots["scene"] = screenshot(panel, "panel-scene", tmp_path)
     checks = panel.show_section("checks")
-    assert [d.code for d in checks.diagnostics()] == ["missing-texture"]
+    codes = [d.code for d in checks.diagnostics()]
+    assert codes == ["missing-texture", "file-found-elsewhere", "absolute-path-outside-project"]
     shots["checks"] = screenshot(panel, "panel-checks", tmp_path)
 
     assets = panel.show_section("assets")

@@ -160,7 +160,7 @@ class ChecksPage(QtWidgets.QWidget):
             return
         self.detail_icon.setPixmap(theme.severity_icon(diag.severity, 22).pixmap(22, 22))
         self.detail_title.setText(diag.message)
-        self.detail_fix.setText(diag.fix or "—")
+        self.detail_fix.setText(panel_fix(diag.fix) or "—")
         self.detail_code.setText(f"code {diag.code}" + (f" · {diag.path}" if diag.path else ""))
         self.select_button.setEnabled(bool(diag.node))
         self.asset_button.setEnabled(bool(diag.node and diag.path))
@@ -179,3 +179,15 @@ class ChecksPage(QtWidgets.QWidget):
         diag = self.current()
         if diag is not None and diag.node:
             self._show_asset(diag.node, diag.path)
+
+
+def panel_fix(fix: str) -> str:
+    """A fix worded for the panel (the analysis words some for the command line).
+
+    >>> panel_fix("re-path it, or run with --search-path pointing at where the file went")
+    're-path it, or use Assets › Locate missing in folder… to find where it went'
+    """
+    return fix.replace(
+        "run with --search-path pointing at where the file went",
+        "use Assets › Locate missing in folder… to find where it went",
+    )

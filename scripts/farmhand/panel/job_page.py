@@ -44,6 +44,7 @@ class JobPage(QtWidgets.QWidget):
         self._build_hardware()
         self._build_software()
         self.form.addStretch(1)
+        self._align_labels(form_host)
 
         right = QtWidgets.QWidget()
         rl = QtWidgets.QVBoxLayout(right)
@@ -109,9 +110,12 @@ class JobPage(QtWidgets.QWidget):
         self.defaults_button.clicked.connect(self._save_defaults)
         row.addWidget(self.preset, 1)
         row.addWidget(self.defaults_button)
-        form.addRow("Preset", row)
+        column = QtWidgets.QVBoxLayout()
+        column.setSpacing(4)
+        column.addLayout(row)
         self.preset_note = theme.label("", "muted", wrap=True)
-        form.addRow("", self.preset_note)
+        column.addWidget(self.preset_note)
+        form.addRow("Preset", column)
         self.name = QtWidgets.QLineEdit()
         self.name.textEdited.connect(lambda t: self.state.update(name=t))
         form.addRow("Job name", self.name)
@@ -151,7 +155,7 @@ class JobPage(QtWidgets.QWidget):
         row2.addWidget(self.tiles_type)
         row2.addStretch(1)
         form.addRow("Split into", row1)
-        form.addRow("", row2)
+        form.addRow(QtWidgets.QLabel(), row2)
         self.priority = QtWidgets.QSpinBox()
         self.priority.setRange(0, 100)
         self.priority.setToolTip("0–100; higher renders first (the farm's default is 50)")
@@ -176,7 +180,7 @@ class JobPage(QtWidgets.QWidget):
         form.addRow("Also", self.test_custom)
         self.stop_after_test = QtWidgets.QCheckBox("Wait for my approval after the test frames")
         self.stop_after_test.toggled.connect(lambda on: self._set(stop_after_test=on))
-        form.addRow("", self.stop_after_test)
+        form.addRow(QtWidgets.QLabel(), self.stop_after_test)
 
     def _build_hardware(self) -> None:
         form = self._group("Hardware")
@@ -188,7 +192,7 @@ class JobPage(QtWidgets.QWidget):
                              (self.hw_custom, "custom")):  # fmt: skip
             group.addButton(button)
             button.toggled.connect(lambda on, mode=mode: on and self._hardware_mode(mode))
-        form.addRow("", self.hw_any)
+        form.addRow("Run on", self.hw_any)
         row = QtWidgets.QHBoxLayout()
         self.hw_configs = QtWidgets.QComboBox()
         self.hw_configs.currentIndexChanged.connect(
@@ -196,7 +200,7 @@ class JobPage(QtWidgets.QWidget):
         )
         row.addWidget(self.hw_config)
         row.addWidget(self.hw_configs, 1)
-        form.addRow("", row)
+        form.addRow(QtWidgets.QLabel(), row)
         row = QtWidgets.QHBoxLayout()
         self.ram = QtWidgets.QDoubleSpinBox()
         self.ram.setRange(0, 4096)
@@ -211,9 +215,12 @@ class JobPage(QtWidgets.QWidget):
         row.addWidget(self.ram)
         row.addWidget(self.gpus)
         row.addStretch(1)
-        form.addRow("", row)
+        column = QtWidgets.QVBoxLayout()
+        column.setSpacing(4)
+        column.addLayout(row)
         self.hw_note = theme.label("", "muted", wrap=True)
-        form.addRow("", self.hw_note)
+        column.addWidget(self.hw_note)
+        form.addRow(QtWidgets.QLabel(), column)
 
     def _build_software(self) -> None:
         form = self._group("Software on the workers")
@@ -230,6 +237,20 @@ class JobPage(QtWidgets.QWidget):
         self.plugins.setMinimumHeight(110)
         self.plugins.itemChanged.connect(self._plugin_edited)
         form.addRow("Plug-ins", self.plugins)
+
+    def _align_labels(self, host: QtWidgets.QWidget) -> None:
+        """One label column width for every group, so the fields line up down the page."""
+        forms = host.findChildren(QtWidgets.QFormLayout)
+        labels = [
+            item.widget()
+            for form in forms
+            for row in range(form.rowCount())
+            if (item := form.itemAt(row, QtWidgets.QFormLayout.ItemRole.LabelRole)) is not None
+            and item.widget() is not None
+        ]
+        width = max((label.sizeHint().width() for label in labels), default=0)
+        for label in labels:
+            label.setMinimumWidth(width)
 
     # -- state → widgets ------------------------------------------------------------------------
     def _farm_data(self) -> None:

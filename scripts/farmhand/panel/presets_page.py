@@ -32,10 +32,16 @@ EXAMPLES: dict[str, Any] = {
 """A sensible starting value for each field the Insert menu adds."""
 
 
-def preset_fields() -> list[str]:
-    """The fields a preset may set (from preset.schema.json), `name`/`description` excluded."""
-    schema = load_schema("preset")
-    return sorted(k for k in schema.get("properties", {}) if k not in ("name", "description"))
+def preset_fields() -> dict[str, str]:
+    """The fields a preset may set (preset.schema.json) with what each does (the JobSpec
+    schema's description); `name` and `description` describe the preset and are left out."""
+    names = load_schema("preset").get("properties", {})
+    described = load_schema("jobspec").get("properties", {})
+    return {
+        name: str(described.get(name, {}).get("description", ""))
+        for name in sorted(names)
+        if name not in ("name", "description")
+    }
 
 
 class PresetsPage(QtWidgets.QWidget):
@@ -97,8 +103,11 @@ class PresetsPage(QtWidgets.QWidget):
         self.insert.setText("Insert field")
         self.insert.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QtWidgets.QMenu(self.insert)
-        for name in preset_fields():
-            menu.addAction(name, lambda n=name: self.insert_field(n))
+        fields = preset_fields()
+        for name, about in fields.items():
+            action = menu.addAction(name, lambda n=name: self.insert_field(n))
+            action.setToolTip(about)
+        menu.setToolTipsVisible(True)
         self.insert.setMenu(menu)
         head.addWidget(self.insert)
         rl.addLayout(head)
@@ -109,7 +118,26 @@ class PresetsPage(QtWidgets.QWidget):
         font.setStyleHint(font.StyleHint.Monospace)
         self.editor.setFont(font)
         self.editor.textChanged.connect(self._schedule_check)
-        rl.addWidget(self.editor, 1)
+        editor_split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        editor_split.setChildrenCollapsible(False)
+        editor_split.addWidget(self.editor)
+        self.reference = QtWidgets.QTreeWidget()
+        self.reference.setColumnCount(2)
+        self.reference.setHeaderLabels(["Field", "What it sets (double-click to insert)"])
+        self.reference.setRootIsDecorated(False)
+        self.reference.setAlternatingRowColors(True)
+        self.reference.setWordWrap(True)
+        self.reference.header().setSectionResizeMode(
+            0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
+        for name, about in fields.items():
+            item = QtWidgets.QTreeWidgetItem([name, about])
+            item.setToolTip(1, about)
+            self.reference.addTopLevelItem(item)
+        self.reference.itemDoubleClicked.connect(lambda item, _: self.insert_field(item.text(0)))
+        editor_split.addWidget(self.reference)
+        editor_split.setSizes([300, 200])
+        rl.addWidget(editor_split, 1)
         self.problems = theme.label("", wrap=True)
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         rl.addWidget(self.problems)

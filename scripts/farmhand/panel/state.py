@@ -77,6 +77,8 @@ class PanelState(QtCore.QObject):
             self.error = ""
         except (SceneError, OSError) as exc:
             self.raw, self.error = None, str(exc)
+        except Exception as exc:  # a live host's failure must not take the panel down with it
+            self.raw, self.error = None, f"{type(exc).__name__}: {exc}"
         finally:
             if app is not None:
                 QtWidgets.QApplication.restoreOverrideCursor()
@@ -158,7 +160,10 @@ class PanelState(QtCore.QObject):
         """The submission Choices and the problems found turning the panel's into them."""
         if self.analysis is None:
             return Choices(), ["(scene): the scene could not be read"]
-        return to_submission(self.choices, self.analysis, self.presets.presets)
+        choices, problems = to_submission(self.choices, self.analysis, self.presets.presets)
+        if self.host.scene_path() is None:
+            problems.insert(0, "(scene): save the scene first: the farm renders the saved file")
+        return choices, problems
 
     def preview(self) -> Preview:
         """The job spec as it would be sent now, with its problems (kept until a change)."""
