@@ -11,8 +11,12 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from panel_support import (  # noqa: F401
     SCREENSHOT_SIZE,
     RenderNode,
@@ -25,6 +29,16 @@ from panel_support import (  # noqa: F401
 )
 from PySide6.QtGui import QImage
 
+
+@pytest.fixture
+def show_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A short folder for the shot (the screenshots show its paths), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="show-"))
+    monkeypatch.setenv("FARMHAND_PRESETS", str(folder / "studio-presets"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 SECTIONS = ("scene", "assets", "checks", "job", "submit", "jobs", "presets")
 
 
@@ -36,7 +50,14 @@ def distinct_colours(path: Path) -> int:
                 for y in range(0, image.height(), step)})  # fmt: skip
 
 
-def test_every_section_at_a_realistic_size(qtbot, farm, isolated, dark, tmp_path: Path) -> None:  # noqa: F811
+def test_every_section_at_a_realistic_size(
+    qtbot,
+    farm,
+    isolated,  # noqa: F811
+    dark,  # noqa: F811
+    show_dir: Path,
+    tmp_path: Path,
+) -> None:
     server, token = farm
     admin = server.session()
     admin.put(server.url("/hardware-configs/418"),
@@ -44,7 +65,7 @@ def test_every_section_at_a_realistic_size(qtbot, farm, isolated, dark, tmp_path
     admin.put(server.url("/hardware-configs/419"),
               json={"name": "GPU node", "ram_gb": 128, "cpu_cores": 32, "gpu_count": 2,
                     "gpu_model": "RTX 4090"})  # fmt: skip
-    studio = isolated / "studio-presets"
+    studio = show_dir / "studio-presets"
     studio.mkdir()
     (studio / "arnold_final.json").write_text(json.dumps({
         "description": "Final frames: 4 per task, first and last first, 12 h per task",
@@ -54,17 +75,17 @@ def test_every_section_at_a_realistic_size(qtbot, farm, isolated, dark, tmp_path
     (studio / "lookdev_tiles.json").write_text(json.dumps({
         "description": "One big still in 16 blocks", "tiles": 16, "tiles_type": "block",
         "priority": 70}))  # fmt: skip
-    scene = copy_shot(isolated)
+    scene = copy_shot(show_dir)
     # One more texture, named by a Windows path from another machine and found on a search
     # path: a warning (re-path it) and a notice (outside the project) beside the error.
     text = scene.read_text(encoding="utf-8")
     rust = "D:/old_jobs/textures/rust_diffuse.png"
     node = f'createNode file -n "rust_FILE";\n\tsetAttr ".ftn" -type "string" "{rust}";\n'
     scene.write_text(text.replace("// End of", node + "// End of"), encoding="utf-8")
-    old_textures = isolated / "old_textures"
+    old_textures = show_dir / "old_textures"
     old_textures.mkdir()
     (old_textures / "rust_diffuse.png").write_bytes(os.urandom(5000))
-    library = isolated / "library" / "posters"
+    library = show_dir / "library" / "posters"
     library.mkdir(parents=True)
     (library / "poster_v002.png").write_bytes(os.urandom(3000))
     panel = open_panel(qtbot, scene, size=SCREENSHOT_SIZE)
@@ -86,7 +107,7 @@ def test_every_section_at_a_realistic_size(qtbot, farm, isolated, dark, tmp_path
 
     assets = panel.show_section("assets")
     assets.select_dependency("poster_FILE")
-    assets.locate_in(isolated / "library")
+    assets.locate_in(show_dir / "library")
     wait_for(qtbot, lambda: assets.suggestions)
     shots["assets"] = screenshot(panel, "panel-assets", tmp_path)
     assets.apply_suggestions()

@@ -94,10 +94,8 @@ class AssetsPage(QtWidgets.QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.view.header()
         header.setStretchLastSection(True)
-        header.resizeSection(0, 360)
-        header.resizeSection(1, 150)
-        header.resizeSection(2, 80)
-        header.resizeSection(3, 200)
+        for column, width in ((0, 330), (1, 140), (2, 72), (3, 190)):
+            header.resizeSection(column, width)
         layout.addWidget(self.view, 1)
 
         actions = QtWidgets.QHBoxLayout()
