@@ -167,7 +167,13 @@ class AssetsPage(QtWidgets.QWidget):
         return [r.dep for r in rows]
 
     def select_dependency(self, node: str, path: str | None = None) -> bool:
-        """Select (and show) the row of a node's dependency; False if it is not listed."""
+        """Select (and show) the row of a node's dependency (the one with that path when
+        there is one, else the node's first); False if the node has none listed."""
+        if path is not None and self._select(node, path):
+            return True
+        return self._select(node, None)
+
+    def _select(self, node: str, path: str | None) -> bool:
         for g, group in enumerate(self.model.groups):
             for r, row in enumerate(group.rows):
                 if row.dep.node == node and (path is None or row.dep.path == path):

@@ -28,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from farmhand.client import config_path
 from farmhand.scene import Analysis, analyze
-from farmhand.scene.model import ERROR, NOTICE, Dependency, Diagnostic, FileEntry
+from farmhand.scene.model import ERROR, NOTICE, Dependency, Diagnostic
 from farmhand.scene.resolve import expand_vars, is_absolute, normalise, pattern_regex
 
 REPATHED = "repathed-for-submission"
@@ -114,10 +114,15 @@ class OfflineHost:
         """
         if not new_path.strip():
             raise ValueError("the new path is empty")
-        if self._last is not None and not any(
-            d.node == node and d.attribute == attribute for d in self._last.asset
-        ):
+        deps = [] if self._last is None else [
+            d for d in self._last.asset if d.node == node and d.attribute == attribute
+        ]  # fmt: skip
+        if self._last is not None and not deps:
             raise ValueError(f"{node}.{attribute} is not a file the scene depends on")
+        written = normalise(deps[0].path).rpartition("/")[2] if deps else ""
+        if pattern_regex(written) is not None and pattern_regex(Path(new_path).name) is None:
+            # One file of a UDIM set or sequence was picked: the node names its pattern.
+            new_path = str(Path(new_path).parent / written)
         if not _new_files(new_path):
             raise ValueError(f"{new_path} does not exist")
         self._repaths[(node, attribute)] = Repath(node, attribute, new_path)
@@ -222,22 +227,23 @@ def apply_repaths(analysis: Analysis, repaths: Sequence[Repath] | Any) -> Analys
     `resolved` is the new file and `path` becomes the absolute path where the
     scene looks for it on the farm (the path as written, made absolute against
     the project or the scene's folder), so the job's manifest places the new
-    file there. Its missing-file diagnostics are replaced by a notice. A re-path
-    whose file has gone since is skipped.
+    file there. A UDIM set or sequence becomes one dependency per file found.
+    Missing-file diagnostics are replaced by a notice. A re-path whose file has
+    gone since is skipped.
     """
     by_plug = {(r.node, r.attribute): r for r in repaths}
     if not by_plug:
         return analysis
     scene_dir = Path(analysis.scene_file).parent
+    assets: list[Dependency] = []
     for dep in analysis.asset:
         repath = by_plug.get((dep.node, dep.attribute))
-        if repath is None:
-            continue
-        files = _new_files(repath.new_path)
-        if not files:
+        files = _new_files(repath.new_path) if repath is not None else []
+        if repath is None or not files:
+            assets.append(dep)
             continue
         written = dep.path
-        _retarget(dep, repath.new_path, files, _where_scene_looks(written, analysis, scene_dir))
+        assets += _retargeted(dep, files, _where_scene_looks(written, analysis, scene_dir))
         analysis.diagnostics = [
             d for d in analysis.diagnostics
             if not (d.node == dep.node and d.path == written and _about_the_file(d))
@@ -251,6 +257,7 @@ def apply_repaths(analysis: Analysis, repaths: Sequence[Repath] | Any) -> Analys
                 "the .ma file is not changed; re-path the node in Maya to make it permanent",
             )
         )  # fmt: skip
+    analysis.asset = assets
     return analysis
 
 
@@ -286,18 +293,25 @@ def _new_files(new_path: str) -> list[tuple[str, os.stat_result]]:
     return found
 
 
-def _retarget(
-    dep: Dependency, new_path: str, files: list[tuple[str, os.stat_result]], looks: str
-) -> None:
-    dep.path = looks
-    dep.exists = True
-    dep.found_by = "repath"
-    dep.size = sum(st.st_size for _, st in files)
-    dep.mtime = max(st.st_mtime for _, st in files)
-    if dep.pattern or pattern_regex(Path(new_path).name) is not None:
-        dep.pattern = True
-        dep.resolved = str(Path(normalise(new_path)).parent)
-        dep.files = [FileEntry(p, st.st_size, st.st_mtime) for p, st in files]
-    else:
-        dep.resolved = files[0][0]
-        dep.files = []
+def _retargeted(
+    dep: Dependency, files: list[tuple[str, os.stat_result]], looks: str
+) -> list[Dependency]:
+    """The dependency pointed at its new file(s).
+
+    Each new file becomes one dependency whose `path` is where the scene looks for it
+    (for a UDIM set or sequence: that file's name in the folder the scene looks in),
+    so the manifest ships every file under the name the renderer will ask for.
+    """
+    if len(files) == 1 and pattern_regex(looks.rpartition("/")[2]) is None:
+        path, st = files[0]
+        return [_moved(dep, looks, path, st)]
+    folder = looks.rpartition("/")[0]
+    return [_moved(dep, f"{folder}/{Path(path).name}", path, st) for path, st in files]
+
+
+def _moved(dep: Dependency, looks: str, path: str, st: os.stat_result) -> Dependency:
+    return Dependency(
+        dep.kind, dep.node, dep.attribute, looks, resolved=path, found_by="repath",
+        exists=True, size=st.st_size, mtime=st.st_mtime, optional=dep.optional,
+        from_reference_edit=dep.from_reference_edit,
+    )  # fmt: skip
