@@ -35,6 +35,7 @@ def visible_rows(page) -> list:
 
 
 def errors(panel) -> list:
+    """The error diagnostics Checks lists."""
     return [d for d in panel.checks_page.diagnostics() if d.severity == "error"]
 
 

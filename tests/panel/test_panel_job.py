@@ -37,6 +37,7 @@ def type_into(qtbot, edit, text: str) -> None:
 
 
 def problems_shown(page) -> str:
+    """The problems the Job section shows (empty when hidden)."""
     return page.problems.text() if page.problems.isVisible() else ""
 
 

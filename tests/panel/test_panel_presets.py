@@ -14,6 +14,7 @@ from panel_support import copy_shot, isolated, open_panel  # noqa: F401
 
 
 def edit(page, name: str, fields: str, description: str = "") -> None:
+    """Start a new preset in the editor with this name, fields and description."""
     page.new_preset()
     page.name.setText(name)
     page.description.setText(description)

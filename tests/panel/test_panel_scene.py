@@ -36,12 +36,14 @@ def shown_layers(panel) -> dict[str, list[str]]:
 
 
 def checked_layers(panel) -> list[str]:
+    """The layers ticked in the Scene section."""
     tree = panel.scene_page.layers
     return [tree.topLevelItem(i).data(0, ROLE_LAYER) for i in range(tree.topLevelItemCount())
             if tree.topLevelItem(i).checkState(0) == Qt.CheckState.Checked]  # fmt: skip
 
 
 def shown_assets(panel) -> list[tuple[str, str, str]]:
+    """(node, attribute, path) of every dependency Assets lists."""
     model = panel.assets_page.model
     return sorted((r.dep.node, r.dep.attribute, r.dep.path) for g in model.groups for r in g.rows)
 

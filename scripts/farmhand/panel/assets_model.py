@@ -158,6 +158,7 @@ class AssetsModel(QtCore.QAbstractItemModel):
     def index(
         self, row: int, column: int, parent: QtCore.QModelIndex = _ROOT
     ) -> QtCore.QModelIndex:
+        """Qt: the index of a kind (top level) or of a dependency (under its kind)."""
         if row < 0 or not 0 <= column < len(COLUMNS):
             return QtCore.QModelIndex()
         if not parent.isValid():
@@ -167,11 +168,13 @@ class AssetsModel(QtCore.QAbstractItemModel):
         return self.createIndex(row, column, parent.row() + 1)
 
     def parent(self, index: QtCore.QModelIndex = _ROOT) -> QtCore.QModelIndex:  # type: ignore[override]
+        """Qt: a dependency's kind row; nothing above a kind."""
         if not index.isValid() or index.internalId() == 0:
             return QtCore.QModelIndex()
         return self.createIndex(index.internalId() - 1, 0, 0)
 
     def rowCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+        """Qt: how many rows under `parent`."""
         if not parent.isValid():
             return len(self.groups)
         if parent.internalId() == 0 and parent.column() == 0:
@@ -179,14 +182,17 @@ class AssetsModel(QtCore.QAbstractItemModel):
         return 0
 
     def columnCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+        """Qt: the number of columns."""
         return len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        """Qt: the column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
 
     def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Qt: what a cell shows (text, colour, icon, tooltip, sort key)."""
         if not index.isValid():
             return None
         if index.internalId() == 0:
@@ -286,6 +292,7 @@ class AssetFilter(QtCore.QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QtCore.QModelIndex) -> bool:
+        """Qt: whether a dependency row passes the search, status and kind."""
         if not source_parent.isValid():
             return False  # a kind row shows when one of its dependencies does
         model: AssetsModel = self.sourceModel()  # type: ignore[assignment]

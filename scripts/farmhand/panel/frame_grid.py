@@ -109,16 +109,20 @@ class FrameGrid(QtWidgets.QWidget):
         return max(1, (width + GAP) // (self.cell_size()[0] + GAP))
 
     def hasHeightForWidth(self) -> bool:
+        """Qt: the grid's height depends on its width."""
         return True
 
     def heightForWidth(self, width: int) -> int:
+        """Qt: the height the frames need at this width."""
         rows = -(-len(self.frames) // self._columns(width)) if self.frames else 1
         return rows * (self.cell_size()[1] + GAP)
 
     def sizeHint(self) -> QtCore.QSize:
+        """Qt: a comfortable size."""
         return QtCore.QSize(400, self.heightForWidth(400))
 
     def minimumSizeHint(self) -> QtCore.QSize:
+        """Qt: the smallest useful size."""
         return QtCore.QSize(CELL * 4, CELL)
 
     def cell_at(self, pos: QtCore.QPoint) -> FrameState | None:
@@ -132,6 +136,7 @@ class FrameGrid(QtWidgets.QWidget):
         return self.frames[index] if 0 <= index < len(self.frames) else None
 
     def paintEvent(self, _event: QtGui.QPaintEvent) -> None:
+        """Qt: draw the cells."""
         painter = QtGui.QPainter(self)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         columns = self._columns(self.width())
@@ -165,6 +170,7 @@ class FrameGrid(QtWidgets.QWidget):
         painter.end()
 
     def event(self, event: QtCore.QEvent) -> bool:
+        """Qt: a tooltip names the frame under the mouse."""
         if event.type() == QtCore.QEvent.Type.ToolTip:
             cell = self.cell_at(event.pos())  # type: ignore[attr-defined]
             if cell is None:

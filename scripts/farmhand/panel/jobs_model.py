@@ -63,17 +63,21 @@ class JobsModel(QtCore.QAbstractTableModel):
         return -1
 
     def rowCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+        """Qt: how many rows under `parent`."""
         return 0 if parent.isValid() else len(self.jobs)
 
     def columnCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+        """Qt: the number of columns."""
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        """Qt: the column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
 
     def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Qt: what a cell shows (text, colour, icon, tooltip, sort key)."""
         if not index.isValid():
             return None
         job = self.jobs[index.row()]
@@ -112,6 +116,7 @@ class ProgressDelegate(QtWidgets.QStyledItemDelegate):
         option: QtWidgets.QStyleOptionViewItem,
         index: QtCore.QModelIndex,
     ) -> None:
+        """Qt: draw the progress bar and percentage."""
         value = index.data(ROLE_PROGRESS)
         if value is None:
             super().paint(painter, option, index)

@@ -219,12 +219,14 @@ class JobsPage(QtWidgets.QWidget):
 
     # -- polling ----------------------------------------------------------------------------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
+        """Qt: start polling while the section is shown."""
         super().showEvent(event)
         if self.state.login.usable:
             self.timer.start()
             self.poll()
 
     def hideEvent(self, event: QtGui.QHideEvent) -> None:
+        """Qt: stop polling when the section is hidden."""
         super().hideEvent(event)
         self.timer.stop()
 

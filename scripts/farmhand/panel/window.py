@@ -269,5 +269,6 @@ class Panel(QtWidgets.QWidget):
             self.background.shutdown(wait=False)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        """Qt: closing the panel shuts it down."""
         self.shutdown()
         super().closeEvent(event)
