@@ -164,3 +164,57 @@ def test_my_jobs_polls_in_the_background(qtbot, farm, tmp_path) -> None:
     assert jobs.polls == before
     wait_for(qtbot, lambda: jobs.polls == before + 1)
     assert jobs.model.rowCount() == 0
+
+
+def submit_and_wait(qtbot, panel) -> dict:
+    """Submit from the panel; the job the server created."""
+    assert panel.submit()
+    page = panel.submit_page
+    wait_for(qtbot, lambda: not page.running, timeout=60)
+    assert page.error == "" and page.result is not None
+    return page.result.job
+
+
+def test_approve_after_test_frames_and_retry_a_failed_one(qtbot, farm, tmp_path) -> None:
+    server, token = farm
+    panel = open_panel(qtbot, ready_shot(tmp_path))
+    log_in(qtbot, panel, server, token)
+    job_page = panel.show_section("job")
+    job_page.test_first.setChecked(True)
+    job_page.stop_after_test.setChecked(True)
+    job_page.fpt.setValue(8)
+    first_job = submit_and_wait(qtbot, panel)
+    software = panel.state.preview().spec["software"]
+    node = RenderNode(server, software)
+    test = node.claim()
+    assert test["task"]["is_test"] and test["job"]["id"] == first_job["id"]
+    node.finish(test)
+
+    jobs = panel.show_section("jobs")
+    jobs.show_job(first_job["id"])
+    wait_for(qtbot, lambda: jobs.job and jobs.job["state"] == "awaiting_approval")
+    assert jobs.action_buttons["approve"].isEnabled()
+    wait_for(qtbot, lambda: jobs.grid.counts().get("done") == 1)
+    assert [f.frame for f in jobs.grid.frames if f.state == "done"] == test["task"]["frames"]
+    jobs.action_buttons["approve"].click()
+    wait_for(qtbot, lambda: jobs.job and jobs.job["state"] in ("queued", "rendering"))
+    assert not jobs.action_buttons["approve"].isEnabled()
+    jobs.action_buttons["cancel"].click()
+    wait_for(qtbot, lambda: jobs.job and jobs.job["state"] == "cancelled")
+
+    # A second job whose test frame fails: the job fails, its frame shows red, Retry
+    # failed queues it again.
+    job_page.stop_after_test.setChecked(False)
+    second_job = submit_and_wait(qtbot, panel)
+    test = node.claim()
+    assert test["job"]["id"] == second_job["id"]
+    node.fail(test)
+    jobs = panel.show_section("jobs")
+    wait_for(qtbot, lambda: jobs.selected_id == second_job["id"])
+    wait_for(qtbot, lambda: jobs.job and jobs.job["state"] == "failed")
+    assert jobs.grid.counts().get("failed") == 1
+    assert jobs.model.rowCount() == 2
+    assert jobs.action_buttons["retry"].isEnabled()
+    jobs.action_buttons["retry"].click()
+    wait_for(qtbot, lambda: jobs.job and jobs.job["state"] == "queued")
+    wait_for(qtbot, lambda: "failed" not in jobs.grid.counts())
