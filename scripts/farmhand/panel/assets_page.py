@@ -102,12 +102,13 @@ class AssetsPage(QtWidgets.QWidget):
         actions.setSpacing(8)
         self.select_button = QtWidgets.QPushButton("Select node")
         self.select_button.clicked.connect(self.select_node)
-        self.locate_button = QtWidgets.QPushButton("Locate missing in folder…")
+        self.locate_button = QtWidgets.QPushButton("Locate missing…")
+        self.locate_button.setToolTip("Search a folder for the missing files and re-path them")
         self.locate_button.setIcon(theme.standard_icon(self, "SP_DirOpenIcon"))
         self.locate_button.clicked.connect(self._ask_folder)
         self.repath_button = QtWidgets.QPushButton("Re-path…")
         self.repath_button.clicked.connect(self._ask_repath)
-        self.ignore_button = QtWidgets.QPushButton("Ignore for this submission")
+        self.ignore_button = QtWidgets.QPushButton("Ignore")
         self.ignore_button.clicked.connect(self.toggle_ignore)
         for button in (self.select_button, self.locate_button, self.repath_button,
                        self.ignore_button):  # fmt: skip
@@ -198,9 +199,12 @@ class AssetsPage(QtWidgets.QWidget):
         self.select_button.setEnabled(len(deps) == 1)
         self.repath_button.setEnabled(len(deps) == 1)
         self.ignore_button.setEnabled(bool(missing))
-        self.ignore_button.setText(
-            "Restore" if missing and len(ignored) == len(missing) else "Ignore for this submission"
-        )
+        restore = bool(missing) and len(ignored) == len(missing)
+        self.ignore_button.setText("Restore" if restore else "Ignore")
+        self.ignore_button.setToolTip(
+            "Take the file back into the submission" if restore
+            else "Leave the missing file out of this submission (it will be missing on the farm)"
+        )  # fmt: skip
         any_missing = any(
             not d.exists for d in (self.state.analysis.asset if self.state.analysis else [])
         )

@@ -185,9 +185,9 @@ def panel_fix(fix: str) -> str:
     """A fix worded for the panel (the analysis words some for the command line).
 
     >>> panel_fix("re-path it, or run with --search-path pointing at where the file went")
-    're-path it, or use Assets › Locate missing in folder… to find where it went'
+    're-path it, or use Assets › Locate missing… to find where it went'
     """
     return fix.replace(
         "run with --search-path pointing at where the file went",
-        "use Assets › Locate missing in folder… to find where it went",
+        "use Assets › Locate missing… to find where it went",
     )

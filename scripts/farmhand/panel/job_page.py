@@ -25,7 +25,7 @@ class JobPage(QtWidgets.QWidget):
         self.last_preview: Preview | None = None
         outer = QtWidgets.QHBoxLayout(self)
         outer.setContentsMargins(18, 14, 18, 14)
-        splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         outer.addWidget(splitter)
 
@@ -47,7 +47,7 @@ class JobPage(QtWidgets.QWidget):
         self._align_labels(form_host)
 
         right = QtWidgets.QWidget()
-        rl = QtWidgets.QVBoxLayout(right)
+        self.right_layout = rl = QtWidgets.QVBoxLayout(right)
         rl.setContentsMargins(12, 0, 0, 0)
         rl.setSpacing(6)
         head = QtWidgets.QHBoxLayout()
@@ -85,6 +85,12 @@ class JobPage(QtWidgets.QWidget):
         self._farm_data()
         self._choices_changed()
         self.update_preview()
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow (a slim Maya dock): the settings above the spec, not beside it."""
+        vertical = Qt.Orientation.Vertical
+        self.splitter.setOrientation(vertical if compact else Qt.Orientation.Horizontal)
+        self.right_layout.setContentsMargins(*((0, 8, 0, 0) if compact else (12, 0, 0, 0)))
 
     # -- building -----------------------------------------------------------------------------
     def _group(self, title: str) -> QtWidgets.QFormLayout:

@@ -25,7 +25,16 @@ class ScenePage(QtWidgets.QWidget):
         super().__init__(parent)
         self.state = state
         self._filling = False
-        layout = QtWidgets.QVBoxLayout(self)
+        self.compact = False
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        content = QtWidgets.QWidget()
+        scroll.setWidget(content)
+        layout = QtWidgets.QVBoxLayout(content)
         layout.setContentsMargins(18, 14, 18, 14)
         layout.setSpacing(10)
 
@@ -66,9 +75,10 @@ class ScenePage(QtWidgets.QWidget):
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.layers.itemChanged.connect(self._item_changed)
         self.layers.currentItemChanged.connect(lambda *_: self._show_settings())
+        self.layers.setMinimumHeight(180)
         layout.addWidget(self.layers, 3)
 
-        bottom = QtWidgets.QHBoxLayout()
+        self.bottom = bottom = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
         bottom.setSpacing(10)
         self.settings_box = theme.card()
         self.settings = QtWidgets.QGridLayout(self.settings_box)
@@ -213,11 +223,12 @@ class ScenePage(QtWidgets.QWidget):
                 ("Texture memory", f"{option.texture_max_memory_mb:g} MB"),
                 ("Threads", "auto" if option.threads_autodetect else "fixed"),
             ]
+        per_row = 1 if self.compact else 2
         for i, (key, value) in enumerate(rows):
-            r, col = 1 + i // 2, (i % 2) * 2
+            r, col = 1 + i // per_row, (i % per_row) * 2
             self.settings.addWidget(theme.label(key, "muted"), r, col)
             self.settings.addWidget(theme.label(str(value)), r, col + 1)
-        last = 1 + (len(rows) + 1) // 2
+        last = 1 + (len(rows) + per_row - 1) // per_row
         if option is not None:
             self.settings.addWidget(theme.label("Arnold samples", "muted"), last, 0)
             samples = theme.label(sampling, wrap=True)
@@ -242,6 +253,15 @@ class ScenePage(QtWidgets.QWidget):
             text = ", ".join(f"{k} {v}" for k, v in sorted(plugins.items()))
             self.software.addWidget(theme.label(text, wrap=True))
         self.software.addStretch(1)
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow (a slim Maya dock): settings and software stacked, one setting a row."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        direction = QtWidgets.QBoxLayout.Direction
+        self.bottom.setDirection(direction.TopToBottom if compact else direction.LeftToRight)
+        self._show_settings()
 
     # -- editing ----------------------------------------------------------------------------
     def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
@@ -285,4 +305,5 @@ def _clear(layout: QtWidgets.QLayout) -> None:
         item = layout.takeAt(0)
         widget = item.widget()
         if widget is not None:
+            widget.hide()  # at once: deleteLater() leaves it drawn until the event loop runs
             widget.deleteLater()

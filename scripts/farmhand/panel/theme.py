@@ -51,36 +51,36 @@ JOB_COLOURS = {
 """Job state colours."""
 
 STYLE = f"""
-QWidget#farmhandPanel QLabel[role="title"] {{ font-size: 15px; font-weight: bold; }}
-QWidget#farmhandPanel QLabel[role="heading"] {{ font-size: 13px; font-weight: bold;
+QWidget[farmhandPanel="true"] QLabel[role="title"] {{ font-size: 15px; font-weight: bold; }}
+QWidget[farmhandPanel="true"] QLabel[role="heading"] {{ font-size: 13px; font-weight: bold;
     padding-top: 4px; }}
-QWidget#farmhandPanel QLabel[role="muted"] {{ color: {MUTED}; }}
-QWidget#farmhandPanel QLabel[role="error"] {{ color: {ERROR}; }}
-QWidget#farmhandPanel QLabel[role="ok"] {{ color: {OK}; }}
-QWidget#farmhandPanel QFrame[role="card"] {{ background: {ALT_BASE}; border-radius: 6px; }}
-QWidget#farmhandPanel QFrame[role="banner"] {{ background: #3b4a58; border-radius: 6px; }}
-QWidget#farmhandPanel QFrame[role="bar"] {{ background: #3a3a3a; }}
-QWidget#farmhandPanel QListWidget#sections {{ background: #3a3a3a; border: none;
+QWidget[farmhandPanel="true"] QLabel[role="muted"] {{ color: {MUTED}; }}
+QWidget[farmhandPanel="true"] QLabel[role="error"] {{ color: {ERROR}; }}
+QWidget[farmhandPanel="true"] QLabel[role="ok"] {{ color: {OK}; }}
+QWidget[farmhandPanel="true"] QFrame[role="card"] {{ background: {ALT_BASE}; border-radius: 6px; }}
+QWidget[farmhandPanel="true"] QFrame[role="banner"] {{ background: #3b4a58; border-radius: 6px; }}
+QWidget[farmhandPanel="true"] QFrame[role="bar"] {{ background: #3a3a3a; }}
+QWidget[farmhandPanel="true"] QListWidget#sections {{ background: #3a3a3a; border: none;
     outline: 0; padding-top: 6px; }}
-QWidget#farmhandPanel QListWidget#sections::item {{ padding: 7px 10px; border-radius: 4px;
+QWidget[farmhandPanel="true"] QListWidget#sections::item {{ padding: 7px 10px; border-radius: 4px;
     margin: 1px 6px; }}
-QWidget#farmhandPanel QListWidget#sections::item:selected {{ background: {HIGHLIGHT};
+QWidget[farmhandPanel="true"] QListWidget#sections::item:selected {{ background: {HIGHLIGHT};
     color: white; }}
-QWidget#farmhandPanel QPushButton[role="primary"] {{ background: {ACCENT}; color: white;
+QWidget[farmhandPanel="true"] QPushButton[role="primary"] {{ background: {ACCENT}; color: white;
     font-weight: bold; border: none; border-radius: 4px; padding: 6px 18px; }}
-QWidget#farmhandPanel QPushButton[role="primary"]:disabled {{ background: #555a60;
+QWidget[farmhandPanel="true"] QPushButton[role="primary"]:disabled {{ background: #555a60;
     color: #9a9a9a; }}
-QWidget#farmhandPanel QLineEdit[invalid="true"], QWidget#farmhandPanel
+QWidget[farmhandPanel="true"] QLineEdit[invalid="true"], QWidget[farmhandPanel="true"]
     QSpinBox[invalid="true"] {{ border: 1px solid {ERROR}; }}
-QWidget#farmhandPanel QPlainTextEdit[role="code"] {{ font-family: monospace; }}
-QWidget#farmhandPanel QTreeView::item, QWidget#farmhandPanel QTableView::item,
-    QWidget#farmhandPanel QListWidget::item {{ padding: 2px 0px; }}
-QWidget#farmhandPanel QProgressBar {{ border: 1px solid #2a2a2a; border-radius: 4px;
+QWidget[farmhandPanel="true"] QPlainTextEdit[role="code"] {{ font-family: monospace; }}
+QWidget[farmhandPanel="true"] QTreeView::item, QWidget[farmhandPanel="true"] QTableView::item,
+    QWidget[farmhandPanel="true"] QListWidget::item {{ padding: 2px 0px; }}
+QWidget[farmhandPanel="true"] QProgressBar {{ border: 1px solid #2a2a2a; border-radius: 4px;
     background: {BASE}; text-align: center; min-height: 18px; }}
-QWidget#farmhandPanel QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
-QWidget#farmhandPanel QProgressBar[done="true"]::chunk {{ background: {OK}; }}
+QWidget[farmhandPanel="true"] QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
+QWidget[farmhandPanel="true"] QProgressBar[done="true"]::chunk {{ background: {OK}; }}
 """
-"""The panel's stylesheet (scoped to the panel, so Maya's own widgets are untouched)."""
+"""The panel's stylesheet, scoped by a property so Maya's own widgets are untouched."""
 
 
 def apply_dark_palette(app: QtWidgets.QApplication) -> None:

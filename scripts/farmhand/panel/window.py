@@ -30,6 +30,8 @@ SECTIONS = (("scene", "Scene", "SP_FileDialogDetailedView"),
             ("jobs", "My jobs", "SP_ComputerIcon"),
             ("presets", "Presets", "SP_FileDialogListView"))  # fmt: skip
 ROLE_KEY = Qt.ItemDataRole.UserRole
+SIDEBAR_WIDTH = 150
+COMPACT_WIDTH = 760
 
 
 class Panel(QtWidgets.QWidget):
@@ -38,13 +40,16 @@ class Panel(QtWidgets.QWidget):
     def __init__(self, host: SceneHost, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("farmhandPanel")
+        # The stylesheet is scoped by this property, whatever object name a host gives us.
+        self.setProperty("farmhandPanel", "true")
         self.setStyleSheet(theme.STYLE)
         self.setWindowTitle("Farmhand")
-        self.setMinimumSize(640, 420)
+        self.setMinimumSize(480, 360)
         self.host = host
         self.background = Background(self)
         self.state = PanelState(host, UserPrefs.load(), self.background, self)
         self._closed = False
+        self.compact = False
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -55,7 +60,7 @@ class Panel(QtWidgets.QWidget):
         body.setSpacing(0)
         self.sections = QtWidgets.QListWidget()
         self.sections.setObjectName("sections")
-        self.sections.setFixedWidth(150)
+        self.sections.setFixedWidth(SIDEBAR_WIDTH)
         self.sections.setIconSize(QtCore.QSize(16, 16))
         self.sections.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -212,23 +217,26 @@ class Panel(QtWidgets.QWidget):
             item = self.sections.item(i)
             key = item.data(ROLE_KEY)
             title = next(t for k, t, _ in SECTIONS if k == key)
+            text, tip = title, title
             if key == "assets" and analysis is not None:
-                item.setText(f"{title}  {len(analysis.asset)}")
-                item.setToolTip(f"{missing} missing" if missing else "every file is found")
+                text = f"{title}  {len(analysis.asset)}"
+                tip = f"{len(analysis.asset)} files, " + (
+                    f"{missing} missing" if missing else "every one found"
+                )
                 icon = theme.severity_icon("error") if missing else None
                 item.setIcon(icon or theme.standard_icon(self, "SP_DirIcon"))
             elif key == "checks":
                 if errors:
-                    item.setText(f"{title}  {errors}")
+                    text, tip = f"{title}  {errors}", f"{errors} error(s) block submission"
                     item.setIcon(theme.severity_icon("error"))
                 elif warnings:
-                    item.setText(f"{title}  {warnings}")
+                    text, tip = f"{title}  {warnings}", f"{warnings} warning(s)"
                     item.setIcon(theme.severity_icon("warning"))
                 else:
-                    item.setText(title)
+                    tip = "nothing blocks submission"
                     item.setIcon(theme.dot_icon(theme.OK, 14))
-            else:
-                item.setText(title)
+            item.setText("" if self.compact else text)
+            item.setToolTip(tip)
 
     def _refresh_footer(self) -> None:
         preview = self.state.preview()
@@ -267,6 +275,22 @@ class Panel(QtWidgets.QWidget):
             self.state.prefs.save()
         finally:
             self.background.shutdown(wait=False)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """Qt: below a width, the panel goes compact (icon sidebar, stacked sections)."""
+        super().resizeEvent(event)
+        self.set_compact(event.size().width() < COMPACT_WIDTH)
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow layout for a slim dock: an icon-only sidebar and stacked sections."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.sections.setFixedWidth(48 if compact else SIDEBAR_WIDTH)
+        for page in self.pages.values():
+            if hasattr(page, "set_compact"):
+                page.set_compact(compact)
+        self._refresh_sections()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         """Qt: closing the panel shuts it down."""
