@@ -189,3 +189,36 @@ def test_saved_choices_that_are_damaged_fall_back_to_defaults(
     spec = build_spec(panel.state.analysis, preview.spec["manifest"],
                       preview.spec["scene"]["blob"], choices)  # fmt: skip
     assert spec == preview.spec
+
+
+def test_software_versions_for_the_workers_can_be_changed(qtbot, isolated) -> None:  # noqa: F811
+    panel = open_panel(qtbot, shot(isolated))
+    page = panel.show_section("job")
+    scene_software = panel.state.analysis.software_config
+    assert panel.state.preview().spec["software"]["cg_version"] == scene_software["cg_version"]
+    type_into(qtbot, page.cg_version, "2026")
+    row = next(
+        r for r in range(page.plugins.rowCount()) if page.plugins.item(r, 0).text() == "mtoa"
+    )
+    page.plugins.item(row, 1).setText("5.5.0")
+    software = panel.state.preview().spec["software"]
+    assert software["cg_version"] == "2026"
+    assert software["plugins"] == {**scene_software["plugins"], "mtoa": "5.5.0"}
+    assert panel.state.choices.plugins == {"mtoa": "5.5.0"}
+
+
+def test_a_slim_dock_gets_the_compact_layout(qtbot, isolated) -> None:  # noqa: F811
+    panel = open_panel(qtbot, shot(isolated))
+    panel.show_section("job")
+    assert not panel.compact and panel.sections.item(0).text() == "Scene"
+    panel.resize(520, 720)
+    wait_for(qtbot, lambda: panel.compact)
+    assert panel.sections.width() == 48
+    assert [panel.sections.item(i).text() for i in range(panel.sections.count())] == [""] * 7
+    assert panel.sections.item(0).toolTip() == "Scene"
+    assert panel.job_page.splitter.orientation() == Qt.Orientation.Vertical
+    assert panel.scene_page.compact
+    panel.resize(1100, 760)
+    wait_for(qtbot, lambda: not panel.compact)
+    assert panel.sections.item(0).text() == "Scene"
+    assert panel.job_page.splitter.orientation() == Qt.Orientation.Horizontal
