@@ -196,6 +196,7 @@ attempts = sa.Table(
     sa.Column("peak_memory_mb", sa.Float, nullable=True),
     sa.Column("cores", sa.Integer, nullable=False, default=0),  # for core-hour accounting
     sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("progress", sa.Float, nullable=True),  # 0..1 of the frame rendering, by heartbeat
 )
 
 job_requirements = sa.Table(
@@ -321,9 +322,17 @@ async def _v2_outputs(conn: AsyncConnection) -> None:
     await conn.run_sync(worker_uploads.create, checkfirst=True)
 
 
+async def _v3_attempt_progress(conn: AsyncConnection) -> None:
+    columns = await conn.run_sync(
+        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("attempts")}
+    )
+    if "progress" not in columns:
+        await conn.execute(sa.text("ALTER TABLE attempts ADD COLUMN progress FLOAT"))
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
 # v1 creates the tables as they are now, so later steps must be no-ops on a new database.
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_outputs]
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_outputs, _v3_attempt_progress]
 
 
 async def migrate(engine: AsyncEngine) -> int:

@@ -264,6 +264,7 @@ async def tasks_with_attempts(conn: AsyncConnection, job_id: int) -> list[dict[s
         attempts.setdefault(r.task_id, []).append(
             {"id": r.id, "worker_id": r.worker_id, "state": r.state, "started_at": r.started_at,
              "ended_at": r.ended_at, "exit_code": r.exit_code, "peak_memory_mb": r.peak_memory_mb,
+             "progress": r.progress,
              "message": r.message}
         )  # fmt: skip
     return [

@@ -55,10 +55,11 @@ class WorkerClient(FarmClient):
         )
         return response.json() if response.status_code == 200 else None
 
-    def heartbeat(self, attempt_id: int) -> dict[str, Any]:
-        """Renew the lease; Stale when the server wants the task stopped."""
+    def heartbeat(self, attempt_id: int, progress: float | None = None) -> dict[str, Any]:
+        """Renew the lease (and say how far the frame is); Stale: the server wants it stopped."""
+        body = {} if progress is None else {"progress": round(min(max(progress, 0.0), 1.0), 4)}
         try:
-            return self.json("POST", f"/attempts/{attempt_id}/heartbeat")
+            return self.json("POST", f"/attempts/{attempt_id}/heartbeat", body)
         except FarmError as exc:
             if exc.status == 409:
                 raise Stale(exc.message) from None

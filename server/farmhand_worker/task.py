@@ -68,6 +68,7 @@ class TaskRun:
         self.output_dir = self.attempt_dir / "out"
         self.work_dir = self.attempt_dir / "work"
         self.pid: int | None = None  # the renderer's process (group leader), while it runs
+        self.progress: float | None = None  # of the frame rendering, as the adapter reads it
 
     # -- the whole attempt --------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -173,7 +174,7 @@ class TaskRun:
                                 self.config.kill_grace)  # fmt: skip
         try:
             result = process.run(command, logs.write, adapter.parse_line, self.stop, limits,
-                                 on_start=self._started)  # fmt: skip
+                                 on_progress=self._progressed, on_start=self._started)  # fmt: skip
         finally:
             if self.pid is not None:
                 orphans.forget(self.config.data_dir, self.pid)
@@ -192,6 +193,9 @@ class TaskRun:
                                     render_task.frames, command.tile_mode)  # fmt: skip
         results.add_previews(self.output_dir, produced)
         return produced, result.peak_memory_mb
+
+    def _progressed(self, fraction: float) -> None:
+        self.progress = fraction
 
     def _started(self, pid: int) -> None:
         self.pid = pid
@@ -241,7 +245,7 @@ class TaskRun:
                 self.stop.set()
                 return
             try:
-                self.client.heartbeat(self.attempt_id)
+                self.client.heartbeat(self.attempt_id, self.progress)
             except Stale:
                 log.info("attempt %s stopped by the server", self.attempt_id)
                 self.stale.set()

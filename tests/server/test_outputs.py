@@ -141,3 +141,26 @@ def test_a_worker_reports_its_capabilities_again(server):
     assert claim(server, worker) is not None
     # A user token cannot pose as a worker.
     assert ann.put(server.url("/workers/me"), json=body).status_code == 403
+
+
+def test_an_older_database_gains_the_progress_column(tmp_path):
+    import asyncio
+
+    import sqlalchemy as sa
+    from farmhand_server import db
+
+    async def run() -> set[str]:
+        engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+        await db.migrate(engine)
+        async with engine.begin() as conn:  # make it look like a database from before v3
+            await conn.execute(sa.text("ALTER TABLE attempts DROP COLUMN progress"))
+            await conn.execute(sa.text("DELETE FROM schema_version WHERE version = 3"))
+        assert await db.migrate(engine) == 3
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("attempts")}
+            )
+        await engine.dispose()
+        return columns
+
+    assert "progress" in asyncio.run(run())

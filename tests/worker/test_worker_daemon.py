@@ -230,3 +230,28 @@ def test_pause_with_kill_stops_the_render_and_resume_finishes_the_job(artist, tm
         worker.join(10)
     attempts = client.tasks(job["id"])[0]["attempts"]
     assert [a["state"] for a in attempts] == ["killed", "done"]
+
+
+def test_progress_reaches_the_server_while_the_frame_renders(artist, tmp_path):
+    server, client, scene, ref = artist
+    go = tmp_path / "go"
+    program = (
+        "import pathlib, sys, time; out, go = sys.argv[1:3]; print('40% done', flush=True); "
+        "[time.sleep(0.05) for _ in iter(lambda: pathlib.Path(go).exists(), True)]; "
+        "pathlib.Path(out, 'frame_0001.txt').write_text('done')"
+    )
+    job = client.submit_job(command_spec(scene, ref, [sys.executable, "-c", program, "{output}",
+                                                      str(go)], frames="1"))  # fmt: skip
+    worker = start_worker(server, tmp_path / "w1")
+    try:
+
+        def progress():
+            attempts = client.tasks(job["id"])[0]["attempts"]
+            return attempts and attempts[0]["progress"]
+
+        assert wait_for(progress, 30) == 0.4
+        go.write_text("go")
+        wait_job(client, job["id"])
+    finally:
+        worker.stop()
+        worker.join(10)

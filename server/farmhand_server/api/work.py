@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from .. import gc, outputs, scheduler
+from .. import db, gc, outputs, scheduler
 from ..auth import Principal
 from ..errors import conflict
 from ..keys import BODY, CONFIG, DB, JOB_CACHE, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
@@ -77,8 +77,14 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
 async def heartbeat(request: web.Request) -> web.Response:
     lease = request.app[CONFIG].lease_seconds
 
+    progress = request[BODY].get("progress")
+
     async def renew(conn, worker_id, attempt_id):
         expires = await scheduler.heartbeat(conn, worker_id, attempt_id, lease)
+        if progress is not None:
+            await conn.execute(
+                db.attempts.update().where(db.attempts.c.id == attempt_id).values(progress=progress)
+            )
         return {"lease_expires": expires}, False
 
     return await _attempt_action(request, renew)
