@@ -63,6 +63,7 @@ setup(
         "farmhand.commands": [
             "server = farmhand_server.cli:register_server",
             "admin = farmhand_server.cli:register_admin",
+            "worker = farmhand_worker.cli:register",
         ],
     },
 )

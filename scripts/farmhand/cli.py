@@ -9,7 +9,9 @@ from importlib.metadata import entry_points
 
 from farmhand import __version__
 from farmhand.commands import analyze as analyze_command
+from farmhand.commands import download as download_command
 from farmhand.commands import farm as farm_commands
+from farmhand.commands import panel as panel_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     analyze_command.register(sub)
     farm_commands.register(sub)
+    panel_command.register(sub)
+    download_command.register(sub)
     # Other installed packages (the server, the worker) add their subcommands here.
     for entry in entry_points(group="farmhand.commands"):
         entry.load()(sub)

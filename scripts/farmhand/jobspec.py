@@ -34,7 +34,7 @@ COMMAND_PLACEHOLDERS = frozenset(
         "start",  # first frame of the task's chunk
         "end",  # last frame of the task's chunk
         "step",  # step of the chunk
-        "output",  # output path prefix on the worker (output_prefix mapped under the job root)
+        "output",  # the task's output folder on the worker (every file left there is uploaded)
         "scene",  # the scene file on the worker
         "width",  # image width (JobSpec width)
         "height",  # image height (JobSpec height)

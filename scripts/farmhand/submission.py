@@ -18,7 +18,7 @@ from .hashcache import HashCache
 from .jobspec import server_path, validate_jobspec
 from .presets import Preset, apply
 from .resolve_paths import client_files
-from .scene import Analysis, analyze
+from .scene import Analysis, SceneError, analyze
 from .transfer import CHUNK, FileChanged, LocalFile, Progress, Uploader, UploadReport
 
 
@@ -38,6 +38,7 @@ class Choices:
     priority: int | None = None
     project: str | None = None
     presets: list[Preset] = field(default_factory=list)
+    resolution: tuple[int, int] | None = None  # (width, height): overrides the scene's size
 
 
 class Blocked(Exception):
@@ -75,10 +76,39 @@ def prepare(
     cache: HashCache | None = None,
     progress: Callable[[int, int, int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    blender: str | None = None,
 ) -> Prepared:
-    """Analyse and hash; raises Blocked or SpecInvalid."""
-    analysis = analyze(scene, project=project, search_paths=search_paths)
+    """Analyse and hash; raises Blocked or SpecInvalid (SceneError when the scene cannot be read).
+
+    The scene's extension picks the analysis: ``.blend`` through Blender (`blender`,
+    default ``blender`` on PATH; without it from `choices.frames` and
+    `choices.resolution`, see `farmhand.blend`), ``.mb`` is refused, anything else is
+    read as Maya ASCII.
+    """
+    analysis = analyze_scene(scene, choices, project=project, search_paths=search_paths,
+                             blender=blender)  # fmt: skip
     return prepare_analysis(analysis, choices, cache=cache, progress=progress, cancel=cancel)
+
+
+def analyze_scene(
+    scene: str | Path,
+    choices: Choices,
+    *,
+    project: str | None = None,
+    search_paths: tuple[str, ...] = (),
+    blender: str | None = None,
+) -> Analysis:
+    """The analysis for a scene file, by its extension (see `prepare`)."""
+    suffix = Path(scene).suffix.lower()
+    if suffix == ".blend":
+        from .blend import analyze_blend
+
+        return analyze_blend(scene, blender=blender, frames=choices.frames,
+                             resolution=choices.resolution, search_paths=search_paths)  # fmt: skip
+    if suffix == ".mb":
+        raise SceneError(f"{scene}: binary Maya scenes are not supported offline; save as .ma",
+                         str(scene))  # fmt: skip
+    return analyze(scene, project=project, search_paths=search_paths)
 
 
 def prepare_analysis(
@@ -125,6 +155,13 @@ def build_spec(
     )
     first = infos[0].common if infos else None
     software = dict(analysis.software_config)
+    renderer: dict[str, Any] = {"adapter": "maya", "name": analysis.renderer}
+    if software.get("cg_name") == "Blender":
+        renderer = {"adapter": "blender"}
+        if analysis.renderer:
+            renderer["engine"] = analysis.renderer
+        if first is not None and first.image_format:
+            renderer["image_format"] = first.image_format
     spec: dict[str, Any] = {
         "name": choices.name or Path(analysis.scene_file).stem,
         "scene": {"path": analysis.scene_file, "blob": scene_blob},
@@ -132,7 +169,7 @@ def build_spec(
         "software": {"cg_name": software.get("cg_name", "Maya"),
                      "cg_version": str(software.get("cg_version") or "unknown"),
                      "plugins": dict(software.get("plugins") or {})},
-        "renderer": {"adapter": "maya", "name": analysis.renderer},
+        "renderer": renderer,
         "layers": layers,
         "cameras": cameras,
         "frames": frames,
@@ -149,6 +186,8 @@ def build_spec(
         value = getattr(choices, key)
         if value is not None:
             spec[key] = value
+    if choices.resolution is not None:
+        spec["width"], spec["height"] = choices.resolution
     if spec.get("tiles"):
         spec.pop("frames_per_task", None)
         spec.setdefault("tiles_type", "strip")
@@ -194,6 +233,7 @@ def submit_scene(
     parallel: int = 4,
     chunk_size: int = CHUNK,
     attempts: int = 3,
+    blender: str | None = None,
 ) -> Submitted:
     """`prepare` then `upload_and_submit`; a file that changed meanwhile is hashed again.
 
@@ -204,7 +244,7 @@ def submit_scene(
     """
     for attempt in range(1, attempts + 1):
         prepared = prepare(scene, choices, project=project, search_paths=search_paths,
-                           progress=hash_progress, cancel=cancel)  # fmt: skip
+                           progress=hash_progress, cancel=cancel, blender=blender)  # fmt: skip
         try:
             return upload_and_submit(client, prepared, progress, cancel, parallel, chunk_size)
         except FileChanged:

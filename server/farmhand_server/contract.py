@@ -231,6 +231,10 @@ def _parameter(where: str, name: str, raw: str, schema: dict[str, Any]) -> Any:
     try:
         if kind == "integer":
             value = int(raw)
+        elif kind == "boolean":
+            if raw not in ("true", "false"):
+                raise ValueError(raw)
+            value = raw == "true"
         elif kind == "number":
             value = float(raw)
             if value != value or value in (float("inf"), float("-inf")):

@@ -200,6 +200,7 @@ attempts = sa.Table(
     sa.Column("peak_memory_mb", sa.Float, nullable=True),
     sa.Column("cores", sa.Integer, nullable=False, default=0),  # for core-hour accounting
     sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("progress", sa.Float, nullable=True),  # 0..1 of the frame rendering, by heartbeat
 )
 
 job_requirements = sa.Table(
@@ -254,12 +255,45 @@ blocklist = sa.Table(
     _now_column("created_at"),
 )
 
+# What a worker produced for a task: images, tiles waiting for assembly, previews.
+outputs = sa.Table(
+    "outputs",
+    metadata,
+    _id(),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False),
+    sa.Column("attempt_id", sa.Integer, sa.ForeignKey("attempts.id"), nullable=False),
+    sa.Column("frame", sa.Integer, nullable=True),
+    sa.Column("name", sa.String(1024), nullable=False),  # relative to the job's output folder
+    sa.Column("kind", sa.String(16), nullable=False),  # image | tile | preview | file
+    sa.Column("blob_key", sa.String(64), sa.ForeignKey("blobs.key"), nullable=False),
+    sa.Column("tile_mode", sa.String(16), nullable=True),  # full | cropped, for tiles
+    sa.Column("preview_of", sa.Integer, nullable=True),  # the output this preview shows
+    _now_column("created_at"),
+    sa.Index("ix_outputs_job_frame", "job_id", "frame"),
+)
+
+# Uploads a worker started for one of its attempts: the blob then belongs to the job's owner.
+worker_uploads = sa.Table(
+    "worker_uploads",
+    metadata,
+    sa.Column("upload_id", sa.String(36), sa.ForeignKey("uploads.id"), primary_key=True),
+    sa.Column("worker_id", sa.Integer, sa.ForeignKey("workers.id"), nullable=False),
+    sa.Column("attempt_id", sa.Integer, sa.ForeignKey("attempts.id"), nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
     sa.Column("version", sa.Integer, primary_key=True),
     _now_column("applied_at"),
 )
+
+
+async def forget_upload(conn: AsyncConnection, upload_id: str) -> None:
+    """Delete an upload's row (and the record of the worker that started it)."""
+    await conn.execute(worker_uploads.delete().where(worker_uploads.c.upload_id == upload_id))
+    await conn.execute(uploads.delete().where(uploads.c.id == upload_id))
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -287,20 +321,34 @@ async def _v1_initial(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all, checkfirst=True)
 
 
-async def _v2_task_reservations(conn: AsyncConnection) -> None:
-    def missing(sync_conn) -> list[str]:
-        have = {c["name"] for c in sa.inspect(sync_conn).get_columns("tasks")}
-        return [name for name in ("reserved_by", "reserved_until") if name not in have]
+async def _v2_outputs(conn: AsyncConnection) -> None:
+    await conn.run_sync(outputs.create, checkfirst=True)
+    await conn.run_sync(worker_uploads.create, checkfirst=True)
 
-    # A database made by _v1_initial from today's metadata already has them.
-    for name in await conn.run_sync(missing):
-        column = tasks.c[name]
-        kind = column.type.compile(dialect=conn.dialect)
-        await conn.execute(sa.text(f"ALTER TABLE tasks ADD COLUMN {name} {kind}"))
+
+async def _v3_attempt_progress(conn: AsyncConnection) -> None:
+    columns = await conn.run_sync(
+        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("attempts")}
+    )
+    if "progress" not in columns:
+        await conn.execute(sa.text("ALTER TABLE attempts ADD COLUMN progress FLOAT"))
+
+
+async def _v4_task_reservations(conn: AsyncConnection) -> None:
+    columns = await conn.run_sync(
+        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("tasks")}
+    )
+    for name in ("reserved_by", "reserved_until"):
+        if name not in columns:
+            kind = tasks.c[name].type.compile(dialect=conn.dialect)
+            await conn.execute(sa.text(f"ALTER TABLE tasks ADD COLUMN {name} {kind}"))
 
 
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_task_reservations]
+# v1 creates the tables as they are now, so later steps must be no-ops on a new database.
+MIGRATIONS: list[Migration] = [
+    _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations,
+]  # fmt: skip
 
 
 async def migrate(engine: AsyncEngine) -> int:

@@ -45,9 +45,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db, states
+from . import db, outputs, states
 from .config import Config
 from .database import Database
+from .errors import ApiError
 from .scheduler import (
     RUNNING,
     WORKER_FAILED,
@@ -55,8 +56,8 @@ from .scheduler import (
     JobCache,
     StaleAttempt,
     WorkerInfo,
-    _release_assembly,
-    _settle,
+    release_assembly,
+    settle,
 )
 
 log = logging.getLogger("farmhand.server")
@@ -145,13 +146,14 @@ class _Completion:
     worker_id: int
     attempt_id: int
     peak_memory_mb: float | None
+    files: list[dict[str, Any]]  # outputs to register (`outputs.record`)
     future: asyncio.Future[None]
     then: _Claim | None  # `next`: claim again once this is recorded
 
 
 @dataclass(slots=True)
 class _Outcome:
-    stale: set[int] = field(default_factory=set)  # completions refused (ids of the _Completion)
+    refused: dict[int, Exception] = field(default_factory=dict)  # by id of the _Completion
     assignments: dict[int, Assignment] = field(default_factory=dict)  # by id of the _Claim
     new_work: bool = False
 
@@ -205,15 +207,22 @@ class Dispatcher:
         return await claim.future
 
     async def complete(
-        self, worker: WorkerInfo, attempt_id: int, peak_memory_mb: float | None, then_claim: bool
+        self,
+        worker: WorkerInfo,
+        attempt_id: int,
+        peak_memory_mb: float | None,
+        files: list[dict[str, Any]],
+        then_claim: bool,
     ) -> Assignment | None:
-        """Record a finished attempt (StaleAttempt if it is no longer the worker's).
+        """Record a finished attempt and its output files.
 
-        With `then_claim`, also the worker's next task (None when there is none: it is idle).
+        Raises StaleAttempt (or `outputs.StaleOutputs`) if it is no longer the worker's, and
+        the ApiError of `outputs.record` for files it refuses. With `then_claim`, also the
+        worker's next task (None when there is none: it is idle).
         """
         loop = asyncio.get_running_loop()
         then = _Claim(worker, loop.create_future(), False, True) if then_claim else None
-        done = _Completion(worker.id, attempt_id, peak_memory_mb, loop.create_future(), then)
+        done = _Completion(worker.id, attempt_id, peak_memory_mb, files, loop.create_future(), then)
         self._completions.append(done)
         self._wake.set()
         await done.future
@@ -300,13 +309,12 @@ class Dispatcher:
                     _fail(claim.future, exc)
                 raise
         for c in completions:
-            if id(c) in outcome.stale:
-                _fail(c.future, StaleAttempt(c.attempt_id))
+            if id(c) in outcome.refused:
+                _fail(c.future, outcome.refused[id(c)])
             else:
                 _answer(c.future, None)
-        for c in completions:
-            if c.then is not None and id(c) not in outcome.stale:
-                claims.append(c.then)
+                if c.then is not None:
+                    claims.append(c.then)
         for claim in claims:
             assignment = outcome.assignments.get(id(claim))
             if assignment is not None or not claim.park or claim.withdrawn or self._stopping:
@@ -334,7 +342,9 @@ class Dispatcher:
             if completions:
                 await self._complete(conn, completions, now, outcome)
                 claims = claims + [
-                    c.then for c in completions if c.then is not None and id(c) not in outcome.stale
+                    c.then
+                    for c in completions
+                    if c.then is not None and id(c) not in outcome.refused
                 ]
             if claims:
                 await self._assign(conn, claims, now, outcome)
@@ -348,13 +358,31 @@ class Dispatcher:
         self, conn: AsyncConnection, ops: list[_Completion], now: float, outcome: _Outcome
     ) -> None:
         sql = self._sql
-        rows = [[c.attempt_id, c.worker_id, c.peak_memory_mb] for c in ops]
+        recording: list[_Completion] = []
+        seen: set[tuple[int, int]] = set()
+        for c in ops:
+            key = (c.attempt_id, c.worker_id)
+            if key in seen:  # the same report twice in one round: the second comes too late
+                outcome.refused[id(c)] = StaleAttempt(c.attempt_id)
+                continue
+            if c.files:
+                # Checked before anything is written for it: a refusal leaves the round intact.
+                try:
+                    await outputs.record(conn, c.worker_id, c.attempt_id, c.files)
+                except (ApiError, outputs.StaleOutputs) as exc:
+                    outcome.refused[id(c)] = exc
+                    continue
+            seen.add(key)
+            recording.append(c)
+        if not recording:
+            return
+        rows = [[c.attempt_id, c.worker_id, c.peak_memory_mb] for c in recording]
         ended = (await conn.execute(sql.end_attempts, {"now": now, "rows": _dumps(rows)})).all()
         finished = {(r[0], r[1]): r[2] for r in ended}  # (attempt, worker) → task
         ok: list[_Completion] = []
-        for c in ops:
+        for c in recording:
             if finished.pop((c.attempt_id, c.worker_id), None) is None:
-                outcome.stale.add(id(c))  # not running, not this worker's (or a duplicate)
+                outcome.refused[id(c)] = StaleAttempt(c.attempt_id)  # not running, not its own
             else:
                 ok.append(c)
         if not ok:
@@ -380,7 +408,7 @@ class Dispatcher:
         if idle:
             await conn.execute(sql.idle_workers, {"now": now, "rows": _dumps(idle)})
         for t in tasks:
-            if t.kind == "tile" and await _release_assembly(conn, t.job_id, _json(t.frames)):
+            if t.kind == "tile" and await release_assembly(conn, t.job_id, _json(t.frames)):
                 outcome.new_work = True
         for j in jobs:
             if (view := self._jobs.get(j.id)) is not None:
@@ -391,7 +419,7 @@ class Dispatcher:
                 j.stop_after_test and j.test_pending == 0 and not j.approved
             ):
                 self._stale = True  # it may leave the dispatching jobs now
-            await _settle(conn, j.id, j)
+            await settle(conn, j.id, j)
 
     # -- claims ---------------------------------------------------------------------------------
 
@@ -511,13 +539,16 @@ class Dispatcher:
         ]  # fmt: skip
         await conn.execute(sql.add_events, {"now": now, "rows": _dumps(events)})
         for claim, job, task in won:
+            body = {"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
+                    "is_test": task.is_test, "seq": task.seq}  # fmt: skip
+            if task.kind == "assemble":
+                body["inputs"] = await outputs.tile_inputs(conn, job.id, task.frames[0])
             outcome.assignments[id(claim)] = Assignment(
                 attempt_id=attempt_of[task.id],
-                task={"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
-                      "is_test": task.is_test, "seq": task.seq},
+                task=body,
                 job=await self._job_cache.get(conn, job.id),
                 lease_expires=lease,
-            )  # fmt: skip
+            )
 
     # -- the view of dispatching jobs -----------------------------------------------------------
 

@@ -35,7 +35,7 @@ async def collect(conn: AsyncConnection, store: BlobStore, retention_seconds: fl
     stale = await conn.execute(sa.select(db.uploads.c.id).where(db.uploads.c.updated_at < cutoff))
     uploads = [r.id for r in stale]
     for upload_id in uploads:
-        await conn.execute(db.uploads.delete().where(db.uploads.c.id == upload_id))
+        await db.forget_upload(conn, upload_id)
         store.discard(upload_id)
     return {"blobs": len(keys), "uploads": len(uploads)}
 

@@ -195,6 +195,11 @@ async def delete(conn: AsyncConnection, job: Any) -> None:
     if job.state not in states.FINAL:
         raise states.TransitionError("cancel the job before deleting it")
     task_ids = sa.select(db.tasks.c.id).where(db.tasks.c.job_id == job.id)
+    await conn.execute(db.outputs.delete().where(db.outputs.c.job_id == job.id))
+    attempt_ids = sa.select(db.attempts.c.id).where(db.attempts.c.task_id.in_(task_ids))
+    await conn.execute(
+        db.worker_uploads.delete().where(db.worker_uploads.c.attempt_id.in_(attempt_ids))
+    )
     await conn.execute(db.attempts.delete().where(db.attempts.c.task_id.in_(task_ids)))
     for table in (db.tasks, db.job_requirements, db.job_hardware_configs, db.job_blobs,
                   db.job_events, db.blocklist):  # fmt: skip
@@ -260,6 +265,7 @@ async def tasks_with_attempts(conn: AsyncConnection, job_id: int) -> list[dict[s
         attempts.setdefault(r.task_id, []).append(
             {"id": r.id, "worker_id": r.worker_id, "state": r.state, "started_at": r.started_at,
              "ended_at": r.ended_at, "exit_code": r.exit_code, "peak_memory_mb": r.peak_memory_mb,
+             "progress": r.progress,
              "message": r.message}
         )  # fmt: skip
     return [

@@ -1,16 +1,14 @@
-"""The scheduler: which task a worker gets, leases, and what a finished attempt changes.
+"""The scheduler's rules: which tasks a worker may get, leases, and what a failed attempt changes.
 
-Eligibility and order are decided by the database in one query per claim:
-the job must be dispatching, the worker must have the RAM, cores and GPUs,
-every software/plugin/tag requirement of the job, one of its hardware
-configs (if it names any), and must not be blocklisted for it; within a job,
-test tasks come first and nothing else is handed out while they are pending;
-a task a worker already failed is not given to that worker again. Jobs are
-ordered by priority, then age; tasks by their `seq`.
+A worker may take a task of a dispatching job whose RAM, cores and GPUs,
+every software/plugin/tag requirement and one of its hardware configs (if it
+names any) it has, and that has not blocklisted it; within a job, test tasks
+come first and nothing else is handed out while they are pending; a task a
+worker already failed is not given to that worker again. Jobs are ordered by
+priority, then age; tasks by their `seq`. `dispatcher` applies these rules
+to claims and completions; this module has the rest: leases and heartbeats,
+failures and retries, blocklists, settling a job's state, killing attempts.
 
-On PostgreSQL the chosen task row is locked with `FOR UPDATE SKIP LOCKED`,
-so concurrent claims (from any number of server processes) each get a
-different task; on SQLite claims are serialised by the process's write lock.
 Every assignment is an attempt with a lease; an attempt whose lease lapsed,
 or that was killed, is fenced off: its updates get a conflict.
 """
@@ -37,7 +35,7 @@ WORKER_FAILED = (FAILED, TIMEOUT)
 
 @dataclass(frozen=True, slots=True)
 class WorkerInfo:
-    """What the claim query compares against a job's needs."""
+    """What a claim compares against a job's needs."""
 
     id: int
     ram_gb: float
@@ -50,7 +48,7 @@ class WorkerInfo:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """A task handed to a worker: the attempt that carries it and what to render."""
+    """A task handed to a worker: the attempt that carries it, what to render, the job."""
 
     attempt_id: int
     task: dict[str, Any]
@@ -74,156 +72,6 @@ async def load_worker(conn: AsyncConnection, worker_id: int) -> WorkerInfo:
         keys=tuple(capability_keys({"tags": row.tags, "software": row.software})),
         hardware_config_id=row.hardware_config_id or "",
     )
-
-
-def _eligible_jobs() -> list[sa.ColumnElement[bool]]:
-    j, req, hw, bl = db.jobs, db.job_requirements, db.job_hardware_configs, db.blocklist
-    return [
-        j.c.state.in_(states.DISPATCHING),
-        j.c.ram_gb <= sa.bindparam("ram_gb"),
-        j.c.cpu_cores <= sa.bindparam("cpu_cores"),
-        j.c.gpu_count <= sa.bindparam("gpu_count"),
-        j.c.gpu_memory_gb <= sa.bindparam("gpu_memory_gb"),
-        ~sa.exists().where(
-            req.c.job_id == j.c.id, req.c.key.not_in(sa.bindparam("keys", expanding=True))
-        ),
-        sa.or_(
-            ~sa.exists().where(hw.c.job_id == j.c.id),
-            sa.exists().where(hw.c.job_id == j.c.id, hw.c.config_id == sa.bindparam("hw")),
-        ),
-        ~sa.exists().where(bl.c.job_id == j.c.id, bl.c.worker_id == sa.bindparam("worker_id")),
-    ]
-
-
-def _eligible_task(job_id, test_pending) -> list[sa.ColumnElement[bool]]:
-    t, a = db.tasks, db.attempts
-    return [
-        t.c.job_id == job_id,
-        t.c.state == states.QUEUED,
-        sa.or_(t.c.is_test, test_pending == 0),
-        ~sa.exists().where(
-            a.c.task_id == t.c.id,
-            a.c.worker_id == sa.bindparam("worker_id"),
-            a.c.state.in_(WORKER_FAILED),
-            a.c.started_at > sa.func.coalesce(t.c.retried_at, 0.0),
-        ),
-    ]
-
-
-# Built once: SQLAlchemy then reuses their compiled form on every claim.
-@functools.cache
-def _pick_postgres_statement() -> sa.Select:
-    j, t = db.jobs, db.tasks
-    ordered = (
-        sa.select(j.c.id, j.c.priority, j.c.test_pending, j.c.state, j.c.user_id)
-        .where(*_eligible_jobs())
-        .order_by(j.c.priority.desc(), j.c.id)
-        .subquery("eligible")
-    )
-    first_task = (
-        sa.select(t.c.id)
-        .where(*_eligible_task(ordered.c.id, ordered.c.test_pending))
-        .order_by(t.c.seq)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .lateral("first_task")
-    )
-    return (
-        sa.select(ordered.c.id, ordered.c.state, ordered.c.user_id, first_task.c.id)
-        .select_from(ordered.join(first_task, sa.true()))
-        .order_by(ordered.c.priority.desc(), ordered.c.id)
-        .limit(1)
-    )
-
-
-@functools.cache
-def _pick_sqlite_statement() -> sa.Select:
-    j, t = db.jobs, db.tasks
-    first_task = (
-        sa.select(t.c.id)
-        .where(*_eligible_task(j.c.id, j.c.test_pending))
-        .order_by(t.c.seq)
-        .limit(1)
-        .correlate(j)
-        .scalar_subquery()
-    )
-    return (
-        sa.select(j.c.id, j.c.state, j.c.user_id, first_task.label("task_id"))
-        .where(*_eligible_jobs())
-        .order_by(j.c.priority.desc(), j.c.id)
-    )
-
-
-def _worker_params(worker: WorkerInfo) -> dict[str, Any]:
-    return {
-        "worker_id": worker.id, "ram_gb": worker.ram_gb, "cpu_cores": worker.cpu_cores,
-        "gpu_count": worker.gpu_count, "gpu_memory_gb": worker.gpu_memory_gb,
-        "keys": list(worker.keys), "hw": worker.hardware_config_id,
-    }  # fmt: skip
-
-
-async def _pick(conn: AsyncConnection, worker: WorkerInfo, postgres: bool):
-    """(job id, job state, job owner, task id) of the best eligible task, or None."""
-    params = _worker_params(worker)
-    if postgres:
-        row = (await conn.execute(_pick_postgres_statement(), params)).first()
-        return tuple(row) if row else None
-    for row in await conn.execute(_pick_sqlite_statement(), params):
-        if row.task_id is not None:
-            return row.id, row.state, row.user_id, row.task_id
-    return None
-
-
-@functools.cache
-def _take_statement():
-    t = db.tasks
-    return (
-        t.update()
-        .where(t.c.id == sa.bindparam("b_task_id"), t.c.state == states.QUEUED)
-        .values(state=RUNNING, updated_at=sa.bindparam("b_now"))
-        .returning(t.c.kind, t.c.frames, t.c.tile, t.c.is_test, t.c.seq)
-    )
-
-
-async def claim(
-    conn: AsyncConnection, worker: WorkerInfo, lease_seconds: float, postgres: bool
-) -> Assignment | None:
-    """Give the worker its best eligible task, or None. Call inside a write transaction.
-
-    The assignment's `job` holds only the job id; the caller adds the (cached) spec.
-    """
-    picked = await _pick(conn, worker, postgres)
-    if picked is None:
-        return None
-    job_id, job_state, owner, task_id = picked
-    now = time.time()
-    task = (await conn.execute(_take_statement(), {"b_task_id": task_id, "b_now": now})).first()
-    if task is None:
-        return None  # taken in between (only possible without the row lock)
-    lease = now + lease_seconds
-    result = await conn.execute(
-        db.attempts.insert().values(
-            task_id=task_id, worker_id=worker.id, state=RUNNING, lease_expires=lease,
-            started_at=now, cores=worker.cpu_cores, message="",
-        )
-    )  # fmt: skip
-    attempt_id = int(result.inserted_primary_key[0])
-    if job_state == states.QUEUED:
-        await states.move(conn, job_id, states.QUEUED, states.RENDERING, "first task dispatched")
-    await conn.execute(
-        db.workers.update().where(db.workers.c.id == worker.id).values(state="busy", last_seen=now)
-    )
-    await events.emit(
-        conn, "task", {"job_id": job_id, "task_id": task_id, "state": RUNNING,
-                       "frames": task.frames, "worker_id": worker.id}, job_id, owner,
-    )  # fmt: skip
-    return Assignment(
-        attempt_id=attempt_id,
-        task={"id": task_id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
-              "is_test": task.is_test, "seq": task.seq},
-        job={"id": job_id},
-        lease_expires=lease,
-    )  # fmt: skip
 
 
 class JobCache:
@@ -298,51 +146,6 @@ async def heartbeat(
         .values(last_seen=lease - lease_seconds)
     )
     return lease
-
-
-@functools.cache
-def _count_done_statement():
-    j = db.jobs
-    return (
-        j.update()
-        .where(j.c.id == sa.bindparam("b_job_id"))
-        .values(
-            tasks_done=j.c.tasks_done + 1,
-            test_pending=j.c.test_pending - sa.bindparam("b_test", type_=sa.Integer),
-            updated_at=sa.bindparam("b_now"),
-        )
-        .returning(*_SETTLE_COLUMNS)
-    )
-
-
-async def complete(
-    conn: AsyncConnection,
-    worker_id: int,
-    attempt_id: int,
-    peak_memory_mb: float | None = None,
-    idle: bool = True,
-) -> bool:
-    """The worker rendered the task: record it and move the task and job on.
-
-    True when this made more work dispatchable (an assembly, the rest after test frames).
-    `idle=False` leaves the worker's state alone (it is about to claim again).
-    """
-    row = await _attempt_for(conn, attempt_id, worker_id)
-    now = time.time()
-    await _end_attempt(conn, attempt_id, DONE, now, 0, "", peak_memory_mb)
-    await conn.execute(
-        db.tasks.update().where(db.tasks.c.id == row.task_id).values(state="done", updated_at=now)
-    )
-    params = {"b_job_id": row.job_id, "b_test": 1 if row.is_test else 0, "b_now": now}
-    job = (await conn.execute(_count_done_statement(), params)).one()
-    released = await _release_assembly(conn, row.job_id, row.frames) if row.kind == "tile" else 0
-    if idle:
-        await _worker_idle(conn, worker_id, now)
-    done = {"job_id": row.job_id, "task_id": row.task_id, "state": "done", "frames": row.frames}
-    await events.emit(conn, "task", done, row.job_id, row.user_id)
-    await _settle(conn, row.job_id, job)
-    gate_opened = row.is_test and job.test_pending == 0 and not job.stop_after_test
-    return bool(released) or gate_opened
 
 
 async def fail(
@@ -423,11 +226,6 @@ async def _end_attempt(conn, attempt_id, state, now, exit_code, message, peak_me
     )  # fmt: skip
 
 
-async def mark_idle(conn: AsyncConnection, worker_id: int) -> None:
-    """The worker holds no running attempt any more (if so): show it idle."""
-    await _worker_idle(conn, worker_id, time.time())
-
-
 async def _worker_idle(conn, worker_id: int, now: float) -> None:
     a, w = db.attempts, db.workers
     await conn.execute(
@@ -440,8 +238,8 @@ async def _worker_idle(conn, worker_id: int, now: float) -> None:
     )
 
 
-async def _release_assembly(conn, job_id: int, frames: list[int]) -> int:
-    """When every tile of a frame is done, its assembly task becomes dispatchable."""
+async def release_assembly(conn: AsyncConnection, job_id: int, frames: list[int]) -> int:
+    """When every tile of a frame is done, its assembly task becomes dispatchable; how many."""
     t = db.tasks
     tiles = await conn.execute(
         sa.select(t.c.id, t.c.kind, t.c.state, t.c.frames).where(
@@ -468,10 +266,11 @@ _SETTLE_COLUMNS = (
 async def settle_job(conn: AsyncConnection, job_id: int) -> None:
     """Move a job on once its counters say so: awaiting approval, completed or failed."""
     job = (await conn.execute(sa.select(*_SETTLE_COLUMNS).where(db.jobs.c.id == job_id))).one()
-    await _settle(conn, job_id, job)
+    await settle(conn, job_id, job)
 
 
-async def _settle(conn: AsyncConnection, job_id: int, job: Any) -> None:
+async def settle(conn: AsyncConnection, job_id: int, job: Any) -> None:
+    """`settle_job` for a job whose `_SETTLE_COLUMNS` were just read (an UPDATE's RETURNING)."""
     if job.state in states.FINAL or job.state == states.PAUSED:
         return
     if job.tasks_done + job.tasks_failed >= job.tasks_total:

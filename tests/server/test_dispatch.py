@@ -141,3 +141,22 @@ def test_reservations_of_a_dead_process_are_reclaimed(database_url: str, tmp_pat
         assert [a["task"]["frames"] for a in rest] == [[3], [4], [5], [6]]
     finally:
         alive.stop()
+
+
+def test_an_older_database_gains_the_reservation_columns(tmp_path: Path) -> None:
+    async def run() -> set[str]:
+        engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+        await db.migrate(engine)
+        async with engine.begin() as conn:  # make it look like a database from before v4
+            for column in ("reserved_by", "reserved_until"):
+                await conn.execute(sa.text(f"ALTER TABLE tasks DROP COLUMN {column}"))
+            await conn.execute(sa.text("DELETE FROM schema_version WHERE version = 4"))
+        assert await db.migrate(engine) == len(db.MIGRATIONS)
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("tasks")}
+            )
+        await engine.dispose()
+        return columns
+
+    assert {"reserved_by", "reserved_until"} <= asyncio.run(run())

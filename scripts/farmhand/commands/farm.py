@@ -25,6 +25,18 @@ def _lazy(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def resolution(text: str) -> tuple[int, int]:
+    """``1920x1080`` → ``(1920, 1080)``; an argparse error otherwise.
+
+    >>> resolution("1920x1080"), resolution("64X48")
+    ((1920, 1080), (64, 48))
+    """
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) and int(height)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT in pixels (e.g. 1920x1080)")
+    return int(width), int(height)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the farm subcommands."""
     p = sub.add_parser("submit", help="analyse, upload what the farm lacks, and submit a job")
@@ -40,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--test-frames", help="first,middle,last and/or frame numbers")
     p.add_argument("--stop-after-test", action="store_true", default=None)
     p.add_argument("--priority", type=int)
+    p.add_argument("--resolution", type=resolution, metavar="WxH",
+                   help="image size, e.g. 1920x1080 (overrides the scene's)")  # fmt: skip
+    p.add_argument("--blender", help="Blender used to read .blend scenes (default: on PATH)")
     p.add_argument("--project", help="Maya project folder")
     p.add_argument("--search-path", action="append", default=[], help="where moved files may be")
     p.add_argument("--dry-run", action="store_true", help="analyse and print the job spec only")

@@ -61,18 +61,18 @@ def run_submit(args: argparse.Namespace) -> int:
             name=args.name, frames=args.frames, layers=args.layer, cameras=args.camera,
             frames_per_task=args.frames_per_task, tiles=args.tiles, tiles_type=args.tiles_type,
             test_frames=_test_frames(args.test_frames), stop_after_test=args.stop_after_test,
-            priority=args.priority, presets=chosen,
+            priority=args.priority, presets=chosen, resolution=args.resolution,
         )  # fmt: skip
         search = tuple(args.search_path)
         if args.dry_run:
             prepared = prepare(args.scene, choices, project=args.project, search_paths=search,
-                               progress=_hash_progress)  # fmt: skip
+                               progress=_hash_progress, blender=args.blender)  # fmt: skip
             print(json.dumps(prepared.spec, indent=2, ensure_ascii=False))
             return 0
         done = submit_scene(
             client, args.scene, choices, project=args.project, search_paths=search,
             hash_progress=_hash_progress, progress=_upload_progress, cancel=threading.Event(),
-            parallel=args.parallel, chunk_size=_chunk_size(),
+            parallel=args.parallel, chunk_size=_chunk_size(), blender=args.blender,
         )  # fmt: skip
     except (preset_files.PresetError, SceneError, ValueError) as exc:
         print(f"farmhand submit: {exc}", file=sys.stderr)

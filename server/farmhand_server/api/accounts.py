@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import auth, db, events
 from ..contract import document
 from ..errors import ApiError, conflict, forbidden, not_found
-from ..keys import BODY, DB, PARAMS, PRINCIPAL, TOKEN_CACHE
+from ..keys import BODY, DB, PARAMS, PRINCIPAL, TOKEN_CACHE, WORKER_CACHE
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -127,6 +127,11 @@ _WORKER_FIELDS = (
 )  # fmt: skip
 
 
+# What a worker reports about itself at registration and on every start.
+_REPORTED = ("name", "hostname", "platform", "ram_gb", "cpu_cores", "gpu_count", "gpu_memory_gb",
+             "tags", "software", "hardware_config_id", "slots")  # fmt: skip
+
+
 async def list_workers(request: web.Request) -> web.Response:
     async with request.app[DB].read() as conn:
         rows = await conn.execute(
@@ -184,11 +189,33 @@ async def register_worker(request: web.Request) -> web.Response:
     return web.json_response({"id": worker_id, "token": token}, status=201)
 
 
+async def update_worker(request: web.Request) -> web.Response:
+    body = request[BODY]
+    worker_id = request[PRINCIPAL].id
+    values = {k: body[k] for k in _REPORTED if k in body}
+    async with request.app[DB].write() as conn:
+        await conn.execute(
+            db.workers.update()
+            .where(db.workers.c.id == worker_id)
+            .values(last_seen=time.time(), **values)
+        )
+        row = (
+            await conn.execute(
+                sa.select(*(db.workers.c[f] for f in _WORKER_FIELDS)).where(
+                    db.workers.c.id == worker_id
+                )
+            )
+        ).one()
+    # The claim path caches capabilities per worker: forget them so the next claim sees these.
+    request.app[WORKER_CACHE].pop(worker_id, None)
+    return web.json_response(dict(row._mapping))
+
+
 HANDLERS = {
     f.__name__: f
     for f in (
         get_openapi, get_health, get_me, list_users, create_user, issue_token, revoke_token,
         list_projects, create_project, list_hardware_configs, put_hardware_config, list_workers,
-        issue_enrolment_token, register_worker,
+        issue_enrolment_token, register_worker, update_worker,
     )
 }  # fmt: skip

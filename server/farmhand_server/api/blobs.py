@@ -38,18 +38,19 @@ async def find_missing_blobs(request: web.Request) -> web.Response:
 
 async def start_upload(request: web.Request) -> web.Response:
     body = request[BODY]
-    user: Principal = request[PRINCIPAL]
+    principal: Principal = request[PRINCIPAL]
     key = blob_key(body["md5"], body["size"])
     store = request.app[STORE]
     table = db.uploads
     now = time.time()
     async with request.app[DB].write() as conn:
-        if store.has(key) and await owns(conn, user.id, key):
+        owner_id, attempt_id = await _upload_owner(conn, principal, body.get("attempt_id"))
+        if store.has(key) and await owns(conn, owner_id, key):
             return web.json_response(_upload_json(None, body, body["size"], complete=True))
         row = (
             await conn.execute(
                 sa.select(table).where(
-                    table.c.user_id == user.id, table.c.md5 == body["md5"],
+                    table.c.user_id == owner_id, table.c.md5 == body["md5"],
                     table.c.size == body["size"],
                 )
             )
@@ -58,16 +59,55 @@ async def start_upload(request: web.Request) -> web.Response:
             if row.xxh64 != body["xxh64"]:
                 await conn.execute(table.update().where(table.c.id == row.id).values(
                     xxh64=body["xxh64"], updated_at=now))  # fmt: skip
+            await _record_worker(conn, row.id, principal, attempt_id)
             offset = store.upload_size(row.id)
             return web.json_response(_upload_json(row.id, body, offset))
         upload_id = uuid.uuid4().hex
         await conn.execute(
             table.insert().values(
-                id=upload_id, user_id=user.id, md5=body["md5"], xxh64=body["xxh64"],
+                id=upload_id, user_id=owner_id, md5=body["md5"], xxh64=body["xxh64"],
                 size=body["size"], received=0, created_at=now, updated_at=now,
             )
         )  # fmt: skip
+        await _record_worker(conn, upload_id, principal, attempt_id)
     return web.json_response(_upload_json(upload_id, body, 0), status=201)
+
+
+async def _upload_owner(
+    conn, principal: Principal, attempt_id: int | None
+) -> tuple[int, int | None]:
+    """Who will own the blob: the user uploading it, or the owner of the job a worker renders.
+
+    A worker uploads what a task produced, so it must name the running attempt
+    it holds; the blob then belongs to that job's owner, who downloads it.
+    """
+    if principal.kind != "worker":
+        if attempt_id is not None:
+            raise ApiError(400, "bad_request", "attempt_id is only for workers' uploads")
+        return principal.id, None
+    if attempt_id is None:
+        raise ApiError(400, "bad_request", "a worker's upload must name its attempt_id")
+    a, t, j = db.attempts, db.tasks, db.jobs
+    owner = await conn.scalar(
+        sa.select(j.c.user_id)
+        .select_from(a.join(t, t.c.id == a.c.task_id).join(j, j.c.id == t.c.job_id))
+        .where(a.c.id == attempt_id, a.c.worker_id == principal.id, a.c.state == "running")
+    )
+    if owner is None:
+        raise conflict(
+            "stale_attempt", f"attempt {attempt_id} is not running on this worker: stop it"
+        )
+    return int(owner), attempt_id
+
+
+async def _record_worker(conn, upload_id: str, principal: Principal, attempt_id) -> None:
+    if principal.kind != "worker":
+        return
+    wu = db.worker_uploads
+    await conn.execute(wu.delete().where(wu.c.upload_id == upload_id))
+    await conn.execute(
+        wu.insert().values(upload_id=upload_id, worker_id=principal.id, attempt_id=attempt_id)
+    )
 
 
 def _upload_json(upload_id: str | None, blob: dict, offset: int, complete: bool = False) -> dict:
@@ -87,7 +127,19 @@ async def _load_upload(request: web.Request):
         row = (
             await conn.execute(sa.select(db.uploads).where(db.uploads.c.id == upload_id))
         ).first()
-    if row is None or row.user_id != request[PRINCIPAL].id:
+        principal: Principal = request[PRINCIPAL]
+        if row is not None and principal.kind == "worker":
+            wu = db.worker_uploads
+            mine = await conn.scalar(
+                sa.select(wu.c.worker_id).where(
+                    wu.c.upload_id == upload_id, wu.c.worker_id == principal.id
+                )
+            )
+            if mine is None:
+                row = None
+        elif row is not None and row.user_id != principal.id:
+            row = None
+    if row is None:
         raise not_found("upload")
     return row
 
@@ -152,7 +204,7 @@ async def complete_upload(request: web.Request) -> web.Response:
     if (digest.md5, digest.xxh64, digest.size) != (row.md5, row.xxh64, row.size):
         store.discard(row.id)
         async with request.app[DB].write() as conn:
-            await conn.execute(db.uploads.delete().where(db.uploads.c.id == row.id))
+            await db.forget_upload(conn, row.id)
         raise ApiError(
             422,
             "hash_mismatch",
@@ -176,7 +228,7 @@ async def complete_upload(request: web.Request) -> web.Response:
             await conn.execute(
                 db.blob_owners.insert().values(blob_key=key, user_id=row.user_id, created_at=now)
             )
-        await conn.execute(db.uploads.delete().where(db.uploads.c.id == row.id))
+        await db.forget_upload(conn, row.id)
     return web.json_response({"key": key, "md5": row.md5, "xxh64": row.xxh64, "size": row.size})
 
 

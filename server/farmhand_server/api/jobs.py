@@ -9,7 +9,7 @@ from aiohttp import web
 from farmhand.jobspec import validate_jobspec
 from farmhand.renderbus import normalize_renderbus
 
-from .. import accounting, db, jobs, states
+from .. import accounting, db, jobs, outputs, states
 from ..auth import Principal
 from ..errors import ApiError, bad_request, not_found
 from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
@@ -89,6 +89,14 @@ async def list_tasks(request: web.Request) -> web.Response:
     return web.json_response({"tasks": tasks})
 
 
+async def list_outputs(request: web.Request) -> web.Response:
+    tiles = bool(request[PARAMS].get("tiles", False))
+    async with request.app[DB].read() as conn:
+        row = await _visible_job(request, conn)
+        found = await outputs.for_job(conn, row.id, tiles)
+    return web.json_response({"outputs": found})
+
+
 async def list_job_events(request: web.Request) -> web.Response:
     e = db.job_events
     async with request.app[DB].read() as conn:
@@ -164,7 +172,8 @@ HANDLERS = {
     f.__name__: f
     for f in (
         get_usage,
-        submit_job, list_jobs, get_job, list_tasks, list_job_events, pause_job, resume_job,
+        submit_job, list_jobs, get_job, list_tasks, list_outputs, list_job_events, pause_job,
+        resume_job,
         cancel_job, approve_job, retry_job, update_job, delete_job,
     )
 }  # fmt: skip

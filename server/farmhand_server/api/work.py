@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from .. import gc, scheduler
+from .. import db, gc, outputs, scheduler
 from ..auth import Principal
 from ..errors import conflict
 from ..keys import BODY, CONFIG, DB, DISPATCHER, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
@@ -57,7 +57,7 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
             result, new_work = await action(conn, worker.id, attempt_id)
             if new_work:
                 await database.announce_work(conn)
-    except scheduler.StaleAttempt:
+    except (scheduler.StaleAttempt, outputs.StaleOutputs):
         raise _stale(attempt_id) from None
     if new_work:
         request.app[WAKE].notify()
@@ -67,8 +67,14 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
 async def heartbeat(request: web.Request) -> web.Response:
     lease = request.app[CONFIG].lease_seconds
 
+    progress = request[BODY].get("progress")
+
     async def renew(conn, worker_id, attempt_id):
         expires = await scheduler.heartbeat(conn, worker_id, attempt_id, lease)
+        if progress is not None:
+            await conn.execute(
+                db.attempts.update().where(db.attempts.c.id == attempt_id).values(progress=progress)
+            )
         return {"lease_expires": expires}, False
 
     return await _attempt_action(request, renew)
@@ -86,9 +92,9 @@ async def complete_attempt(request: web.Request) -> web.Response:
     info = await _worker_info(request, worker.id)
     try:
         assignment = await request.app[DISPATCHER].complete(
-            info, attempt_id, body.get("peak_memory_mb"), then_claim
+            info, attempt_id, body.get("peak_memory_mb"), body.get("outputs") or [], then_claim
         )
-    except scheduler.StaleAttempt:
+    except (scheduler.StaleAttempt, outputs.StaleOutputs):
         raise _stale(attempt_id) from None
     if not then_claim:
         return web.json_response({"ok": True})
@@ -98,6 +104,7 @@ async def complete_attempt(request: web.Request) -> web.Response:
 
 
 def _assignment_json(assignment: scheduler.Assignment, config) -> dict:
+    """The answer a worker gets: its attempt, the task (an assembly's with its tiles), the job."""
     return {
         "attempt_id": assignment.attempt_id,
         "lease_expires": assignment.lease_expires,
@@ -140,7 +147,7 @@ async def reap_once(app: web.Application) -> int:
                 changed += 1
                 if requeued:
                     await app[DB].announce_work(conn)
-            except scheduler.StaleAttempt:
+            except (scheduler.StaleAttempt, outputs.StaleOutputs):
                 continue  # another server got there first
         for job_id in await scheduler.overdue_jobs(conn, now):
             await scheduler.fail_job(conn, job_id, "job_stop_time reached")

@@ -1,0 +1,193 @@
+"""Checks: the analysis' diagnostics — errors block Submit, warnings and notices inform —
+each with its fix; clicking one selects its node."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from farmhand.scene import Diagnostic
+
+from . import theme
+from .qt import Qt, QtWidgets
+from .state import PanelState
+
+SEVERITIES = (("error", "Errors", "block submission"),
+              ("warning", "Warnings", "worth a look"),
+              ("notice", "Notices", "for your information"))  # fmt: skip
+ROLE_DIAG = Qt.ItemDataRole.UserRole
+
+
+class ChecksPage(QtWidgets.QWidget):
+    """Diagnostics grouped by severity, with the selected one's fix and actions."""
+
+    def __init__(
+        self,
+        state: PanelState,
+        show_asset: Callable[[str, str | None], None],
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._show_asset = show_asset
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(8)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(theme.label("Checks", "heading"))
+        top.addStretch(1)
+        self.verdict = theme.label("")
+        top.addWidget(self.verdict)
+        layout.addLayout(top)
+
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Problem", "Node"])
+        self.tree.setRootIsDecorated(True)
+        self.tree.setWordWrap(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.currentItemChanged.connect(lambda *_: self._show_detail())
+        self.tree.itemClicked.connect(self._clicked)
+        layout.addWidget(self.tree, 1)
+
+        self.detail = theme.card()
+        detail = QtWidgets.QGridLayout(self.detail)
+        detail.setContentsMargins(14, 10, 14, 10)
+        detail.setHorizontalSpacing(12)
+        detail.setVerticalSpacing(6)
+        self.detail_icon = QtWidgets.QLabel()
+        self.detail_title = theme.label("", wrap=True)
+        self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_fix = theme.label("", wrap=True)
+        self.detail_fix.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_code = theme.label("", "muted")
+        detail.addWidget(self.detail_icon, 0, 0, Qt.AlignmentFlag.AlignTop)
+        detail.addWidget(self.detail_title, 0, 1, 1, 2)
+        detail.addWidget(theme.label("Fix", "muted"), 1, 0, Qt.AlignmentFlag.AlignTop)
+        detail.addWidget(self.detail_fix, 1, 1, 1, 2)
+        detail.addWidget(self.detail_code, 2, 1)
+        buttons = QtWidgets.QHBoxLayout()
+        self.select_button = QtWidgets.QPushButton("Select node")
+        self.select_button.clicked.connect(self._select_node)
+        self.asset_button = QtWidgets.QPushButton("Show in Assets")
+        self.asset_button.clicked.connect(self._open_asset)
+        buttons.addStretch(1)
+        buttons.addWidget(self.select_button)
+        buttons.addWidget(self.asset_button)
+        detail.addLayout(buttons, 2, 2)
+        detail.setColumnStretch(1, 1)
+        layout.addWidget(self.detail)
+
+        state.analysis_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the current analysis' diagnostics."""
+        self.tree.clear()
+        analysis = self.state.analysis
+        diagnostics = analysis.diagnostics if analysis is not None else []
+        if analysis is None and self.state.error:
+            fix = "check the file, or open it in Maya and save it again"
+            diagnostics = [
+                Diagnostic("scene-unreadable", "error", self.state.error, None, None, fix)
+            ]
+        counts = {}
+        for severity, title, meaning in SEVERITIES:
+            items = [d for d in diagnostics if d.severity == severity]
+            counts[severity] = len(items)
+            if not items:
+                continue
+            group = QtWidgets.QTreeWidgetItem([f"{title} ({len(items)}) — {meaning}"])
+            group.setIcon(0, theme.severity_icon(severity))
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            group.setFirstColumnSpanned(False)
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.tree.addTopLevelItem(group)
+            group.addChildren([self._item(d) for d in items])
+            group.setExpanded(True)
+        errors = counts.get("error", 0)
+        if errors:
+            self.verdict.setProperty("role", "error")
+            self.verdict.setText(f"{errors} error(s) block submission")
+        else:
+            self.verdict.setProperty("role", "ok")
+            warnings = counts.get("warning", 0)
+            extra = f" ({warnings} warning(s) to review)" if warnings else ""
+            self.verdict.setText("Nothing blocks submission" + extra)
+        self.verdict.style().unpolish(self.verdict)
+        self.verdict.style().polish(self.verdict)
+        first = self._first_problem()
+        if first is not None:
+            self.tree.setCurrentItem(first)
+        self._show_detail()
+
+    def _item(self, diag: Diagnostic) -> QtWidgets.QTreeWidgetItem:
+        item = QtWidgets.QTreeWidgetItem([diag.message, diag.node or ""])
+        item.setIcon(0, theme.severity_icon(diag.severity))
+        item.setData(0, ROLE_DIAG, diag)
+        item.setToolTip(0, f"{diag.message}\nfix: {diag.fix}" if diag.fix else diag.message)
+        return item
+
+    def _first_problem(self) -> QtWidgets.QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            if group.childCount():
+                return group.child(0)
+        return None
+
+    def current(self) -> Diagnostic | None:
+        """The diagnostic selected in the list."""
+        item = self.tree.currentItem()
+        return item.data(0, ROLE_DIAG) if item is not None else None
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every diagnostic listed, top to bottom."""
+        found = []
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            found += [group.child(j).data(0, ROLE_DIAG) for j in range(group.childCount())]
+        return found
+
+    def _show_detail(self) -> None:
+        diag = self.current()
+        self.detail.setVisible(diag is not None)
+        if diag is None:
+            return
+        self.detail_icon.setPixmap(theme.severity_icon(diag.severity, 22).pixmap(22, 22))
+        self.detail_title.setText(diag.message)
+        self.detail_fix.setText(panel_fix(diag.fix) or "—")
+        self.detail_code.setText(f"code {diag.code}" + (f" · {diag.path}" if diag.path else ""))
+        self.select_button.setEnabled(bool(diag.node))
+        self.asset_button.setEnabled(bool(diag.node and diag.path))
+
+    def _clicked(self, item: QtWidgets.QTreeWidgetItem, _column: int) -> None:
+        diag = item.data(0, ROLE_DIAG)
+        if diag is not None and diag.node:
+            self.state.select(diag.node)
+
+    def _select_node(self) -> None:
+        diag = self.current()
+        if diag is not None:
+            self.state.select(diag.node)
+
+    def _open_asset(self) -> None:
+        diag = self.current()
+        if diag is not None and diag.node:
+            self._show_asset(diag.node, diag.path)
+
+
+def panel_fix(fix: str) -> str:
+    """A fix worded for the panel (the analysis words some for the command line).
+
+    >>> panel_fix("re-path it, or run with --search-path pointing at where the file went")
+    're-path it, or use Assets › Locate missing… to find where it went'
+    """
+    return fix.replace(
+        "run with --search-path pointing at where the file went",
+        "use Assets › Locate missing… to find where it went",
+    )

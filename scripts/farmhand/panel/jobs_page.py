@@ -1,0 +1,412 @@
+"""My jobs: the artist's jobs, live (polled in the background), a frame grid of the selected
+job coloured by task state, previews of finished frames when the server offers them, and
+the job actions (pause, resume, cancel, approve, retry failed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from farmhand.client import FarmError
+from farmhand.downloads import DownloadReport, download_job
+
+from . import theme
+from .connection import Login, LoginForm, describe_error
+from .frame_grid import FrameGrid, legend
+from .jobs_model import ROLE_JOB, JobsModel, ProgressDelegate
+from .qt import Qt, QtCore, QtGui, QtWidgets
+from .state import PanelState
+
+POLL_MS = 2500
+THUMB = 144
+FINAL = ("completed", "failed", "cancelled")
+ACTIONS = (("pause", "Pause", "SP_MediaPause"), ("resume", "Resume", "SP_MediaPlay"),
+           ("approve", "Approve", "SP_DialogApplyButton"),
+           ("retry", "Retry failed", "SP_BrowserReload"),
+           ("cancel", "Cancel job", "SP_DialogCancelButton"))  # fmt: skip
+DOWNLOAD_TIP = "Fetch the finished frames into a folder (verified; files already there are kept)"
+
+
+@dataclass
+class FarmSnapshot:
+    """What one poll brought back: the jobs, and the selected job's details, tasks and outputs."""
+
+    jobs: list[dict[str, Any]]
+    job: dict[str, Any] | None = None
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    previews: dict[int, bytes] = field(default_factory=dict)  # frame → preview image bytes
+
+
+def preview_keys(outputs: list[dict[str, Any]]) -> dict[int, str]:
+    """Frame → blob key of its preview, from `GET /jobs/{id}/outputs` (first output wins).
+
+    >>> preview_keys([{"frame": 3, "preview": {"key": "ab-1"}}, {"frame": 4, "preview": None}])
+    {3: 'ab-1'}
+    """
+    keys: dict[int, str] = {}
+    for output in outputs:
+        preview = output.get("preview")
+        frame = output.get("frame")
+        if isinstance(preview, dict) and preview.get("key") and frame is not None:
+            keys.setdefault(int(frame), str(preview["key"]))
+    return keys
+
+
+def fetch(
+    login: Login, job_id: int | None, known: Collection[int] = (), max_previews: int = 48
+) -> FarmSnapshot:
+    """One poll: `GET /jobs`; for the selected job, the job, its tasks, its outputs and the
+    previews not fetched yet (`known` frames are skipped)."""
+    client = login.client()
+    snapshot = FarmSnapshot(client.jobs())
+    if job_id is None or not any(j.get("id") == job_id for j in snapshot.jobs):
+        return snapshot
+    snapshot.job = client.job(job_id)
+    snapshot.tasks = client.tasks(job_id)
+    try:
+        snapshot.outputs = client.json("GET", f"/jobs/{job_id}/outputs")["outputs"]
+    except FarmError as exc:
+        if exc.status != 404:  # a server without outputs yet: the grid alone
+            raise
+    wanted = [(f, k) for f, k in sorted(preview_keys(snapshot.outputs).items())
+              if f not in known][:max_previews]  # fmt: skip
+    for frame, key in wanted:
+        snapshot.previews[frame] = client.request("GET", f"/blobs/{key}").content
+    return snapshot
+
+
+def download_outputs(
+    login: Login, job_id: int, dest: Path, progress: Callable[[str], None] | None = None
+) -> DownloadReport:
+    """Fetch the job's finished outputs into `dest` (verified; files already there are kept)."""
+
+    def on_file(path: Path, fetched: bool) -> None:
+        if progress is not None:
+            progress(f"{'fetched' if fetched else 'already there'}: {path.name}")
+
+    return download_job(login.client(), job_id, dest, follow=False, on_file=on_file)
+
+
+def job_action(login: Login, job_id: int, action: str) -> dict[str, Any]:
+    """Run a job action on the server."""
+    body = {"kill": True} if action == "pause" else None
+    return login.client().job_action(job_id, action, body)
+
+
+class JobsPage(QtWidgets.QWidget):
+    """The list of jobs and the selected job's frames, previews and actions."""
+
+    def __init__(self, state: PanelState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.selected_id: int | None = None
+        self.job: dict[str, Any] | None = None
+        self.tasks: list[dict[str, Any]] = []
+        self.outputs: list[dict[str, Any]] = []
+        self.downloaded: DownloadReport | None = None
+        self.previews: dict[int, QtGui.QPixmap] = {}
+        self.polls = 0
+        self._in_flight = False
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(8)
+        self.login_form = LoginForm(state.background)
+        self.login_form.logged_in.connect(lambda login, _me: state.set_login(login))
+        layout.addWidget(self.login_form)
+
+        head = QtWidgets.QHBoxLayout()
+        head.addWidget(theme.label("My jobs", "heading"))
+        head.addStretch(1)
+        self.status = theme.label("", "muted")
+        head.addWidget(self.status)
+        self.refresh_button = QtWidgets.QToolButton()
+        self.refresh_button.setIcon(theme.standard_icon(self, "SP_BrowserReload"))
+        self.refresh_button.setToolTip("Refresh now (the list refreshes itself every few seconds)")
+        self.refresh_button.clicked.connect(self.poll)
+        head.addWidget(self.refresh_button)
+        layout.addLayout(head)
+
+        splitter = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+        self.model = JobsModel(self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setItemDelegateForColumn(2, ProgressDelegate(self.table))
+        self.table.setMinimumHeight(90)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        for col, width in ((1, 150), (2, 180), (3, 120), (4, 110)):
+            header.resizeSection(col, width)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection())
+        splitter.addWidget(self.table)
+
+        details = QtWidgets.QWidget()
+        rl = QtWidgets.QVBoxLayout(details)
+        rl.setContentsMargins(0, 8, 0, 0)
+        rl.setSpacing(8)
+        top = QtWidgets.QHBoxLayout()
+        self.title = theme.label("Select a job", "title")
+        top.addWidget(self.title)
+        top.addSpacing(12)
+        self.facts = theme.label("", "muted")
+        top.addWidget(self.facts, 1)
+        rl.addLayout(top)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.setSpacing(6)
+        self.action_buttons: dict[str, QtWidgets.QPushButton] = {}
+        for action, text, icon in ACTIONS:
+            button = QtWidgets.QPushButton(text)
+            button.setIcon(theme.standard_icon(self, icon))
+            button.clicked.connect(lambda _=False, a=action: self.act(a))
+            self.action_buttons[action] = button
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.download_status = theme.label("", "muted")
+        buttons.addWidget(self.download_status)
+        self.download_button = QtWidgets.QPushButton("Download outputs…")
+        self.download_button.setIcon(theme.standard_icon(self, "SP_ArrowDown"))
+        self.download_button.setEnabled(False)
+        self.download_button.setToolTip(DOWNLOAD_TIP)
+        self.download_button.clicked.connect(self._ask_download)
+        buttons.addWidget(self.download_button)
+        rl.addLayout(buttons)
+        frames_head = QtWidgets.QHBoxLayout()
+        frames_head.addWidget(theme.label("Frames", "heading"))
+        frames_head.addStretch(1)
+        frames_head.addWidget(legend())
+        rl.addLayout(frames_head)
+        self.grid = FrameGrid()
+        grid_scroll = QtWidgets.QScrollArea()
+        grid_scroll.setWidgetResizable(True)
+        grid_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        grid_scroll.setWidget(self.grid)
+        grid_scroll.setMinimumHeight(40)
+        rl.addWidget(grid_scroll, 1)
+        self.grid_scroll = grid_scroll
+        rl.addWidget(theme.label("Previews", "heading"))
+        self.thumbs = QtWidgets.QListWidget()
+        self.thumbs.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
+        self.thumbs.setFlow(QtWidgets.QListView.Flow.LeftToRight)
+        self.thumbs.setWrapping(False)
+        self.thumbs.setIconSize(QtCore.QSize(THUMB, THUMB * 9 // 16))
+        self.thumbs.setMovement(QtWidgets.QListView.Movement.Static)
+        self.thumbs.setSpacing(4)
+        self.thumbs.setFixedHeight(THUMB * 9 // 16 + 48)
+        self.thumbs_note = theme.label("", "muted", wrap=True)
+        rl.addWidget(self.thumbs)
+        rl.addWidget(self.thumbs_note)
+        splitter.addWidget(details)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([170, 470])
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        state.login_changed.connect(self._login_changed)
+        state.job_submitted.connect(lambda job: self.show_job(int(job["id"])))
+        self._login_changed()
+        self._show_job()
+
+    # -- polling ----------------------------------------------------------------------------------
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        """Qt: start polling while the section is shown."""
+        super().showEvent(event)
+        if self.state.login.usable:
+            self.timer.start()
+            self.poll()
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:
+        """Qt: stop polling when the section is hidden."""
+        super().hideEvent(event)
+        self.timer.stop()
+
+    def _login_changed(self) -> None:
+        usable = self.state.login.usable
+        self.login_form.setVisible(not usable)
+        if usable and self.isVisible():
+            self.timer.start()
+            self.poll()
+
+    def poll(self) -> bool:
+        """Ask the farm for the jobs (and the selected job's tasks) in the background."""
+        if self._in_flight or not self.state.login.usable:
+            return False
+        self._in_flight = True
+        self.state.background.run(
+            fetch, self.state.login, self.selected_id, set(self.previews),
+            on_done=self._polled, on_error=self._poll_failed,
+        )  # fmt: skip
+        return True
+
+    def _polled(self, snapshot: FarmSnapshot) -> None:
+        self._in_flight = False
+        self.polls += 1
+        self.model.set_jobs(snapshot.jobs)
+        self._reselect()
+        self.status.setText(f"{len(snapshot.jobs)} job(s) · updated {_clock()}")
+        if snapshot.job is not None and snapshot.job.get("id") == self.selected_id:
+            self.job, self.tasks = snapshot.job, snapshot.tasks
+            self.outputs = snapshot.outputs
+            for frame, data in snapshot.previews.items():
+                pixmap = QtGui.QPixmap()
+                if pixmap.loadFromData(data):
+                    self.previews[frame] = pixmap
+            self._show_job()
+
+    def _poll_failed(self, exc: BaseException) -> None:
+        self._in_flight = False
+        self.status.setText(f"Could not reach the farm: {describe_error(exc)}")
+
+    # -- selection --------------------------------------------------------------------------------
+    def show_job(self, job_id: int) -> None:
+        """Select a job (e.g. the one just submitted) and fetch its frames."""
+        if job_id != self.selected_id:
+            self.selected_id, self.job, self.tasks, self.previews = job_id, None, [], {}
+            self.outputs = []
+            self.download_status.setText("")
+        self._reselect()
+        self._show_job()
+        self.poll()
+
+    def _reselect(self) -> None:
+        row = self.model.row_of(self.selected_id) if self.selected_id is not None else -1
+        current = self.table.selectionModel().selectedRows()
+        if row >= 0 and (not current or current[0].row() != row):
+            self.table.blockSignals(True)
+            self.table.selectRow(row)
+            self.table.blockSignals(False)
+
+    def _selection(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        job = rows[0].data(ROLE_JOB)
+        if job and job.get("id") != self.selected_id:
+            self.show_job(int(job["id"]))
+
+    def _show_job(self) -> None:
+        job = self.job
+        if job is None:
+            listed = self.model.jobs[self.model.row_of(self.selected_id)] \
+                if self.selected_id is not None and self.model.row_of(self.selected_id) >= 0 \
+                else None  # fmt: skip
+            job = listed
+        for button in self.action_buttons.values():
+            button.setEnabled(False)
+        self.download_button.setEnabled(bool(self.outputs))
+        if job is None:
+            self.title.setText("Select a job" if self.model.jobs else "No jobs yet")
+            self.facts.setText("Jobs you submit appear here with their frames.")
+            self.grid.set_tasks([])
+            self._show_previews()
+            return
+        state = str(job.get("state"))
+        self.title.setText(f"#{job.get('id')}  {job.get('name', '')}")
+        done = f"{job.get('tasks_done', 0)} of {job.get('tasks_total', 0)} tasks done"
+        facts = [state.replace("_", " "), done]
+        if job.get("tasks_failed"):
+            facts.append(f"{job['tasks_failed']} failed")
+        if job.get("test_pending"):
+            facts.append(f"{job['test_pending']} test task(s) pending")
+        eta = job.get("eta_seconds")
+        if eta and eta >= 1 and state not in FINAL:
+            facts.append(f"about {theme.human_duration(eta)} left")
+        self.facts.setText(" · ".join(facts))
+        enabled = {
+            "pause": state in ("queued", "rendering", "awaiting_approval"),
+            "resume": state == "paused",
+            "approve": state == "awaiting_approval",
+            "retry": bool(job.get("tasks_failed")) and state != "cancelled",
+            "cancel": state not in FINAL,
+        }
+        for action, on in enabled.items():
+            self.action_buttons[action].setEnabled(on)
+        self.grid.set_tasks(self.tasks)
+        self._show_previews()
+
+    def _show_previews(self) -> None:
+        self.thumbs.clear()
+        for frame, pixmap in sorted(self.previews.items()):
+            icon = QtGui.QIcon(pixmap.scaled(
+                THUMB, THUMB * 9 // 16, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+            self.thumbs.addItem(QtWidgets.QListWidgetItem(icon, f"frame {frame}"))
+        if self.previews:
+            self.thumbs_note.setText("")
+        elif self.outputs:
+            self.thumbs_note.setText("The finished frames came without previews.")
+        else:
+            self.thumbs_note.setText("Previews of finished frames appear here as they render.")
+        self.thumbs.setVisible(bool(self.previews))
+
+    # -- downloads -------------------------------------------------------------------------------
+    def _ask_download(self) -> None:
+        if self.selected_id is None:
+            return
+        start = str(Path.home() / f"job-{self.selected_id}")
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Download the outputs to", start)
+        if folder:
+            self.download_to(Path(folder))
+
+    def download_to(self, dest: Path) -> None:
+        """Fetch the selected job's finished outputs into `dest` in the background."""
+        if self.selected_id is None:
+            return
+        self.download_button.setEnabled(False)
+        self.download_status.setText(f"downloading to {dest}…")
+        self.state.background.run(
+            download_outputs, self.state.login, self.selected_id, dest,
+            on_progress=self.download_status.setText,
+            on_done=lambda report: self._downloaded(dest, report),
+            on_error=lambda exc: self._download_failed(exc),
+        )  # fmt: skip
+
+    def _downloaded(self, dest: Path, report: DownloadReport) -> None:
+        self.downloaded = report
+        self.download_button.setEnabled(bool(self.outputs))
+        self.download_status.setText(
+            f"{len(report.fetched)} file(s) fetched ({theme.human_size(report.bytes)}), "
+            f"{len(report.skipped)} already there, in {dest}"
+        )
+
+    def _download_failed(self, exc: BaseException) -> None:
+        self.download_button.setEnabled(bool(self.outputs))
+        self.download_status.setText(f"Download failed: {describe_error(exc)}")
+
+    # -- actions ---------------------------------------------------------------------------------
+    def act(self, action: str) -> None:
+        """Run a job action on the selected job in the background, then refresh."""
+        if self.selected_id is None:
+            return
+        job_id = self.selected_id
+        for button in self.action_buttons.values():
+            button.setEnabled(False)
+        self.status.setText(f"{action} job {job_id}…")
+        self.state.background.run(
+            job_action, self.state.login, job_id, action,
+            on_done=lambda job: self._acted(action, job),
+            on_error=lambda exc: self._act_failed(action, exc),
+        )  # fmt: skip
+
+    def _acted(self, action: str, job: dict[str, Any]) -> None:
+        affected = f" ({job['affected']} task(s))" if "affected" in job else ""
+        self.status.setText(f"{action}: job {job.get('id')} is {job.get('state')}{affected}")
+        self.poll()
+
+    def _act_failed(self, action: str, exc: BaseException) -> None:
+        self.status.setText(f"Could not {action}: {describe_error(exc)}")
+        self._show_job()
+
+
+def _clock() -> str:
+    return QtCore.QTime.currentTime().toString("HH:mm:ss")

@@ -1,0 +1,285 @@
+"""Presets (for TDs): create, edit and save job presets into the user's or a studio folder.
+
+A preset is edited as the JSON of the JobSpec fields it sets, with a menu
+that inserts any field the preset schema knows and a live check against
+`preset.schema.json`; Save refuses an invalid preset and names the field.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from farmhand.jobspec import load_schema, validate_preset
+from farmhand.presets import Preset, PresetError
+
+from . import theme
+from .preset_store import NAME, save_folders, save_preset
+from .qt import Qt, QtCore, QtWidgets
+from .state import PanelState
+
+ROLE_PRESET = Qt.ItemDataRole.UserRole
+EXAMPLES: dict[str, Any] = {
+    "priority": 60, "frames_per_task": 5, "tiles": 4, "tiles_type": "strip",
+    "test_frames": {"first": True, "middle": True, "last": True, "custom": []},
+    "stop_after_test": True, "time_out": 43200, "job_stop_time": 86400,
+    "hardware": {"ram_gb": 64, "gpu_count": 0, "tags": []},
+    "path_mapping": [{"from": "Y:/", "to": "/mnt/projects/"}], "project": "default",
+    "renderer": {"adapter": "maya", "name": "arnold"},
+    "software": {"cg_name": "Maya", "cg_version": "2025", "plugins": {"mtoa": "5.4.5"}},
+}  # fmt: skip
+"""A sensible starting value for each field the Insert menu adds."""
+
+
+def preset_fields() -> dict[str, str]:
+    """The fields a preset may set (preset.schema.json) with what each does (the JobSpec
+    schema's description); `name` and `description` describe the preset and are left out."""
+    names = load_schema("preset").get("properties", {})
+    described = load_schema("jobspec").get("properties", {})
+    return {
+        name: str(described.get(name, {}).get("description", ""))
+        for name in sorted(names)
+        if name not in ("name", "description")
+    }
+
+
+class PresetsPage(QtWidgets.QWidget):
+    """The presets there are, and an editor for one."""
+
+    def __init__(self, state: PanelState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.saved_path: Path | None = None
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)
+        splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter)
+
+        left = QtWidgets.QWidget()
+        ll = QtWidgets.QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 8, 0)
+        ll.addWidget(theme.label("Presets", "heading"))
+        ll.addWidget(theme.label("Server presets are published by the farm admin; studio and "
+                                 "user presets are JSON files.", "muted", wrap=True))  # fmt: skip
+        self.list = QtWidgets.QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSpacing(2)
+        left.setMinimumWidth(250)
+        self.list.currentItemChanged.connect(lambda *_: self._open_current())
+        ll.addWidget(self.list, 1)
+        self.list_problems = theme.label("", "error", wrap=True)
+        ll.addWidget(self.list_problems)
+        new = QtWidgets.QPushButton("New preset")
+        new.setIcon(theme.standard_icon(self, "SP_FileIcon"))
+        new.clicked.connect(self.new_preset)
+        ll.addWidget(new)
+        splitter.addWidget(left)
+
+        right = QtWidgets.QWidget()
+        rl = QtWidgets.QVBoxLayout(right)
+        rl.setContentsMargins(8, 0, 0, 0)
+        rl.setSpacing(8)
+        form = QtWidgets.QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(8)
+        self.name = QtWidgets.QLineEdit()
+        self.name.setPlaceholderText("heavy_arnold (the file name: letters, digits, . _ -)")
+        self.description = QtWidgets.QLineEdit()
+        self.description.setPlaceholderText("What it is for, in a few words")
+        self.folder = QtWidgets.QComboBox()
+        for scope, folder in save_folders():
+            self.folder.addItem(f"{scope}: {folder}", str(folder))
+        form.addRow("Name", self.name)
+        form.addRow("Description", self.description)
+        form.addRow("Save into", self.folder)
+        rl.addLayout(form)
+        head = QtWidgets.QHBoxLayout()
+        head.addWidget(theme.label("Fields it sets (JSON)", "heading"))
+        head.addStretch(1)
+        self.insert = QtWidgets.QToolButton()
+        self.insert.setText("Insert field")
+        self.insert.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(self.insert)
+        fields = preset_fields()
+        for name, about in fields.items():
+            action = menu.addAction(name, lambda n=name: self.insert_field(n))
+            action.setToolTip(about)
+        menu.setToolTipsVisible(True)
+        self.insert.setMenu(menu)
+        head.addWidget(self.insert)
+        rl.addLayout(head)
+        self.editor = QtWidgets.QPlainTextEdit()
+        self.editor.setProperty("role", "code")
+        font = self.editor.font()
+        font.setFamily("monospace")
+        font.setStyleHint(font.StyleHint.Monospace)
+        self.editor.setFont(font)
+        self.editor.textChanged.connect(self._schedule_check)
+        editor_split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        editor_split.setChildrenCollapsible(False)
+        editor_split.addWidget(self.editor)
+        self.reference = QtWidgets.QTreeWidget()
+        self.reference.setColumnCount(2)
+        self.reference.setHeaderLabels(["Field", "What it sets (double-click to insert)"])
+        self.reference.setRootIsDecorated(False)
+        self.reference.setAlternatingRowColors(True)
+        self.reference.setWordWrap(True)
+        self.reference.header().setSectionResizeMode(
+            0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
+        for name, about in fields.items():
+            item = QtWidgets.QTreeWidgetItem([name, about])
+            item.setToolTip(1, about)
+            self.reference.addTopLevelItem(item)
+        self.reference.itemDoubleClicked.connect(lambda item, _: self.insert_field(item.text(0)))
+        editor_split.addWidget(self.reference)
+        editor_split.setSizes([300, 200])
+        rl.addWidget(editor_split, 1)
+        self.problems = theme.label("", wrap=True)
+        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        rl.addWidget(self.problems)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addStretch(1)
+        self.save_button = QtWidgets.QPushButton("Save preset")
+        self.save_button.setProperty("role", "primary")
+        self.save_button.clicked.connect(self.save)
+        buttons.addWidget(self.save_button)
+        rl.addLayout(buttons)
+        splitter.addWidget(right)
+        splitter.setSizes([300, 700])
+
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.check)
+        self.name.textChanged.connect(self._schedule_check)
+        self.description.textChanged.connect(self._schedule_check)
+        state.farm_data_changed.connect(self.refresh)
+        self.refresh()
+        self.new_preset()
+
+    # -- the list -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """List the presets there are."""
+        current = self.list.currentItem()
+        keep = current.data(ROLE_PRESET).name if current and current.data(ROLE_PRESET) else None
+        self.list.blockSignals(True)
+        self.list.clear()
+        for name, preset in sorted(self.state.presets.presets.items()):
+            about = f" · {preset.description}" if preset.description else ""
+            item = QtWidgets.QListWidgetItem(f"{name}\n{preset.scope}{about}")
+            item.setData(ROLE_PRESET, preset)
+            item.setToolTip(str(preset.path))
+            self.list.addItem(item)
+            if name == keep:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        problems = self.state.presets.problems
+        self.list_problems.setText("\n".join(f"• {p}" for p in problems))
+        self.list_problems.setVisible(bool(problems))
+
+    def _open_current(self) -> None:
+        item = self.list.currentItem()
+        preset: Preset | None = item.data(ROLE_PRESET) if item else None
+        if preset is not None:
+            self.open_preset(preset)
+
+    def open_preset(self, preset: Preset) -> None:
+        """Load a preset into the editor (a server preset is saved as a copy)."""
+        self.name.setText(preset.name)
+        self.description.setText(preset.description)
+        fields = {k: v for k, v in preset.fields.items() if k not in ("name", "description")}
+        self.editor.setPlainText(json.dumps(fields, indent=2, ensure_ascii=False))
+        if preset.scope != "server":
+            index = self.folder.findData(str(preset.path.parent))
+            if index >= 0:
+                self.folder.setCurrentIndex(index)
+        self.check()
+
+    def new_preset(self) -> None:
+        """Start an empty preset in the user's folder."""
+        self.list.clearSelection()
+        self.name.clear()
+        self.description.clear()
+        self.editor.setPlainText('{\n  "priority": 50\n}')
+        self.folder.setCurrentIndex(self.folder.count() - 1)
+        self.check()
+
+    def insert_field(self, name: str) -> None:
+        """Add a field with an example value to the JSON being edited."""
+        try:
+            fields = json.loads(self.editor.toPlainText() or "{}")
+        except ValueError:
+            self.problems.setText("Fix the JSON before inserting a field.")
+            return
+        if isinstance(fields, dict) and name not in fields:
+            fields[name] = EXAMPLES.get(name, "")
+            self.editor.setPlainText(json.dumps(fields, indent=2, ensure_ascii=False))
+
+    # -- checking and saving ----------------------------------------------------------------------
+    def _schedule_check(self) -> None:
+        self._timer.start()
+
+    def body(self) -> tuple[dict[str, Any] | None, list[str]]:
+        """The preset as edited, and what is wrong with it (each problem names its field)."""
+        name = self.name.text().strip()
+        problems = []
+        if name and not NAME.match(name):
+            problems.append("name: 1-80 letters, digits, '.', '_' or '-' (it is the file name)")
+        try:
+            fields = json.loads(self.editor.toPlainText() or "{}")
+        except ValueError as exc:
+            return None, [*problems, f"(JSON): {exc}"]
+        if not isinstance(fields, dict):
+            return None, [*problems, "(preset): the fields must be a JSON object"]
+        body = {"name": name, **fields}
+        if self.description.text().strip():
+            body["description"] = self.description.text().strip()
+        return body, problems + validate_preset(body)
+
+    def check(self) -> list[str]:
+        """Check the preset now and show the verdict."""
+        self._timer.stop()
+        _, problems = self.body()
+        if problems == ["name: must not be empty"]:
+            self.problems.setProperty("role", "muted")
+            self.problems.setText("Name the preset to save it.")
+        elif problems:
+            self.problems.setProperty("role", "error")
+            self.problems.setText("\n".join(f"• {p}" for p in problems))
+        else:
+            self.problems.setProperty("role", "ok")
+            self.problems.setText("Valid preset")
+        self.problems.style().unpolish(self.problems)
+        self.problems.style().polish(self.problems)
+        return problems
+
+    def save(self) -> Path | None:
+        """Save into the chosen folder; an invalid preset is refused with the field named."""
+        body, problems = self.body()
+        if body is None or problems:
+            self.check()
+            return None
+        folder = Path(self.folder.currentData())
+        try:
+            path = save_preset(folder, body["name"], body)
+        except (PresetError, OSError) as exc:
+            self.problems.setProperty("role", "error")
+            self.problems.setText(f"Not saved: {exc}")
+            return None
+        self.saved_path = path
+        self.state.add_preset(Preset(body["name"], path, self._scope_of(folder), body))
+        self.problems.setProperty("role", "ok")
+        self.problems.setText(f"Saved {path}")
+        self.problems.style().unpolish(self.problems)
+        self.problems.style().polish(self.problems)
+        return path
+
+    def _scope_of(self, folder: Path) -> str:
+        for scope, known in save_folders():
+            if known == folder:
+                return scope
+        return "file"

@@ -1,0 +1,309 @@
+"""Scene: what the scene will render — layers and their cameras (tick what to submit),
+frame ranges, image size and format, output prefix, and the renderer's settings."""
+
+from __future__ import annotations
+
+from farmhand.frames import format_frames, parse_frames
+from farmhand.scene import Analysis, LayerInfo
+
+from . import theme
+from .choices import chosen_layers
+from .qt import Qt, QtWidgets
+from .state import PanelState
+
+LAYER_SYSTEMS = {0: "legacy render layers", 1: "Render Setup"}
+SAMPLING = ("Camera (AA)", "Diffuse", "Specular", "SSS", "Transmission", "Volume")
+COLUMNS = ("Layer / camera", "Frames", "Resolution", "Format", "Output prefix")
+ROLE_LAYER = Qt.ItemDataRole.UserRole
+ROLE_CAMERA = Qt.ItemDataRole.UserRole + 1
+
+
+class ScenePage(QtWidgets.QWidget):
+    """Render layers with their cameras, render settings and software of the scene."""
+
+    def __init__(self, state: PanelState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._filling = False
+        self.compact = False
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        content = QtWidgets.QWidget()
+        scroll.setWidget(content)
+        layout = QtWidgets.QVBoxLayout(content)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(10)
+
+        self.facts = theme.card()
+        facts = QtWidgets.QGridLayout(self.facts)
+        facts.setContentsMargins(14, 10, 14, 10)
+        facts.setHorizontalSpacing(18)
+        facts.setVerticalSpacing(4)
+        self._fact_labels: dict[str, QtWidgets.QLabel] = {}
+        # Scene and project take a whole row each; the short facts go two to a row.
+        places = {"Scene": (0, 0, 3), "Project": (1, 0, 3), "Maya": (2, 0, 1),
+                  "Renderer": (2, 2, 1), "Time": (3, 0, 1), "Layers": (3, 2, 1)}  # fmt: skip
+        for key, (row, col, span) in places.items():
+            facts.addWidget(theme.label(key, "muted"), row, col)
+            value = theme.label("")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            facts.addWidget(value, row, col + 1, 1, span)
+            self._fact_labels[key] = value
+        facts.setColumnStretch(1, 1)
+        facts.setColumnStretch(3, 1)
+        layout.addWidget(self.facts)
+
+        head = QtWidgets.QHBoxLayout()
+        head.addWidget(theme.label("Render layers", "heading"))
+        head.addStretch(1)
+        head.addWidget(theme.label("Tick the layers and cameras to render", "muted"))
+        layout.addLayout(head)
+        self.layers = QtWidgets.QTreeWidget()
+        self.layers.setColumnCount(len(COLUMNS))
+        self.layers.setHeaderLabels(COLUMNS)
+        self.layers.setRootIsDecorated(True)
+        self.layers.setAlternatingRowColors(True)
+        self.layers.setUniformRowHeights(True)
+        header = self.layers.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.layers.itemChanged.connect(self._item_changed)
+        self.layers.currentItemChanged.connect(lambda *_: self._show_settings())
+        self.layers.setMinimumHeight(180)
+        layout.addWidget(self.layers, 3)
+
+        self.bottom = bottom = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        bottom.setSpacing(10)
+        self.settings_box = theme.card()
+        self.settings = QtWidgets.QGridLayout(self.settings_box)
+        self.settings.setContentsMargins(14, 10, 14, 10)
+        self.settings.setHorizontalSpacing(14)
+        self.settings.setVerticalSpacing(3)
+        bottom.addWidget(self.settings_box, 3)
+        self.software_box = theme.card()
+        self.software = QtWidgets.QVBoxLayout(self.software_box)
+        self.software.setContentsMargins(14, 10, 14, 10)
+        self.software.setSpacing(3)
+        bottom.addWidget(self.software_box, 2)
+        layout.addLayout(bottom, 2)
+
+        state.analysis_changed.connect(self.refresh)
+        state.choices_changed.connect(self._sync_checks)
+        self.refresh()
+
+    # -- filling -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Show the current analysis."""
+        analysis = self.state.analysis
+        self._fill_facts(analysis)
+        self._filling = True
+        self.layers.clear()
+        if analysis is not None:
+            for name, layer in analysis.scene_info_render.items():
+                self.layers.addTopLevelItem(self._layer_item(name, layer))
+            chosen = set(chosen_layers(self.state.choices, analysis))
+            for i in range(self.layers.topLevelItemCount()):
+                item = self.layers.topLevelItem(i)
+                item.setExpanded(item.data(0, ROLE_LAYER) in chosen)
+            items = [self.layers.topLevelItem(i) for i in range(self.layers.topLevelItemCount())]
+            first = next((it for it in items if it.data(0, ROLE_LAYER) in chosen), None)
+            if first is not None or items:
+                self.layers.setCurrentItem(first or items[0])
+        self._filling = False
+        self._sync_checks()
+        self._show_settings()
+        self._fill_software(analysis)
+
+    def _fill_facts(self, analysis: Analysis | None) -> None:
+        path = self.state.host.scene_path()
+        values = dict.fromkeys(self._fact_labels, "—")
+        values["Scene"] = str(path) if path else "untitled (save the scene to submit it)"
+        if analysis is not None:
+            values.update(
+                Project=analysis.project or "none (paths resolve beside the scene)",
+                Maya=f"{analysis.software_config.get('cg_version', '?')} "
+                f"(saved by {analysis.maya_version})",
+                Renderer=analysis.renderer,
+                Time=f"{analysis.time_unit} ({analysis.fps:g} fps)",
+                Layers=LAYER_SYSTEMS.get(analysis.render_layer_type, "?"),
+            )
+        elif self.state.error:
+            values["Project"] = self.state.error
+        for key, value in values.items():
+            self._fact_labels[key].setText(value)
+
+    def _layer_item(self, name: str, layer: LayerInfo) -> QtWidgets.QTreeWidgetItem:
+        c = layer.common
+        title = layer.display_name if layer.display_name == name else f"{layer.display_name}"
+        item = QtWidgets.QTreeWidgetItem([
+            title, _frames(c.frames), f"{c.width} × {c.height}", c.image_format,
+            c.image_file_prefix or "<Scene> (Maya's default)",
+        ])  # fmt: skip
+        item.setData(0, ROLE_LAYER, name)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        tip = f"render layer node {name}; renderer {c.renderer}"
+        if not layer.renderable:
+            tip += "; not renderable in the scene"
+            item.setForeground(0, theme.colour(theme.MUTED))
+            item.setText(0, f"{title}  (off in the scene)")
+        item.setToolTip(0, tip)
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        cameras = list(dict.fromkeys([*c.render_camera, *c.all_camera]))
+        for camera in cameras:
+            child = QtWidgets.QTreeWidgetItem([camera])
+            child.setData(0, ROLE_CAMERA, camera)
+            child.setFlags(child.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            if camera not in c.render_camera:
+                child.setToolTip(0, "not a renderable camera in the scene")
+                child.setForeground(0, theme.colour(theme.MUTED))
+            item.addChild(child)
+        if not cameras:
+            child = QtWidgets.QTreeWidgetItem(["no camera"])
+            child.setForeground(0, theme.colour(theme.ERROR))
+            item.addChild(child)
+        return item
+
+    def _sync_checks(self) -> None:
+        analysis = self.state.analysis
+        if analysis is None:
+            return
+        self._filling = True
+        chosen = set(chosen_layers(self.state.choices, analysis))
+        for i in range(self.layers.topLevelItemCount()):
+            item = self.layers.topLevelItem(i)
+            name = item.data(0, ROLE_LAYER)
+            item.setCheckState(0, _check(name in chosen))
+            layer = analysis.scene_info_render[name]
+            picked = self.state.choices.cameras.get(name)
+            on = set(picked if picked is not None else layer.common.render_camera)
+            for j in range(item.childCount()):
+                child = item.child(j)
+                camera = child.data(0, ROLE_CAMERA)
+                if camera:
+                    child.setCheckState(0, _check(camera in on))
+        self._filling = False
+
+    def _show_settings(self) -> None:
+        _clear(self.settings)
+        analysis = self.state.analysis
+        item = self.layers.currentItem()
+        if item is not None and item.parent() is not None:
+            item = item.parent()
+        if analysis is None or item is None:
+            self.settings.addWidget(theme.label("No render layer", "muted"), 0, 0)
+            return
+        name = item.data(0, ROLE_LAYER)
+        layer = analysis.scene_info_render[name]
+        c = layer.common
+        self.settings.addWidget(theme.label(f"Render settings · {layer.display_name}", "heading"),
+                                0, 0, 1, 4)  # fmt: skip
+        rows = [
+            ("Renderer", c.renderer),
+            ("Animation", "on" if c.animation else f"off (frame {c.frames})"),
+            ("Range", f"{c.start:g} – {c.end:g}, by {c.by_frame:g}"),
+            ("Image", f"{c.width} × {c.height} {c.image_format}"),
+        ]
+        option = layer.option
+        if option is not None:
+            sampling = ", ".join(f"{n} {v}" for n, v in zip(SAMPLING, option.sampling,
+                                                           strict=False))  # fmt: skip
+            rows += [
+                ("Device", option.render_device),
+                ("Motion blur", "on" if option.motion_blur_enable else "off"),
+                ("Auto-TX", "on" if option.auto_tx else "off"),
+                ("Use existing TX", "yes" if option.use_existing_tx else "no"),
+                ("Texture memory", f"{option.texture_max_memory_mb:g} MB"),
+                ("Threads", "auto" if option.threads_autodetect else "fixed"),
+            ]
+        per_row = 1 if self.compact else 2
+        for i, (key, value) in enumerate(rows):
+            r, col = 1 + i // per_row, (i % per_row) * 2
+            self.settings.addWidget(theme.label(key, "muted"), r, col)
+            self.settings.addWidget(theme.label(str(value)), r, col + 1)
+        last = 1 + (len(rows) + per_row - 1) // per_row
+        if option is not None:
+            self.settings.addWidget(theme.label("Arnold samples", "muted"), last, 0)
+            samples = theme.label(sampling, wrap=True)
+            self.settings.addWidget(samples, last, 1, 1, 3)
+            last += 1
+        self.settings.setColumnStretch(1, 1)
+        self.settings.setColumnStretch(3, 1)
+        self.settings.setRowStretch(last, 1)
+
+    def _fill_software(self, analysis: Analysis | None) -> None:
+        _clear(self.software)
+        self.software.addWidget(theme.label("Software", "heading"))
+        if analysis is None:
+            return
+        config = analysis.software_config
+        self.software.addWidget(
+            theme.label(f"{config.get('cg_name', 'Maya')} {config.get('cg_version', '?')}")
+        )
+        plugins = config.get("plugins") or {}
+        if plugins:
+            self.software.addWidget(theme.label("Plug-ins the scene requires", "muted"))
+            text = ", ".join(f"{k} {v}" for k, v in sorted(plugins.items()))
+            self.software.addWidget(theme.label(text, wrap=True))
+        self.software.addStretch(1)
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow (a slim Maya dock): settings and software stacked, one setting a row."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        direction = QtWidgets.QBoxLayout.Direction
+        self.bottom.setDirection(direction.TopToBottom if compact else direction.LeftToRight)
+        self._show_settings()
+
+    # -- editing ----------------------------------------------------------------------------
+    def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
+        if self._filling or column != 0 or self.state.analysis is None:
+            return
+        if item.parent() is None:
+            layers = [
+                self.layers.topLevelItem(i).data(0, ROLE_LAYER)
+                for i in range(self.layers.topLevelItemCount())
+                if self.layers.topLevelItem(i).checkState(0) == Qt.CheckState.Checked
+            ]
+            self.state.update(layers=layers)
+            return
+        parent = item.parent()
+        layer = parent.data(0, ROLE_LAYER)
+        picked = [
+            parent.child(j).data(0, ROLE_CAMERA)
+            for j in range(parent.childCount())
+            if parent.child(j).data(0, ROLE_CAMERA)
+            and parent.child(j).checkState(0) == Qt.CheckState.Checked
+        ]
+        cameras = dict(self.state.choices.cameras)
+        cameras[layer] = picked
+        self.state.update(cameras=cameras)
+
+
+def _frames(expression: str) -> str:
+    """A layer's frames in the canonical form (`1-24[1]` → `1-24`), or as written."""
+    try:
+        return format_frames(parse_frames(expression))
+    except ValueError:
+        return expression
+
+
+def _check(on: bool) -> Qt.CheckState:
+    return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+
+
+def _clear(layout: QtWidgets.QLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.hide()  # at once: deleteLater() leaves it drawn until the event loop runs
+            widget.deleteLater()

@@ -1,0 +1,314 @@
+"""Submit: connect to the farm, then hash, upload what the farm lacks and submit — with
+progress (files, bytes, rate, ETA), a Cancel button and a link to the job."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from farmhand.hashing import Cancelled, HashError
+from farmhand.submission import Blocked, SpecInvalid, Submitted
+
+from . import theme
+from .connection import Login, LoginForm, describe_error
+from .qt import Qt, QtWidgets, Signal
+from .state import PanelState
+from .submit_flow import HASHING, SUBMITTING, UPLOADING, SubmitEvent, submit
+
+
+class StageRow(QtWidgets.QWidget):
+    """One step of the submission: a title, a progress bar and a line of numbers."""
+
+    def __init__(self, number: int, title: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QtWidgets.QGridLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setHorizontalSpacing(12)
+        layout.setVerticalSpacing(3)
+        self.badge = theme.label(str(number), "heading")
+        self.badge.setFixedWidth(22)
+        self.title = theme.label(title)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setTextVisible(False)
+        self.detail = theme.label("waiting", "muted")
+        layout.addWidget(self.badge, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.title, 0, 1)
+        layout.addWidget(self.bar, 0, 2)
+        layout.addWidget(self.detail, 1, 2)
+        layout.setColumnMinimumWidth(1, 210)
+        layout.setColumnStretch(2, 1)
+
+    def reset(self) -> None:
+        """Back to waiting."""
+        self._mark(False)
+        self.bar.setValue(0)
+        self.detail.setText("waiting")
+
+    def show_counts(self, event: SubmitEvent, verb: str) -> None:
+        """Files and bytes done, rate and time left."""
+        fraction = event.bytes_done / event.bytes_total if event.bytes_total else (
+            event.files_done / event.files_total if event.files_total else 0.0)  # fmt: skip
+        self.bar.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
+        parts = [
+            f"{event.files_done:,} of {event.files_total:,} files",
+            f"{theme.human_size(event.bytes_done)} of {theme.human_size(event.bytes_total)}",
+        ]
+        if event.rate:
+            parts.append(f"{theme.human_size(event.rate)}/s")
+        if event.eta:
+            parts.append(f"{theme.human_duration(event.eta)} left")
+        self.detail.setText(f"{verb}: " + " · ".join(parts))
+
+    def finish(self, text: str) -> None:
+        """Full bar (green) and a closing note."""
+        self._mark(True)
+        self.bar.setValue(1000)
+        self.detail.setText(text)
+
+    def _mark(self, done: bool) -> None:
+        self.bar.setProperty("done", "true" if done else "false")
+        self.bar.style().unpolish(self.bar)
+        self.bar.style().polish(self.bar)
+
+
+class SubmitPage(QtWidgets.QWidget):
+    """Login when needed, the summary, the progress of a submission and its result."""
+
+    open_job = Signal(int)
+    running_changed = Signal(bool)
+
+    def __init__(self, state: PanelState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.cancel_event: threading.Event | None = None
+        self.result: Submitted | None = None
+        self.error = ""
+        self._uploads_seen = False
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(10)
+
+        self.login_form = LoginForm(state.background)
+        self.login_form.logged_in.connect(self._logged_in)
+        layout.addWidget(self.login_form)
+        conn = QtWidgets.QHBoxLayout()
+        self.connection = theme.label("", "muted")
+        self.change_login = QtWidgets.QPushButton("Change…")
+        self.change_login.setFlat(True)
+        self.change_login.clicked.connect(lambda: self.login_form.setVisible(True))
+        conn.addWidget(self.connection)
+        conn.addWidget(self.change_login)
+        conn.addStretch(1)
+        layout.addLayout(conn)
+
+        summary = theme.card()
+        sl = QtWidgets.QVBoxLayout(summary)
+        sl.setContentsMargins(14, 12, 14, 12)
+        sl.setSpacing(4)
+        self.summary_title = theme.label("", "title")
+        self.summary_text = theme.label("", wrap=True)
+        self.blockers = theme.label("", "error", wrap=True)
+        sl.addWidget(self.summary_title)
+        sl.addWidget(self.summary_text)
+        sl.addWidget(self.blockers)
+        layout.addWidget(summary)
+
+        buttons = QtWidgets.QHBoxLayout()
+        self.submit_button = QtWidgets.QPushButton("Submit to farm")
+        self.submit_button.setProperty("role", "primary")
+        self.submit_button.setIcon(theme.standard_icon(self, "SP_ArrowUp"))
+        self.submit_button.clicked.connect(self.start)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.submit_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        stages = QtWidgets.QGroupBox("Progress")
+        st = QtWidgets.QVBoxLayout(stages)
+        st.setContentsMargins(12, 10, 12, 10)
+        self.hash_row = StageRow(1, "Hash files (cached)")
+        self.upload_row = StageRow(2, "Upload what the farm lacks")
+        self.submit_row = StageRow(3, "Create the job")
+        for row in (self.hash_row, self.upload_row, self.submit_row):
+            st.addWidget(row)
+        layout.addWidget(stages)
+
+        self.outcome = theme.card()
+        ol = QtWidgets.QHBoxLayout(self.outcome)
+        ol.setContentsMargins(14, 10, 14, 10)
+        self.outcome_icon = QtWidgets.QLabel()
+        self.outcome_text = theme.label("", wrap=True)
+        self.outcome_text.setTextFormat(Qt.TextFormat.RichText)
+        self.outcome_text.setOpenExternalLinks(True)
+        self.outcome_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.open_button = QtWidgets.QPushButton("Open in My jobs")
+        self.open_button.clicked.connect(self._open_job)
+        ol.addWidget(self.outcome_icon, 0, Qt.AlignmentFlag.AlignTop)
+        ol.addWidget(self.outcome_text, 1)
+        ol.addWidget(self.open_button)
+        self.outcome.hide()
+        layout.addWidget(self.outcome)
+        layout.addStretch(1)
+
+        state.analysis_changed.connect(self.refresh)
+        state.choices_changed.connect(self.refresh)
+        state.login_changed.connect(self.refresh)
+        state.farm_data_changed.connect(self.refresh)
+        self.refresh()
+
+    @property
+    def running(self) -> bool:
+        """True while a submission is in flight."""
+        return self.cancel_event is not None
+
+    def refresh(self) -> None:
+        """Show the connection and what would be submitted."""
+        login = self.state.login
+        self.login_form.setVisible(not login.usable)
+        self.connection.setVisible(login.usable)
+        self.change_login.setVisible(login.usable)
+        self.connection.setText(f"Farm: {login.server}")
+        preview = self.state.preview()
+        path = self.state.host.scene_path()
+        self.summary_title.setText(str(preview.spec.get("name") or (path.stem if path else "")))
+        if preview.spec:
+            spec = preview.spec
+            layers = ", ".join(spec.get("layers") or []) or "—"
+            if spec.get("tiles"):
+                split = f"{spec['tiles']} {spec.get('tiles_type', 'strip')} tiles per frame"
+            else:
+                split = f"{spec.get('frames_per_task', 1)} frame(s) per task"
+            self.summary_text.setText(
+                f"Layers: {layers}\n"
+                f"Frames {spec.get('frames')} ({preview.frames:,}), {split} → "
+                f"{preview.tasks:,} tasks · priority {spec.get('priority', 50)}\n"
+                f"{preview.files:,} files, {theme.human_size(preview.bytes)} "
+                "(only what the farm lacks is uploaded)"
+            )
+        else:
+            self.summary_text.setText("")
+        self.blockers.setText("\n".join(f"• {p}" for p in preview.problems[:8]))
+        self.blockers.setVisible(bool(preview.problems))
+        self.submit_button.setEnabled(not self.running and preview.ok and login.usable)
+        self.submit_button.setToolTip(
+            "" if preview.ok and login.usable else
+            ("Log in first" if not login.usable else "Fix the problems listed above first")
+        )  # fmt: skip
+
+    def _logged_in(self, login: Login, _me: dict) -> None:
+        self.state.set_login(login)
+
+    # -- the submission ---------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start hashing, uploading and submitting in the background; False if it cannot."""
+        if self.running or self.state.analysis is None:
+            return False
+        choices, problems = self.state.submission()
+        preview = self.state.preview()
+        if problems or not preview.ok or not self.state.login.usable:
+            self.refresh()
+            return False
+        self.state.flush_choices()
+        self.result, self.error, self._uploads_seen = None, "", False
+        for row in (self.hash_row, self.upload_row, self.submit_row):
+            row.reset()
+        self.outcome.hide()
+        self.cancel_event = threading.Event()
+        self.running_changed.emit(True)
+        self.submit_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.state.background.run(
+            submit, self.state.login.client(), self.state.analysis, choices, self.cancel_event,
+            on_progress=self._progress, on_done=self._done, on_error=self._failed,
+        )  # fmt: skip
+        return True
+
+    def cancel(self) -> None:
+        """Stop the submission (hashing or upload stop at the next chunk)."""
+        if self.cancel_event is not None:
+            self.cancel_event.set()
+            self.cancel_button.setEnabled(False)
+            self.cancel_button.setText("Cancelling…")
+
+    def _progress(self, event: SubmitEvent) -> None:
+        if event.stage == HASHING:
+            self.hash_row.show_counts(event, "hashing")
+        elif event.stage == UPLOADING:
+            if not self._uploads_seen:
+                self._uploads_seen = True
+                self.hash_row.finish(_hashed(event))
+            if event.files_total:
+                self.upload_row.show_counts(event, "uploading")
+            else:
+                self.upload_row.detail.setText("asking the farm which files it lacks…")
+        elif event.stage == SUBMITTING:
+            self.hash_row.finish(_hashed(event))
+            self.upload_row.bar.setValue(1000)
+
+    def _done(self, submitted: Submitted) -> None:
+        self._finish()
+        self.result = submitted
+        report = submitted.upload
+        self.upload_row.finish(
+            f"sent {report.files_sent} file(s), {theme.human_size(report.bytes_sent)}; "
+            f"{report.files_skipped} already on the farm"
+        )
+        job = submitted.job
+        self.submit_row.finish(f"job {job['id']} is {job['state']}")
+        self.outcome_icon.setPixmap(theme.dot_icon(theme.OK, 16).pixmap(16, 16))
+        self.outcome_text.setText(
+            f"<b>Job {job['id']} submitted</b> — {job.get('tasks_total', '?')} tasks, "
+            f"{job['state']}.<br><a href='{submitted.url}'>{submitted.url}</a>"
+        )
+        self.open_button.show()
+        self.outcome.show()
+        self.state.job_submitted.emit(job)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        self.error = _failure_text(exc)
+        self.outcome_icon.setPixmap(theme.severity_icon(
+            "notice" if isinstance(exc, Cancelled) else "error", 16).pixmap(16, 16))  # fmt: skip
+        self.outcome_text.setText(self.error.replace("\n", "<br>"))
+        self.open_button.hide()
+        self.outcome.show()
+
+    def _finish(self) -> None:
+        self.cancel_event = None
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.refresh()
+        self.running_changed.emit(False)
+
+    def _open_job(self) -> None:
+        if self.result is not None:
+            self.open_job.emit(int(self.result.job["id"]))
+
+
+def _hashed(event: SubmitEvent) -> str:
+    if not event.hashed_files:
+        return "hashed"
+    return f"{event.hashed_files:,} files hashed ({theme.human_size(event.hashed_bytes)})"
+
+
+def _failure_text(exc: BaseException) -> str:
+    kinds: dict[type, Callable[[BaseException], str]] = {
+        Cancelled: lambda e: (
+            "Submission cancelled. Nothing was submitted; files already "
+            "uploaded stay on the farm, so trying again sends only the rest."
+        ),
+        Blocked: lambda e: f"Blocked: {e}. See Checks.",
+        SpecInvalid: lambda e: (
+            "The job spec is not valid:\n" + "\n".join(getattr(e, "problems", [str(e)]))
+        ),
+        HashError: lambda e: f"Some files could not be read: {e}",
+    }
+    for kind, text in kinds.items():
+        if isinstance(exc, kind):
+            return text(exc)
+    return f"Submission failed: {describe_error(exc)}"

@@ -1,0 +1,239 @@
+"""LiveScene: SceneQuery over the scene open in a running Maya, through `maya.cmds`.
+
+The only scene module that imports Maya (inside the methods, so this file
+imports anywhere). Main thread only: every call is a cheap `maya.cmds` query.
+
+It answers as the offline reader does for the same file: the scene's own
+nodes (referenced nodes are read from the referenced files by the scanner,
+as offline), short attribute names in connection plugs, references depth
+first with their nesting, and the header of the saved file. So
+`analyze_query(LiveScene())` in Maya gives what `analyze(path)` gives on disk
+for a scene saved as it is open.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from .mel_tokens import unescape
+from .query import Reference, SceneHeader
+
+_HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
+_HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
+_COPY_NUMBER = re.compile(r"\{(\d+)\}$")
+_COMPONENT = re.compile(r"([^\[]+)(.*)")
+_SET_ATTR_EDIT = re.compile(r'setAttr\s+"?([^\s"]+?)\.([^\s"]+)"?(.*)\Z', re.S)
+
+UNTITLED = "untitled"
+"""The file name an unsaved scene gets, under the Maya project, so relative paths resolve."""
+
+
+class LiveScene:
+    """SceneQuery over the current Maya session (build one per analysis, on the main thread)."""
+
+    def __init__(self) -> None:
+        from maya import cmds
+
+        self._cmds = cmds
+        saved = cmds.file(query=True, sceneName=True)
+        self.saved = bool(saved)
+        self.scene_path: str = saved or os.path.join(project_root(), UNTITLED)
+        self.header: SceneHeader = self._header()
+        self._short_names: dict[tuple[str, str], str] = {}
+        self._plug_types: dict[str, str] = {}
+
+    # -- SceneQuery -----------------------------------------------------------------------------
+    def nodes(self, node_type: str) -> list[str]:
+        """The scene's own nodes of exactly this type (not those references bring in)."""
+        cmds = self._cmds
+        try:
+            names = cmds.ls(exactType=node_type) or []
+            if not names:
+                return []
+            referenced = set(cmds.ls(exactType=node_type, referencedNodes=True) or [])
+        except RuntimeError:  # a node type Maya does not know (its plug-in is not loaded)
+            return []
+        return [n for n in names if n not in referenced]
+
+    def node_type(self, node: str) -> str | None:
+        """The node's type, or None when there is no such node."""
+        if not node or not self._cmds.objExists(node):
+            return None
+        return self._cmds.nodeType(node)
+
+    def parent(self, node: str) -> str | None:
+        """The DAG parent's name, or None."""
+        try:
+            parents = self._cmds.listRelatives(node, parent=True)
+        except (ValueError, RuntimeError):
+            return None
+        return parents[0] if parents else None
+
+    def get_attr(self, node: str, attr: str, default: Any = None) -> Any:
+        """The attribute's value; `default` when the node or attribute is missing or empty."""
+        try:
+            value = self._cmds.getAttr(f"{node}.{attr}")
+        except (ValueError, RuntimeError):
+            return default
+        return default if value is None else value
+
+    def attr_indices(self, node: str, attr: str) -> list[int]:
+        """Indices in use of a multi attribute."""
+        try:
+            indices = self._cmds.getAttr(f"{node}.{attr}", multiIndices=True)
+        except (ValueError, RuntimeError):
+            return []
+        return [int(i) for i in indices or ()]
+
+    def connections(self, node: str) -> list[tuple[str, str]]:
+        """(source, destination) plugs touching the node, with short attribute names."""
+        cmds = self._cmds
+        try:
+            outgoing = cmds.listConnections(
+                node, connections=True, plugs=True, source=False, destination=True
+            )
+            incoming = cmds.listConnections(
+                node, connections=True, plugs=True, source=True, destination=False
+            )
+        except (ValueError, RuntimeError):
+            return []
+        pairs = []
+        outgoing, incoming = outgoing or [], incoming or []
+        for own, other in zip(outgoing[::2], outgoing[1::2], strict=True):
+            pairs.append((self._short_plug(own), self._short_plug(other)))
+        for own, other in zip(incoming[::2], incoming[1::2], strict=True):
+            pairs.append((self._short_plug(other), self._short_plug(own)))
+        return pairs
+
+    def references(self) -> list[Reference]:
+        """Every reference, top-level and nested, depth first (the order a `.ma` lists them)."""
+        cmds = self._cmds
+        found: list[Reference] = []
+        for path in cmds.file(query=True, reference=True) or []:
+            self._reference(cmds.referenceQuery(path, referenceNode=True), 1, None, found)
+        return found
+
+    def reference_edits(self, ref_node: str) -> list[tuple[str, str, str]]:
+        """(node, attribute, value text) of the setAttr edits a reference node stores."""
+        try:
+            edits = self._cmds.referenceQuery(
+                ref_node,
+                editStrings=True,
+                editCommand="setAttr",
+                failedEdits=True,
+                successfulEdits=True,
+            )
+        except RuntimeError:
+            return []
+        out = []
+        for text in edits or ():
+            m = _SET_ATTR_EDIT.match(text.strip())
+            if m is not None:
+                out.append((m.group(1), m.group(2), m.group(3).strip()))
+        return out
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _reference(self, node: str, depth: int, parent: str | None, found: list[Reference]) -> None:
+        query = self._cmds.referenceQuery
+        path = query(node, filename=True, unresolvedName=True, withoutCopyNumber=True)
+        resolved = query(node, filename=True)
+        copy = _COPY_NUMBER.search(resolved or "")
+        try:
+            types = self._cmds.file(resolved, query=True, type=True)
+        except RuntimeError:
+            types = None
+        found.append(
+            Reference(
+                path=path,
+                node=node,
+                namespace=query(node, namespace=True, shortName=True) or None,
+                file_type=types[0] if types else None,
+                depth=depth,
+                loaded=bool(query(node, isLoaded=True)),
+                copy_number=int(copy.group(1)) if copy else None,
+                parent=parent,
+            )
+        )
+        for child in query(node, child=True, referenceNode=True) or ():
+            self._reference(child, depth + 1, path, found)
+
+    def _short_plug(self, plug: str) -> str:
+        """`layer.adjustments[0].plug` → `layer.adjs[0].plg`: Maya reports long names."""
+        node, _, attr = plug.partition(".")
+        node = node.lstrip(":")
+        parts = []
+        for piece in attr.split("."):
+            m = _COMPONENT.fullmatch(piece)
+            if m is None:
+                parts.append(piece)
+                continue
+            base, index = m.groups()
+            parts.append(self._short_name(node, base) + index)
+        return f"{node}.{'.'.join(parts)}"
+
+    def _short_name(self, node: str, attr: str) -> str:
+        if node not in self._plug_types:
+            self._plug_types[node] = self.node_type(node) or node
+        key = (self._plug_types[node], attr)
+        if key not in self._short_names:
+            try:
+                self._short_names[key] = self._cmds.attributeQuery(attr, node=node, shortName=True)
+            except (ValueError, RuntimeError):
+                self._short_names[key] = attr
+        return self._short_names[key]
+
+    def _header(self) -> SceneHeader:
+        cmds = self._cmds
+        version, codeset = saved_header(self.scene_path) if self.saved else ("", "")
+        header = SceneHeader(
+            maya_version=version or cmds.about(version=True),
+            codeset=codeset or cmds.about(codeset=True),
+            time_unit=cmds.currentUnit(query=True, time=True, fullName=True),
+            linear_unit=cmds.currentUnit(query=True, linear=True, fullName=True),
+            angle_unit=cmds.currentUnit(query=True, angle=True, fullName=True),
+        )
+        in_use = cmds.pluginInfo(query=True, pluginsInUse=True) or []
+        header.requires = dict(zip(in_use[::2], in_use[1::2], strict=True))
+        for name in cmds.unknownPlugin(query=True, list=True) or []:
+            header.requires.setdefault(name, cmds.unknownPlugin(name, query=True, version=True))
+        info = cmds.fileInfo(query=True) or []
+        pairs = zip(info[::2], info[1::2], strict=True)
+        header.file_info = {key: file_info_value(value) for key, value in pairs}
+        return header
+
+
+def project_root() -> str:
+    """The Maya project folder of this session (`workspace -q -rootDirectory`)."""
+    from maya import cmds
+
+    return cmds.workspace(query=True, rootDirectory=True).rstrip("/\\") or os.getcwd()
+
+
+def file_info_value(raw: str) -> str:
+    r"""A fileInfo value as it was set: Maya hands values back MEL-escaped (`\"`, `\\`).
+
+    >>> file_info_value(r'{\"a\": \"\\u00e9\"}')
+    '{"a": "\\u00e9"}'
+    """
+    return unescape(raw)
+
+
+def saved_header(path: str) -> tuple[str, str]:
+    """(Maya version, codeset) from a saved `.ma` file's first lines; ("", "") otherwise.
+
+    The file on disk is what the farm renders, so its header is the one that counts.
+    """
+    try:
+        with open(Path(path), "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return "", ""
+    version = _HEADER_VERSION.search(head)
+    codeset = _HEADER_CODESET.search(head)
+    return (
+        version.group(1).decode("ascii", "replace") if version else "",
+        codeset.group(1).decode("ascii", "replace") if codeset else "",
+    )

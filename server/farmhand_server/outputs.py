@@ -1,0 +1,152 @@
+"""What tasks produced: recorded when a worker completes an attempt, listed for downloads.
+
+A worker uploads each file it made as a blob of the job's owner (naming its
+attempt), then completes the attempt with the list. The files become the
+job's (`job_blobs`, so collection keeps them) and are listed per frame; the
+tiles of a frame are handed to that frame's assembly task as its inputs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import PurePosixPath
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import db
+from .blobstore import blob_key
+from .errors import ApiError, bad_request
+from .ownership import owned_keys
+
+TILE = "tile"
+PREVIEW = "preview"
+
+
+class StaleOutputs(Exception):
+    """The attempt is not running on this worker any more."""
+
+
+def check_name(name: str) -> str:
+    """A safe relative output name (forward slashes, no `..`, not absolute).
+
+    >>> check_name("beauty/shot.0001.exr")
+    'beauty/shot.0001.exr'
+    >>> check_name("../etc/passwd")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    farmhand_server.errors.ApiError: output name '../etc/passwd' must be a relative path ...
+    """
+    path = PurePosixPath(name)
+    if (
+        "\\" in name
+        or path.is_absolute()
+        or any(part in ("..", "") for part in name.split("/"))
+        or ":" in path.parts[0]
+    ):
+        raise bad_request(f"output name {name!r} must be a relative path inside the output folder")
+    return name
+
+
+async def record(
+    conn: AsyncConnection, worker_id: int, attempt_id: int, files: list[dict[str, Any]]
+) -> None:
+    """Register what an attempt produced; call before completing it, in the same transaction.
+
+    Every file must already be stored as a blob of the job's owner (424 lists
+    those that are not); names must be safe relative paths (400).
+    """
+    if not files:
+        return
+    a, t, j = db.attempts, db.tasks, db.jobs
+    row = (
+        await conn.execute(
+            sa.select(t.c.job_id, a.c.task_id, j.c.user_id)
+            .select_from(a.join(t, t.c.id == a.c.task_id).join(j, j.c.id == t.c.job_id))
+            .where(a.c.id == attempt_id, a.c.worker_id == worker_id, a.c.state == "running")
+        )
+    ).first()
+    if row is None:
+        raise StaleOutputs(attempt_id)
+    keyed = [(check_name(f["name"]), blob_key(f["md5"], f["size"]), f) for f in files]
+    have = await owned_keys(conn, row.user_id, {k for _, k, _ in keyed})
+    missing = sorted({k for _, k, _ in keyed if k not in have})
+    if missing:
+        raise ApiError(
+            424, "missing_blobs", f"upload {len(missing)} output blob(s) first",
+            {"missing": missing},
+        )  # fmt: skip
+    stamp = time.time()
+    ids: dict[str, int] = {}
+    # Files before their previews, so a preview can point at its output's row.
+    for name, key, f in sorted(keyed, key=lambda item: item[2]["kind"] == PREVIEW):
+        result = await conn.execute(
+            db.outputs.insert().values(
+                job_id=row.job_id, task_id=row.task_id, attempt_id=attempt_id,
+                frame=f.get("frame"), name=name, kind=f["kind"], blob_key=key,
+                tile_mode=f.get("tile_mode"), preview_of=ids.get(f.get("preview_of") or ""),
+                created_at=stamp,
+            )
+        )  # fmt: skip
+        ids[name] = int(result.inserted_primary_key[0])
+    jb = db.job_blobs
+    listed = set(
+        await conn.scalars(
+            sa.select(jb.c.blob_key).where(
+                jb.c.job_id == row.job_id, jb.c.blob_key.in_({k for _, k, _ in keyed})
+            )
+        )
+    )
+    new = {k for _, k, _ in keyed} - listed
+    if new:
+        await conn.execute(jb.insert(), [{"job_id": row.job_id, "blob_key": k} for k in new])
+
+
+def _blob_json(row: Any) -> dict[str, Any]:
+    return {"key": row.blob_key, "md5": row.md5, "xxh64": row.xxh64, "size": row.size}
+
+
+def _select_outputs():
+    o, b = db.outputs, db.blobs
+    return sa.select(o, b.c.md5, b.c.xxh64, b.c.size).join(b, b.c.key == o.c.blob_key)
+
+
+async def for_job(conn: AsyncConnection, job_id: int, tiles: bool = False) -> list[dict[str, Any]]:
+    """The job's outputs in frame order, each with its blob and its preview's blob."""
+    o = db.outputs
+    rows = (
+        await conn.execute(_select_outputs().where(o.c.job_id == job_id).order_by(o.c.id))
+    ).all()
+    previews = {r.preview_of: _blob_json(r) for r in rows if r.kind == PREVIEW and r.preview_of}
+    listed = [
+        {"id": r.id, "task_id": r.task_id, "attempt_id": r.attempt_id, "frame": r.frame,
+         "name": r.name, "kind": r.kind, "tile_mode": r.tile_mode, "blob": _blob_json(r),
+         "preview": previews.get(r.id)}
+        for r in rows
+        if r.kind != PREVIEW and (tiles or r.kind != TILE)
+    ]  # fmt: skip
+    listed.sort(key=lambda item: (item["frame"] is None, item["frame"] or 0, item["id"]))
+    return listed
+
+
+async def tile_inputs(conn: AsyncConnection, job_id: int, frame: int) -> list[dict[str, Any]]:
+    """The tiles an assembly task of `frame` composes: each tile's rectangle and its file."""
+    o, t = db.outputs, db.tasks
+    rows = (
+        await conn.execute(
+            _select_outputs()
+            .add_columns(t.c.tile)
+            .join(t, t.c.id == o.c.task_id)
+            .where(o.c.job_id == job_id, o.c.frame == frame, o.c.kind == TILE, t.c.state == "done")
+            .order_by(o.c.id)
+        )
+    ).all()
+    latest: dict[tuple[int, str], Any] = {}
+    for r in rows:  # a task rendered twice keeps its last files
+        latest[(r.task_id, r.name)] = r
+    return [
+        {"task_id": r.task_id, "tile": r.tile, "name": r.name, "tile_mode": r.tile_mode,
+         "blob": _blob_json(r)}
+        for r in sorted(latest.values(), key=lambda r: (r.tile or {}).get("index", 0))
+    ]  # fmt: skip

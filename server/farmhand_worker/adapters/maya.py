@@ -1,0 +1,404 @@
+r"""The ``maya`` adapter: a task as Maya's ``Render`` command line.
+
+``Render -r <renderer> <renderer flags> -s -e -b [-cam] [-rl] [-x -y] -rd
+[-im] [-of] [-proj] [-reg L R B T] [-preRender MEL] [extra_args] scene``, one
+run per contiguous run of the task's frames (``RenderCommand.then`` holds the
+runs after the first, so ``1-3,7`` is ``-s 1 -e 3 -b 1`` then ``-s 7 -e 7``).
+
+* ``renderer.name`` picks ``-r`` and that renderer's own flags (:data:`RENDERERS`):
+  ``arnold`` adds ``-rt 0 -ai:lve 2 -ai:ltc 1 -ai:alf 1`` (render rather than
+  export, the Info log level that prints ``% done`` lines, log to the console,
+  abort on licence failure instead of watermarking). Without a name the
+  scene's renderer is used (``-r file``). Maya's node names
+  (``mayaSoftware``, ``mayaHardware2``, ``renderManRIS``) are accepted too.
+* ``Render -cam`` takes one camera, so a job may name at most one.
+* Tiles: ``-reg left right bottom top`` from :func:`farmhand.tiles.to_maya_region`
+  (Maya counts from the bottom-left, inclusive; the image stays full size with
+  only the region rendered, ``tile_mode="full"``), for the renderers that accept
+  ``-reg`` (sw, arnold, redshift, vray). The output prefix gets
+  :data:`TILE_SUFFIX` (``<Scene>_tile0003``) so tiles of a frame never share a name.
+* Paths: a pre-render MEL (``-preRender 'source "…/farmhand_prerender.mel";'``)
+  runs ``dirmap -en true`` and one ``dirmap -m "<client>" "<local>"`` per pair of
+  ``task.path_map`` (a Windows prefix also spelled with backslashes, since dirmap
+  compares text); ``ARNOLD_PATHMAP`` names a JSON file
+  ``{"linux": {"C:/": "/jobs/7/C/", …}}`` for Arnold's own texture and
+  stand-in loading. Both files are written as UTF-8.
+
+Expected outputs are left empty: Maya names files from the prefix tokens
+(``<Scene>``, ``<RenderLayer>``, ``<Camera>``, ``<RenderPass>``), the scene's
+padding, frame/extension convention, AOVs and layer folders, which the worker
+cannot know without Maya. The daemon's check (every frame left at least one
+non-empty file) applies instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from farmhand.frames import chunks
+from farmhand.tiles import to_maya_region
+
+from .base import AdapterError, LineEvent, RenderCommand, RenderTask
+
+TILE_SUFFIX = "_tile{index:04d}"
+"""Appended to the output prefix of a tile task (before Maya's frame number and extension)."""
+
+PRE_RENDER_MEL = "farmhand_prerender.mel"
+ARNOLD_PATHMAP_JSON = "farmhand_arnold_pathmap.json"
+
+QUIET_ENV = {
+    "MAYA_DISABLE_CIP": "1",  # Customer Involvement Program
+    "MAYA_DISABLE_CER": "1",  # Customer Error Reporting (a crash dialog on a farm node)
+    "MAYA_DISABLE_CLIC_IPM": "1",  # in-product messages
+    "MAYA_DEBUG_ENABLE_CRASH_REPORTING": "0",
+}
+"""Environment for every Maya run: no telemetry, crash dialogs or product messages."""
+
+
+@dataclass(frozen=True)
+class RendererFlags:
+    """How ``Render`` is called for one renderer: its ``-r`` value, fixed flags, env, ``-reg``."""
+
+    r: str
+    flags: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    region: bool = False
+
+
+RENDERERS: dict[str, RendererFlags] = {
+    "file": RendererFlags("file"),
+    "sw": RendererFlags("sw", region=True),
+    "hw2": RendererFlags("hw2"),
+    "arnold": RendererFlags(
+        "arnold",
+        ("-rt", "0", "-ai:lve", "2", "-ai:ltc", "1", "-ai:alf", "1"),
+        {"ARNOLD_FORCE_ABORT_ON_LICENSE_FAIL": "1"},
+        region=True,
+    ),
+    # Redshift quits instead of hanging on an internal error (Deadline sets the same).
+    "redshift": RendererFlags(
+        "redshift", env={"REDSHIFT_FORCEQUITONINTERNALERROR": "1"}, region=True
+    ),
+    "vray": RendererFlags("vray", region=True),
+    "renderman": RendererFlags("renderman"),
+}
+"""The renderers the adapter drives, by ``renderer.name``."""
+
+ALIASES = {"mayaSoftware": "sw", "mayaHardware2": "hw2", "renderManRIS": "renderman"}
+"""Maya's ``defaultRenderGlobals.currentRenderer`` values that differ from ``Render -r``."""
+
+# Flags the adapter sets itself: in extra_args they would contradict it (or, for -rd and
+# -im, write outside the task's output folder).
+_OWN_FLAGS = frozenset(
+    {"-r", "-renderer", "-s", "-e", "-b", "-cam", "-rl", "-x", "-y", "-rd", "-im", "-of"}
+    | {"-proj", "-reg", "-preRender", "-log"}
+)
+_NODE_NAME = re.compile(r"[|:]?[A-Za-z_]\w*(?:[|:][A-Za-z_]\w*)*", re.ASCII)
+_FORMAT = re.compile(r"[A-Za-z0-9_]{1,32}")
+
+
+# --------------------------------------------------------------------------- MEL and JSON
+
+
+def mel_string(text: str) -> str:
+    r"""``text`` as a MEL string literal, for a file written as UTF-8.
+
+    Backslashes and double quotes are escaped, newlines and tabs written as
+    ``\n``/``\t``; other characters, non-ASCII included, stay as they are (MEL
+    has no escape for them). Other control characters are refused.
+
+    >>> print(mel_string('C:\\Projects\\say "hi"/été'))
+    "C:\\Projects\\say \"hi\"/été"
+    """
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in text):
+        raise AdapterError(f"{text!r} contains a control character MEL cannot carry")
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def dirmap_mel(path_map: Mapping[str, str]) -> str:
+    """The pre-render MEL: enable dirmap and map each client prefix to its local prefix.
+
+    >>> print(dirmap_mel({"C:/": "/jobs/7/C/"}), end="")
+    // Farmhand: the artist's paths on this worker (Maya's dirmap compares case).
+    dirmap -en true;
+    dirmap -m "C:/" "/jobs/7/C/";
+    """
+    lines = [
+        "// Farmhand: the artist's paths on this worker (Maya's dirmap compares case).",
+        "dirmap -en true;",
+    ]
+    lines += [f"dirmap -m {mel_string(c)} {mel_string(loc)};" for c, loc in path_map.items()]
+    return "\n".join(lines) + "\n"
+
+
+def with_backslashes(path_map: Mapping[str, str]) -> dict[str, str]:
+    r"""The pairs, each Windows-style client prefix also spelled with backslashes (a scene
+    may keep ``\\nas\lib\x.png`` as typed; dirmap compares text).
+
+    >>> with_backslashes({"//nas/lib/": "/jobs/7/nas/lib/"})
+    {'//nas/lib/': '/jobs/7/nas/lib/', '\\\\nas\\lib\\': '/jobs/7/nas/lib/'}
+    """
+    pairs = dict(path_map)
+    for client, local in path_map.items():
+        if re.match(r"[A-Za-z]:/|//", client):
+            pairs.setdefault(client.replace("/", "\\"), local)
+    return pairs
+
+
+def arnold_os() -> str:
+    """The platform key of ``ARNOLD_PATHMAP`` for this worker: linux, windows or mac."""
+    return {"win32": "windows", "darwin": "mac"}.get(sys.platform, "linux")
+
+
+def arnold_pathmap(path_map: Mapping[str, str]) -> str:
+    """The ``ARNOLD_PATHMAP`` JSON for this worker's platform.
+
+    >>> arnold_pathmap({"C:/": "/jobs/7/C/"}) == '{"%s": {"C:/": "/jobs/7/C/"}}' % arnold_os()
+    True
+    """
+    return json.dumps({arnold_os(): dict(path_map)}, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _renderer(task: RenderTask) -> RendererFlags:
+    name = task.renderer.get("name") or "file"
+    name = ALIASES.get(name, name)
+    if name not in RENDERERS:
+        known = ", ".join(sorted(RENDERERS))
+        raise AdapterError(f"renderer.name {name!r} is not one the maya adapter drives ({known})")
+    return RENDERERS[name]
+
+
+def _names(task: RenderTask, key: str) -> list[str]:
+    names = task.spec.get(key) or []
+    if not isinstance(names, list):
+        raise AdapterError(f"{key} must be a list of Maya node names")
+    for name in names:
+        if not isinstance(name, str) or not _NODE_NAME.fullmatch(name):
+            raise AdapterError(f"{key}: {name!r} is not a Maya node name")
+    return names
+
+
+def _output_prefix(task: RenderTask) -> str | None:
+    """The ``-im`` value: the spec's prefix, relative and unable to climb out of ``-rd``."""
+    prefix = task.spec.get("output_prefix") or ""
+    if not isinstance(prefix, str):
+        raise AdapterError("output_prefix must be a string")
+    prefix = prefix.replace("\\", "/")
+    if "\0" in prefix:
+        raise AdapterError("output_prefix contains a NUL character")
+    if prefix.startswith("/") or re.match(r"[A-Za-z]:", prefix):
+        raise AdapterError(f"output_prefix {prefix!r} must be relative to the output folder")
+    if prefix and any(part in ("", "..") for part in prefix.split("/")):
+        raise AdapterError(f"output_prefix {prefix!r} has an empty or '..' folder")
+    if task.tile is not None:
+        prefix = (prefix or "<Scene>") + TILE_SUFFIX.format(index=task.tile.tile.index)
+    return prefix or None
+
+
+def _extra_args(task: RenderTask) -> list[str]:
+    extra = task.renderer.get("extra_args") or []
+    if not isinstance(extra, list) or not all(isinstance(a, str) for a in extra):
+        raise AdapterError("renderer.extra_args must be a list of strings")
+    for arg in extra:
+        if "\0" in arg:
+            raise AdapterError("renderer.extra_args contains a NUL character")
+        if arg in _OWN_FLAGS:
+            raise AdapterError(f"renderer.extra_args: {arg} is set by the adapter")
+    return extra
+
+
+def _size(task: RenderTask) -> tuple[int, int] | None:
+    if task.tile is not None:
+        return task.tile.image_width, task.tile.image_height
+    width, height = task.spec.get("width"), task.spec.get("height")
+    if width is None or height is None:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
+        raise AdapterError(f"width and height must be positive whole numbers, not {width}x{height}")
+    return width, height
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _common_flags(task: RenderTask, renderer: RendererFlags) -> list[str]:
+    """Every flag after ``-s -e -b``, before the scene (the same for each run)."""
+    argv: list[str] = []
+    cameras = _names(task, "cameras")
+    if len(cameras) > 1:
+        raise AdapterError(
+            f"Render renders one camera (-cam), this job names {len(cameras)}: "
+            "submit one job per camera"
+        )
+    if cameras:
+        argv += ["-cam", cameras[0]]
+    layers = _names(task, "layers")
+    if layers:
+        argv += ["-rl", ",".join(layers)]
+    size = _size(task)
+    if size:
+        argv += ["-x", str(size[0]), "-y", str(size[1])]
+    argv += ["-rd", str(task.output_dir)]
+    prefix = _output_prefix(task)
+    if prefix:
+        argv += ["-im", prefix]
+    image_format = task.renderer.get("image_format")
+    if image_format:
+        if not isinstance(image_format, str) or not _FORMAT.fullmatch(image_format):
+            raise AdapterError(f"renderer.image_format {image_format!r} is not a format name")
+        argv += ["-of", image_format]
+    if task.project_dir is not None:
+        argv += ["-proj", str(task.project_dir)]
+    if task.tile is not None:
+        if not renderer.region:
+            raise AdapterError(f"Render -r {renderer.r} takes no -reg: tiles need another renderer")
+        region = to_maya_region(task.tile.tile, task.tile.image_height)
+        argv += ["-reg", *(str(v) for v in region)]
+    if task.path_map:
+        source = f"source {mel_string((task.work_dir / PRE_RENDER_MEL).as_posix())};"
+        argv += ["-preRender", source]
+    return argv + _extra_args(task)
+
+
+class MayaAdapter:
+    """Maya's ``Render``: see the module doc."""
+
+    name = "maya"
+
+    def build(self, task: RenderTask) -> RenderCommand:
+        """One ``Render`` run per contiguous run of the task's frames."""
+        if not task.frames:
+            raise AdapterError("the task has no frames")
+        if task.kind == "tile" and task.tile is None:
+            raise AdapterError("a tile task without its tile")
+        renderer = _renderer(task)
+        head = [task.executable or "Render", "-r", renderer.r, *renderer.flags]
+        tail = [*_common_flags(task, renderer), str(task.scene)]
+        runs = [
+            [*head, "-s", str(run.start), "-e", str(run.end), "-b", str(run.step), *tail]
+            for run in chunks(task.frames, len(task.frames))
+        ]
+        env = {**QUIET_ENV, **renderer.env}
+        files: dict[Path, str] = {}
+        if task.path_map:
+            pairs = with_backslashes(task.path_map)
+            files[task.work_dir / PRE_RENDER_MEL] = dirmap_mel(pairs)
+            files[task.work_dir / ARNOLD_PATHMAP_JSON] = arnold_pathmap(pairs)
+            env["ARNOLD_PATHMAP"] = str(task.work_dir / ARNOLD_PATHMAP_JSON)
+        return RenderCommand(
+            argv=runs[0],
+            then=runs[1:],
+            cwd=task.work_dir,
+            env=env,
+            expected=[],
+            files=files,
+            tile_mode="full" if task.tile is not None else None,
+        )
+
+    def parse_line(self, line: str) -> LineEvent | None:
+        """Progress of the frame being rendered, or why the attempt must fail (see the docs)."""
+        return parse_line(line)
+
+
+# --------------------------------------------------------------------------- output lines
+# Where the patterns come from: Arnold's progress line as CGRU's Afanasy parsers quote it
+# ("00:00:15   325MB         |    20% done - 115 rays/pixel"); the Arnold, Redshift, V-Ray
+# and RenderMan licence lines matched by AWS Deadline Cloud's Maya adaptor; Deadline's
+# MayaCmd plug-in's progress lines and the Maya errors it treats as fatal; Redshift's
+# "Block 32/48 (7,4) rendered by GPU 0" as CGRU quotes it. None was seen from a live Maya
+# here; docs/worker-adapters.md lists them.
+
+_FATAL: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, flags), reason)
+    for p, flags, reason in [
+        # Licences: a farm must never deliver watermarked or evaluation frames.
+        (r"aborting render because .*abort_on_license_fail", 0, "Arnold licence failure"),
+        (r"\[mtoa\].*\bfail.*\blicen[cs]e", re.I, "Arnold licence failure"),
+        (r"ERROR\s*\|.*\blicen[cs]e", 0, "Arnold licence failure"),
+        (r"render(?:ing|s)? with watermarks?", re.I, "Arnold renders with watermarks"),
+        (r"running in evaluation mode", re.I, "the renderer runs in evaluation mode"),
+        (r"Maxon licen(?:se|sing) error", re.I, "Redshift licence failure"),
+        (r"Could not obtain a license|could not get a license", re.I, "licence failure"),
+        (r"\{SEVERE\}\s+License", 0, "RenderMan licence failure"),
+        (r"FLEXlm error:|License was not obtained", 0, "Maya licence failure"),
+        (r"Error encountered when initializing Maya - Please check", 0, "Maya licence failure"),
+        # Missing files.
+        (r"\[mtoa\].*\bunable to load\b", re.I, "missing file"),
+        (r"Error:.*Cannot find file", 0, "missing file"),
+        (
+            r"ERROR\s*\|.*(?:unable to (?:open|load|find)|could not (?:open|load|find)"
+            r"|can't open|No such file)",
+            re.I,
+            "missing file",
+        ),
+        # The scene did not load or could not render.
+        (r'Plug-in, "mtoa", was not found', 0, "MtoA (Arnold) is not installed"),
+        (r"\[mtoa\] Failed batch render", 0, "MtoA batch render failed"),
+        (r"Cannot load scene|Scene was not loaded properly", 0, "the scene did not load"),
+        (r"Could not open file\. :|Error reading file\. :", 0, "the scene did not load"),
+        (r"Cannot open project", 0, "the Maya project did not open"),
+        (r"Error: Camera .*does not exist", 0, "the camera does not exist"),
+        (r"does not have any renderable cameras", 0, "no renderable camera"),
+        (r"Error: There was a fatal error rendering the scene", 0, "fatal render error"),
+        (r"Error: An exception has occurred, rendering aborted", 0, "fatal render error"),
+        (r"Frame rendering aborted|Rendering was internally aborted", 0, "Redshift aborted"),
+        (r"^Usage: Render ", 0, "Render refused its command line"),
+    ]
+]
+
+_PERCENT = [
+    re.compile(r"\|\s*(\d{1,3})% done"),  # Arnold
+    re.compile(r"R90000\s+(\d{1,3})%"),  # RenderMan
+    re.compile(r"\[PROGRESS\]\s+(\d{1,3}) percent"),  # Maya software / hardware
+    re.compile(r"Percentage of rendering done: (\d{1,3}(?:\.\d+)?)"),
+    re.compile(r"V-Ray: +(\d{1,3}) ?%|(\d{1,3}) % completed"),  # V-Ray
+]
+_BLOCKS = re.compile(r"Block (\d+)/(\d+) .*rendered")  # Redshift
+_FRAME_DONE = re.compile(r"\| render done\b|^Finished Rendering ")  # Arnold, Maya
+
+
+def parse_line(line: str) -> LineEvent | None:
+    """What one line of ``Render`` output means: a fatal reason, the frame's progress, or None.
+
+    >>> parse_line("00:00:15   325MB         |    40% done - 115 rays/pixel")
+    LineEvent(progress=0.4, fatal=None)
+    >>> event = parse_line("00:00:00  5452MB ERROR   |  aborting render because this is a "
+    ...                    "batch render and abort_on_license_fail option is enabled")
+    >>> event.progress, event.fatal[:40]
+    (None, 'Arnold licence failure: 00:00:00  5452MB')
+    >>> parse_line("[mtoa] Loading plug-in") is None
+    True
+    """
+    text = line.strip()
+    for pattern, reason in _FATAL:
+        if pattern.search(text):
+            return LineEvent(fatal=f"{reason}: {text}")
+    for pattern in _PERCENT:
+        match = pattern.search(text)
+        if match:
+            value = float(next(g for g in match.groups() if g is not None))
+            return LineEvent(progress=value / 100) if value <= 100 else None
+    match = _BLOCKS.search(text)
+    if match and 0 < int(match[1]) <= int(match[2]):
+        return LineEvent(progress=int(match[1]) / int(match[2]))
+    if _FRAME_DONE.search(text):
+        return LineEvent(progress=1.0)
+    return None
+
+
+ADAPTER = MayaAdapter()

@@ -1,0 +1,159 @@
+"""The render-node daemon: register, report hardware, claim tasks and run them, slot by slot.
+
+A node given an enrolment token (`fhe_…`) registers once and keeps its own
+worker token in `<data_dir>/worker.json` (mode 0600); later starts use that.
+Each start reports the hardware and software inventory again, so upgrading a
+node's software is seen by the scheduler at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from farmhand.client import FarmError
+
+from . import orphans
+from .api import WorkerClient
+from .cache import BlobCache
+from .config import ConfigError, WorkerConfig
+from .hardware import Hardware, detect
+from .task import Outcome, TaskRun
+
+log = logging.getLogger("farmhand.worker")
+ENROLMENT_PREFIX = "fhe_"
+
+
+def report(config: WorkerConfig, hardware: Hardware) -> dict[str, Any]:
+    """The registration body: this node's hardware, tags and software."""
+    body: dict[str, Any] = {
+        "name": config.name, "hostname": hardware.hostname, "platform": hardware.platform,
+        "ram_gb": hardware.ram_gb, "cpu_cores": hardware.cpu_cores,
+        "gpu_count": len(hardware.gpus), "gpu_memory_gb": hardware.gpu_memory_gb,
+        "tags": list(config.tags), "software": config.software_report(), "slots": config.slots,
+    }  # fmt: skip
+    if config.hardware_config_id:
+        body["hardware_config_id"] = config.hardware_config_id
+    return body
+
+
+class Worker:
+    """One node: `start()` connects and begins claiming; `stop()` ends it cleanly."""
+
+    def __init__(self, config: WorkerConfig, hardware: Hardware | None = None) -> None:
+        self.config = config
+        self.hardware = hardware or detect()
+        self.shutdown = threading.Event()
+        self.cache = BlobCache(config.cache_dir, int(config.cache_max_gb * 1024**3))
+        self.client: WorkerClient | None = None
+        self.worker_id: int | None = None
+        self.outcomes: list[Outcome] = []
+        self.running: dict[int, TaskRun] = {}  # attempt id → run
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    # -- connecting ---------------------------------------------------------------------------
+    def connect(self) -> WorkerClient:
+        """Register (with an enrolment token) or re-report (with a worker token)."""
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        for pid in orphans.reap(self.config.data_dir):
+            log.warning("stopped render process group %s left by a previous run", pid)
+        token = self._saved_token() or self.config.token
+        if not token:
+            raise ConfigError("no token: pass --token (a worker or enrolment token)")
+        body = report(self.config, self.hardware)
+        if token.startswith(ENROLMENT_PREFIX):
+            registered = WorkerClient(self.config.server, token).register(body)
+            token = registered["token"]
+            self._save_token(int(registered["id"]), token)
+            log.info("registered as worker %s", registered["id"])
+        client = WorkerClient(self.config.server, token)
+        me = client.update_self(body)
+        self.worker_id = int(me["id"])
+        self.client = client
+        return client
+
+    def _state_file(self) -> Path:
+        return self.config.data_dir / "worker.json"
+
+    def _saved_token(self) -> str | None:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            saved = json.loads(self._state_file().read_text(encoding="utf-8"))
+            if saved["server"] == self.config.server.rstrip("/"):
+                return str(saved["token"])
+        return None
+
+    def _save_token(self, worker_id: int, token: str) -> None:
+        fd = os.open(self._state_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"server": self.config.server.rstrip("/"), "worker_id": worker_id,
+                       "token": token}, f)  # fmt: skip
+
+    # -- running ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Connect, then run one claiming thread per slot (returns at once)."""
+        if self.client is None:
+            self.connect()
+        for slot in range(self.config.slots):
+            thread = threading.Thread(target=self._slot, name=f"slot-{slot}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def run_forever(self) -> None:
+        """`start` and wait until `stop` (or Ctrl-C / SIGTERM via the CLI)."""
+        self.start()
+        while not self.shutdown.wait(1.0):
+            pass
+        self.join()
+
+    def stop(self) -> None:
+        """Stop claiming; running renders are stopped and their attempts handed back."""
+        self.shutdown.set()
+        with self._lock:
+            for run in self.running.values():
+                run.stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the slots to finish after `stop`."""
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _slot(self) -> None:
+        assert self.client is not None
+        delay = 1.0
+        while not self.shutdown.is_set():
+            try:
+                assignment = self.client.claim(self.config.claim_wait)
+                delay = 1.0
+            except FarmError as exc:
+                if exc.status in (401, 403):
+                    log.error("the server refused this worker's token: %s", exc.message)
+                    self.shutdown.set()
+                    return
+                log.warning("claim failed: %s", exc)
+                self.shutdown.wait(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            except Exception as exc:  # the server is away: try again, slower each time
+                log.warning("cannot reach the server to claim: %s", exc)
+                self.shutdown.wait(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if assignment is None:
+                continue
+            run = TaskRun(assignment, self.client, self.config, self.cache, self.shutdown)
+            with self._lock:
+                self.running[run.attempt_id] = run
+            try:
+                outcome = run.run()
+            finally:
+                with self._lock:
+                    self.running.pop(run.attempt_id, None)
+            self.outcomes.append(outcome)
+            log.info("attempt %s: %s %s", outcome.attempt_id,
+                     "done" if outcome.ok else "failed", outcome.message)  # fmt: skip

@@ -1,0 +1,303 @@
+"""One assignment, start to finish: files, render (or assembly), outputs, report.
+
+The attempt's lease is renewed by a heartbeat thread for as long as the task
+runs; when the server answers 409 (the job was cancelled or paused with kill,
+or the lease was lost) the render is stopped at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from farmhand.pathmap import PathMapper
+from farmhand.tiles import Tile
+
+from . import adapters, orphans, process, results
+from .api import Stale, WorkerClient, deliver
+from .cache import BlobCache
+from .config import WorkerConfig
+from .layout import lay_out, place
+from .logs import LogStream
+
+log = logging.getLogger("farmhand.worker")
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How an attempt ended on this worker (for logs and tests)."""
+
+    attempt_id: int
+    ok: bool
+    message: str = ""
+    stale: bool = False
+
+
+class TaskRun:
+    """Runs one assignment; `stop` ends it early (worker shutdown)."""
+
+    def __init__(
+        self,
+        assignment: dict[str, Any],
+        client: WorkerClient,
+        config: WorkerConfig,
+        cache: BlobCache,
+        shutdown: threading.Event,
+    ) -> None:
+        self.assignment = assignment
+        self.client = client
+        self.config = config
+        self.cache = cache
+        self.shutdown = shutdown
+        self.attempt_id = int(assignment["attempt_id"])
+        self.task = assignment["task"]
+        self.job = assignment["job"]
+        self.spec = self.job.get("spec") or {}
+        self.stop = threading.Event()  # set: stop the render now
+        self.stale = threading.Event()  # set: the server took the attempt back
+        base = config.jobs_dir / f"job-{self.job['id']}"
+        self.job_root = base / "root"
+        self.attempt_dir = base / f"attempt-{self.attempt_id}"
+        self.output_dir = self.attempt_dir / "out"
+        self.work_dir = self.attempt_dir / "work"
+        self.pid: int | None = None  # the renderer's process (group leader), while it runs
+        self.progress: float | None = None  # of the frame rendering, as the adapter reads it
+
+    # -- the whole attempt --------------------------------------------------------------------
+    def run(self) -> Outcome:
+        """Do the task and report how it ended; never raises for a task's own failure."""
+        logs = LogStream(self.client, self.attempt_id, self.config.log_batch_bytes,
+                         self.config.log_batch_seconds, self.config.log_cap_bytes)  # fmt: skip
+        beat = threading.Thread(target=self._heartbeat, name=f"beat-{self.attempt_id}", daemon=True)
+        beat.start()
+        pinned: list[dict[str, Any]] = []
+        try:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+            logs.write(f"[farmhand] worker {self.config.name}: attempt {self.attempt_id}, "
+                       f"{self.task['kind']} {self.task['frames']}\n")  # fmt: skip
+            if self.task["kind"] == "assemble":
+                produced, peak = self._assemble(pinned, logs), None
+            else:
+                produced, peak = self._render(pinned, logs)
+            if self.stop.is_set():
+                raise _Stopped()
+            outputs = deliver(
+                lambda: results.upload(self.client.for_attempt(self.attempt_id), produced),
+                self.stale, "outputs",
+            )  # fmt: skip
+            logs.write(f"[farmhand] uploaded {len(outputs)} file(s)\n")
+            logs.close()
+            deliver(lambda: self.client.complete(self.attempt_id, outputs, peak), None, "complete")
+            return Outcome(self.attempt_id, True)
+        except (_Stopped, Stale):
+            logs.close(timeout=5)
+            reason = "the server stopped the attempt" if self.stale.is_set() else "worker stopping"
+            if not self.stale.is_set():
+                self._report_failure(None, f"{reason}: task interrupted")
+            return Outcome(self.attempt_id, False, reason, stale=self.stale.is_set())
+        except _Failed as exc:
+            logs.write(f"[farmhand] FAILED: {exc.message}\n")
+            logs.close()
+            self._report_failure(exc.exit_code, exc.message)
+            return Outcome(self.attempt_id, False, exc.message)
+        except Exception as exc:
+            message = f"worker error: {type(exc).__name__}: {exc}"
+            logs.write(f"[farmhand] {message}\n{traceback.format_exc()}")
+            logs.close()
+            self._report_failure(None, message)
+            return Outcome(self.attempt_id, False, message)
+        finally:
+            self.stop.set()
+            for blob in pinned:
+                self.cache.release(blob)
+            if not self.config.keep_jobs:
+                shutil.rmtree(self.attempt_dir, ignore_errors=True)
+
+    def _report_failure(self, exit_code: int | None, message: str) -> None:
+        # Stale: the server already moved on (killed, requeued); nothing to add.
+        with contextlib.suppress(Stale):
+            deliver(lambda: self.client.fail(self.attempt_id, exit_code, message), None, "fail")
+
+    # -- rendering ----------------------------------------------------------------------------
+    def _render(self, pinned: list, logs: LogStream) -> tuple[list[results.Produced], float]:
+        mapper = PathMapper.for_job(self.job_root, self.spec,
+                                    worker_rules=self.config.path_mapping,
+                                    allowed_roots=self.config.allowed_roots)  # fmt: skip
+        manifest = list(self.spec.get("manifest") or [])
+        scene = self.spec["scene"]
+        if not any(m["path"] == scene["path"] for m in manifest):
+            manifest.append({"path": scene["path"], **scene["blob"]})
+        inside = [m for m in manifest if mapper.to_local(m["path"]).is_relative_to(self.job_root)]
+        for m in manifest:  # mapped onto studio storage by a rule: it must be there already
+            if m not in inside and not mapper.to_local(m["path"]).exists():
+                logs.write(f"[farmhand] warning: {mapper.to_local(m['path'])} (for "
+                               f"{m['path']}) is not on this worker's storage\n")  # fmt: skip
+        started = time.monotonic()
+        laid = lay_out(inside, mapper, self.cache, self.client.download_blob, self.stop.is_set)
+        pinned.extend(laid.pinned)
+        logs.write(f"[farmhand] {len(laid.files)} file(s) ready in "
+                   f"{time.monotonic() - started:.1f} s\n")  # fmt: skip
+        renderer = self.spec.get("renderer") or {}
+        if renderer.get("adapter") not in self.config.adapters:
+            enabled = ", ".join(self.config.adapters)
+            raise _Failed(None, f"this worker does not run the {renderer.get('adapter')!r} "
+                                f"adapter (enabled: {enabled})")  # fmt: skip
+        adapter = adapters.get(renderer.get("adapter", ""))
+        software = self.spec.get("software") or {}
+        tile = self.task.get("tile")
+        render_task = adapters.RenderTask(
+            job_id=int(self.job["id"]), task_id=int(self.task["id"]), attempt_id=self.attempt_id,
+            kind=self.task["kind"], frames=list(self.task["frames"]),
+            scene=mapper.to_local(scene["path"]), job_root=self.job_root,
+            output_dir=self.output_dir, work_dir=self.work_dir, spec=self.spec,
+            tile=_tile_job(tile) if tile else None,
+            executable=self.config.executable(software.get("cg_name", renderer.get("adapter", "")),
+                                              software.get("cg_version")),
+            project_dir=(mapper.to_local(scene["project_path"])
+                         if scene.get("project_path") else None),
+            path_map=mapper.path_map([m["path"] for m in manifest]),
+        )  # fmt: skip
+        try:
+            command = adapter.build(render_task)
+        except adapters.AdapterError as exc:
+            raise _Failed(None, f"cannot build the render command: {exc}") from None
+        logs.write("[farmhand] running: " + " ".join(str(a) for a in command.argv) + "\n")
+        limits = process.Limits(self.job.get("time_out") or None, self.config.hung_after,
+                                self.config.kill_grace)  # fmt: skip
+        try:
+            result = process.run(command, logs.write, adapter.parse_line, self.stop, limits,
+                                 on_progress=self._progressed, on_start=self._started)  # fmt: skip
+        finally:
+            if self.pid is not None:
+                orphans.forget(self.config.data_dir, self.pid)
+            self.pid = None
+        logs.write(f"[farmhand] exit code {result.exit_code} after {result.seconds:.1f} s, "
+                   f"peak memory {result.peak_memory_mb:.0f} MB\n")  # fmt: skip
+        if result.ended_by == process.STOPPED:
+            raise _Stopped()
+        if not result.ok:
+            raise _Failed(result.exit_code, _why(result, self.job.get("time_out")))
+        try:
+            files = results.check_expected(self.output_dir, command.expected, render_task.frames)
+        except results.MissingOutput as exc:
+            raise _Failed(result.exit_code, str(exc)) from None
+        produced = results.describe(self.output_dir, files, self.task["kind"],
+                                    render_task.frames, command.tile_mode)  # fmt: skip
+        results.add_previews(self.output_dir, produced)
+        return produced, result.peak_memory_mb
+
+    def _progressed(self, fraction: float) -> None:
+        self.progress = fraction
+
+    def _started(self, pid: int) -> None:
+        self.pid = pid
+        orphans.record(self.config.data_dir, pid)
+
+    # -- assembly -----------------------------------------------------------------------------
+    def _assemble(self, pinned: list, logs: LogStream) -> list[results.Produced]:
+        from .assemble import TileImage, assemble  # numpy and OpenEXR only where needed
+
+        inputs = self.task.get("inputs") or []
+        count = (self.task.get("tile") or {}).get("count")
+        if count is not None and len(inputs) != count:
+            raise _Failed(None, f"assembly needs {count} tiles, the server has {len(inputs)}")
+        frame = self.task["frames"][0]
+        tiles = []
+        tiles_dir = self.work_dir / "tiles"
+        for item in inputs:
+            cached = self.cache.get(item["blob"], self.client.download_blob)
+            pinned.append(item["blob"])
+            local = tiles_dir / item["name"]
+            place(cached, local)
+            rect = item["tile"]
+            tile = Tile(int(rect["index"]), int(rect["x"]), int(rect["y"]), int(rect["width"]),
+                        int(rect["height"]))  # fmt: skip
+            tiles.append(TileImage(local, tile, item.get("tile_mode") or "full"))
+        width, height = int(self.spec["width"]), int(self.spec["height"])
+        name = assembled_name(inputs[0]["name"] if inputs else "", frame)
+        dest = self.output_dir / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        try:
+            assemble(tiles, width, height, dest)
+        except (ValueError, OSError) as exc:
+            raise _Failed(None, f"assembly of frame {frame} failed: {exc}") from None
+        logs.write(f"[farmhand] assembled {len(tiles)} tiles into {name} in "
+                   f"{time.monotonic() - started:.1f} s\n")  # fmt: skip
+        produced = [results.Produced(dest, name, "image", frame)]
+        results.add_previews(self.output_dir, produced)
+        return produced
+
+    # -- lease --------------------------------------------------------------------------------
+    def _heartbeat(self) -> None:
+        lease = float(self.assignment.get("lease_seconds") or 60)
+        every = max(0.2, min(lease / 3, self.config.heartbeat_seconds))
+        while not self.stop.wait(every):
+            if self.shutdown.is_set():
+                self.stop.set()
+                return
+            try:
+                self.client.heartbeat(self.attempt_id, self.progress)
+            except Stale:
+                log.info("attempt %s stopped by the server", self.attempt_id)
+                self.stale.set()
+                self.stop.set()
+                return
+            except Exception as exc:  # unreachable: keep rendering, keep trying
+                log.warning("heartbeat of attempt %s failed: %s", self.attempt_id, exc)
+
+
+def assembled_name(tile_name: str, frame: int) -> str:
+    """The frame's file name from one of its tiles' names (the tile marker taken out).
+
+    >>> assembled_name("shot_tile02_0007.exr", 7)
+    'shot_0007.exr'
+    >>> assembled_name("beauty/shot.0007.tile_3.png", 7)
+    'beauty/shot.0007.png'
+    >>> assembled_name("", 12)
+    'frame_0012.exr'
+    """
+    import re
+
+    if not tile_name:
+        return f"frame_{frame:04d}.exr"
+    cleaned = re.sub(r"[._-]?tile[._-]?\d+", "", tile_name, flags=re.IGNORECASE)
+    if cleaned == tile_name or Path(cleaned).name in ("", Path(tile_name).suffix):
+        return f"frame_{frame:04d}{Path(tile_name).suffix}"
+    return cleaned
+
+
+def _tile_job(tile: dict[str, Any]) -> adapters.TileJob:
+    rect = Tile(int(tile["index"]), int(tile["x"]), int(tile["y"]), int(tile["width"]),
+                int(tile["height"]))  # fmt: skip
+    return adapters.TileJob(rect, int(tile["count"]), int(tile["image_width"]),
+                            int(tile["image_height"]))  # fmt: skip
+
+
+def _why(result: process.RunResult, time_out: Any) -> str:
+    if result.ended_by == process.TIME_OUT:
+        return f"killed after exceeding time_out ({time_out} s)"
+    if result.ended_by == process.HUNG:
+        return "killed: no output for too long (hung)"
+    if result.ended_by == process.FATAL:
+        return f"renderer reported a fatal problem: {result.fatal}"
+    return f"renderer exited with code {result.exit_code}"
+
+
+class _Stopped(Exception):
+    """The task was stopped before it finished (by the server or a shutdown)."""
+
+
+class _Failed(Exception):
+    def __init__(self, exit_code: int | None, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.message = message
