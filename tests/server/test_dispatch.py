@@ -160,3 +160,35 @@ def test_an_older_database_gains_the_reservation_columns(tmp_path: Path) -> None
         return columns
 
     assert {"reserved_by", "reserved_until"} <= asyncio.run(run())
+
+
+def test_a_refused_completion_leaves_the_others_of_its_round(server: RunningServer) -> None:
+    ann = new_user(server, "ann")
+    created = submit(server, ann, frames="1-8")
+    workers = [new_worker(server, f"w{i}") for i in range(8)]
+    held = [claim(server, w) for w in workers]
+    missing = {"name": "a.exr", "kind": "image", "md5": "0" * 32, "xxh64": "0" * 16, "size": 1}
+    unsafe = {**missing, "name": "../a.exr"}
+    bodies = [{}, {"outputs": [missing]}, {"next": True}, {"outputs": [unsafe]}] * 2
+    statuses: dict[int, int] = {}
+    start = threading.Barrier(len(workers))
+
+    def report(i: int) -> None:
+        start.wait()
+        url = server.url(f"/attempts/{held[i]['attempt_id']}/complete")
+        statuses[i] = workers[i].post(url, json=bodies[i], timeout=30).status_code
+
+    threads = [threading.Thread(target=report, args=(i,)) for i in range(len(workers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [statuses[i] for i in range(8)] == [200, 424, 200, 400] * 2
+    tasks = {
+        t["id"]: t for t in ann.get(server.url(f"/jobs/{created['id']}/tasks")).json()["tasks"]
+    }
+    states = [tasks[a["task"]["id"]]["attempts"][0]["state"] for a in held]
+    assert states == ["done", "running", "done", "running"] * 2
+    # The refused ones still hold their attempts and may report again.
+    for i in (1, 3, 5, 7):
+        assert complete(server, workers[i], held[i]) == 200
