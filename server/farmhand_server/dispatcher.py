@@ -198,13 +198,20 @@ class Dispatcher:
         self._wake.set()
         if not claim.park:
             return await claim.future
-        done, _ = await asyncio.wait((claim.future,), timeout=wait)
+        try:
+            done, _ = await asyncio.wait((claim.future,), timeout=wait)
+        except asyncio.CancelledError:
+            self._withdraw(claim)
+            raise
         if not done:
-            claim.withdrawn = True
-            if self._parked.pop(claim, 0) is None or _remove(self._claims, claim):
-                _answer(claim.future, None)
-            # Otherwise a round is deciding it right now: it answers, assignment or None.
+            self._withdraw(claim)
         return await claim.future
+
+    def _withdraw(self, claim: _Claim) -> None:
+        """A long-poll ends: answer nothing now, unless a round is deciding it (that answers)."""
+        claim.withdrawn = True
+        if self._parked.pop(claim, 0) is None or _remove(self._claims, claim):
+            _answer(claim.future, None)
 
     async def complete(
         self,
