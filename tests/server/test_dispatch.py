@@ -192,3 +192,19 @@ def test_a_refused_completion_leaves_the_others_of_its_round(server: RunningServ
     # The refused ones still hold their attempts and may report again.
     for i in (1, 3, 5, 7):
         assert complete(server, workers[i], held[i]) == 200
+
+
+def test_a_stopping_server_gives_back_its_reservations(database_url: str, tmp_path: Path) -> None:
+    first = start_server(tmp_path / "first", database_url)
+    try:
+        ann = new_user(first, "ann")
+        created = submit(first, ann, frames="1-5")
+        assert claim(first, new_worker(first))["task"]["frames"] == [1]
+        assert {by for by, _ in reservations(first, created["id"]).values()} == {owner(first)}
+    finally:
+        first.stop()
+    second = start_server(tmp_path / "second", database_url)
+    try:
+        assert reservations(second, created["id"]) == dict.fromkeys(range(1, 5), (None, None))
+    finally:
+        second.stop()
