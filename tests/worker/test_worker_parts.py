@@ -214,3 +214,13 @@ def test_placing_one_file_from_many_threads_at_once(tmp_path):
         t.join()
     assert errors == [] and local.read_bytes() == b"pixels"
     assert sorted(p.name for p in local.parent.iterdir()) == ["tex.png"]
+
+
+def test_symbolic_links_in_the_output_folder_are_not_sent(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("token")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "frame_0001.png").write_bytes(b"x")
+    (out / "frame_0002.png").symlink_to(secret)
+    assert results.check_expected(out, [], [1]) == [out / "frame_0001.png"]
