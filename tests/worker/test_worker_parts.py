@@ -224,3 +224,12 @@ def test_symbolic_links_in_the_output_folder_are_not_sent(tmp_path):
     (out / "frame_0001.png").write_bytes(b"x")
     (out / "frame_0002.png").symlink_to(secret)
     assert results.check_expected(out, [], [1]) == [out / "frame_0001.png"]
+
+
+def test_the_render_does_not_inherit_the_workers_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("FARMHAND_WORKER_TOKEN", "fhw_secret")
+    lines: list[str] = []
+    program = "import os; print(os.environ.get('FARMHAND_WORKER_TOKEN', 'none'))"
+    process.run(RenderCommand([sys.executable, "-c", program], tmp_path, env={"X": "1"}),
+                lines.append, lambda _: None, threading.Event(), process.Limits())  # fmt: skip
+    assert lines == ["none\n"]
