@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
-import xxhash
 from farmhand.client import FarmClient, FarmError
+from farmhand.downloads import DownloadError, fetch
 
 log = logging.getLogger("farmhand.worker")
 T = TypeVar("T")
-_BLOCK = 1024 * 1024
 
 
 class Stale(Exception):
@@ -103,20 +102,10 @@ class WorkerClient(FarmClient):
     def download_blob(self, blob: dict[str, Any], dest: Path) -> None:
         """Stream a blob to `dest`, checking its xxh64 and size on the way (BlobCorrupt)."""
         key = blob.get("key") or f"{blob['md5']}-{blob['size']}"
-        digest = xxhash.xxh64()
-        size = 0
-        response = self.request("GET", f"/blobs/{key}", stream=True)
-        with response, open(dest, "wb") as f:
-            for chunk in response.iter_content(_BLOCK):
-                digest.update(chunk)
-                size += len(chunk)
-                f.write(chunk)
-        if size != blob["size"] or digest.hexdigest() != blob["xxh64"]:
-            dest.unlink(missing_ok=True)
-            raise BlobCorrupt(
-                f"blob {key}: received {size} bytes with xxh64 {digest.hexdigest()}, "
-                f"expected {blob['size']} bytes with xxh64 {blob['xxh64']}"
-            )
+        try:
+            fetch(self, {**blob, "key": key}, dest)
+        except DownloadError as exc:
+            raise BlobCorrupt(f"blob {key}: {exc}") from None
 
     def for_attempt(self, attempt_id: int) -> AttemptUploads:
         """The upload calls `farmhand.transfer.Uploader` makes, on behalf of one attempt."""

@@ -141,7 +141,7 @@ def _build(raw: dict[str, Any], where: str) -> WorkerConfig:
         if key in _SIMPLE:
             setattr(config, key, _convert(value, _SIMPLE[key], f"{where}: {key}"))
         elif key == "data_dir":
-            config.data_dir = Path(str(value)).expanduser()
+            config.data_dir = Path(str(value)).expanduser().absolute()
         elif key == "tags":
             config.tags = [str(t) for t in _list(value, f"{where}: tags")]
         elif key == "software":

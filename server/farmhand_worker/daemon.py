@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,14 @@ class Worker:
         for thread in self._threads:
             thread.join(timeout)
 
+    def _forget_job(self, job_id: int) -> None:
+        # Under the lock: a slot taking a task of this job registers under it too, so it
+        # never lays its files out into a folder being removed.
+        if self.config.keep_jobs or any(int(r.job["id"]) == job_id for r in self.running.values()):
+            return
+        # The job's files are links to cached blobs: removing them lets eviction free the space.
+        shutil.rmtree(self.config.jobs_dir / f"job-{job_id}", ignore_errors=True)
+
     def _slot(self) -> None:
         assert self.client is not None
         delay = 1.0
@@ -154,6 +163,7 @@ class Worker:
             finally:
                 with self._lock:
                     self.running.pop(run.attempt_id, None)
+                    self._forget_job(int(run.job["id"]))
             self.outcomes.append(outcome)
             log.info("attempt %s: %s %s", outcome.attempt_id,
                      "done" if outcome.ok else "failed", outcome.message)  # fmt: skip

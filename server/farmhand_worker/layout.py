@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,14 +55,21 @@ def lay_out(
 
 
 def place(cached: Path, local: Path) -> None:
-    """Put a cached blob at `local`: a hard link when possible, else a copy."""
-    if local.exists():
-        with contextlib.suppress(OSError):
-            if os.path.samefile(cached, local):
-                return
-        local.unlink()
+    """Put a cached blob at `local`: a hard link when possible, else a copy.
+
+    The file takes its name by rename, so two slots placing the same file at
+    once, or a renderer reading it meanwhile, never see it missing or half written.
+    """
+    with contextlib.suppress(OSError):
+        if os.path.samefile(cached, local):
+            return
     local.parent.mkdir(parents=True, exist_ok=True)
+    staged = local.with_name(f".{local.name}.{uuid.uuid4().hex[:8]}")
     try:
-        os.link(cached, local)
-    except OSError:  # another file system, or links not allowed: copy instead
-        shutil.copyfile(cached, local)
+        try:
+            os.link(cached, staged)
+        except OSError:  # another file system, or links not allowed: copy instead
+            shutil.copyfile(cached, staged)
+        os.replace(staged, local)
+    finally:
+        staged.unlink(missing_ok=True)

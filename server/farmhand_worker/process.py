@@ -80,7 +80,9 @@ def run(
 
 
 def _run_one(argv, command, on_line, parse, stop, limits, started, on_progress, on_start):
-    env = {**os.environ, **command.env}
+    # The worker's own settings (its token among them) are not the renderer's business.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FARMHAND_WORKER_")}
+    env = {**inherited, **command.env}
     process = subprocess.Popen(
         [str(a) for a in argv], cwd=command.cwd, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,

@@ -51,7 +51,9 @@ def check_expected(output_dir: Path, expected: list[Path], frames: list[int]) ->
         names = ", ".join(str(p.relative_to(output_dir)) if p.is_relative_to(output_dir)
                           else str(p) for p in bad[:10])  # fmt: skip
         raise MissingOutput(f"the renderer did not write {len(bad)} expected file(s): {names}")
-    files = [p for p in sorted(output_dir.rglob("*")) if p.is_file() and p.stat().st_size > 0]
+    # Symbolic links are not outputs: a scene could point one at any file of the node.
+    files = [p for p in sorted(output_dir.rglob("*"))
+             if p.is_file() and not p.is_symlink() and p.stat().st_size > 0]  # fmt: skip
     if not files:
         raise MissingOutput("the renderer exited without writing any file")
     if not expected and len(frames) > 1:

@@ -60,6 +60,9 @@ def test_a_job_renders_on_a_worker_and_its_outputs_come_back(artist, tmp_path):
         assert o["name"] == f"frame_{o['frame']:04d}.txt"
         assert download(client, o["blob"]) == f"scene-text:{o['frame']}".encode()
     assert worker.cache.downloads == 1  # two tasks, one scene blob: fetched once
+    # The job's folder goes once no task of it runs; the cache keeps the blob for next time.
+    assert list((tmp_path / "w1" / "jobs").glob("job-*")) == []
+    assert len(list((tmp_path / "w1" / "cache").iterdir())) == 1
     tasks = client.tasks(job["id"])
     attempt = tasks[0]["attempts"][0]
     log = client.request("GET", f"/attempts/{attempt['id']}/log").text

@@ -28,10 +28,9 @@ def _as_running(proc, admin_token: str):
     return SimpleNamespace(base=proc.base, url=proc.url, session=session)
 
 
-def test_a_server_killed_mid_task_loses_nothing_the_worker_did(tmp_path):
-    port = free_port()
-    data = tmp_path / "server"
-    server, admin_token = start_server_process(data, "", port)
+def _server_process_with_a_scene(tmp_path: Path, port: int):
+    """A server in its own process, an artist's client, and one uploaded scene file."""
+    server, admin_token = start_server_process(tmp_path / "server", "", port)
     running = _as_running(server, admin_token)
     admin = running.session()
     user_id = admin.post(server.url("/users"), json={"name": "ann"}).json()["id"]
@@ -39,7 +38,12 @@ def test_a_server_killed_mid_task_loses_nothing_the_worker_did(tmp_path):
     client = FarmClient(server.base.removesuffix("/api/v1"), token)
     scene = tmp_path / "scene.txt"
     scene.write_text("s")
-    ref = upload_files(client, [scene])[scene]
+    return server, running, client, scene, upload_files(client, [scene])[scene]
+
+
+def test_a_server_killed_mid_task_loses_nothing_the_worker_did(tmp_path):
+    port, data = free_port(), tmp_path / "server"
+    server, running, client, scene, ref = _server_process_with_a_scene(tmp_path, port)
     started, go = tmp_path / "started", tmp_path / "go"
     # Renders frame 1 once the test says go, printing while the server is down.
     program = (
@@ -72,17 +76,8 @@ def test_a_server_killed_mid_task_loses_nothing_the_worker_did(tmp_path):
 
 
 def test_the_result_is_downloadable_after_a_server_restart(tmp_path):
-    port = free_port()
-    data = tmp_path / "server"
-    server, admin_token = start_server_process(data, "", port)
-    running = _as_running(server, admin_token)
-    admin = running.session()
-    user_id = admin.post(server.url("/users"), json={"name": "ann"}).json()["id"]
-    token = admin.post(server.url(f"/users/{user_id}/tokens"), json={}).json()["token"]
-    client = FarmClient(server.base.removesuffix("/api/v1"), token)
-    scene = tmp_path / "scene.txt"
-    scene.write_text("s")
-    ref = upload_files(client, [scene])[scene]
+    port, data = free_port(), tmp_path / "server"
+    server, running, client, scene, ref = _server_process_with_a_scene(tmp_path, port)
     program = "import pathlib, sys; pathlib.Path(sys.argv[1], 'frame_0001.txt').write_text('ok')"
     job = client.submit_job(command_spec(scene, ref, [sys.executable, "-c", program, "{output}"],
                                          frames="1"))  # fmt: skip

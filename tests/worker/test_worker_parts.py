@@ -190,3 +190,46 @@ def test_assembled_frames_are_named_after_their_tiles():
     assert assembled_name("shot_tile0003_0007.png", 7) == "shot_0007.png"
     assert assembled_name("beauty/sh_tile0001_0002_v2.exr", 2) == "beauty/sh_0002_v2.exr"
     assert assembled_name("tile0001.exr", 4) == "frame_0004.exr"
+
+
+def test_placing_one_file_from_many_threads_at_once(tmp_path):
+    from farmhand_worker.layout import place
+
+    cached = tmp_path / "blob"
+    cached.write_bytes(b"pixels")
+    local = tmp_path / "job" / "C" / "tex.png"
+    errors = []
+
+    def put():
+        try:
+            for _ in range(50):
+                place(cached, local)
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=put) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and local.read_bytes() == b"pixels"
+    assert sorted(p.name for p in local.parent.iterdir()) == ["tex.png"]
+
+
+def test_symbolic_links_in_the_output_folder_are_not_sent(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("token")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "frame_0001.png").write_bytes(b"x")
+    (out / "frame_0002.png").symlink_to(secret)
+    assert results.check_expected(out, [], [1]) == [out / "frame_0001.png"]
+
+
+def test_the_render_does_not_inherit_the_workers_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("FARMHAND_WORKER_TOKEN", "fhw_secret")
+    lines: list[str] = []
+    program = "import os; print(os.environ.get('FARMHAND_WORKER_TOKEN', 'none'))"
+    process.run(RenderCommand([sys.executable, "-c", program], tmp_path, env={"X": "1"}),
+                lines.append, lambda _: None, threading.Event(), process.Limits())  # fmt: skip
+    assert lines == ["none\n"]

@@ -65,6 +65,7 @@ from pathlib import Path
 
 from farmhand.tiles import to_blender_border
 
+from . import options
 from .base import AdapterError, LineEvent, RenderCommand, RenderTask
 
 TASK_SCRIPT = "farmhand_blender_task.py"
@@ -306,42 +307,22 @@ def _engine(task: RenderTask) -> list[str]:
 
 
 def _extra_args(task: RenderTask) -> list[str]:
-    extra = task.renderer.get("extra_args") or []
-    if not isinstance(extra, list) or not all(isinstance(a, str) for a in extra):
-        raise AdapterError("renderer.extra_args must be a list of strings")
-    for arg in extra:
-        if "\0" in arg:
-            raise AdapterError("renderer.extra_args contains a NUL character")
+    def refused(arg: str) -> str | None:
         if arg.split("=", 1)[0] in _REFUSED_ARGS:
-            raise AdapterError(f"renderer.extra_args: {arg} is not allowed (the adapter sets it "
-                               "or it runs code)")  # fmt: skip
-    return extra
+            return "is not allowed (the adapter sets it or it runs code)"
+        return None
+
+    return options.extra_args(task, refused)
 
 
 def _names(task: RenderTask, key: str) -> list[str]:
-    names = task.spec.get(key) or []
-    if not isinstance(names, list) or not all(
-        isinstance(n, str) and _NAME.fullmatch(n) for n in names
-    ):
-        raise AdapterError(f"{key} must be a list of names")
-    return names
-
-
-def _size(task: RenderTask) -> tuple[int, int] | None:
-    if task.tile is not None:
-        return task.tile.image_width, task.tile.image_height
-    width, height = task.spec.get("width"), task.spec.get("height")
-    if width is None or height is None:
-        return None
-    if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
-        raise AdapterError(f"width and height must be positive integers, not {width}x{height}")
-    return width, height
+    return options.names(task, key, _NAME, "name")
 
 
 def _script_args(task: RenderTask, crop: bool) -> list[str]:
     """What follows ``--``: read by the task script with argparse."""
     args = ["--paths", str(task.work_dir / PATHS_JSON)]
-    size = _size(task)
+    size = options.image_size(task)
     if size:
         args += ["--size", str(size[0]), str(size[1])]
     # NAME=VALUE, so that a name starting with "-" is not read as an option.

@@ -43,6 +43,7 @@ from pathlib import Path
 from farmhand.frames import chunks
 from farmhand.tiles import to_maya_region
 
+from . import options
 from .base import AdapterError, LineEvent, RenderCommand, RenderTask
 
 TILE_SUFFIX = "_tile{index:04d}"
@@ -184,13 +185,7 @@ def _renderer(task: RenderTask) -> RendererFlags:
 
 
 def _names(task: RenderTask, key: str) -> list[str]:
-    names = task.spec.get(key) or []
-    if not isinstance(names, list):
-        raise AdapterError(f"{key} must be a list of Maya node names")
-    for name in names:
-        if not isinstance(name, str) or not _NODE_NAME.fullmatch(name):
-            raise AdapterError(f"{key}: {name!r} is not a Maya node name")
-    return names
+    return options.names(task, key, _NODE_NAME, "Maya node name")
 
 
 def _output_prefix(task: RenderTask) -> str | None:
@@ -211,29 +206,9 @@ def _output_prefix(task: RenderTask) -> str | None:
 
 
 def _extra_args(task: RenderTask) -> list[str]:
-    extra = task.renderer.get("extra_args") or []
-    if not isinstance(extra, list) or not all(isinstance(a, str) for a in extra):
-        raise AdapterError("renderer.extra_args must be a list of strings")
-    for arg in extra:
-        if "\0" in arg:
-            raise AdapterError("renderer.extra_args contains a NUL character")
-        if arg in _OWN_FLAGS:
-            raise AdapterError(f"renderer.extra_args: {arg} is set by the adapter")
-    return extra
-
-
-def _size(task: RenderTask) -> tuple[int, int] | None:
-    if task.tile is not None:
-        return task.tile.image_width, task.tile.image_height
-    width, height = task.spec.get("width"), task.spec.get("height")
-    if width is None or height is None:
-        return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
-        raise AdapterError(f"width and height must be positive whole numbers, not {width}x{height}")
-    return width, height
-
-
-# --------------------------------------------------------------------------- the command
+    return options.extra_args(
+        task, lambda arg: "is set by the adapter" if arg in _OWN_FLAGS else None
+    )
 
 
 def _common_flags(task: RenderTask, renderer: RendererFlags) -> list[str]:
@@ -250,7 +225,7 @@ def _common_flags(task: RenderTask, renderer: RendererFlags) -> list[str]:
     layers = _names(task, "layers")
     if layers:
         argv += ["-rl", ",".join(layers)]
-    size = _size(task)
+    size = options.image_size(task)
     if size:
         argv += ["-x", str(size[0]), "-y", str(size[1])]
     argv += ["-rd", str(task.output_dir)]
