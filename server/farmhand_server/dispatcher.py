@@ -383,6 +383,11 @@ class Dispatcher:
             recording.append(c)
         if not recording:
             return
+        if sql.lock_jobs is not None:
+            # Their jobs first, in id order, as job actions lock them before their attempts: no
+            # deadlock with a pause or with another process's round.
+            ids = _dumps([c.attempt_id for c in recording])
+            await conn.execute(sql.lock_jobs, {"rows": ids})
         rows = [[c.attempt_id, c.worker_id, c.peak_memory_mb] for c in recording]
         ended = (await conn.execute(sql.end_attempts, {"now": now, "rows": _dumps(rows)})).all()
         finished = {(r[0], r[1]): r[2] for r in ended}  # (attempt, worker) → task
@@ -401,8 +406,6 @@ class Dispatcher:
             done[t.job_id] += 1
             tests[t.job_id] += 1 if t.is_test else 0
         counts = [[job_id, n, tests[job_id]] for job_id, n in sorted(done.items())]
-        if sql.lock_jobs is not None:  # one lock order for every round: no deadlock between them
-            await conn.execute(sql.lock_jobs, {"rows": _dumps(sorted(done))})
         jobs = (await conn.execute(sql.count_done, {"now": now, "rows": _dumps(counts)})).all()
         owners = {j.id: j.user_id for j in jobs}
         events = [
@@ -647,7 +650,9 @@ class _Statements:
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)
             RETURNING id, job_id, is_test, kind, frames""")
         self.lock_jobs = sa.text(f"""
-            SELECT id FROM jobs WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)
+            SELECT id FROM jobs WHERE id IN (
+                SELECT t.job_id FROM attempts a JOIN tasks t ON t.id = a.task_id
+                WHERE a.id IN (SELECT v.id FROM {rows(id="int")} AS v))
             ORDER BY id FOR NO KEY UPDATE""") if postgres else None  # fmt: skip
         self.count_done = sa.text(f"""
             UPDATE jobs SET tasks_done = tasks_done + v.n, test_pending = test_pending - v.tests,
