@@ -17,6 +17,21 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 WORK_CHANNEL = "farmhand_work"
+_DISPATCH_LOCK = 864202  # a PostgreSQL advisory lock key (864201 is the migrations')
+
+
+async def hold_dispatch(conn: AsyncConnection, exclusive: bool) -> None:
+    """Take the dispatch lock for the rest of the transaction (PostgreSQL; SQLite needs none).
+
+    The dispatcher's rounds hold it shared; a change that stops a job's dispatching (pause,
+    cancel, fail) holds it exclusive, taken before it writes anything. So a round that hands
+    out a task of the job commits before the change starts (and a kill sees its attempt), or
+    starts after the change committed (and its guard sees the job stopped). SQLite writes of
+    the one server process are serialised already.
+    """
+    if conn.dialect.name == "postgresql":
+        lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        await conn.execute(sa.text(f"SELECT {lock}({_DISPATCH_LOCK})"))
 
 
 class Database:

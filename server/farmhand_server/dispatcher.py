@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, outputs, states
 from .config import Config
-from .database import Database
+from .database import Database, hold_dispatch
 from .errors import ApiError
 from .scheduler import (
     RUNNING,
@@ -341,6 +341,7 @@ class Dispatcher:
         """One transaction: completions, then claims (they may use what completions released)."""
         outcome = _Outcome()
         async with self._db.write() as conn:
+            await hold_dispatch(conn, exclusive=False)
             now = time.time()
             if self._to_return:
                 await self._return_reservations(conn)
@@ -354,7 +355,7 @@ class Dispatcher:
                     if c.then is not None and id(c) not in outcome.refused
                 ]
             if claims:
-                await self._assign(conn, claims, now, outcome)
+                await self._assign(conn, claims, outcome)
             if outcome.new_work:
                 await self._db.announce_work(conn)
         return outcome
@@ -433,12 +434,11 @@ class Dispatcher:
 
     # -- claims ---------------------------------------------------------------------------------
 
-    async def _assign(
-        self, conn: AsyncConnection, claims: list[_Claim], now: float, outcome: _Outcome
-    ) -> None:
+    async def _assign(self, conn: AsyncConnection, claims: list[_Claim], outcome: _Outcome) -> None:
         pending = [c for c in claims if not (c.withdrawn and c.park)]
         won: list[tuple[_Claim, _Job, _Task]] = []
         idle: list[int] = []
+        now = time.time()
         # Tasks picked in this round are off their lists but still queued in the database
         # until the take: they must not come back through a reservation or a take-over.
         self._picked.clear()
@@ -453,6 +453,8 @@ class Dispatcher:
             if not picks:
                 break
             rows = [[task.id, claim.worker.id] for claim, _, task in picks]
+            # Read the clock now: a task another transaction just requeued was ended before.
+            now = time.time()
             taken = await conn.execute(self._sql.take, {"now": now, "rows": _dumps(rows)})
             taken_ids = {r[0] for r in taken}
             won += [p for p in picks if p[2].id in taken_ids]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, events, scheduler, states
 from .config import Config
+from .database import hold_dispatch
 from .ownership import owned_keys
 from .planning import blob_keys, plan_job, requirement_keys
 
@@ -115,6 +116,7 @@ async def _project_id(conn: AsyncConnection, name: str | None, now: float) -> in
 # -- actions ------------------------------------------------------------------------------
 async def pause(conn: AsyncConnection, job: Any, kill: bool) -> None:
     """Stop dispatching; with `kill`, running tasks are stopped and go back to the queue."""
+    await hold_dispatch(conn, exclusive=True)
     await _move(conn, job, states.PAUSED, "paused" + (" (running tasks killed)" if kill else ""))
     await scheduler.release_reservations(conn, job.id)
     if kill:
@@ -133,6 +135,7 @@ async def resume(conn: AsyncConnection, job: Any) -> None:
 async def cancel(conn: AsyncConnection, job: Any) -> None:
     """Stop for good: running attempts killed, the rest cancelled."""
     states.check(job.state, states.CANCELLED)
+    await hold_dispatch(conn, exclusive=True)
     await scheduler.kill_running(conn, job.id, "job cancelled", requeue=False)
     await conn.execute(
         db.tasks.update()

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, events, states
+from .database import hold_dispatch
 from .planning import capability_keys
 
 RUNNING, DONE, FAILED, TIMEOUT, LOST, KILLED = (
@@ -163,6 +164,8 @@ async def fail(
     True when the task went back to the queue (more work to hand out).
     """
     row = await _attempt_for(conn, attempt_id, worker_id)
+    if row.is_test:  # a failed test frame fails the job: lock before writing (`fail_job`)
+        await hold_dispatch(conn, exclusive=True)
     now = time.time()
     await _end_attempt(conn, attempt_id, state, now, exit_code, message, None)
     await _worker_idle(conn, worker_id, now)
@@ -326,6 +329,7 @@ async def release_reservations(conn: AsyncConnection, job_id: int) -> None:
 
 async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
     """Stop a job as failed: running attempts killed, what was left cancelled."""
+    await hold_dispatch(conn, exclusive=True)
     current = await conn.scalar(sa.select(db.jobs.c.state).where(db.jobs.c.id == job_id))
     if current in states.FINAL:
         return
