@@ -682,6 +682,7 @@ class _Statements:
                 SELECT id FROM tasks
                 WHERE job_id = :job_id AND state = 'queued' AND (is_test OR :open)
                     AND (reserved_until IS NULL OR reserved_until < :now)
+                    AND id NOT IN (SELECT v.id FROM {rows("held", id="int")} AS v)
                 ORDER BY seq LIMIT :n {lock})
             RETURNING id, seq, kind, frames, tile, is_test, failures""")
         self.take_over = sa.text(f"""
