@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from typing import Any
@@ -13,7 +14,7 @@ from . import db, events, scheduler, states
 from .config import Config
 from .database import hold_dispatch
 from .ownership import owned_keys
-from .planning import blob_keys, plan_job, requirement_keys
+from .planning import TaskPlan, blob_keys, plan_job, requirement_keys
 
 _INSERT_BATCH = 5000
 
@@ -63,13 +64,16 @@ async def create_job(
         )
     )
     job_id = int(result.inserted_primary_key[0])
-    rows = [
-        {"job_id": job_id, "seq": t.seq, "kind": t.kind, "frames": t.frames, "tile": t.tile,
-         "is_test": t.is_test, "state": t.state, "failures": 0, "updated_at": now}
-        for t in plan.tasks
-    ]  # fmt: skip
-    for start in range(0, len(rows), _INSERT_BATCH):
-        await conn.execute(db.tasks.insert(), rows[start : start + _INSERT_BATCH])
+    if conn.dialect.name == "postgresql":
+        await _copy_tasks(conn, job_id, plan.tasks, now)
+    else:
+        rows = [
+            {"job_id": job_id, "seq": t.seq, "kind": t.kind, "frames": t.frames, "tile": t.tile,
+             "is_test": t.is_test, "state": t.state, "failures": 0, "updated_at": now}
+            for t in plan.tasks
+        ]  # fmt: skip
+        for start in range(0, len(rows), _INSERT_BATCH):
+            await conn.execute(db.tasks.insert(), rows[start : start + _INSERT_BATCH])
     if keys := requirement_keys(spec):
         await conn.execute(
             db.job_requirements.insert(), [{"job_id": job_id, "key": k} for k in keys]
@@ -93,6 +97,24 @@ async def create_job(
                       "reason": "submitted", "name": spec["name"]}, job_id, user_id,
     )  # fmt: skip
     return job_id
+
+
+async def _copy_tasks(
+    conn: AsyncConnection, job_id: int, tasks: list[TaskPlan], now: float
+) -> None:
+    """PostgreSQL: the job's tasks with one COPY (a 100,000-frame job in a fraction of a second).
+
+    It goes through the driver's connection, inside the transaction SQLAlchemy has begun.
+    """
+    raw = (await conn.get_raw_connection()).driver_connection
+    columns = ("job_id", "seq", "kind", "frames", "tile", "is_test", "state", "failures",
+               "updated_at")  # fmt: skip
+    records = [
+        (job_id, t.seq, t.kind, json.dumps(t.frames),
+         None if t.tile is None else json.dumps(t.tile), t.is_test, t.state, 0, now)
+        for t in tasks
+    ]  # fmt: skip
+    await raw.copy_records_to_table("tasks", records=records, columns=columns)
 
 
 async def check_blobs(conn: AsyncConnection, user_id: int, keys: list[str]) -> None:
