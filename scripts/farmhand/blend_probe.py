@@ -54,7 +54,8 @@ def _files() -> list[dict]:
             add("font", font, font.filepath)
     known = {os.path.normpath(f["absolute"]) for f in found}
     for path in bpy.utils.blend_paths(absolute=True, packed=False, local=False):
-        if os.path.normpath(path) not in known:  # caches of simulations, point caches, …: optional, as unbaked
+        # Caches of simulations, point caches, …: optional, as they may be unbaked.
+        if os.path.normpath(path) not in known:
             found.append({"kind": "file", "node": "scene", "attribute": "path", "path": path,
                           "absolute": path, "source": "FILE", "optional": True})  # fmt: skip
             known.add(os.path.normpath(path))
