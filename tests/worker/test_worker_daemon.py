@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+import psutil
 import pytest
 from farmhand.client import FarmClient
 from worker_support import (
@@ -160,8 +161,11 @@ def test_a_worker_killed_mid_frame_loses_nothing(artist, tmp_path):
     doomed = start_worker_process(server, tmp_path / "doomed", "doomed")
     try:
         wait_for(started.exists, 60)
+        renders = psutil.Process(doomed.pid).children()
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(10)
+        for render in renders:  # its own session outlives the worker (a restart would reap it)
+            os.killpg(render.pid, signal.SIGKILL)
         survivor = start_worker(server, tmp_path / "survivor", name="survivor")
         try:
             wait_job(client, job["id"], timeout=90)
