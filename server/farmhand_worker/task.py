@@ -89,11 +89,13 @@ class TaskRun:
                 produced, peak = self._render(pinned, logs)
             if self.stop.is_set():
                 raise _Stopped()
+            sending = time.monotonic()
             outputs = deliver(
                 lambda: results.upload(self.client.for_attempt(self.attempt_id), produced),
                 self.stale, "outputs",
             )  # fmt: skip
-            logs.write(f"[farmhand] uploaded {len(outputs)} file(s)\n")
+            logs.write(f"[farmhand] uploaded {len(outputs)} file(s) in "
+                       f"{time.monotonic() - sending:.2f} s\n")  # fmt: skip
             logs.close()
             deliver(lambda: self.client.complete(self.attempt_id, outputs, peak), None, "complete")
             return Outcome(self.attempt_id, True)
