@@ -87,14 +87,24 @@ class LocalFarm:
         answer.raise_for_status()
         return answer.json()
 
-    def wait(self, job_id: int, timeout: float = 600.0, poll: float = 0.05) -> dict:
-        """Wait for the job to end; the job."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            job = self.job(job_id)
-            if job["state"] in ("completed", "failed", "cancelled"):
+    def wait(self, job_id: int, timeout: float = 600.0) -> dict:
+        """Wait for the job to end, told by the server's event stream (no polling); the job."""
+        final = ("completed", "failed", "cancelled")
+        headers = {"Authorization": f"Bearer {self.token}"}
+        url, params = f"{self.url}/api/v1/events", {"max_seconds": timeout}
+        with requests.get(url, params=params, headers=headers, stream=True,
+                          timeout=timeout + 30) as stream:  # fmt: skip
+            job = self.job(job_id)  # after the stream is open: no event can slip between
+            if job["state"] in final:
                 return job
-            time.sleep(poll)
+            kind = ""
+            for line in stream.iter_lines(decode_unicode=True):
+                if line.startswith("event:"):
+                    kind = line[6:].strip()
+                elif line.startswith("data:") and kind == "job":
+                    event = json.loads(line[5:])
+                    if event.get("job_id") == job_id and event.get("state") in final:
+                        return self.job(job_id)
         raise TimeoutError(f"job {job_id} did not finish within {timeout} s")
 
     def download(self, job_id: int, dest: Path) -> str:

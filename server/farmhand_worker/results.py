@@ -132,5 +132,5 @@ def upload(uploads: AttemptUploads, produced: list[Produced]) -> list[dict[str, 
         if item.preview_of:
             entry["preview_of"] = item.preview_of
         report.append(entry)
-    Uploader(uploads, parallel=2).upload(locals_)  # type: ignore[arg-type]
+    Uploader(uploads, parallel=4).upload(locals_)  # type: ignore[arg-type]
     return report
