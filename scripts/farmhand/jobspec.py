@@ -446,27 +446,47 @@ def server_path(client_path: str) -> str:
     >>> server_path(r"d:\shots\\.\sh010\scene.ma"), server_path("/mnt/proj/a.ma")
     ('/D/shots/sh010/scene.ma', '/mnt/proj/a.ma')
     """
-    if not isinstance(client_path, str) or not client_path.strip():
+    kind, parts = split_client_path(client_path)
+    prefix = ""
+    if kind == "drive":
+        prefix, parts = "/" + parts[0][0].upper(), parts[1:]
+    if not parts and not prefix:
+        raise ValueError(f"{client_path!r} names no file or folder")
+    return prefix + "".join("/" + part for part in parts)
+
+
+def split_client_path(text: str) -> tuple[str, list[str]]:
+    r"""An absolute client path as its kind and components, cleaned; ValueError otherwise.
+
+    The kind is ``drive`` (the first component is the drive, ``C:``), ``unc``
+    (``\\host\share\…``: host first) or ``posix``. Backslashes count as
+    slashes, Win32 long-path prefixes go, empty and ``.`` components go; a
+    ``..``, a NUL, a relative or a drive-relative path (``C:x``) is refused.
+
+    >>> split_client_path(r"\\?\UNC\nas\lib\.\x.exr"), split_client_path("c:/a//b")
+    (('unc', ['nas', 'lib', 'x.exr']), ('drive', ['c:', 'a', 'b']))
+    """
+    if not isinstance(text, str) or not text.strip():
         raise ValueError("the path is empty")
-    if "\0" in client_path:
-        raise ValueError(f"{client_path!r} contains a NUL character")
-    path = client_path.replace("\\", "/")
+    if "\0" in text:
+        raise ValueError(f"{text!r} contains a NUL character")
+    path = text.replace("\\", "/")
     if path.startswith(("//?/", "//./")):  # Win32 long-path prefixes: //?/C:/x, //?/UNC/host/x
         path = path[4:]
         if path[:4].upper() == "UNC/":
             path = "//" + path[4:]
     drive = _DRIVE.match(path)
     if drive:
-        prefix, rest = "/" + drive[1].upper(), path[2:]
+        kind, head, rest = "drive", [drive[1] + ":"], path[2:]
+    elif re.match(r"//[^/]", path):
+        kind, head, rest = "unc", [], path[2:]
     elif path.startswith("/"):
-        prefix, rest = "", path
+        kind, head, rest = "posix", [], path
     elif re.match(r"[A-Za-z]:", path):
-        raise ValueError(f"{client_path!r} is relative to a drive's current folder")
+        raise ValueError(f"{text!r} is relative to a drive's current folder")
     else:
-        raise ValueError(f"{client_path!r} is a relative path; the farm needs an absolute one")
+        raise ValueError(f"{text!r} is a relative path; the farm needs an absolute one")
     parts = [part for part in rest.split("/") if part not in ("", ".")]
     if ".." in parts:
-        raise ValueError(f"{client_path!r} contains '..'; paths on the farm may not climb")
-    if not parts and not prefix:
-        raise ValueError(f"{client_path!r} names no file or folder")
-    return prefix + "".join("/" + part for part in parts)
+        raise ValueError(f"{text!r} contains '..'; paths on the farm may not climb")
+    return kind, head + parts

@@ -43,14 +43,11 @@ c:/ -> /farm/jobs/7/C/
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .jobspec import server_path
-
-_DRIVE = re.compile(r"([A-Za-z]):(?=/|$)")
+from .jobspec import server_path, split_client_path
 
 
 @dataclass(frozen=True)
@@ -131,30 +128,8 @@ class _ClientPath:
 
 def _parse(text: str) -> _ClientPath:
     """Split a client path or a rule's ``from``; ValueError unless it is absolute and clean."""
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("the path is empty")
-    if "\0" in text:
-        raise ValueError(f"{text!r} contains a NUL character")
-    path = text.replace("\\", "/")
-    if path.startswith(("//?/", "//./")):  # Win32 long-path prefixes: //?/C:/x, //?/UNC/host/x
-        path = path[4:]
-        if path[:4].upper() == "UNC/":
-            path = "//" + path[4:]
-    drive = _DRIVE.match(path)
-    if drive:
-        kind, head, rest = "drive", [drive[1] + ":"], path[2:]
-    elif re.match(r"//[^/]", path):
-        kind, head, rest = "unc", [], path[2:]
-    elif path.startswith("/"):
-        kind, head, rest = "posix", [], path
-    elif re.match(r"[A-Za-z]:", path):
-        raise ValueError(f"{text!r} is relative to a drive's current folder")
-    else:
-        raise ValueError(f"{text!r} is a relative path; the farm needs an absolute one")
-    parts = [part for part in rest.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        raise ValueError(f"{text!r} contains '..'; paths on the farm may not climb")
-    return _ClientPath(kind, tuple(head + parts))
+    kind, parts = split_client_path(text)
+    return _ClientPath(kind, tuple(parts))
 
 
 def _local_dir(text: str, what: str) -> Path:
