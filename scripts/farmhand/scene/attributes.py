@@ -9,6 +9,7 @@ component (`adjustments[0].value` → `adjs[0].val`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 LONG_TO_SHORT: dict[str, str] = {
     # renderGlobals
@@ -106,6 +107,15 @@ def canonical(attr: str) -> str:
     attr = attr.lstrip(".")
     if "." not in attr and "[" not in attr:
         return LONG_TO_SHORT.get(attr, attr)
+    return rename_components(attr, lambda name: LONG_TO_SHORT.get(name, name))
+
+
+def rename_components(attr: str, rename: Callable[[str], str]) -> str:
+    """An attribute path with each component's name passed through `rename`, indices kept.
+
+    >>> rename_components("adjustments[0].plug", str.upper)
+    'ADJUSTMENTS[0].PLUG'
+    """
     parts = []
     for piece in attr.split("."):
         m = _COMPONENT.fullmatch(piece)
@@ -113,7 +123,7 @@ def canonical(attr: str) -> str:
             parts.append(piece)
             continue
         base, index = m.groups()
-        parts.append(LONG_TO_SHORT.get(base, base) + index)
+        parts.append(rename(base) + index)
     return ".".join(parts)
 
 

@@ -18,13 +18,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .attributes import rename_components
 from .mel_tokens import unescape
 from .query import Reference, SceneHeader
 
 _HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
 _HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
-_COMPONENT = re.compile(r"([^\[]+)(.*)")
 _SET_ATTR_EDIT = re.compile(r'setAttr\s+"?([^\s"]+?)\.([^\s"]+)"?(.*)\Z', re.S)
 
 UNTITLED = "untitled"
@@ -164,15 +164,7 @@ class LiveScene:
         """`layer.adjustments[0].plug` → `layer.adjs[0].plg`: Maya reports long names."""
         node, _, attr = plug.partition(".")
         node = node.lstrip(":")
-        parts = []
-        for piece in attr.split("."):
-            m = _COMPONENT.fullmatch(piece)
-            if m is None:
-                parts.append(piece)
-                continue
-            base, index = m.groups()
-            parts.append(self._short_name(node, base) + index)
-        return f"{node}.{'.'.join(parts)}"
+        return f"{node}.{rename_components(attr, lambda name: self._short_name(node, name))}"
 
     def _short_name(self, node: str, attr: str) -> str:
         if node not in self._plug_types:
