@@ -137,3 +137,24 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def child_running(pid: int, needle: str):
+    """The child process of `pid` whose command line holds `needle`, or None.
+
+    Children come and go (a `blender --version` at start becomes a zombie for
+    a moment), so each one that cannot be read is skipped.
+    """
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children()
+    except psutil.Error:
+        return None
+    for child in children:
+        try:
+            if needle in " ".join(child.cmdline()):
+                return child
+        except psutil.Error:
+            continue
+    return None

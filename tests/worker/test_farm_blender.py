@@ -24,6 +24,7 @@ from farmhand.jobspec import server_path
 from farmhand_worker.config import Software
 from PIL import Image
 from worker_support import (
+    child_running,
     download,
     pid_alive,
     start_worker,
@@ -262,9 +263,7 @@ def test_a_restarted_worker_stops_the_render_its_killed_predecessor_left(artist,
     data = tmp_path / "node"
     first = start_worker_process(server, data, "node", ["--blender", "blender"])
     try:
-        render = wait_for(lambda: next((p for p in psutil.Process(first.pid).children()
-                                        if "slow.blend" in " ".join(p.cmdline())), None),
-                          120)  # fmt: skip
+        render = wait_for(lambda: child_running(first.pid, "slow.blend"), 120)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         assert render.is_running()  # its own session: the render outlived the worker
@@ -288,9 +287,7 @@ def test_a_worker_killed_mid_frame_is_replaced_and_nothing_is_lost(artist, tmp_p
     job = client.submit_job(blend_spec(client, scene, frames="1-3", width=96, height=72))
     doomed = start_worker_process(server, tmp_path / "doomed", "doomed", ["--blender", "blender"])
     try:
-        render = wait_for(lambda: next((p for p in psutil.Process(doomed.pid).children()
-                                        if "mid.blend" in " ".join(p.cmdline())), None),
-                          120)  # fmt: skip
+        render = wait_for(lambda: child_running(doomed.pid, "mid.blend"), 120)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(10)
         os.killpg(render.pid, signal.SIGKILL)  # what a restarted node would do (test above)

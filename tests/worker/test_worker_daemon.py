@@ -7,6 +7,7 @@ test_farm_blender.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -165,7 +166,8 @@ def test_a_worker_killed_mid_frame_loses_nothing(artist, tmp_path):
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(10)
         for render in renders:  # its own session outlives the worker (a restart would reap it)
-            os.killpg(render.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(render.pid, signal.SIGKILL)
         survivor = start_worker(server, tmp_path / "survivor", name="survivor")
         try:
             wait_job(client, job["id"], timeout=90)
