@@ -176,11 +176,11 @@ class OfflineHost:
         data["scene"] = str(self._scene)
         target = self.store_path()
         try:
-            _write_json(target, data)
+            write_json(target, data)
         except OSError:
             if target == fallback_path(self._scene):
                 raise
-            _write_json(fallback_path(self._scene), data)
+            write_json(fallback_path(self._scene), data)
 
 
 def sidecar_path(scene: Path) -> Path:
@@ -206,7 +206,8 @@ def _writable_folder(folder: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` as JSON to `path` atomically (a temporary file beside it, then a rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".farmhand-", suffix=".tmp", dir=path.parent)
     try:

@@ -7,10 +7,7 @@ Stored as JSON beside the login config (`~/.config/farmhand/panel.json`,
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 from farmhand.client import config_path
 
 from .choices import USER_DEFAULT_FIELDS, PanelChoices
+from .host import write_json
 
 
 def prefs_path() -> Path:
@@ -53,19 +51,9 @@ class UserPrefs:
 
     def save(self, path: Path | None = None) -> None:
         """Write the preferences (atomically)."""
-        target = path or prefs_path()
-        target.parent.mkdir(parents=True, exist_ok=True)
         body = {"defaults": self.defaults, "section": self.section,
                 "locate_folder": self.locate_folder}  # fmt: skip
-        fd, tmp = tempfile.mkstemp(prefix=".panel-", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(body, f, indent=2, sort_keys=True)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_json(path or prefs_path(), body)
 
     def new_scene_choices(self) -> PanelChoices:
         """Choices for a scene that has none saved: the user's defaults."""
