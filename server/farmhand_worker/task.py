@@ -137,11 +137,15 @@ class TaskRun:
         scene = self.spec["scene"]
         if not any(m["path"] == scene["path"] for m in manifest):
             manifest.append({"path": scene["path"], **scene["blob"]})
-        inside = [m for m in manifest if mapper.to_local(m["path"]).is_relative_to(self.job_root)]
-        for m in manifest:  # mapped onto studio storage by a rule: it must be there already
-            if m not in inside and not mapper.to_local(m["path"]).exists():
-                logs.write(f"[farmhand] warning: {mapper.to_local(m['path'])} (for "
-                               f"{m['path']}) is not on this worker's storage\n")  # fmt: skip
+        local = {m["path"]: mapper.to_local(m["path"]) for m in manifest}
+        inside = []
+        for m in manifest:
+            path = local[m["path"]]
+            if path.is_relative_to(self.job_root):
+                inside.append(m)
+            elif not path.exists():  # mapped onto studio storage by a rule: it must be there
+                logs.write(f"[farmhand] warning: {path} (for {m['path']}) "
+                           "is not on this worker's storage\n")  # fmt: skip
         started = time.monotonic()
         laid = lay_out(inside, mapper, self.cache, self.client.download_blob, self.stop.is_set)
         pinned.extend(laid.pinned)
@@ -158,14 +162,14 @@ class TaskRun:
         render_task = adapters.RenderTask(
             job_id=int(self.job["id"]), task_id=int(self.task["id"]), attempt_id=self.attempt_id,
             kind=self.task["kind"], frames=list(self.task["frames"]),
-            scene=mapper.to_local(scene["path"]), job_root=self.job_root,
+            scene=local[scene["path"]], job_root=self.job_root,
             output_dir=self.output_dir, work_dir=self.work_dir, spec=self.spec,
             tile=_tile_job(tile) if tile else None,
             executable=self.config.executable(software.get("cg_name", renderer.get("adapter", "")),
                                               software.get("cg_version")),
             project_dir=(mapper.to_local(scene["project_path"])
                          if scene.get("project_path") else None),
-            path_map=mapper.path_map([m["path"] for m in manifest]),
+            path_map=mapper.path_map(local),
         )  # fmt: skip
         try:
             command = adapter.build(render_task)
