@@ -97,15 +97,15 @@ class BlobCache:
     def make_room(self, incoming: int) -> list[str]:
         """Evict least recently used, unpinned blobs until `incoming` more bytes fit."""
         with self._lock:
-            entries = sorted(self._entries(), key=lambda p: p.stat().st_mtime)
-            total = sum(p.stat().st_size for p in entries)
+            entries = sorted(((p, p.stat()) for p in self._entries()), key=lambda e: e[1].st_mtime)
+            total = sum(st.st_size for _, st in entries)
             evicted = []
-            for entry in entries:
+            for entry, st in entries:
                 if total + incoming <= self.max_bytes:
                     break
                 if self._pins.get(entry.name):
                     continue
-                total -= entry.stat().st_size
+                total -= st.st_size
                 with contextlib.suppress(FileNotFoundError):
                     entry.unlink()
                 evicted.append(entry.name)
