@@ -52,11 +52,6 @@ def list_presets(client: Any = None) -> PresetList:
     return found
 
 
-def save_folders() -> list[tuple[str, Path]]:
-    """Where a preset may be saved: each studio folder, then the user's folder."""
-    return folders()
-
-
 def save_preset(folder: Path, name: str, fields: dict[str, Any]) -> Path:
     """Check a preset and write it as `<folder>/<name>.json`; PresetError names the field."""
     if not NAME.match(name):

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from farmhand.jobspec import load_schema, validate_preset
-from farmhand.presets import Preset, PresetError
+from farmhand.presets import Preset, PresetError, folders
 
 from . import theme
-from .preset_store import NAME, save_folders, save_preset
+from .preset_store import NAME, save_preset
 from .qt import Qt, QtCore, QtWidgets
 from .state import PanelState
 
@@ -90,7 +90,7 @@ class PresetsPage(QtWidgets.QWidget):
         self.description = QtWidgets.QLineEdit()
         self.description.setPlaceholderText("What it is for, in a few words")
         self.folder = QtWidgets.QComboBox()
-        for scope, folder in save_folders():
+        for scope, folder in folders():
             self.folder.addItem(f"{scope}: {folder}", str(folder))
         form.addRow("Name", self.name)
         form.addRow("Description", self.description)
@@ -279,7 +279,7 @@ class PresetsPage(QtWidgets.QWidget):
         return path
 
     def _scope_of(self, folder: Path) -> str:
-        for scope, known in save_folders():
+        for scope, known in folders():
             if known == folder:
                 return scope
         return "file"
