@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .attributes import rename_components
+from .maya_ascii import _HEADER_CODESET, _HEADER_VERSION  # the same header lines as offline
 from .mel_tokens import unescape
 from .query import Reference, SceneHeader
 
-_HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
-_HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _SET_ATTR_EDIT = re.compile(r'setAttr\s+"?([^\s"]+?)\.([^\s"]+)"?(.*)\Z', re.S)
 
