@@ -223,10 +223,7 @@ class TaskRun:
             pinned.append(item["blob"])
             local = tiles_dir / item["name"]
             place(cached, local)
-            rect = item["tile"]
-            tile = Tile(int(rect["index"]), int(rect["x"]), int(rect["y"]), int(rect["width"]),
-                        int(rect["height"]))  # fmt: skip
-            tiles.append(TileImage(local, tile, item.get("tile_mode") or "full"))
+            tiles.append(TileImage(local, _tile(item["tile"]), item.get("tile_mode") or "full"))
         width, height = int(self.spec["width"]), int(self.spec["height"])
         name = assembled_name(inputs[0]["name"] if inputs else "", frame)
         dest = self.output_dir / name
@@ -281,10 +278,13 @@ def assembled_name(tile_name: str, frame: int) -> str:
     return cleaned
 
 
+def _tile(rect: dict[str, Any]) -> Tile:
+    """A tile rectangle from the server's JSON (the inverse of `Tile.to_dict`)."""
+    return Tile(*(int(rect[k]) for k in ("index", "x", "y", "width", "height")))
+
+
 def _tile_job(tile: dict[str, Any]) -> adapters.TileJob:
-    rect = Tile(int(tile["index"]), int(tile["x"]), int(tile["y"]), int(tile["width"]),
-                int(tile["height"]))  # fmt: skip
-    return adapters.TileJob(rect, int(tile["count"]), int(tile["image_width"]),
+    return adapters.TileJob(_tile(tile), int(tile["count"]), int(tile["image_width"]),
                             int(tile["image_height"]))  # fmt: skip
 
 
