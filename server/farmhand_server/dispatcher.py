@@ -223,7 +223,7 @@ class Dispatcher:
     ) -> Assignment | None:
         """Record a finished attempt and its output files.
 
-        Raises StaleAttempt (or `outputs.StaleOutputs`) if it is no longer the worker's, and
+        Raises StaleAttempt if it is no longer the worker's, and
         the ApiError of `outputs.record` for files it refuses. With `then_claim`, also the
         worker's next task (None when there is none: it is idle).
         """
@@ -377,7 +377,7 @@ class Dispatcher:
                 # Checked before anything is written for it: a refusal leaves the round intact.
                 try:
                     await outputs.record(conn, c.worker_id, c.attempt_id, c.files)
-                except (ApiError, outputs.StaleOutputs) as exc:
+                except (ApiError, StaleAttempt) as exc:
                     outcome.refused[id(c)] = exc
                     continue
             seen.add(key)

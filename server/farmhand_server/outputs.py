@@ -19,13 +19,10 @@ from . import db
 from .blobstore import blob_key
 from .errors import ApiError, bad_request
 from .ownership import owned_keys
+from .scheduler import attempt_for
 
 TILE = "tile"
 PREVIEW = "preview"
-
-
-class StaleOutputs(Exception):
-    """The attempt is not running on this worker any more."""
 
 
 def check_name(name: str) -> str:
@@ -55,20 +52,12 @@ async def record(
     """Register what an attempt produced; call before completing it, in the same transaction.
 
     Every file must already be stored as a blob of the job's owner (424 lists
-    those that are not); names must be safe relative paths (400).
+    those that are not); names must be safe relative paths (400); StaleAttempt if the
+    attempt is not running on this worker.
     """
     if not files:
         return
-    a, t, j = db.attempts, db.tasks, db.jobs
-    row = (
-        await conn.execute(
-            sa.select(t.c.job_id, a.c.task_id, j.c.user_id)
-            .select_from(a.join(t, t.c.id == a.c.task_id).join(j, j.c.id == t.c.job_id))
-            .where(a.c.id == attempt_id, a.c.worker_id == worker_id, a.c.state == "running")
-        )
-    ).first()
-    if row is None:
-        raise StaleOutputs(attempt_id)
+    row = await attempt_for(conn, attempt_id, worker_id)  # StaleAttempt if not running
     keyed = [(check_name(f["name"]), blob_key(f["md5"], f["size"]), f) for f in files]
     have = await owned_keys(conn, row.user_id, {k for _, k, _ in keyed})
     missing = sorted({k for _, k, _ in keyed if k not in have})

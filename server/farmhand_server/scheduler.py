@@ -110,7 +110,7 @@ def _attempt_statement() -> sa.Select:
     )
 
 
-async def _attempt_for(conn: AsyncConnection, attempt_id: int, worker_id: int):
+async def attempt_for(conn: AsyncConnection, attempt_id: int, worker_id: int):
     """The running attempt this worker holds, or StaleAttempt."""
     row = (await conn.execute(_attempt_statement(), {"attempt_id": attempt_id})).first()
     if row is None or row.worker_id != worker_id or row.state != RUNNING:
@@ -163,7 +163,7 @@ async def fail(
 
     True when the task went back to the queue (more work to hand out).
     """
-    row = await _attempt_for(conn, attempt_id, worker_id)
+    row = await attempt_for(conn, attempt_id, worker_id)
     if row.is_test:  # a failed test frame fails the job: lock before writing (`fail_job`)
         await hold_dispatch(conn, exclusive=True)
     now = time.time()

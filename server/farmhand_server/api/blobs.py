@@ -15,7 +15,7 @@ import uuid
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import db
+from .. import db, scheduler
 from ..auth import Principal
 from ..blobstore import blob_key, digest_file, parse_key
 from ..errors import ApiError, conflict, not_found
@@ -87,17 +87,13 @@ async def _upload_owner(
         return principal.id, None
     if attempt_id is None:
         raise ApiError(400, "bad_request", "a worker's upload must name its attempt_id")
-    a, t, j = db.attempts, db.tasks, db.jobs
-    owner = await conn.scalar(
-        sa.select(j.c.user_id)
-        .select_from(a.join(t, t.c.id == a.c.task_id).join(j, j.c.id == t.c.job_id))
-        .where(a.c.id == attempt_id, a.c.worker_id == principal.id, a.c.state == "running")
-    )
-    if owner is None:
+    try:
+        row = await scheduler.attempt_for(conn, attempt_id, principal.id)
+    except scheduler.StaleAttempt:
         raise conflict(
             "stale_attempt", f"attempt {attempt_id} is not running on this worker: stop it"
-        )
-    return int(owner), attempt_id
+        ) from None
+    return int(row.user_id), attempt_id
 
 
 async def _record_worker(conn, upload_id: str, principal: Principal, attempt_id) -> None:

@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from .. import db, gc, outputs, scheduler
+from .. import db, gc, scheduler
 from ..auth import Principal
 from ..errors import conflict
 from ..keys import BODY, CONFIG, DB, DISPATCHER, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
@@ -57,7 +57,7 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
             result, new_work = await action(conn, worker.id, attempt_id)
             if new_work:
                 await database.announce_work(conn)
-    except (scheduler.StaleAttempt, outputs.StaleOutputs):
+    except scheduler.StaleAttempt:
         raise _stale(attempt_id) from None
     if new_work:
         request.app[WAKE].notify()
@@ -94,7 +94,7 @@ async def complete_attempt(request: web.Request) -> web.Response:
         assignment = await request.app[DISPATCHER].complete(
             info, attempt_id, body.get("peak_memory_mb"), body.get("outputs") or [], then_claim
         )
-    except (scheduler.StaleAttempt, outputs.StaleOutputs):
+    except scheduler.StaleAttempt:
         raise _stale(attempt_id) from None
     if not then_claim:
         return web.json_response({"ok": True})
@@ -147,7 +147,7 @@ async def reap_once(app: web.Application) -> int:
                 changed += 1
                 if requeued:
                     await app[DB].announce_work(conn)
-            except (scheduler.StaleAttempt, outputs.StaleOutputs):
+            except scheduler.StaleAttempt:
                 continue  # another server got there first
         for job_id in await scheduler.overdue_jobs(conn, now):
             await scheduler.fail_job(conn, job_id, "job_stop_time reached")
