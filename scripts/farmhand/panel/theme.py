@@ -111,14 +111,20 @@ def colour(name: str) -> QtGui.QColor:
     return QtGui.QColor(name)
 
 
-@cache
-def dot_icon(hex_colour: str, size: int = 12) -> QtGui.QIcon:
-    """A filled circle: the status marker used in lists and the sidebar."""
+def _icon_canvas(size: int) -> tuple[QtGui.QPixmap, QtGui.QPainter]:
+    """A transparent square pixmap and an antialiased painter on it, with no outline."""
     pixmap = QtGui.QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QtGui.QPainter(pixmap)
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
+    return pixmap, painter
+
+
+@cache
+def dot_icon(hex_colour: str, size: int = 12) -> QtGui.QIcon:
+    """A filled circle: the status marker used in lists and the sidebar."""
+    pixmap, painter = _icon_canvas(size)
     painter.setBrush(QtGui.QColor(hex_colour))
     painter.drawEllipse(QtCore.QRectF(1, 1, size - 2, size - 2))
     painter.end()
@@ -128,13 +134,8 @@ def dot_icon(hex_colour: str, size: int = 12) -> QtGui.QIcon:
 @cache
 def severity_icon(severity: str, size: int = 16) -> QtGui.QIcon:
     """A drawn icon per severity: a cross (error), a triangle (warning), an `i` (notice)."""
-    pixmap = QtGui.QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QtGui.QPainter(pixmap)
-    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    fill = QtGui.QColor(SEVERITY_COLOURS.get(severity, MUTED))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(fill)
+    pixmap, painter = _icon_canvas(size)
+    painter.setBrush(QtGui.QColor(SEVERITY_COLOURS.get(severity, MUTED)))
     s = float(size)
     if severity == "warning":
         painter.drawPolygon(
