@@ -22,6 +22,7 @@ from typing import Any
 import xxhash
 
 from .client import FarmClient
+from .hashing import hash_file
 
 FINAL = {"completed", "failed", "cancelled"}
 _BLOCK = 1024 * 1024
@@ -60,13 +61,7 @@ def target_for(dest: Path, name: str) -> Path:
 def same_file(path: Path, blob: dict[str, Any]) -> bool:
     """True when `path` holds exactly this blob (size, then xxh64)."""
     try:
-        if path.stat().st_size != blob["size"]:
-            return False
-        digest = xxhash.xxh64()
-        with open(path, "rb") as f:
-            while chunk := f.read(_BLOCK):
-                digest.update(chunk)
-        return digest.hexdigest() == blob["xxh64"]
+        return path.stat().st_size == blob["size"] and hash_file(path).xxh64 == blob["xxh64"]
     except OSError:
         return False
 
