@@ -128,16 +128,27 @@ def _renew_statement():
             a.c.worker_id == sa.bindparam("b_worker_id"),
             a.c.state == RUNNING,
         )
-        .values(lease_expires=sa.bindparam("b_lease"))
+        .values(
+            lease_expires=sa.bindparam("b_lease"),
+            progress=sa.func.coalesce(sa.bindparam("b_progress", type_=sa.Float), a.c.progress),
+        )
     )
 
 
 async def heartbeat(
-    conn: AsyncConnection, worker_id: int, attempt_id: int, lease_seconds: float
+    conn: AsyncConnection,
+    worker_id: int,
+    attempt_id: int,
+    lease_seconds: float,
+    progress: float | None = None,
 ) -> float:
-    """Renew a lease; the new expiry. StaleAttempt if the worker no longer holds it."""
+    """Renew a lease (and record progress, if given); the new expiry.
+
+    StaleAttempt if the worker no longer holds it.
+    """
     lease = time.time() + lease_seconds
-    params = {"b_attempt_id": attempt_id, "b_worker_id": worker_id, "b_lease": lease}
+    params = {"b_attempt_id": attempt_id, "b_worker_id": worker_id, "b_lease": lease,
+              "b_progress": progress}  # fmt: skip
     renewed = await conn.execute(_renew_statement(), params)
     if renewed.rowcount != 1:
         raise StaleAttempt(attempt_id)

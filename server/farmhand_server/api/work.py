@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from .. import db, gc, scheduler
+from .. import gc, scheduler
 from ..auth import Principal
 from ..errors import conflict
 from ..keys import BODY, CONFIG, DB, DISPATCHER, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
@@ -66,15 +66,10 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
 
 async def heartbeat(request: web.Request) -> web.Response:
     lease = request.app[CONFIG].lease_seconds
-
     progress = request[BODY].get("progress")
 
     async def renew(conn, worker_id, attempt_id):
-        expires = await scheduler.heartbeat(conn, worker_id, attempt_id, lease)
-        if progress is not None:
-            await conn.execute(
-                db.attempts.update().where(db.attempts.c.id == attempt_id).values(progress=progress)
-            )
+        expires = await scheduler.heartbeat(conn, worker_id, attempt_id, lease, progress)
         return {"lease_expires": expires}, False
 
     return await _attempt_action(request, renew)
