@@ -194,16 +194,12 @@ async def update_worker(request: web.Request) -> web.Response:
     worker_id = request[PRINCIPAL].id
     values = {k: body[k] for k in _REPORTED if k in body}
     async with request.app[DB].write() as conn:
-        await conn.execute(
-            db.workers.update()
-            .where(db.workers.c.id == worker_id)
-            .values(last_seen=time.time(), **values)
-        )
         row = (
             await conn.execute(
-                sa.select(*(db.workers.c[f] for f in _WORKER_FIELDS)).where(
-                    db.workers.c.id == worker_id
-                )
+                db.workers.update()
+                .where(db.workers.c.id == worker_id)
+                .values(last_seen=time.time(), **values)
+                .returning(*(db.workers.c[f] for f in _WORKER_FIELDS))
             )
         ).one()
     # The claim path caches capabilities per worker: forget them so the next claim sees these.
