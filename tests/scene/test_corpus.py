@@ -23,7 +23,7 @@ import json
 import os
 import re
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -402,7 +402,8 @@ FACTS: dict[str, dict[str, Any]] = {
         "renderer": "mayaSoftware",
         "resolution": UNWRITTEN,
         "frames": still(1),
-        "cameras": {"cameraShape1": False, "cameraShape2": False},
+        # The file creates no startup camera: Maya's own are there, persp renderable.
+        "cameras": {**STARTUP_CAMERAS, "cameraShape1": False, "cameraShape2": False},
         "layers": {"defaultRenderLayer": True},
         "textures": set(),
         "references": {"D:/work/asset_exporter/example/ball.ma"},
@@ -426,7 +427,8 @@ FACTS: dict[str, dict[str, Any]] = {
     # 53 lines. l.1 2020, l.4 1252; requires mtoa l.6; film l.7. No camera and no
     # renderLayer node at all (a shader export). .ren arnold l.43; defaultResolution l.44
     # no .w/.h; time1 .o 1 l.22. The X:/ paths l.19-20 are custom string attributes of
-    # an aiStandardSurface, not textures.
+    # an aiStandardSurface, not textures. With no camera in the file, Maya's startup
+    # cameras are the scene's (reference/maya-semantics/startup_camera.ma).
     "Alejanwong/riff-intern/pipeline/TestProject/Asset/Character/Woody/version_01/lookdev/"
     "TestProject_lookdev_Woody.ma": {
         "version": "2020",
@@ -436,7 +438,7 @@ FACTS: dict[str, dict[str, Any]] = {
         "renderer": "arnold",
         "resolution": UNWRITTEN,
         "frames": still(1),
-        "cameras": {},
+        "cameras": STARTUP_CAMERAS,
         "layers": {"defaultRenderLayer": True},
         "textures": set(),
         "references": set(),
@@ -689,7 +691,8 @@ FACTS: dict[str, dict[str, Any]] = {
         "renderer": "mayaSoftware",
         "resolution": (1936, 1288),
         "frames": still(94),
-        "cameras": {"cameraShape": False},
+        # The file creates no startup camera: Maya's own are there, persp renderable.
+        "cameras": {**STARTUP_CAMERAS, "cameraShape": False},
         "layers": {"defaultRenderLayer": True},
         "textures": set(),
         "references": set(),
@@ -934,8 +937,10 @@ def test_cameras(corpus_dir: Path, rel: str) -> None:
     cameras = facts["cameras"]
     renderable = {shape for shape, renders in cameras.items() if renders}
     for name, layer in _layers(data).items():
-        assert set(layer["common"]["all_camera"]) == set(cameras), name
-        assert set(layer["common"]["render_camera"]) == renderable, name
+        common = layer["common"]
+        shapes = common["camera_shapes"]
+        assert {shapes[t] for t in common["all_camera"]} == set(cameras), name
+        assert {shapes[t] for t in common["render_camera"]} == renderable, name
 
 
 @pytest.mark.parametrize("rel", FACT_PARAMS)
@@ -987,12 +992,6 @@ def test_reference_paths(corpus_dir: Path, rel: str) -> None:
 # --------------------------------------------------------------------------------------
 # What a real Maya session reported (ORACLE-deadline.json)
 # --------------------------------------------------------------------------------------
-def _transform_of(shape: str) -> str:
-    """`perspShape` -> `persp` (the oracle lists camera transforms, we list shapes)."""
-    leaf = shape.rsplit("|", 1)[-1]
-    return leaf.removesuffix("Shape")
-
-
 def _by_display_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Renderable layers by the name Maya shows; the default layer is Render Setup's
     `masterLayer`."""
@@ -1035,8 +1034,18 @@ def test_matches_real_maya_session(corpus_dir: Path, rel: str) -> None:
         assert common["renderer"] == want["renderer"], name
         assert expand_frames(common["frames"]) == expand_frames(want["frames"]), name
         assert (common["width"], common["height"]) == (want["width"], want["height"]), name
-        cameras = sorted(_transform_of(shape) for shape in common["render_camera"])
-        assert cameras == sorted(want["cameras"]), name
+        assert sorted(common["render_camera"]) == sorted(want["cameras"]), name
+        # Deadline spells the layer token <Layer>; the prefix is the effective one.
+        prefix = layers[name]["outputs"]["prefix"].replace("<RenderLayer>", "<Layer>")
+        assert prefix == want["prefix"], name
+
+    folders = {
+        PurePosixPath("images", PurePosixPath(f["template"]).parent).as_posix()
+        for layer in layers.values()
+        for f in layer["outputs"]["files"]
+    }
+    if all(layer["outputs"]["predicted"] for layer in layers.values()):
+        assert folders == set(expected["_output_dirs"])
 
     found = _found_inputs(data, scene.parent)
     wanted = {name for name in expected["_inputs"] if name != scene.name}

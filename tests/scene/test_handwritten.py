@@ -30,6 +30,8 @@ EXAMPLE_SCENE = EXAMPLE / "scenes" / "shot010_lighting.ma"
 
 # Maya's four startup cameras; top/front/side are written with `.rnd no`.
 STARTUP_CAMERAS = {"perspShape", "topShape", "frontShape", "sideShape"}
+# Cameras are reported by transform, the name `Render -cam` and `<Camera>` use.
+STARTUP_TRANSFORMS = {"persp", "top", "front", "side"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -350,8 +352,8 @@ def test_render_setup_master_settings() -> None:
     assert c["image_file_prefix"] == "<RenderLayer>/<Scene>"
     assert (c["width"], c["height"]) == (1280, 720)
     assert (c["start"], c["end"]) == (1, 48)
-    assert set(c["all_camera"]) == STARTUP_CAMERAS | {"mainCamShape", "altCamShape"}
-    assert c["render_camera"] == ["mainCamShape"]  # perspShape and altCamShape: .rnd no
+    assert set(c["all_camera"]) == STARTUP_TRANSFORMS | {"mainCam", "altCam"}
+    assert c["render_camera"] == ["mainCam"]  # perspShape and altCamShape: .rnd no
 
 
 def test_render_setup_frame_range_override() -> None:
@@ -361,7 +363,7 @@ def test_render_setup_frame_range_override() -> None:
     c = common(data, "rs_layerShort")
     assert (c["start"], c["end"]) == (10, 20)
     assert c["frames"] == "10-20[1]"
-    assert c["render_camera"] == ["mainCamShape"]
+    assert c["render_camera"] == ["mainCam"]
     assert (c["width"], c["height"]) == (1280, 720)
 
 
@@ -370,7 +372,7 @@ def test_render_setup_camera_overrides() -> None:
     # renderable on |mainCam|mainCamShape whose attrValue is never set (bool default 0).
     data = loose("render_setup_overrides.ma")
     c = common(data, "rs_layerCam")
-    assert c["render_camera"] == ["altCamShape"]
+    assert c["render_camera"] == ["altCam"]
     assert (c["start"], c["end"]) == (1, 48)
 
 
@@ -382,7 +384,7 @@ def test_legacy_layers() -> None:
     assert layer(data, "bgLayer")["renderable"] is True
     assert layer(data, "fxLayer")["renderable"] is False  # fxLayer.rndr no
     master = common(data)
-    assert master["render_camera"] == ["perspShape"]  # camAShape .rnd no
+    assert master["render_camera"] == ["persp"]  # camAShape .rnd no
     assert (master["start"], master["end"]) == (1, 30)
     assert (master["width"], master["height"]) == (640, 360)
 
@@ -391,11 +393,11 @@ def test_legacy_layer_adjustments() -> None:
     # bgLayer.adjs: camAShape.rnd 1, perspShape.rnd 0, defaultRenderGlobals.fs 5 and .ef 15.
     data = loose("legacy_layers.ma")
     c = common(data, "bgLayer")
-    assert c["render_camera"] == ["camAShape"]
+    assert c["render_camera"] == ["camA"]
     assert (c["start"], c["end"]) == (5, 15)
     assert c["frames"] == "5-15[1]"
     fx = common(data, "fxLayer")
-    assert fx["render_camera"] == ["perspShape"]
+    assert fx["render_camera"] == ["persp"]
     assert (fx["start"], fx["end"]) == (1, 30)
 
 
@@ -414,8 +416,8 @@ def test_long_attribute_names() -> None:
     assert c["frames"] == "3-9[3]"
     assert (c["width"], c["height"]) == (320, 240)
     assert c["image_file_prefix"] == "long/<Scene>"
-    assert c["render_camera"] == ["renderCamShape"]
-    assert set(c["all_camera"]) == STARTUP_CAMERAS | {"renderCamShape"}
+    assert c["render_camera"] == ["renderCam"]
+    assert set(c["all_camera"]) == STARTUP_TRANSFORMS | {"renderCam"}
     brick = asset_of(data, "brickFile")
     assert brick["attribute"] == "fileTextureName"
     assert brick["path"] == "textures/long/brick.png"
@@ -619,8 +621,8 @@ def test_example_common_settings() -> None:
         assert (c["width"], c["height"]) == (1920, 1080)
         assert c["image_format"] == "exr"
         assert c["image_file_prefix"] == "<RenderLayer>/<Scene>"
-        assert set(c["all_camera"]) == STARTUP_CAMERAS | {"shotCamShape", "witnessCamShape"}
-        assert c["render_camera"] == ["shotCamShape"]
+        assert set(c["all_camera"]) == STARTUP_TRANSFORMS | {"shotCam", "witnessCam"}
+        assert c["render_camera"] == ["shotCam"]
 
 
 def test_example_arnold_options() -> None:

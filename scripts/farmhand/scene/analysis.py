@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import diagnostics, file_attributes, render_settings
+from .cameras import scene_cameras
 from .maya_ascii import read_scene
 from .model import Analysis
 from .query import SceneQuery
-from .resolve import Resolver, file_rules, find_project
+from .resolve import Resolver, file_rules, find_project, images_folder
 from .scanner import Scanner
 from .timeunits import fps, frame_number
 
@@ -55,9 +56,11 @@ def analyze_query(
     )
     header = scene.header
     current = frame_number(float(scene.get_attr("time1", "o", 1.0)))
-    layers, layer_type = render_settings.read_layers(scene, current)
     scanner = Scanner(resolver, open_scene)
     scan = scanner.run(scene)
+    images = images_folder(project_dir, rules, scene_path.parent)
+    cameras = scene_cameras(scene, scan.cameras)
+    layers, layer_type = render_settings.read_layers(scene, current, cameras, images)
     try:
         rate = fps(header.time_unit)
     except ValueError:

@@ -137,6 +137,10 @@ class MayaAsciiScene:
         key = canonical(attr)
         if found.attrs and key in found.attrs:
             return found.attrs[key]
+        if found.attrs and key.endswith("]"):
+            ranged = _ranged_element(found.attrs, key)
+            if ranged is not None:
+                return ranged
         if found.defaults and key in found.defaults:
             return found.defaults[key]
         return default
@@ -211,6 +215,21 @@ class MayaAsciiScene:
 def _short(path: str) -> str:
     """`|grp|cam` → `cam`; leading `:` (root namespace) dropped."""
     return path.rpartition("|")[2].lstrip(":")
+
+
+def _ranged_element(attrs: dict[str, Any], key: str) -> Any:
+    """Element `x[i]` of a multi attribute written as a range (`setAttr ".x[1:2]" 1 2`)."""
+    name, bracket, inner = key[:-1].rpartition("[")
+    if not bracket or not inner.isdigit() or "[" in name:
+        return None
+    index = int(inner)
+    prefix = name + "["
+    for stored, value in attrs.items():
+        if stored.startswith(prefix) and ":" in stored and stored.endswith("]"):
+            span = _index_range(stored[len(prefix) : -1])
+            if index in span and isinstance(value, list) and len(value) == len(span):
+                return value[span.index(index)]
+    return None
 
 
 def _index_range(inner: str) -> range:

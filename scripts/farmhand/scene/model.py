@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from .outputs import LayerOutputs, OutputFile
+
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 
 
@@ -72,8 +74,9 @@ class CommonSettings:
     height: int
     image_format: str
     image_file_prefix: str
-    all_camera: list[str] = field(default_factory=list)
-    render_camera: list[str] = field(default_factory=list)
+    all_camera: list[str] = field(default_factory=list)  # transform names
+    render_camera: list[str] = field(default_factory=list)  # transform names, renderable here
+    camera_shapes: dict[str, str] = field(default_factory=dict)  # transform → shape
 
 
 @dataclass(slots=True)
@@ -97,6 +100,7 @@ class LayerInfo:
     renderable: bool
     common: CommonSettings
     option: ArnoldOptions | None = None
+    outputs: LayerOutputs | None = None  # the files Maya will write (docs/analysis.md)
 
 
 @dataclass(slots=True)
@@ -141,11 +145,16 @@ class Analysis:
         layers = {}
         for name, layer in data["scene_info_render"].items():
             option = layer.get("option")
+            outputs = layer.get("outputs")
+            if outputs:
+                files = [OutputFile(**f) for f in outputs.get("files", [])]
+                outputs = LayerOutputs(**{**outputs, "files": files})
             layers[name] = LayerInfo(
                 display_name=layer["display_name"],
                 renderable=layer["renderable"],
                 common=CommonSettings(**layer["common"]),
                 option=ArnoldOptions(**option) if option else None,
+                outputs=outputs or None,
             )
         assets = []
         for dep in data["asset"]:

@@ -1,20 +1,23 @@
 """Render settings per render layer, read through SceneQuery.
 
-Layers come in two kinds: legacy `renderLayer` nodes, whose adjustments
-(`adjs[i].val` + a connection into `adjs[i].plg`) override one plug each, and
-Render Setup layers (`renderSetupLayer` X, paired with a legacy `rs_X`),
-whose collections hold `absOverride`s naming an attribute (`.atr`) and a
-value (`.atv`). Both are reduced to one table per layer,
-`(node, short attribute) → value`, that the settings lookups consult first.
+Layers come in two kinds: legacy `renderLayer` nodes with adjustments
+(`legacy_layers`), and Render Setup layers (`renderSetupLayer` X, paired with
+a legacy `rs_X`) with collections of overrides (`render_setup`). Either way
+each layer becomes a `LayerValues`: the value of any plug as that layer
+renders it, which the settings lookups below consult. In a Render Setup scene
+the legacy adjustments are ignored, because Render Setup switches layers by
+its own overrides (Maya's `renderSetup/model/renderLayer.py`).
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable
+from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any
 
+from . import legacy_layers, outputs, render_setup
 from .attributes import canonical
+from .cameras import Camera
 from .model import ArnoldOptions, CommonSettings, LayerInfo
 from .query import SceneQuery
 from .timeunits import frame_number
@@ -23,206 +26,129 @@ RENDER_GLOBALS = "defaultRenderGlobals"
 RESOLUTION = "defaultResolution"
 ARNOLD_OPTIONS = "defaultArnoldRenderOptions"
 ARNOLD_DRIVER = "defaultArnoldDriver"
-DEFAULT_LAYER = "defaultRenderLayer"
+DEFAULT_LAYER = legacy_layers.DEFAULT_LAYER
+MASTER_LAYER = "masterLayer"
 
-# Maya's imageFormat enum (`.outf`) for the common values; 51 means "use imfkey".
+# Maya's imageFormat enum (`.outf`); 50 and 51 mean "the imfPluginKey format".
 IMAGE_FORMATS = {
     0: "gif", 1: "si", 2: "rla", 3: "tif", 4: "tif", 5: "sgi", 6: "als", 7: "iff",
     8: "jpg", 9: "eps", 10: "iff", 11: "cin", 12: "yuv", 13: "sgi", 19: "tga",
     20: "bmp", 23: "avi", 31: "psd", 32: "png", 35: "dds", 36: "psd", 40: "exr",
 }  # fmt: skip
+PLUGIN_FORMATS = (50, 51)
+DEFAULT_OUTF = 7  # Maya IFF: `defaultRenderGlobals.imageFormat`'s default
 
 # Attributes the render settings read, by node type (short base names).
+_OVERRIDE_ATTRS = frozenset({"atr", "atv", "sen", "tgName", "mul", "ofs"})
 WANTS: dict[str, frozenset[str] | None] = {
     "renderGlobals": frozenset(
-        {"ren", "outf", "imfkey", "ifp", "an", "fs", "ef", "bfs", "bf", "mdfe", "ep"}
+        {"ren", "outf", "imfkey", "ifp", "an", "fs", "ef", "bfs", "bf", "mdfe", "ep", "pff",
+         "peie", "ofc", "ofe", "rv"}
     ),
     "resolution": frozenset({"w", "h", "pa", "dar"}),
     "time": frozenset({"o"}),
     "camera": frozenset({"rnd", "o"}),
     "renderLayer": frozenset({"rndr", "do", "g", "adjs"}),
-    "renderLayerManager": frozenset(),
-    "renderSetupLayer": frozenset({"rndr", "se"}),
+    "renderLayerManager": frozenset({"crl", "rlmi"}),
+    "renderSetupLayer": frozenset({"rndr"}),
     "renderSetup": frozenset(),
-    "collection": frozenset({"se"}),
-    "renderSettingsCollection": frozenset({"se"}),
-    "aovCollection": frozenset({"se"}),
-    "lightsCollection": frozenset({"se"}),
+    **{t: frozenset({"sen"}) for t in render_setup.COLLECTION_TYPES},
     "simpleSelector": frozenset({"ssl", "pat", "tf"}),
-    "absOverride": frozenset({"atr", "atv", "se"}),
-    "absUniqueOverride": frozenset({"atr", "atv", "se", "tgName"}),
+    **{t: _OVERRIDE_ATTRS for t in render_setup.OVERRIDE_TYPES},
+    **{t: frozenset({"ori"}) for t in render_setup.APPLY_TYPES},
     "aiOptions": None,
-    "aiAOVDriver": frozenset({"ai_translator"}),
-}
+    "aiAOVDriver": None,
+    "aiAOV": None,
+}  # fmt: skip
 
 # Node types whose connections the layer logic follows.
 CONNECT_TYPES = frozenset(
-    {
-        "renderLayer", "renderLayerManager", "renderSetupLayer", "renderSetup", "collection",
-        "renderSettingsCollection", "aovCollection", "lightsCollection", "simpleSelector",
-        "absOverride", "absUniqueOverride",
-    }
+    {"renderLayer", "renderLayerManager", "renderSetupLayer", "renderSetup", "simpleSelector",
+     "aiAOV", *render_setup.COLLECTION_TYPES, *render_setup.OVERRIDE_TYPES,
+     *render_setup.APPLY_TYPES}
 )  # fmt: skip
 
-_SETTINGS_TARGETS = ("renderGlobals", "resolution", "aiOptions", "aiAOVDriver")
-_OVERRIDE_TYPES = ("absOverride", "absUniqueOverride")
 
-Overrides = dict[tuple[str, str], Any]
+class LayerValues:
+    """Any plug's value as one layer renders it.
+
+    `base` holds values that differ from what the file stores in the node (a
+    legacy layer's adjustments, Render Setup's master values); `overrides`
+    are applied on top, in order. None in `base` means "the attribute's
+    default" (Maya did not write it).
+    """
+
+    def __init__(
+        self,
+        scene: SceneQuery,
+        base: dict[tuple[str, str], Any],
+        overrides: Sequence[render_setup.Override] = (),
+    ) -> None:
+        self.scene = scene
+        self.base = base
+        self.overrides: dict[tuple[str, str], list[render_setup.Override]] = {}
+        for override in overrides:
+            self.overrides.setdefault((override.node, override.attr), []).append(override)
+
+    def __call__(self, node: str, attr: str, default: Any = None) -> Any:
+        key = (node, canonical(attr))
+        if key in self.base:
+            value = self.base[key]
+            value = default if value is None else value
+        else:
+            value = self.scene.get_attr(node, attr, default)
+        for override in self.overrides.get(key, ()):
+            value = override.apply(value)
+        return value
 
 
-def read_layers(scene: SceneQuery, current_frame: float) -> tuple[dict[str, LayerInfo], int]:
-    """Settings of every render layer, keyed by legacy layer name; and the layer type (0/1)."""
-    setup_layers = _render_setup_layers(scene)
+def read_layers(
+    scene: SceneQuery,
+    current_frame: float,
+    cameras: Sequence[Camera] = (),
+    images: str = "images",
+) -> tuple[dict[str, LayerInfo], int]:
+    """Settings of every render layer, keyed by legacy layer name; and the layer type (0/1).
+
+    `cameras` are the scene's cameras (`cameras.scene_cameras`), `images` the
+    folder Maya writes images under (for the predicted outputs).
+    """
+    setup_layers = render_setup.layers(scene)
+    masters = render_setup.master_values(scene) if setup_layers else {}
+    current = legacy_layers.current_layer(scene) if not setup_layers else DEFAULT_LAYER
     layers: dict[str, LayerInfo] = {}
-    for legacy in _legacy_layers(scene):
+    naming: dict[str, outputs.NamingSettings] = {}
+    for legacy in legacy_layers.managed_layers(scene):
         setup = setup_layers.get(legacy)
         if setup_layers and setup is None and legacy != DEFAULT_LAYER:
             continue  # a legacy layer Render Setup does not show
-        if setup is not None:
-            overrides = _render_setup_overrides(scene, setup)
-            display = setup
+        if setup_layers:
+            overrides = render_setup.overrides(scene, setup) if setup else []
+            value = LayerValues(scene, masters, overrides)
+            display = setup or MASTER_LAYER
         else:
-            overrides = _legacy_overrides(scene, legacy)
-            display = "masterLayer" if setup_layers and legacy == DEFAULT_LAYER else legacy
-        value = _lookup(scene, overrides)
+            value = LayerValues(scene, legacy_layers.layer_values(scene, legacy, current))
+            display = legacy
+        renderable = _truth(scene.get_attr(legacy, "rndr", True)) and (
+            setup is None or _truth(scene.get_attr(setup, "rndr", True))
+        )
+        common = _common(scene, value, current_frame, cameras)
         layers[legacy] = LayerInfo(
             display_name=display,
-            renderable=bool(scene.get_attr(legacy, "rndr", True)),
-            common=_common(scene, value, current_frame),
+            renderable=renderable,
+            common=common,
             option=_arnold(scene, value),
         )
+        token = MASTER_LAYER if legacy == DEFAULT_LAYER else display
+        naming[legacy] = _naming(scene, value, common, token)
+    several = sum(layer.renderable for layer in layers.values()) > 1
+    for name, layer in layers.items():
+        layer.outputs = outputs.layer_outputs(naming[name], images, several)
     return layers, 1 if setup_layers else 0
 
 
-def _legacy_layers(scene: SceneQuery) -> list[str]:
-    """Layers the main renderLayerManager lists, in display order; the default layer first."""
-    managed = []
-    for src, dst in scene.connections("renderLayerManager"):
-        if src.startswith("renderLayerManager.rlmi") and dst.endswith(".rlid"):
-            managed.append(dst.rpartition(".")[0])
-    names = managed or [n for n in scene.nodes("renderLayer") if ":" not in n]
-    if DEFAULT_LAYER not in names:
-        names.insert(0, DEFAULT_LAYER)
-    names = [n for n in names if scene.node_type(n) in ("renderLayer", None)]
-    order = {
-        n: (n != DEFAULT_LAYER, scene.get_attr(n, "do", 0) or 0, i) for i, n in enumerate(names)
-    }
-    return sorted(dict.fromkeys(names), key=order.__getitem__)
-
-
-def _render_setup_layers(scene: SceneQuery) -> dict[str, str]:
-    """Legacy `rs_X` layer → Render Setup layer `X`."""
-    pairs = {}
-    for layer in scene.nodes("renderSetupLayer"):
-        for src, dst in scene.connections(layer):
-            if dst == f"{layer}.lrl" and src.endswith(".msg"):
-                pairs[src.rpartition(".")[0]] = layer
-    return pairs
-
-
-def _legacy_overrides(scene: SceneQuery, layer: str) -> Overrides:
-    overrides: Overrides = {}
-    sources = {}
-    for src, dst in scene.connections(layer):
-        if dst.startswith(f"{layer}.adjs[") and dst.endswith("].plg"):
-            sources[dst[len(layer) + 1 : -4]] = src
-    for index in scene.attr_indices(layer, "adjs"):
-        key = f"adjs[{index}]"
-        src = sources.get(key)
-        if src is None:
-            continue
-        node, _, attr = src.partition(".")
-        value = scene.get_attr(layer, f"{key}.val")
-        if value is not None:
-            overrides[(node.rpartition("|")[2], canonical(attr))] = value
-    return overrides
-
-
-def _render_setup_overrides(scene: SceneQuery, layer: str) -> Overrides:
-    """Absolute overrides under a Render Setup layer's (nested) collections."""
-    overrides: Overrides = {}
-    for collection in _children(scene, layer):
-        if scene.get_attr(collection, "se", True) is False:
-            continue
-        targets = _collection_targets(scene, collection)
-        for child in _descendants(scene, collection):
-            if scene.node_type(child) not in _OVERRIDE_TYPES:
-                continue
-            if scene.get_attr(child, "se", True) is False:
-                continue
-            attr = scene.get_attr(child, "atr")
-            # Maya writes no `.atv` when the value is the attribute's default (0/off).
-            value = scene.get_attr(child, "atv", 0)
-            if not attr:
-                continue
-            named = scene.get_attr(child, "tgName")
-            owner = _collection_of(scene, child)
-            nodes = [named] if named else _collection_targets(scene, owner) if owner else targets
-            for node in nodes:
-                overrides[(node, canonical(attr))] = value
-    return overrides
-
-
-def _children(scene: SceneQuery, parent: str) -> list[str]:
-    """Items whose parent list (`.pls`) is fed by `parent.lit`."""
-    return [
-        dst.rpartition(".")[0]
-        for src, dst in scene.connections(parent)
-        if src == f"{parent}.lit" and dst.endswith(".pls")
-    ]
-
-
-def _descendants(scene: SceneQuery, parent: str) -> list[str]:
-    found, todo = [], [parent]
-    while todo:
-        for child in _children(scene, todo.pop()):
-            if child not in found:
-                found.append(child)
-                todo.append(child)
-    return found
-
-
-def _collection_of(scene: SceneQuery, item: str) -> str | None:
-    for src, dst in scene.connections(item):
-        if dst == f"{item}.pls" and src.endswith(".lit"):
-            return src.rpartition(".")[0]
-    return None
-
-
-def _collection_targets(scene: SceneQuery, collection: str) -> list[str]:
-    """Nodes a collection's selector picks (render settings collections: the globals)."""
-    kind = scene.node_type(collection)
-    if kind == "renderSettingsCollection":
-        return [n for t in _SETTINGS_TARGETS for n in scene.nodes(t)] + [RENDER_GLOBALS]
-    selector = next(
-        (src.rpartition(".")[0] for src, dst in scene.connections(collection)
-         if dst == f"{collection}.sel"),
-        None,
-    )  # fmt: skip
-    if selector is None:
-        return []
-    names = []
-    static = scene.get_attr(selector, "ssl") or ""
-    names += [n.rpartition("|")[2] for n in str(static).split("\n") if n]
-    pattern = scene.get_attr(selector, "pat")
-    if pattern:
-        for node_type in ("camera", "transform"):
-            for n in scene.nodes(node_type):
-                if any(fnmatch.fnmatchcase(n, p.strip()) for p in str(pattern).split(";")):
-                    names.append(n)
-    # A transform selected stands for its shapes (cameras are shapes).
-    shapes = [c for c in scene.nodes("camera") if scene.parent(c) in names]
-    return names + shapes
-
-
-def _lookup(scene: SceneQuery, overrides: Overrides) -> Callable[[str, str, Any], Any]:
-    def value(node: str, attr: str, default: Any = None) -> Any:
-        key = (node, canonical(attr))
-        if key in overrides:
-            return overrides[key]
-        return scene.get_attr(node, attr, default)
-
-    return value
+def _truth(value: Any) -> bool:
+    return value not in (False, 0, None)
 
 
 def default_resolution(maya_version: str) -> tuple[int, int]:
@@ -239,7 +165,9 @@ def default_resolution(maya_version: str) -> tuple[int, int]:
     return (960, 540) if major.isdigit() and int(major) >= 2016 else (640, 480)
 
 
-def _common(scene: SceneQuery, value: Callable, current_frame: float) -> CommonSettings:
+def _common(
+    scene: SceneQuery, value: LayerValues, current_frame: float, cameras: Sequence[Camera]
+) -> CommonSettings:
     renderer = str(value(RENDER_GLOBALS, "ren", "mayaSoftware") or "mayaSoftware")
     animation = bool(value(RENDER_GLOBALS, "an", False))
     start = frame_number(float(value(RENDER_GLOBALS, "fs", 1.0)))
@@ -250,9 +178,7 @@ def _common(scene: SceneQuery, value: Callable, current_frame: float) -> CommonS
     else:
         start = end = frame_number(current_frame)
         frames = f"{start}"
-    cameras = scene.nodes("camera")
     width, height = default_resolution(scene.header.maya_version)
-    render_cameras = [c for c in cameras if bool(value(c, "rnd", True))]
     return CommonSettings(
         renderer=renderer,
         animation=animation,
@@ -264,26 +190,82 @@ def _common(scene: SceneQuery, value: Callable, current_frame: float) -> CommonS
         height=int(value(RESOLUTION, "h", height)),
         image_format=_image_format(renderer, value),
         image_file_prefix=str(value(RENDER_GLOBALS, "ifp", "") or ""),
-        all_camera=cameras,
-        render_camera=render_cameras,
+        all_camera=[c.transform for c in cameras],
+        render_camera=[c.transform for c in cameras if _truth(value(c.shape, "rnd", c.renderable))],
+        camera_shapes={c.transform: c.shape for c in cameras},
     )
 
 
-def _image_format(renderer: str, value: Callable) -> str:
+def _image_format(renderer: str, value: LayerValues) -> str:
+    """Arnold's driver format (`ai_translator`, default exr; `maya` defers to the globals), or
+    the globals' `.outf` (default 7, IFF) with `.imfkey` used only for 50 and 51."""
     if renderer == "arnold":
-        translator = value(ARNOLD_DRIVER, "ai_translator", None)
-        if translator:
-            return str(translator)
-    key = value(RENDER_GLOBALS, "imfkey", None)
-    code = value(RENDER_GLOBALS, "outf", None)
-    if key and (code is None or code == 51):
-        return str(key)
-    if code is None:
-        return "exr" if renderer == "arnold" else "iff"
-    return IMAGE_FORMATS.get(int(code), str(key or code))
+        translator = str(value(ARNOLD_DRIVER, "ai_translator", "exr") or "exr")
+        if translator != "maya":
+            return translator
+    code = value(RENDER_GLOBALS, "outf", DEFAULT_OUTF)
+    try:
+        code = int(code)
+    except (TypeError, ValueError):
+        code = DEFAULT_OUTF
+    if code in PLUGIN_FORMATS:
+        return str(value(RENDER_GLOBALS, "imfkey", "") or "iff")
+    return IMAGE_FORMATS.get(code, str(code))
 
 
-def _arnold(scene: SceneQuery, value: Callable) -> ArnoldOptions | None:
+def _naming(
+    scene: SceneQuery, value: LayerValues, common: CommonSettings, layer_token: str
+) -> outputs.NamingSettings:
+    """What the layer's file names depend on (`outputs`)."""
+
+    def number(attr: str, default: int) -> int:
+        try:
+            return int(value(RENDER_GLOBALS, attr, default))
+        except (TypeError, ValueError):
+            return default
+
+    return outputs.NamingSettings(
+        scene_name=PurePath(scene.scene_path.replace("\\", "/")).stem,
+        layer=layer_token,
+        renderer=common.renderer,
+        prefix=common.image_file_prefix,
+        cameras=list(common.render_camera),
+        image_format=common.image_format,
+        animation=common.animation,
+        put_frame_before_ext=bool(value(RENDER_GLOBALS, "pff", False)),
+        period_in_ext=number("peie", 1),
+        padding=number("ep", 1),
+        out_format_control=number("ofc", 0),
+        out_format_ext=str(value(RENDER_GLOBALS, "ofe", "") or ""),
+        version=str(value(RENDER_GLOBALS, "rv", "") or ""),
+        aovs=_arnold_aovs(scene, value) if common.renderer == "arnold" else [],
+        renumbered=common.animation and bool(value(RENDER_GLOBALS, "mdfe", False)),
+    )
+
+
+def _arnold_aovs(scene: SceneQuery, value: LayerValues) -> list[str]:
+    """Enabled AOVs written to files of their own (see `outputs`): `aiAOV` nodes connected to
+    `defaultArnoldRenderOptions.aovs` (`aovList`), `.aoven` on, named by `.aovn`.
+
+    The AOV mode and merge switches are read by MtoA's long names (`aovMode`,
+    `mergeAOVs`); no corpus scene writes them, so their short names are not known here.
+    """
+    if not _truth(value(ARNOLD_OPTIONS, "aovMode", 1)):
+        return []
+    if _truth(value(ARNOLD_DRIVER, "mergeAOVs", False)):
+        return []
+    names = []
+    for aov in scene.nodes("aiAOV"):
+        listed = any(
+            src == f"{aov}.msg" and dst.split(".")[-1].split("[")[0] in ("aovs", "aovList")
+            for src, dst in scene.connections(aov)
+        )
+        if listed and _truth(value(aov, "aoven", True)):
+            names.append(str(value(aov, "aovn", None) or aov.removeprefix("aiAOV_")))
+    return list(dict.fromkeys(names))
+
+
+def _arnold(scene: SceneQuery, value: LayerValues) -> ArnoldOptions | None:
     options = scene.nodes("aiOptions")
     if not options:
         return None

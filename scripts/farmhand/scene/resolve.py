@@ -243,6 +243,16 @@ def file_rules(project: Path) -> dict[str, str]:
     return {name: normalise(folder) for name, folder in _FILE_RULE.findall(text)}
 
 
+def images_folder(project: Path | None, rules: dict[str, str], scene_dir: Path) -> str:
+    """Where Maya writes rendered images: the project's `images` rule (relative to the project),
+    `images` when the project sets none; without a project, `images` beside the scene (Maya's
+    default workspace is the folder it runs in; a submitted scene's folder stands in)."""
+    base = project or scene_dir
+    folder = rules.get("images") or "images"
+    path = Path(folder) if is_absolute(folder) else base / folder
+    return path.as_posix()
+
+
 def find_project(scene_dir: Path) -> Path | None:
     """The nearest folder at or above the scene that holds a `workspace.mel`."""
     for folder in [scene_dir, *scene_dir.parents]:

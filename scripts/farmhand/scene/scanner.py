@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from . import diagnostics, standins, xgen
+from .cameras import STARTUP, Camera, edited_renderable
 from .errors import SceneError
 from .file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, HANDLED_TYPES, FileAttr
 from .mel_tokens import Str, tokenize
@@ -36,6 +37,7 @@ class Scan:
 
     assets: list[Dependency] = dataclasses.field(default_factory=list)
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
+    cameras: list[Camera] = dataclasses.field(default_factory=list)  # inside references
     _seen: set[tuple[str, str, str]] = dataclasses.field(default_factory=set)
 
     def add(self, dep: Dependency, var: str | None = None) -> None:
@@ -59,10 +61,15 @@ class Scanner:
         self._visited: set[str] = set()
         # Plugs of textures that have a `.tx` / `.tex` beside them.
         self.converted: dict[str, set[str]] = {".tx": set(), ".tex": set()}
+        # Referenced camera shape → `renderable` set by a reference edit (the outermost wins).
+        self._camera_edits: dict[str, Camera] = {}
 
     def run(self, scene: SceneQuery) -> Scan:
         self._visited.add(str(Path(scene.scene_path).resolve()))
         self._scene(scene, self.resolver, prefix="", edits={})
+        known = {c.shape for c in self.scan.cameras}
+        # Cameras known only from edits: inside Alembic or unreadable references.
+        self.scan.cameras += [c for s, c in self._camera_edits.items() if s not in known]
         return self.scan
 
     # -- one scene ---------------------------------------------------------------
@@ -82,7 +89,26 @@ class Scanner:
         self._caches(scene, resolver, prefix)
         self._xgen(scene, resolver, prefix)
         self._ocio(scene, resolver)
+        if prefix:
+            self._cameras(scene, prefix)
         self._references(scene, resolver, prefix)
+
+    def _cameras(self, scene: SceneQuery, prefix: str) -> None:
+        """A referenced file's own cameras (its startup cameras are the main scene's)."""
+        for shape in scene.nodes("camera"):
+            if shape in STARTUP:
+                continue
+            name = prefix + shape
+            saved = Camera(
+                prefix + (scene.parent(shape) or shape),
+                name,
+                scene.get_attr(shape, "rnd", True) not in (False, 0),
+                referenced=True,
+            )
+            edit = self._camera_edits.get(name)
+            self.scan.cameras.append(
+                saved if edit is None else dataclasses.replace(saved, renderable=edit.renderable)
+            )
 
     def _add(
         self,
@@ -270,6 +296,15 @@ class Scanner:
         """File paths set by a reference node's edits; they win over the referenced file."""
         found: dict[tuple[str, str], str] = {}
         for node, attr, value in scene.reference_edits(ref_node):
+            if attr in ("renderable", "rnd"):
+                camera = edited_renderable(node, value)
+                if camera is not None:
+                    shape = prefix + camera.shape
+                    self._camera_edits.setdefault(
+                        shape,
+                        dataclasses.replace(camera, transform=prefix + camera.transform,
+                                            shape=shape),
+                    )  # fmt: skip
             row = EDIT_ATTRIBUTES.get(attr)
             if row is None:
                 continue
