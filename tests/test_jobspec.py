@@ -182,7 +182,7 @@ def test_command_renderer_is_valid() -> None:
         ("hardware.tags", ["a", "a"], 'hardware.tags: "a" is listed more than once'),
         ("bogus", 1, "bogus: unknown field"),
         ("frame", "1-3", "frame: unknown field; did you mean frames?"),
-        ("spec_version", 2, "spec_version: must be 1, not 2"),
+        ("spec_version", 3, "spec_version: must be one of 1, 2, not 3"),
         ("scene.blob.md5", "ABC", "scene.blob.md5: must be an MD5 digest: 32 lowercase hex digits"),
         ("scene.blob.xxh64", "123", "scene.blob.xxh64: must be an xxh64 digest: 16 lowercase hex "
                                     "digits"),

@@ -16,6 +16,7 @@ from .client import FarmClient
 from .frames import format_frames, parse_frames
 from .hashcache import HashCache
 from .jobspec import server_path, validate_jobspec
+from .layer_groups import cameras_for, layer_group
 from .presets import Preset, apply
 from .resolve_paths import client_files
 from .scene import Analysis, SceneError, analyze
@@ -29,7 +30,8 @@ class Choices:
     name: str | None = None
     frames: str | None = None
     layers: list[str] = field(default_factory=list)
-    cameras: list[str] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)  # for every layer that has them
+    layer_cameras: dict[str, list[str]] = field(default_factory=dict)  # a pick per layer
     frames_per_task: int | None = None
     tiles: int | None = None
     tiles_type: str | None = None
@@ -143,9 +145,15 @@ def prepare_analysis(
 def build_spec(
     analysis: Analysis, manifest: list[dict], scene_blob: dict, choices: Choices
 ) -> dict[str, Any]:
-    """A JobSpec from the analysis, the manifest and the artist's choices (presets applied)."""
+    """A JobSpec from the analysis, the manifest and the artist's choices (presets applied).
+
+    A Maya scene gives a version 2 spec, one layer group per chosen layer
+    (`farmhand.layer_groups`); other scenes a version 1 spec.
+    """
     layers = choices.layers or [n for n, layer in analysis.scene_info_render.items()
                                 if layer.renderable]  # fmt: skip
+    if analysis.software_config.get("cg_name", "Maya") == "Maya":
+        return _maya_spec(analysis, manifest, scene_blob, choices, layers)
     infos = [analysis.scene_info_render[n] for n in layers if n in analysis.scene_info_render]
     frames = choices.frames or format_frames(
         f for info in infos for f in parse_frames(info.common.frames)
@@ -181,17 +189,63 @@ def build_spec(
         if first.image_file_prefix:
             spec["output_prefix"] = first.image_file_prefix
     spec = apply(spec, *choices.presets)
+    _apply_choices(spec, choices)
+    if choices.resolution is not None:
+        spec["width"], spec["height"] = choices.resolution
+    return spec
+
+
+def _maya_spec(
+    analysis: Analysis,
+    manifest: list[dict],
+    scene_blob: dict,
+    choices: Choices,
+    layers: list[str],
+) -> dict[str, Any]:
+    """A version 2 spec: one layer group per chosen layer, each as that layer renders."""
+    software = dict(analysis.software_config)
+    spec: dict[str, Any] = {
+        "spec_version": 2,
+        "name": choices.name or Path(analysis.scene_file).stem,
+        "scene": {"path": analysis.scene_file, "blob": scene_blob},
+        "manifest": manifest,
+        "software": {"cg_name": "Maya",
+                     "cg_version": str(software.get("cg_version") or "unknown"),
+                     "plugins": dict(software.get("plugins") or {})},
+        "renderer": {"adapter": "maya"},
+    }  # fmt: skip
+    if analysis.project:
+        spec["scene"]["project_path"] = analysis.project
+    spec = apply(spec, *choices.presets)
+    # A preset may set frames or a size; the artist's own choice wins over it.
+    frames = choices.frames or spec.pop("frames", None)
+    size = choices.resolution
+    if size is None and spec.get("width") and spec.get("height"):
+        size = (int(spec["width"]), int(spec["height"]))
+    for key in ("frames", "width", "height", "layers", "cameras", "output_prefix"):
+        spec.pop(key, None)
+    groups = []
+    for name in layers:
+        layer = analysis.scene_info_render.get(name)
+        if layer is None:
+            continue
+        picked = cameras_for(name, layer, choices.layer_cameras, choices.cameras)
+        groups.append(layer_group(name, layer, frames=frames, resolution=size, cameras=picked))
+    spec["layers"] = groups
+    _apply_choices(spec, choices)
+    return spec
+
+
+def _apply_choices(spec: dict[str, Any], choices: Choices) -> None:
+    """The artist's job-wide choices over the scene's and the presets' values."""
     for key in ("frames_per_task", "tiles", "tiles_type", "test_frames", "stop_after_test",
                 "priority", "project"):  # fmt: skip
         value = getattr(choices, key)
         if value is not None:
             spec[key] = value
-    if choices.resolution is not None:
-        spec["width"], spec["height"] = choices.resolution
     if spec.get("tiles"):
         spec.pop("frames_per_task", None)
         spec.setdefault("tiles_type", "strip")
-    return spec
 
 
 @dataclass

@@ -172,6 +172,8 @@ tasks = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),  # chunk | tile | assemble
     sa.Column("frames", sa.JSON, nullable=False),
     sa.Column("tile", sa.JSON, nullable=True),
+    # Index of the task's layer group in a version 2 JobSpec's `layers`; NULL for version 1.
+    sa.Column("layer", sa.Integer, nullable=True),
     sa.Column("is_test", sa.Boolean, nullable=False, default=False),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("failures", sa.Integer, nullable=False, default=0),
@@ -344,10 +346,18 @@ async def _v4_task_reservations(conn: AsyncConnection) -> None:
             await conn.execute(sa.text(f"ALTER TABLE tasks ADD COLUMN {name} {kind}"))
 
 
+async def _v5_task_layer(conn: AsyncConnection) -> None:
+    columns = await conn.run_sync(
+        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("tasks")}
+    )
+    if "layer" not in columns:
+        await conn.execute(sa.text("ALTER TABLE tasks ADD COLUMN layer INTEGER"))
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
 # v1 creates the tables as they are now, so later steps must be no-ops on a new database.
 MIGRATIONS: list[Migration] = [
-    _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations,
+    _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations, _v5_task_layer,
 ]  # fmt: skip
 
 

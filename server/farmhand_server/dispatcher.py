@@ -77,6 +77,7 @@ class _Task:
     kind: str
     frames: list[int]
     tile: dict[str, Any] | None
+    layer: int | None  # the task's layer group (farmhand.plan); None for a version 1 spec
     is_test: bool
     reserved: bool  # by us: to give back if we do not hand it out
     failed_by: frozenset[int] = frozenset()  # workers that failed it since its last retry
@@ -419,7 +420,9 @@ class Dispatcher:
         if idle:
             await conn.execute(sql.idle_workers, {"now": now, "rows": _dumps(idle)})
         for t in tasks:
-            if t.kind == "tile" and await release_assembly(conn, t.job_id, _json(t.frames)):
+            if t.kind == "tile" and await release_assembly(
+                conn, t.job_id, _json(t.frames), t.layer
+            ):
                 outcome.new_work = True
         for j in jobs:
             if (view := self._jobs.get(j.id)) is not None:
@@ -509,7 +512,8 @@ class Dispatcher:
         if not rows:
             rows = (await conn.execute(self._sql.take_over, params)).all()
         tasks = [
-            _Task(r.id, r.seq, r.kind, _json(r.frames), _json(r.tile), bool(r.is_test), reserved)
+            _Task(r.id, r.seq, r.kind, _json(r.frames), _json(r.tile), r.layer, bool(r.is_test),
+                  reserved)
             for r in rows
         ]
         retried = [t for t, r in zip(tasks, rows, strict=True) if r.failures]
@@ -552,9 +556,11 @@ class Dispatcher:
         await conn.execute(sql.add_events, {"now": now, "rows": _dumps(events)})
         for claim, job, task in won:
             body = {"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
-                    "is_test": task.is_test, "seq": task.seq}  # fmt: skip
+                    "layer": task.layer, "is_test": task.is_test, "seq": task.seq}  # fmt: skip
             if task.kind == "assemble":
-                body["inputs"] = await outputs.tile_inputs(conn, job.id, task.frames[0])
+                body["inputs"] = await outputs.tile_inputs(
+                    conn, job.id, task.frames[0], task.layer
+                )
             outcome.assignments[id(claim)] = Assignment(
                 attempt_id=attempt_of[task.id],
                 task=body,
@@ -650,7 +656,7 @@ class _Statements:
         self.finish_tasks = sa.text(f"""
             UPDATE tasks SET state = 'done', updated_at = :now
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)
-            RETURNING id, job_id, is_test, kind, frames""")
+            RETURNING id, job_id, is_test, kind, frames, layer""")
         self.lock_jobs = sa.text(f"""
             SELECT id FROM jobs WHERE id IN (
                 SELECT t.job_id FROM attempts a JOIN tasks t ON t.id = a.task_id
@@ -684,9 +690,9 @@ class _Statements:
                     AND (reserved_until IS NULL OR reserved_until < :now)
                     AND id NOT IN (SELECT v.id FROM {rows("held", id="int")} AS v)
                 ORDER BY seq LIMIT :n {lock})
-            RETURNING id, seq, kind, frames, tile, is_test, failures""")
+            RETURNING id, seq, kind, frames, tile, layer, is_test, failures""")
         self.take_over = sa.text(f"""
-            SELECT id, seq, kind, frames, tile, is_test, failures FROM tasks
+            SELECT id, seq, kind, frames, tile, layer, is_test, failures FROM tasks
             WHERE job_id = :job_id AND state = 'queued' AND (is_test OR :open)
                 AND id NOT IN (SELECT v.id FROM {rows("held", id="int")} AS v)
             ORDER BY seq LIMIT :need""")

@@ -69,7 +69,8 @@ async def create_job(
     else:
         rows = [
             {"job_id": job_id, "seq": t.seq, "kind": t.kind, "frames": t.frames, "tile": t.tile,
-             "is_test": t.is_test, "state": t.state, "failures": 0, "updated_at": now}
+             "layer": t.layer, "is_test": t.is_test, "state": t.state, "failures": 0,
+             "updated_at": now}
             for t in plan.tasks
         ]  # fmt: skip
         for start in range(0, len(rows), _INSERT_BATCH):
@@ -107,11 +108,11 @@ async def _copy_tasks(
     It goes through the driver's connection, inside the transaction SQLAlchemy has begun.
     """
     raw = (await conn.get_raw_connection()).driver_connection
-    columns = ("job_id", "seq", "kind", "frames", "tile", "is_test", "state", "failures",
-               "updated_at")  # fmt: skip
+    columns = ("job_id", "seq", "kind", "frames", "tile", "layer", "is_test", "state",
+               "failures", "updated_at")  # fmt: skip
     records = [
         (job_id, t.seq, t.kind, json.dumps(t.frames),
-         None if t.tile is None else json.dumps(t.tile), t.is_test, t.state, 0, now)
+         None if t.tile is None else json.dumps(t.tile), t.layer, t.is_test, t.state, 0, now)
         for t in tasks
     ]  # fmt: skip
     await raw.copy_records_to_table("tasks", records=records, columns=columns)
@@ -295,7 +296,7 @@ async def tasks_with_attempts(conn: AsyncConnection, job_id: int) -> list[dict[s
         )  # fmt: skip
     return [
         {"id": r.id, "seq": r.seq, "kind": r.kind, "frames": r.frames, "tile": r.tile,
-         "is_test": r.is_test, "state": r.state, "failures": r.failures,
+         "layer": r.layer, "is_test": r.is_test, "state": r.state, "failures": r.failures,
          "attempts": attempts.get(r.id, [])}
         for r in tasks
     ]  # fmt: skip

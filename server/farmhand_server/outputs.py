@@ -119,15 +119,19 @@ async def for_job(conn: AsyncConnection, job_id: int, tiles: bool = False) -> li
     return listed
 
 
-async def tile_inputs(conn: AsyncConnection, job_id: int, frame: int) -> list[dict[str, Any]]:
-    """The tiles an assembly task of `frame` composes: each tile's rectangle and its file."""
+async def tile_inputs(
+    conn: AsyncConnection, job_id: int, frame: int, layer: int | None = None
+) -> list[dict[str, Any]]:
+    """The tiles an assembly task of `frame` (of one layer group) composes: each tile's
+    rectangle and its file."""
     o, t = db.outputs, db.tasks
     rows = (
         await conn.execute(
             _select_outputs()
             .add_columns(t.c.tile)
             .join(t, t.c.id == o.c.task_id)
-            .where(o.c.job_id == job_id, o.c.frame == frame, o.c.kind == TILE, t.c.state == "done")
+            .where(o.c.job_id == job_id, o.c.frame == frame, o.c.kind == TILE, t.c.state == "done",
+                   t.c.layer.is_(None) if layer is None else t.c.layer == layer)
             .order_by(o.c.id)
         )
     ).all()

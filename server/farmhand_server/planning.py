@@ -1,99 +1,18 @@
-"""From a JobSpec to the tasks the scheduler hands out, and what a worker must have.
+"""What a job needs from a worker, and the blobs it names; its tasks come from `farmhand.plan`.
 
-Pure functions: no database here. Test frames become single-frame tasks
-dispatched first (lowest `seq`); the other frames are cut into chunks of
-`frames_per_task`, or, for a tiled job, into one task per tile of each frame
-plus an assembly task that waits for that frame's tiles.
+Pure functions: no database here. The task planner is shared with the
+client (`farmhand.plan`), so `farmhand submit --dry-run` and the panel count
+the tasks the server creates; it is re-exported here for the server's use.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from farmhand.frames import TestFrameChoice, chunks, parse_frames
-from farmhand.tiles import tile_rects
+from farmhand.plan import JobPlan, PlanError, TaskPlan, plan_job
 
-QUEUED, WAITING = "queued", "waiting"
-
-
-@dataclass(slots=True)
-class TaskPlan:
-    """One task to insert: its dispatch order, kind, frames and tile."""
-
-    seq: int
-    kind: str  # chunk | tile | assemble
-    frames: list[int]
-    is_test: bool = False
-    tile: dict[str, Any] | None = None
-    state: str = QUEUED
-
-
-@dataclass(slots=True)
-class JobPlan:
-    """All tasks of a job and the facts the scheduler needs about them."""
-
-    tasks: list[TaskPlan] = field(default_factory=list)
-    frames: list[int] = field(default_factory=list)
-    test_frames: list[int] = field(default_factory=list)
-
-    @property
-    def test_tasks(self) -> int:
-        return sum(t.is_test for t in self.tasks)
-
-
-class PlanError(ValueError):
-    """A spec that passes the schema but cannot be split (bad frames, tiles without a size)."""
-
-
-def plan_job(spec: dict[str, Any]) -> JobPlan:
-    """The tasks of a job, in dispatch order."""
-    try:
-        frames = parse_frames(str(spec["frames"]))
-    except ValueError as exc:
-        raise PlanError(f"frames: {exc}") from None
-    if not frames:
-        raise PlanError("frames: the expression names no frame")
-    choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
-    try:
-        tests = choice.frames(frames)
-    except ValueError as exc:
-        raise PlanError(f"test_frames: {exc}") from None
-    plan = JobPlan(frames=frames, test_frames=tests)
-    if spec.get("tiles"):
-        _plan_tiles(spec, frames, tests, plan)
-    else:
-        _plan_chunks(spec, frames, tests, plan)
-    return plan
-
-
-def _plan_chunks(spec: dict[str, Any], frames: list[int], tests: list[int], plan: JobPlan) -> None:
-    for frame in tests:
-        plan.tasks.append(TaskPlan(len(plan.tasks), "chunk", [frame], is_test=True))
-    rest = sorted(set(frames) - set(tests))
-    for chunk in chunks(rest, int(spec.get("frames_per_task") or 1)):
-        plan.tasks.append(TaskPlan(len(plan.tasks), "chunk", chunk.frames))
-
-
-def _plan_tiles(spec: dict[str, Any], frames: list[int], tests: list[int], plan: JobPlan) -> None:
-    width, height = spec.get("width"), spec.get("height")
-    if not width or not height:
-        raise PlanError("tiles: a tiled job needs width and height")
-    try:
-        kind = spec.get("tiles_type", "strip")
-        rects = tile_rects(int(width), int(height), int(spec["tiles"]), kind)
-    except ValueError as exc:
-        raise PlanError(f"tiles: {exc}") from None
-    order = tests + [f for f in frames if f not in set(tests)]
-    for frame in order:
-        is_test = frame in tests
-        for rect in rects:
-            tile = {**rect.to_dict(), "count": len(rects), "image_width": width,
-                    "image_height": height}  # fmt: skip
-            plan.tasks.append(TaskPlan(len(plan.tasks), "tile", [frame], is_test, tile))
-        plan.tasks.append(
-            TaskPlan(len(plan.tasks), "assemble", [frame], is_test, {"count": len(rects)}, WAITING)
-        )
+__all__ = ["JobPlan", "PlanError", "TaskPlan", "blob_keys", "capability_keys", "plan_job",
+           "requirement_keys"]
 
 
 def requirement_keys(spec: dict[str, Any]) -> list[str]:

@@ -252,12 +252,16 @@ async def _worker_idle(conn, worker_id: int, now: float) -> None:
     )
 
 
-async def release_assembly(conn: AsyncConnection, job_id: int, frames: list[int]) -> int:
-    """When every tile of a frame is done, its assembly task becomes dispatchable; how many."""
+async def release_assembly(
+    conn: AsyncConnection, job_id: int, frames: list[int], layer: int | None = None
+) -> int:
+    """When every tile of a frame (of one layer group) is done, its assembly task becomes
+    dispatchable; how many."""
     t = db.tasks
     tiles = await conn.execute(
         sa.select(t.c.id, t.c.kind, t.c.state, t.c.frames).where(
-            t.c.job_id == job_id, t.c.kind.in_(("tile", "assemble"))
+            t.c.job_id == job_id, t.c.kind.in_(("tile", "assemble")),
+            t.c.layer.is_(None) if layer is None else t.c.layer == layer,
         )
     )
     same_frame = [r for r in tiles if r.frames == frames]

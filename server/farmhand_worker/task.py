@@ -169,7 +169,7 @@ class TaskRun:
                                               software.get("cg_version")),
             project_dir=(mapper.to_local(scene["project_path"])
                          if scene.get("project_path") else None),
-            path_map=mapper.path_map(local),
+            path_map=mapper.path_map(local), layer=self.task.get("layer"),
         )  # fmt: skip
         try:
             command = adapter.build(render_task)

@@ -173,7 +173,6 @@ def test_redshift_quits_on_internal_errors(tmp_path: Path) -> None:
     ("spec", "message"),
     [
         ({"renderer": {"name": "3delight"}}, "not one the maya adapter drives"),
-        ({"cameras": ["camA", "camB"]}, "one camera"),
         ({"cameras": ["-rd"]}, "not a Maya node name"),
         ({"layers": ["beauty layer"]}, "not a Maya node name"),
         ({"output_prefix": "/etc/cron.d/x"}, "relative"),
@@ -402,7 +401,11 @@ def _job(tmp_path: Path) -> tuple[Path, PathMapper, list[str]]:
         f'createNode file -n "file{i}";\n\tsetAttr ".ftn" -type "string" {maya.mel_string(p)};\n'
         for i, p in enumerate(textures)
     )
-    scene.write_text(f"//Maya ASCII 2025 scene\n{nodes}// End of shot.ma\n", encoding="utf-8")
+    # name.####.ext: animation on, the frame before the extension, padding 4.
+    globals_ = ('select -ne :defaultRenderGlobals;\n\tsetAttr ".an" yes;\n'
+                '\tsetAttr ".pff" yes;\n\tsetAttr ".ep" 4;\n')  # fmt: skip
+    scene.write_text(f"//Maya ASCII 2025 scene\n{nodes}{globals_}// End of shot.ma\n",
+                     encoding="utf-8")  # fmt: skip
     mapper = PathMapper(root, worker_rules=[PathRule("Y:/", str(studio))])
     return scene, mapper, ["C:/Project/scenes/shot.ma", *textures]
 

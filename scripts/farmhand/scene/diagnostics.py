@@ -8,6 +8,7 @@ CLI and the server show the message and fix, and anything with severity
 from __future__ import annotations
 
 from .model import ERROR, NOTICE, WARNING, Analysis, Dependency, Diagnostic
+from .renderers import RENDER_FLAG
 from .resolve import is_absolute, normalise
 
 MISSING_TEXTURE = "missing-texture"
@@ -25,7 +26,7 @@ BINARY_REFERENCE = "binary-reference"
 OUTSIDE_PROJECT = "absolute-path-outside-project"
 AUTOTX_WITHOUT_TX = "autotx-without-tx"
 
-SUPPORTED_RENDERERS = ("arnold", "mayaSoftware", "mayaHardware2")
+SUPPORTED_RENDERERS = tuple(RENDER_FLAG)
 
 _CACHE_KINDS = {"alembic", "gpu_cache", "cache", "xgen", "xgen_data", "standin", "volume", "yeti"}
 _TEXTURE_KINDS = {"texture", "image", "image_plane"}

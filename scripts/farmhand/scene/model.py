@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from .outputs import LayerOutputs, OutputFile
+from .outputs import LayerOutputs
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 
@@ -146,15 +146,12 @@ class Analysis:
         for name, layer in data["scene_info_render"].items():
             option = layer.get("option")
             outputs = layer.get("outputs")
-            if outputs:
-                files = [OutputFile(**f) for f in outputs.get("files", [])]
-                outputs = LayerOutputs(**{**outputs, "files": files})
             layers[name] = LayerInfo(
                 display_name=layer["display_name"],
                 renderable=layer["renderable"],
                 common=CommonSettings(**layer["common"]),
                 option=ArnoldOptions(**option) if option else None,
-                outputs=outputs or None,
+                outputs=LayerOutputs.from_dict(outputs) if outputs else None,
             )
         assets = []
         for dep in data["asset"]:

@@ -75,17 +75,6 @@ class OutputFile:
 
 
 @dataclass(slots=True)
-class LayerOutputs:
-    """What one layer writes: under `root` (the artist's images folder), by `prefix`."""
-
-    root: str
-    prefix: str  # relative to root, every automatic folder made a token: what `Render -im` gets
-    files: list[OutputFile] = field(default_factory=list)
-    predicted: bool = True
-    note: str = ""
-
-
-@dataclass(slots=True)
 class NamingSettings:
     """The settings of one layer that file names depend on."""
 
@@ -104,6 +93,35 @@ class NamingSettings:
     version: str = ""
     aovs: list[str] = field(default_factory=list)
     renumbered: bool = False
+
+
+@dataclass(slots=True)
+class LayerOutputs:
+    """What one layer writes: under `root` (the artist's images folder), by `prefix`.
+
+    `naming`, `images` and `several_layers` are what the files were predicted
+    from, so a submission can predict them again for the cameras and frames
+    the artist picks (`layer_outputs`).
+    """
+
+    root: str
+    prefix: str  # relative to root, every automatic folder made a token: what `Render -im` gets
+    files: list[OutputFile] = field(default_factory=list)
+    predicted: bool = True
+    note: str = ""
+    naming: NamingSettings | None = None
+    images: str = "images"
+    several_layers: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LayerOutputs:
+        """Read back what `dataclasses.asdict` wrote (the analysis JSON)."""
+        naming = data.get("naming")
+        return cls(**{
+            **data,
+            "files": [OutputFile(**f) for f in data.get("files", [])],
+            "naming": NamingSettings(**naming) if naming else None,
+        })  # fmt: skip
 
 
 def has_token(prefix: str, tokens: tuple[str, ...]) -> bool:
@@ -157,11 +175,19 @@ def effective_prefix(settings: NamingSettings, relative: str, several_layers: bo
     return "/".join([*folders, prefix])
 
 
-def layer_outputs(settings: NamingSettings, images: str, several_layers: bool) -> LayerOutputs:
-    """The files one layer writes (see the module doc for each rule)."""
+def layer_outputs(
+    settings: NamingSettings,
+    images: str,
+    several_layers: bool,
+    cameras: list[str] | None = None,
+) -> LayerOutputs:
+    """The files one layer writes (see the module doc for each rule), for `cameras` (default:
+    the layer's renderable cameras). The prefix's folders follow the renderable cameras
+    whichever are listed, so narrowing the cameras never renames a file."""
     root, relative = split_root(settings.prefix, images)
     prefix = effective_prefix(settings, relative, several_layers)
-    outputs = LayerOutputs(root=root, prefix=prefix)
+    outputs = LayerOutputs(root, prefix, naming=settings, images=images,
+                           several_layers=several_layers)  # fmt: skip
     if settings.renderer not in PREDICTED_RENDERERS:
         outputs.predicted = False
         outputs.note = (
@@ -173,7 +199,7 @@ def layer_outputs(settings: NamingSettings, images: str, several_layers: bool) -
         outputs.predicted = False
         outputs.note = "renumbered frames (.mdfe): the farm checks that each frame writes a file"
         return outputs
-    for camera in settings.cameras:
+    for camera in settings.cameras if cameras is None else cameras:
         for aov in [None, *settings.aovs]:
             stem = expand_tokens(prefix, settings, camera, aov)
             outputs.files.append(OutputFile(camera, aov, _escape(stem) + frame_part(settings)))

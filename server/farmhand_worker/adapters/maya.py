@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from farmhand.frames import chunks
+from farmhand.plan import LayerGroup, PlanError, expected_outputs, group_of
+from farmhand.scene.renderers import RENDER_FLAG
 from farmhand.tiles import to_maya_region
 
 from . import options
@@ -90,7 +92,7 @@ RENDERERS: dict[str, RendererFlags] = {
 }
 """The renderers the adapter drives, by ``renderer.name``."""
 
-ALIASES = {"mayaSoftware": "sw", "mayaHardware2": "hw2", "renderManRIS": "renderman"}
+ALIASES = {name: flag for name, flag in RENDER_FLAG.items() if name != flag}
 """Maya's ``defaultRenderGlobals.currentRenderer`` values that differ from ``Render -r``."""
 
 # Flags the adapter sets itself: in extra_args they would contradict it (or, for -rd and
@@ -175,22 +177,32 @@ def arnold_pathmap(path_map: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- options
 
 
-def _renderer(task: RenderTask) -> RendererFlags:
-    name = task.renderer.get("name") or "file"
+def _renderer(name: str | None) -> RendererFlags:
+    name = name or "file"
     name = ALIASES.get(name, name)
     if name not in RENDERERS:
         known = ", ".join(sorted(RENDERERS))
-        raise AdapterError(f"renderer.name {name!r} is not one the maya adapter drives ({known})")
+        raise AdapterError(f"renderer {name!r} is not one the maya adapter drives ({known})")
     return RENDERERS[name]
 
 
-def _names(task: RenderTask, key: str) -> list[str]:
-    return options.names(task, key, _NODE_NAME, "Maya node name")
+def _group(task: RenderTask) -> LayerGroup:
+    try:
+        return group_of(task.spec, task.layer)
+    except PlanError as exc:
+        raise AdapterError(str(exc)) from None
 
 
-def _output_prefix(task: RenderTask) -> str | None:
-    """The ``-im`` value: the spec's prefix, relative and unable to climb out of ``-rd``."""
-    prefix = task.spec.get("output_prefix") or ""
+def _checked_names(names: list[str], what: str) -> list[str]:
+    for name in names:
+        if not isinstance(name, str) or not _NODE_NAME.fullmatch(name):
+            raise AdapterError(f"{what} {name!r} is not a Maya node name")
+    return names
+
+
+def _output_prefix(task: RenderTask, group: LayerGroup) -> str | None:
+    """The ``-im`` value: the layer's prefix, relative and unable to climb out of ``-rd``."""
+    prefix = group.output_prefix or ""
     if not isinstance(prefix, str):
         raise AdapterError("output_prefix must be a string")
     prefix = prefix.replace("\\", "/")
@@ -211,25 +223,27 @@ def _extra_args(task: RenderTask) -> list[str]:
     )
 
 
-def _common_flags(task: RenderTask, renderer: RendererFlags) -> list[str]:
-    """Every flag after ``-s -e -b``, before the scene (the same for each run)."""
+def _size(task: RenderTask, group: LayerGroup) -> tuple[int, int] | None:
+    if task.tile is not None or group.index is None:
+        return options.image_size(task)
+    width, height = group.width, group.height
+    if width is None or height is None:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
+        raise AdapterError(f"width and height must be positive whole numbers, not {width}x{height}")
+    return width, height
+
+
+def _common_flags(task: RenderTask, group: LayerGroup, renderer: RendererFlags) -> list[str]:
+    """Every flag after the frame range and camera, before the scene (the same for each run)."""
     argv: list[str] = []
-    cameras = _names(task, "cameras")
-    if len(cameras) > 1:
-        raise AdapterError(
-            f"Render renders one camera (-cam), this job names {len(cameras)}: "
-            "submit one job per camera"
-        )
-    if cameras:
-        argv += ["-cam", cameras[0]]
-    layers = _names(task, "layers")
-    if layers:
-        argv += ["-rl", ",".join(layers)]
-    size = options.image_size(task)
+    if group.name:
+        argv += ["-rl", ",".join(_checked_names(group.name.split(","), "layer"))]
+    size = _size(task, group)
     if size:
         argv += ["-x", str(size[0]), "-y", str(size[1])]
     argv += ["-rd", str(task.output_dir)]
-    prefix = _output_prefix(task)
+    prefix = _output_prefix(task, group)
     if prefix:
         argv += ["-im", prefix]
     image_format = task.renderer.get("image_format")
@@ -250,23 +264,39 @@ def _common_flags(task: RenderTask, renderer: RendererFlags) -> list[str]:
     return argv + _extra_args(task)
 
 
+def _frame_ranges(task: RenderTask, group: LayerGroup) -> list[list[str]]:
+    """``-s -e -b`` per contiguous run of the task's frames; none for a still (animation off):
+    passing a range would turn animation on and rename the file."""
+    if not group.animation:
+        return [[]]
+    return [
+        ["-s", str(run.start), "-e", str(run.end), "-b", str(run.step)]
+        for run in chunks(task.frames, len(task.frames))
+    ]
+
+
 class MayaAdapter:
     """Maya's ``Render``: see the module doc."""
 
     name = "maya"
 
     def build(self, task: RenderTask) -> RenderCommand:
-        """One ``Render`` run per contiguous run of the task's frames."""
+        """One ``Render`` run per camera picked (one for all renderable cameras) and per
+        contiguous run of the task's frames."""
         if not task.frames:
             raise AdapterError("the task has no frames")
         if task.kind == "tile" and task.tile is None:
             raise AdapterError("a tile task without its tile")
-        renderer = _renderer(task)
+        group = _group(task)
+        renderer = _renderer(group.renderer)
         head = [task.executable or "Render", "-r", renderer.r, *renderer.flags]
-        tail = [*_common_flags(task, renderer), str(task.scene)]
+        tail = [*_common_flags(task, group, renderer), str(task.scene)]
+        cameras = _checked_names(group.cameras, "camera") if group.pick_cameras else []
+        picks = [["-cam", camera] for camera in cameras] or [[]]
         runs = [
-            [*head, "-s", str(run.start), "-e", str(run.end), "-b", str(run.step), *tail]
-            for run in chunks(task.frames, len(task.frames))
+            [*head, *frames, *pick, *tail]
+            for pick in picks
+            for frames in _frame_ranges(task, group)
         ]
         env = {**QUIET_ENV, **renderer.env}
         files: dict[Path, str] = {}
@@ -275,12 +305,13 @@ class MayaAdapter:
             files[task.work_dir / PRE_RENDER_MEL] = dirmap_mel(pairs)
             files[task.work_dir / ARNOLD_PATHMAP_JSON] = arnold_pathmap(pairs)
             env["ARNOLD_PATHMAP"] = str(task.work_dir / ARNOLD_PATHMAP_JSON)
+        expected = [] if task.tile is not None else expected_outputs(group, task.frames)
         return RenderCommand(
             argv=runs[0],
             then=runs[1:],
             cwd=task.work_dir,
             env=env,
-            expected=[],
+            expected=[task.output_dir / _safe_relative(p) for p in expected],
             files=files,
             tile_mode="full" if task.tile is not None else None,
         )
@@ -288,6 +319,14 @@ class MayaAdapter:
     def parse_line(self, line: str) -> LineEvent | None:
         """Progress of the frame being rendered, or why the attempt must fail (see the docs)."""
         return parse_line(line)
+
+
+def _safe_relative(path: str) -> str:
+    """An expected output's name, refused when it could point outside the output folder."""
+    parts = path.replace("\\", "/").split("/")
+    if path.startswith("/") or re.match(r"[A-Za-z]:", path) or any(p in ("", "..") for p in parts):
+        raise AdapterError(f"expected output {path!r} must be a relative path inside the output")
+    return "/".join(parts)
 
 
 # --------------------------------------------------------------------------- output lines
