@@ -512,8 +512,16 @@ class Dispatcher:
         if not rows:
             rows = (await conn.execute(self._sql.take_over, params)).all()
         tasks = [
-            _Task(r.id, r.seq, r.kind, _json(r.frames), _json(r.tile), r.layer, bool(r.is_test),
-                  reserved)
+            _Task(
+                r.id,
+                r.seq,
+                r.kind,
+                _json(r.frames),
+                _json(r.tile),
+                r.layer,
+                bool(r.is_test),
+                reserved,
+            )
             for r in rows
         ]
         retried = [t for t, r in zip(tasks, rows, strict=True) if r.failures]
@@ -558,9 +566,7 @@ class Dispatcher:
             body = {"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,
                     "layer": task.layer, "is_test": task.is_test, "seq": task.seq}  # fmt: skip
             if task.kind == "assemble":
-                body["inputs"] = await outputs.tile_inputs(
-                    conn, job.id, task.frames[0], task.layer
-                )
+                body["inputs"] = await outputs.tile_inputs(conn, job.id, task.frames[0], task.layer)
             outcome.assignments[id(claim)] = Assignment(
                 attempt_id=attempt_of[task.id],
                 task=body,

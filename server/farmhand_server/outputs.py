@@ -130,8 +130,13 @@ async def tile_inputs(
             _select_outputs()
             .add_columns(t.c.tile)
             .join(t, t.c.id == o.c.task_id)
-            .where(o.c.job_id == job_id, o.c.frame == frame, o.c.kind == TILE, t.c.state == "done",
-                   t.c.layer.is_(None) if layer is None else t.c.layer == layer)
+            .where(
+                o.c.job_id == job_id,
+                o.c.frame == frame,
+                o.c.kind == TILE,
+                t.c.state == "done",
+                t.c.layer.is_(None) if layer is None else t.c.layer == layer,
+            )
             .order_by(o.c.id)
         )
     ).all()

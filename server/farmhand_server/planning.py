@@ -11,8 +11,15 @@ from typing import Any
 
 from farmhand.plan import JobPlan, PlanError, TaskPlan, plan_job
 
-__all__ = ["JobPlan", "PlanError", "TaskPlan", "blob_keys", "capability_keys", "plan_job",
-           "requirement_keys"]
+__all__ = [
+    "JobPlan",
+    "PlanError",
+    "TaskPlan",
+    "blob_keys",
+    "capability_keys",
+    "plan_job",
+    "requirement_keys",
+]
 
 
 def requirement_keys(spec: dict[str, Any]) -> list[str]:

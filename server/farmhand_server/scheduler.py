@@ -260,7 +260,8 @@ async def release_assembly(
     t = db.tasks
     tiles = await conn.execute(
         sa.select(t.c.id, t.c.kind, t.c.state, t.c.frames).where(
-            t.c.job_id == job_id, t.c.kind.in_(("tile", "assemble")),
+            t.c.job_id == job_id,
+            t.c.kind.in_(("tile", "assemble")),
             t.c.layer.is_(None) if layer is None else t.c.layer == layer,
         )
     )

@@ -14,10 +14,11 @@ import shutil
 from pathlib import Path
 
 from farmhand.client import FarmClient
+from farmhand.downloads import download_job
 from farmhand.submission import Choices, submit_scene
 from farmhand_worker.config import Software
 from PIL import Image
-from worker_support import download, start_worker, wait_job
+from worker_support import download, start_worker, wait_for, wait_job
 
 STANDIN = Path(__file__).parent / "standin" / "Render"
 TEMPLATE = Path(__file__).parents[1] / "scenes" / "time_pal.ma"
@@ -46,7 +47,8 @@ def test_a_maya_scene_renders_through_the_standin_with_dirmap(farm, tmp_path):
     scene = artist_scene(artist)
     submitted = submit_scene(client, scene, Choices(frames="1-3", frames_per_task=3))
     spec = client.job(submitted.job["id"])["spec"]
-    assert spec["renderer"]["adapter"] == "maya" and spec["cameras"] == ["perspShape"]
+    [group] = spec["layers"]
+    assert spec["renderer"]["adapter"] == "maya" and group["cameras"] == ["persp"]
     # The artist's folder goes away: on the worker the files exist only as the farm's copies,
     # so the scene's absolute texture path resolves only through dirmap.
     shutil.rmtree(artist)
@@ -61,7 +63,85 @@ def test_a_maya_scene_renders_through_the_standin_with_dirmap(farm, tmp_path):
     assert sorted(o["frame"] for o in outputs) == [1, 2, 3]
     image = tmp_path / "frame.png"
     image.write_bytes(download(client, outputs[0]["blob"]))
-    assert Image.open(image).size == (spec["width"], spec["height"])
+    assert Image.open(image).size == (group["width"], group["height"])
     attempt = client.tasks(submitted.job["id"])[0]["attempts"][0]
     log = client.request("GET", f"/attempts/{attempt['id']}/log").text
     assert "-preRender" in log and "% done" in log
+
+
+LAYERED = Path(__file__).parents[1] / "scenes" / "layers_and_cameras.ma"
+# The node's Maya, with the plug-ins the scene requires.
+MAYA_2023 = Software("maya", "2023", str(STANDIN), {"mtoa": "5.2.1.1", "renderSetup.py": "1.0"})
+
+
+def layered_scene(root: Path, skip_camera: str | None = None) -> Path:
+    """`tests/scenes/layers_and_cameras.ma` in an artist's project; with `skip_camera`, the
+    stand-in is told (by a fileInfo it reads) to leave that camera's images out."""
+    text = LAYERED.read_text(encoding="utf-8")
+    if skip_camera:
+        text = text.replace('fileInfo "application" "maya";',
+                            f'fileInfo "farmhandStandinSkip" "{skip_camera}";')  # fmt: skip
+    scene = root / "scenes" / "layers_and_cameras.ma"
+    scene.parent.mkdir(parents=True)
+    scene.write_text(text, encoding="utf-8")
+    (root / "workspace.mel").write_text('workspace -fr "images" "images";\n', encoding="utf-8")
+    return scene
+
+
+def test_each_layer_renders_as_maya_would_and_every_file_comes_back(farm, tmp_path):
+    server, token = farm
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    scene = layered_scene(tmp_path / "artist")
+    submitted = submit_scene(client, scene, Choices(frames_per_task=2))
+    job_id = submitted.job["id"]
+    spec = client.job(job_id)["spec"]
+    groups = spec["layers"]
+    assert [g["display_name"] for g in groups] == ["masterLayer", "fg", "bg"]
+    tasks = client.tasks(job_id)
+    by_layer = {i: sorted(f for t in tasks if t["layer"] == i for f in t["frames"])
+                for i in range(3)}  # fmt: skip
+    assert by_layer == {0: [1, 2], 1: [1, 2, 3, 4], 2: [1, 2]}  # each layer its own frames
+    worker = start_worker(server, tmp_path / "node", software=[MAYA_2023])
+    try:
+        wait_job(client, job_id, timeout=120)
+    finally:
+        worker.stop()
+        worker.join(10)
+    names = sorted(o["name"] for o in client.json("GET", f"/jobs/{job_id}/outputs")["outputs"])
+    wanted = sorted(
+        str(out["template"]).format(frame=frame)
+        for g in groups
+        for out in g["outputs"]
+        for frame in {"masterLayer": [1, 2], "fg": [1, 2, 3, 4], "bg": [1, 2]}[g["display_name"]]
+    )
+    assert names == wanted and len(names) == 16  # 3 layers × 2 cameras × their frames
+    assert "bg/hero/layers_and_cameras.002.png" in names
+    # The bg layer renders with Maya Software at its own width; the log shows the argv.
+    bg_task = next(t for t in client.tasks(job_id) if t["layer"] == 2)
+    log = client.request("GET", f"/attempts/{bg_task['attempts'][0]['id']}/log").text
+    assert "-r sw" in log and "-rl rs_bg" in log and "-x 80" in log and "-cam" not in log
+    report = download_job(client, job_id, tmp_path / "renders", follow=False)
+    got = sorted(p.relative_to(tmp_path / "renders").as_posix() for p in report.fetched)
+    assert got == wanted
+    image = Image.open(tmp_path / "renders" / "bg/persp/layers_and_cameras.001.png")
+    assert image.size == (80, 36)
+
+
+def test_a_render_that_skips_a_camera_fails_naming_the_missing_files(farm, tmp_path):
+    server, token = farm
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    scene = layered_scene(tmp_path / "artist", skip_camera="hero")
+    choices = Choices(layers=["rs_fg"], frames="1", frames_per_task=1)
+    submitted = submit_scene(client, scene, choices)
+    job_id = submitted.job["id"]
+    worker = start_worker(server, tmp_path / "node", software=[MAYA_2023])
+    try:
+        # The node that failed the task does not get it again: wait for its failed attempt.
+        attempts = wait_for(lambda: [a for t in client.tasks(job_id) for a in t["attempts"]
+                                     if a["state"] == "failed"], timeout=120)  # fmt: skip
+    finally:
+        worker.stop()
+        worker.join(10)
+    message = attempts[0]["message"]
+    assert "did not write 1 expected file(s): fg/hero/layers_and_cameras.001.png" in message
+    assert "fg/persp" not in message  # what was written is not called missing
