@@ -175,6 +175,34 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
     return plan
 
 
+def count_tasks(spec: dict[str, Any]) -> tuple[int, int]:
+    """(frames, tasks) of a job, counted the way `plan_job` cuts it, without making the tasks.
+
+    >>> count_tasks({"frames": "1-10", "frames_per_task": 4, "test_frames": {"first": True}})
+    (10, 4)
+    >>> count_tasks({"frames": "1-3", "tiles": 4, "tiles_type": "strip", "width": 64,
+    ...              "height": 64})
+    (3, 15)
+    """
+    groups = layer_groups(spec)
+    choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
+    frames = tasks = 0
+    for group in groups:
+        mine = replace(choice, custom=tuple(f for f in choice.custom if f in group.frames))
+        try:
+            tests = mine.frames(group.frames)
+        except ValueError as exc:
+            raise PlanError(f"test_frames: {exc}") from None
+        frames += len(group.frames)
+        if spec.get("tiles"):
+            tasks += len(group.frames) * (len(_tiles(spec, group)) + 1)  # tiles + assembly
+        else:
+            per_task = int(spec.get("frames_per_task") or 1)
+            rest = sorted(set(group.frames) - set(tests))
+            tasks += len(tests) + len(chunks(rest, per_task))
+    return frames, tasks
+
+
 def _add_frame(
     spec: dict[str, Any], plan: JobPlan, group: LayerGroup, frames: list[int], is_test: bool
 ) -> None:

@@ -164,7 +164,7 @@ class TaskRun:
             kind=self.task["kind"], frames=list(self.task["frames"]),
             scene=local[scene["path"]], job_root=self.job_root,
             output_dir=self.output_dir, work_dir=self.work_dir, spec=self.spec,
-            tile=_tile_job(tile) if tile else None,
+            tile=tile_job(tile) if tile else None,
             executable=self.config.executable(software.get("cg_name", renderer.get("adapter", "")),
                                               software.get("cg_version")),
             project_dir=(mapper.to_local(scene["project_path"])
@@ -283,7 +283,8 @@ def _tile(rect: dict[str, Any]) -> Tile:
     return Tile(*(int(rect[k]) for k in ("index", "x", "y", "width", "height")))
 
 
-def _tile_job(tile: dict[str, Any]) -> adapters.TileJob:
+def tile_job(tile: dict[str, Any]) -> adapters.TileJob:
+    """A task's tile as the server sends it (rectangle, count, frame size), for an adapter."""
     return adapters.TileJob(_tile(tile), int(tile["count"]), int(tile["image_width"]),
                             int(tile["image_height"]))  # fmt: skip
 

@@ -169,9 +169,9 @@ def test_without_blender_the_frames_and_size_come_from_flags(tmp_path: Path) -> 
     assert "Blender is not installed here" in refused.stderr
     assert "give --frames and --resolution" in refused.stderr
     dry = _cli("submit", str(scene), "--dry-run", "--frames", "1-5", "--resolution", "320x240",
-               "--frames-per-task", "2", env=env)  # fmt: skip
+               "--frames-per-task", "2", "--json", "-", env=env)  # fmt: skip
     assert dry.returncode == 0, dry.stderr
-    spec = json.loads(dry.stdout)
+    spec = json.loads(dry.stdout)["spec"]
     assert spec["renderer"] == {"adapter": "blender"}
     assert (spec["frames"], spec["width"], spec["height"]) == ("1-5", 320, 240)
     assert [e["path"] for e in spec["manifest"]] == [str(scene)]

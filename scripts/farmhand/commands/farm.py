@@ -57,7 +57,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--blender", help="Blender used to read .blend scenes (default: on PATH)")
     p.add_argument("--project", help="Maya project folder")
     p.add_argument("--search-path", action="append", default=[], help="where moved files may be")
-    p.add_argument("--dry-run", action="store_true", help="analyse and print the job spec only")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="analyse and hash, then print the plan (no server is contacted)",
+    )
+    p.add_argument("--json", metavar="FILE",
+                   help="with --dry-run: write the JobSpec and the plan, task by task, as "
+                        "JSON to FILE (- for standard output)")  # fmt: skip
     p.add_argument("--wait", action="store_true", help="follow the job until it ends")
     p.add_argument("--parallel", type=int, default=4, help="files uploaded at once")
     _login_args(p)

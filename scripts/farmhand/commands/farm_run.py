@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from farmhand import plan_preview
 from farmhand import presets as preset_files
 from farmhand.client import FarmClient, FarmError, resolve_login, save_login
 from farmhand.commands.analyze import print_summary
@@ -67,7 +68,7 @@ def run_submit(args: argparse.Namespace) -> int:
         if args.dry_run:
             prepared = prepare(args.scene, choices, project=args.project, search_paths=search,
                                progress=_hash_progress, blender=args.blender)  # fmt: skip
-            print(json.dumps(prepared.spec, indent=2, ensure_ascii=False))
+            _dry_run(prepared.spec, args.json)
             return 0
         done = submit_scene(
             client, args.scene, choices, project=args.project, search_paths=search,
@@ -103,6 +104,20 @@ def run_submit(args: argparse.Namespace) -> int:
     )
     print(f"job {done.job['id']} submitted: {done.url}")
     return _follow(client, done.job["id"]) if args.wait else 0
+
+
+def _dry_run(spec: dict[str, Any], json_to: str | None) -> None:
+    """The plan: as JSON (spec and tasks) to a file or standard output, else a summary."""
+    if json_to is None:
+        print(plan_preview.summary(spec))
+        print("(the JobSpec and every task's argv: --json -)")
+        return
+    text = json.dumps(plan_preview.as_json(spec), indent=2, ensure_ascii=False)
+    if json_to == "-":
+        print(text)
+    else:
+        with open(json_to, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
 
 
 def _chunk_size() -> int:

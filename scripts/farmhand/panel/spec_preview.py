@@ -13,12 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from farmhand.frames import TestFrameChoice, chunks, parse_frames
+from farmhand import plan
 from farmhand.jobspec import server_path, validate_jobspec
 from farmhand.resolve_paths import client_files
 from farmhand.scene import Analysis
 from farmhand.submission import Choices, build_spec
-from farmhand.tiles import tile_rects
 
 ZERO_MD5 = "0" * 32
 ZERO_XXH64 = "0" * 16
@@ -121,27 +120,12 @@ def preview(
 
 
 def count_tasks(spec: dict[str, Any]) -> tuple[int, int]:
-    """(frames, tasks) the server will make of a spec, as its planner splits it; (0, 0) when
-    the frames, test frames or tiles cannot be split.
-
-    >>> count_tasks({"frames": "1-10", "frames_per_task": 4, "test_frames": {"first": True}})
-    (10, 4)
-    >>> count_tasks({"frames": "1-3", "tiles": 4, "tiles_type": "strip", "width": 64,
-    ...              "height": 64})
-    (3, 15)
-    """
+    """(frames, tasks) the server will make of a spec, by the shared planner
+    (`farmhand.plan`); (0, 0) when the frames, test frames or tiles cannot be split."""
     try:
-        frames = parse_frames(str(spec.get("frames", "")))
-        tests = TestFrameChoice.from_dict(spec.get("test_frames") or {}).frames(frames)
-        if spec.get("tiles"):
-            width, height = int(spec.get("width") or 0), int(spec.get("height") or 0)
-            kind = str(spec.get("tiles_type", "strip"))
-            rects = tile_rects(width, height, int(spec["tiles"]), kind)
-            return len(frames), len(frames) * (len(rects) + 1)  # tiles plus the assembly
-    except (ValueError, TypeError):
+        return plan.count_tasks(spec)
+    except (ValueError, TypeError, KeyError):
         return 0, 0
-    rest = sorted(set(frames) - set(tests))
-    return len(frames), len(tests) + len(chunks(rest, int(spec.get("frames_per_task") or 1)))
 
 
 def _unique(items: list[str]) -> list[str]:
