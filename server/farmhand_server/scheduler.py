@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from farmhand.versions import Offers
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, events, states
@@ -43,7 +44,7 @@ class WorkerInfo:
     cpu_cores: int
     gpu_count: int
     gpu_memory_gb: float
-    keys: tuple[str, ...]
+    offers: Offers  # software, plugins, tags (`farmhand.versions`)
     hardware_config_id: str
 
 
@@ -70,7 +71,7 @@ async def load_worker(conn: AsyncConnection, worker_id: int) -> WorkerInfo:
         cpu_cores=row.cpu_cores,
         gpu_count=row.gpu_count,
         gpu_memory_gb=row.gpu_memory_gb,
-        keys=tuple(capability_keys({"tags": row.tags, "software": row.software})),
+        offers=Offers.of(capability_keys({"tags": row.tags, "software": row.software})),
         hardware_config_id=row.hardware_config_id or "",
     )
 
