@@ -43,7 +43,7 @@ class Rule:
     title: str = ""
 
 
-RULES: dict[str, Rule] = {"maya": Rule(MINIMUM, 1, "Maya")}
+RULES: dict[str, Rule] = {"maya": Rule(MINIMUM, 1, "Maya"), "blender": Rule(EXACT, None, "Blender")}
 _OTHER = Rule(EXACT, None)
 
 
@@ -281,6 +281,18 @@ def pick(software: Mapping[str, Any], installed: Iterable[str]) -> str | None:
     """
     fitting = [str(v) for v in installed if satisfies(software, str(v))]
     return min(fitting, key=_order) if fitting else None
+
+
+def on_workers(name: str, counts: Mapping[str, int]) -> str:
+    """Installed versions and how many workers have each, newest first, for people.
+
+    >>> on_workers("maya", {"2022": 3, "2025": 1})
+    'Maya 2025 on 1 worker, Maya 2022 on 3 workers'
+    """
+    ordered = sorted(counts, key=_order, reverse=True)
+    return ", ".join(
+        f"{title(name)} {v} on {counts[v]} worker{'' if counts[v] == 1 else 's'}" for v in ordered
+    )
 
 
 def _order(version: str) -> tuple[int, tuple[int, ...], str]:

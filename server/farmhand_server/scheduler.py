@@ -46,6 +46,7 @@ class WorkerInfo:
     gpu_memory_gb: float
     offers: Offers  # software, plugins, tags (`farmhand.versions`)
     hardware_config_id: str
+    last_seen: float | None = None  # when it was loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,14 @@ async def load_worker(conn: AsyncConnection, worker_id: int) -> WorkerInfo:
         gpu_memory_gb=row.gpu_memory_gb,
         offers=Offers.of(capability_keys({"tags": row.tags, "software": row.software})),
         hardware_config_id=row.hardware_config_id or "",
+        last_seen=row.last_seen,
+    )
+
+
+async def seen(conn: AsyncConnection, worker_id: int, now: float) -> None:
+    """The worker is alive (an idle worker's long-polls write nothing else about it)."""
+    await conn.execute(
+        db.workers.update().where(db.workers.c.id == worker_id).values(last_seen=now)
     )
 
 
