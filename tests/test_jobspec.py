@@ -195,6 +195,9 @@ def test_command_renderer_is_valid() -> None:
         ("software.cg_version", 2024, "software.cg_version: must be a string, not a whole number"),
         ("software.plugins", {"mtoa": 5}, "software.plugins.mtoa: must be a string, not a whole "
                                           "number"),
+        ("software.accept", "newest", 'software.accept: must be one of "minimum", "exact", '
+                                      'not "newest"'),
+        ("software.accept", [], "software.accept: must not be empty"),
         ("renderer.adapter", "houdini", 'renderer.adapter: must be one of "maya", "blender", '
                                         '"command", not "houdini"'),
         ("renderer.engine", "CYCLES", "renderer.engine: unknown field"),  # a blender option on maya
@@ -376,7 +379,8 @@ def test_preset_valid() -> None:
         ({"colour": "red"}, "colour: unknown field"),
         ({"frames": "1-x"}, "frames: '1-x' is not a frame, a range a-b or a stepped range a-b[s] "
                             "/ a-bxs"),
-        ({"software": {"plugins": {"mtoa": "5"}}}, "software.cg_name: is required"),
+        ({"software": {"accept": ["2024", "2024"]}}, 'software.accept: "2024" is listed more '
+                                                     "than once"),
         ({"frames": "1-10", "test_frames": {"custom": [11]}},
          "test_frames.custom[0]: frame 11 is not one of the job's frames (1-10)"),
     ],

@@ -118,6 +118,10 @@ class FarmClient:
         params = {"state": state} if state else None
         return self.json("GET", "/jobs", params=params)["jobs"]
 
+    def farm_software(self) -> dict[str, Any]:
+        """`{workers_online, online_seconds, software: [{name, version, workers}]}`: online now."""
+        return self.json("GET", "/farm/software")
+
     def tasks(self, job_id: int) -> list[dict[str, Any]]:
         return self.json("GET", f"/jobs/{job_id}/tasks")["tasks"]
 

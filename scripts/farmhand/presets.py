@@ -6,7 +6,8 @@ publishes (`GET /presets`, when a client is given), then the studio folders
 user's folder (`~/.config/farmhand/presets`); a later one of the same name
 overrides an earlier one. Each preset is checked against `preset.schema.json`.
 Applying presets merges their fields over a JobSpec top-level field by field
-(a later `hardware` replaces an earlier one whole); `name` and `description`
+(a later `hardware` replaces an earlier one whole), except `software`, merged key by
+key so a preset can set only its `accept` policy; `name` and `description`
 describe the preset itself and are not copied.
 """
 
@@ -97,6 +98,8 @@ def apply(spec: dict[str, Any], *presets: Preset) -> dict[str, Any]:
     merged = dict(spec)
     for preset in presets:
         for key, value in preset.fields.items():
-            if key not in _META:
+            if key == "software" and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}  # e.g. only `accept`: keep the version
+            elif key not in _META:
                 merged[key] = value
     return merged

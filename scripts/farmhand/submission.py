@@ -288,17 +288,21 @@ def submit_scene(
     chunk_size: int = CHUNK,
     attempts: int = 3,
     blender: str | None = None,
+    before_upload: Callable[[dict[str, Any]], None] | None = None,
 ) -> Submitted:
     """`prepare` then `upload_and_submit`; a file that changed meanwhile is hashed again.
 
     The job spec names each file by its hashes, so when one changes between
     hashing and upload the scene is prepared again (the cache re-reads only the
     changed files) and the upload resumes; after `attempts` tries FileChanged
-    propagates.
+    propagates. `before_upload` sees the first JobSpec before anything is sent (the CLI's
+    checks that warn).
     """
     for attempt in range(1, attempts + 1):
         prepared = prepare(scene, choices, project=project, search_paths=search_paths,
                            progress=hash_progress, cancel=cancel, blender=blender)  # fmt: skip
+        if before_upload is not None and attempt == 1:
+            before_upload(prepared.spec)
         try:
             return upload_and_submit(client, prepared, progress, cancel, parallel, chunk_size)
         except FileChanged:

@@ -26,6 +26,7 @@ class Config:
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""  # empty: sqlite:///<data_dir>/farmhand.db
     lease_seconds: float = 60.0  # a worker must heartbeat within this
+    online_seconds: float = 120.0  # a worker seen within this is online (farm software, reasons)
     claim_wait_seconds: float = 25.0  # how long a claim long-poll is held
     reservation_seconds: float = 30.0  # queued tasks a process holds lapse after this
     auth_cache_seconds: float = 5.0  # how long a token check is reused in one process

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from farmhand.versions import Needs
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, outputs, states
@@ -96,7 +97,7 @@ class _Job:
     cpu_cores: int
     gpu_count: int
     gpu_memory_gb: float
-    requires: frozenset[str]
+    requires: Needs
     configs: frozenset[str]
     blocked: set[int]
     tasks: list[_Task] = field(default_factory=list)  # by seq
@@ -110,7 +111,7 @@ class _Job:
             and self.gpu_count <= worker.gpu_count
             and self.gpu_memory_gb <= worker.gpu_memory_gb
             and worker.id not in self.blocked
-            and self.requires.issubset(worker.keys)
+            and self.requires.met_by(worker.offers)
             and (not self.configs or worker.hardware_config_id in self.configs)
         )
 
@@ -173,7 +174,7 @@ class Dispatcher:
         self._sql = _Statements(database.is_postgres)
         self._jobs: dict[int, _Job] = {}
         self._order: list[_Job] = []  # self._jobs by priority, then age
-        self._static: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # needs, configs
+        self._static: dict[int, tuple[Needs, frozenset[str]]] = {}  # needs, configs
         self._stale = True
         self._claims: list[_Claim] = []
         self._completions: list[_Completion] = []
@@ -633,7 +634,7 @@ class Dispatcher:
         ):
             configs[job_id].add(config_id)
         for i in job_ids:
-            self._static[i] = (frozenset(needs[i]), frozenset(configs[i]))
+            self._static[i] = (Needs.of(needs[i]), frozenset(configs[i]))
 
     async def _return_reservations(self, conn: AsyncConnection) -> None:
         ids, self._to_return = sorted(self._to_return), set()

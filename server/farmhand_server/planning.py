@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from farmhand import versions
 from farmhand.plan import JobPlan, PlanError, TaskPlan, plan_job
 
 __all__ = [
@@ -25,16 +26,17 @@ __all__ = [
 def requirement_keys(spec: dict[str, Any]) -> list[str]:
     """What a worker must offer to take the job's tasks, as capability keys.
 
+    The software key follows the job's version policy (`farmhand.versions`); plugins are
+    matched exactly.
+
     >>> requirement_keys({"software": {"cg_name": "Maya", "cg_version": "2025",
     ...     "plugins": {"mtoa": "5.4.1"}}, "hardware": {"tags": ["linux"]}})
-    ['plugin:mtoa:5.4.1', 'software:maya:2025', 'tag:linux']
+    ['plugin:mtoa:5.4.1', 'software:maya>=2025', 'tag:linux']
     """
     keys = set()
     software = spec.get("software") or {}
-    if software.get("cg_name"):
-        name = software["cg_name"].lower()
-        version = software.get("cg_version")
-        keys.add(f"software:{name}:{version}" if version else f"software:{name}")
+    if key := versions.requirement_key(software):
+        keys.add(key)
     for plugin, version in (software.get("plugins") or {}).items():
         keys.add(f"plugin:{plugin.lower()}:{version}" if version else f"plugin:{plugin.lower()}")
     for tag in (spec.get("hardware") or {}).get("tags") or []:
@@ -52,10 +54,10 @@ def capability_keys(worker: dict[str, Any]) -> list[str]:
     ['plugin:mtoa', 'plugin:mtoa:5.4.1', 'software:maya', 'software:maya:2025', 'tag:gpu']
     """
     keys = {f"tag:{t}" for t in worker.get("tags") or []}
-    for name, versions in (worker.get("software") or {}).items():
-        keys.add(f"software:{name.lower()}")
-        for version, details in (versions or {}).items():
-            keys.add(f"software:{name.lower()}:{version}")
+    for name, installed in (worker.get("software") or {}).items():
+        keys.update(versions.capability_keys(name))
+        for version, details in (installed or {}).items():
+            keys.update(versions.capability_keys(name, version))
             for plugin, plugin_version in ((details or {}).get("plugins") or {}).items():
                 keys.add(f"plugin:{plugin.lower()}")
                 keys.add(f"plugin:{plugin.lower()}:{plugin_version}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from farmhand.versions import Offers
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, events, states
@@ -43,8 +44,9 @@ class WorkerInfo:
     cpu_cores: int
     gpu_count: int
     gpu_memory_gb: float
-    keys: tuple[str, ...]
+    offers: Offers  # software, plugins, tags (`farmhand.versions`)
     hardware_config_id: str
+    last_seen: float | None = None  # when it was loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +72,16 @@ async def load_worker(conn: AsyncConnection, worker_id: int) -> WorkerInfo:
         cpu_cores=row.cpu_cores,
         gpu_count=row.gpu_count,
         gpu_memory_gb=row.gpu_memory_gb,
-        keys=tuple(capability_keys({"tags": row.tags, "software": row.software})),
+        offers=Offers.of(capability_keys({"tags": row.tags, "software": row.software})),
         hardware_config_id=row.hardware_config_id or "",
+        last_seen=row.last_seen,
+    )
+
+
+async def seen(conn: AsyncConnection, worker_id: int, now: float) -> None:
+    """The worker is alive (an idle worker's long-polls write nothing else about it)."""
+    await conn.execute(
+        db.workers.update().where(db.workers.c.id == worker_id).values(last_seen=now)
     )
 
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from farmhand.versions import pick as pick_version
+
 ENV_PREFIX = "FARMHAND_WORKER_"
 
 
@@ -93,11 +95,20 @@ class WorkerConfig:
         """Where each job's files are laid out by their mapped paths."""
         return self.data_dir / "jobs"
 
-    def executable(self, cg_name: str, version: str | None = None) -> str | None:
-        """The configured executable for a DCC (the given version first, else any)."""
+    def executable(
+        self, cg_name: str, version: str | None = None, accept: str | list[str] | None = None
+    ) -> str | None:
+        """The configured executable to render a job's software with.
+
+        The lowest installed version the job's policy accepts (`farmhand.versions.pick`: a
+        Maya 2023 scene on a node with 2024 and 2026 renders with 2024); when none does (the
+        server only sends jobs a node can take, so a job older than the policy), the first
+        configured one.
+        """
         found = [s for s in self.software if s.name.lower() == cg_name.lower() and s.executable]
-        exact = [s for s in found if version is not None and s.version == str(version)]
-        chosen = (exact or found)[:1]
+        job = {"cg_name": cg_name, "cg_version": version or "", "accept": accept}
+        best = pick_version(job, [s.version for s in found]) if version is not None else None
+        chosen = [s for s in found if s.version == best] or found
         return chosen[0].executable if chosen else None
 
     def software_report(self) -> dict[str, Any]:

@@ -166,7 +166,7 @@ class TaskRun:
             output_dir=self.output_dir, work_dir=self.work_dir, spec=self.spec,
             tile=tile_job(tile) if tile else None,
             executable=self.config.executable(software.get("cg_name", renderer.get("adapter", "")),
-                                              software.get("cg_version")),
+                                              software.get("cg_version"), software.get("accept")),
             project_dir=(mapper.to_local(scene["project_path"])
                          if scene.get("project_path") else None),
             path_map=mapper.path_map(local), layer=self.task.get("layer"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from farmhand import presets
+from farmhand.jobspec import validate_preset
 from farmhand.submission import Choices, build_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,3 +94,14 @@ def test_server_published_presets_layer_under_local_ones(farm, tmp_path, monkeyp
     _write(studio, "farm-default", {"priority": 70})
     monkeypatch.setenv("FARMHAND_PRESETS", str(studio))
     assert presets.find("farm-default", client).fields["priority"] == 70
+
+
+def test_a_preset_can_pin_the_version_policy_and_keep_the_scenes_version() -> None:
+    pin = {"software": {"accept": "exact"}}
+    assert validate_preset(pin) == []
+    spec = presets.apply(
+        {"software": {"cg_name": "Maya", "cg_version": "2023", "plugins": {}}},
+        presets.Preset("pin", Path("pin.json"), "studio", pin),
+    )
+    assert spec["software"] == {"cg_name": "Maya", "cg_version": "2023", "plugins": {},
+                                "accept": "exact"}  # fmt: skip

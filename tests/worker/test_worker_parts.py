@@ -134,6 +134,17 @@ def test_settings_from_toml_environment_and_flags(tmp_path):
     assert body["software"] == config.software_report() and body["slots"] == 3
 
 
+def test_the_executable_is_the_lowest_installed_version_the_policy_accepts(tmp_path):
+    toml = tmp_path / "worker.toml"
+    toml.write_text("".join(f'[software.maya."{v}"]\nexecutable = "/opt/maya{v}/bin/Render"\n'
+                            for v in ("2026", "2022", "2024")))  # fmt: skip
+    config = load(toml)
+    assert config.executable("Maya", "2023") == "/opt/maya2024/bin/Render"  # a minimum
+    assert config.executable("Maya", "2022") == "/opt/maya2022/bin/Render"
+    assert config.executable("Maya", "2023", ["2025", "2026"]) == "/opt/maya2026/bin/Render"
+    assert config.executable("Maya", "2025ff03") == "/opt/maya2026/bin/Render"
+
+
 @pytest.mark.parametrize("text, message", [
     ("slots = 'many'", "slots: 'many' is not a int"),
     ("colour = 'red'", "unknown setting 'colour'"),

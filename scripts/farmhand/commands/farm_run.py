@@ -20,6 +20,7 @@ from farmhand import plan_preview
 from farmhand import presets as preset_files
 from farmhand.client import FarmClient, FarmError, resolve_login, save_login
 from farmhand.commands.analyze import print_summary
+from farmhand.farm_check import software_warning
 from farmhand.hashing import Cancelled
 from farmhand.scene import SceneError
 from farmhand.submission import Blocked, Choices, SpecInvalid, prepare, submit_scene
@@ -74,6 +75,7 @@ def run_submit(args: argparse.Namespace) -> int:
             client, args.scene, choices, project=args.project, search_paths=search,
             hash_progress=_hash_progress, progress=_upload_progress, cancel=threading.Event(),
             parallel=args.parallel, chunk_size=_chunk_size(), blender=args.blender,
+            before_upload=lambda spec: _warn_software(client, spec),
         )  # fmt: skip
     except (preset_files.PresetError, SceneError, ValueError) as exc:
         print(f"farmhand submit: {exc}", file=sys.stderr)
@@ -120,6 +122,13 @@ def _dry_run(spec: dict[str, Any], json_to: str | None) -> None:
             out.write(text + "\n")
 
 
+def _warn_software(client: FarmClient, spec: dict[str, Any]) -> None:
+    """Say (not refuse) when no online node can render the scene's version."""
+    warning = software_warning(client, spec)
+    if warning:
+        print(f"\nfarmhand submit: warning: {warning}", file=sys.stderr, flush=True)
+
+
 def _chunk_size() -> int:
     """Upload chunk size: `FARMHAND_UPLOAD_CHUNK` bytes (for slow links), else 16 MiB."""
     return int(os.environ.get("FARMHAND_UPLOAD_CHUNK", str(16 * 1024 * 1024)))
@@ -131,6 +140,8 @@ def _follow(client: FarmClient, job_id: int) -> int:
         job = client.job(job_id)
         line = f"job {job_id}: {job['state']} {job['progress']:.0f}% ({job['tasks_done']}/" \
                f"{job['tasks_total']} tasks, {job['tasks_failed']} failed)"  # fmt: skip
+        if job.get("waiting_reason"):
+            line += f" — waiting: {job['waiting_reason']}"
         if line != last:
             print(line, flush=True)
             last = line
@@ -206,6 +217,8 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"job {job['id']} {job['name']}: {job['state']}, {job['progress']:.0f}% "
           f"({job['tasks_done']}/{job['tasks_total']} tasks, {job['tasks_failed']} failed)"
           + (f", about {eta:.0f} s left" if eta else ""))  # fmt: skip
+    if job.get("waiting_reason"):
+        print(f"  waiting: {job['waiting_reason']}")
     return 0
 
 
@@ -217,6 +230,8 @@ def run_jobs(args: argparse.Namespace) -> int:
         return 0
     for job in jobs:
         print(f"{job['id']:>6}  {job['state']:<18} {job['progress']:>5.0f}%  {job['name']}")
+        if job.get("waiting_reason"):
+            print(f"{'':>6}  waiting: {job['waiting_reason']}")
     return 0
 
 

@@ -157,7 +157,7 @@ class JobsPage(QtWidgets.QWidget):
         self.title = theme.label("Select a job", "title")
         top.addWidget(self.title)
         top.addSpacing(12)
-        self.facts = theme.label("", "muted")
+        self.facts = theme.label("", "muted", wrap=True)  # a waiting reason can be long
         top.addWidget(self.facts, 1)
         rl.addLayout(top)
         buttons = QtWidgets.QHBoxLayout()
@@ -321,6 +321,8 @@ class JobsPage(QtWidgets.QWidget):
         eta = job.get("eta_seconds")
         if eta and eta >= 1 and state not in FINAL:
             facts.append(f"about {theme.human_duration(eta)} left")
+        if job.get("waiting_reason"):
+            facts.append(f"waiting: {job['waiting_reason']}")
         self.facts.setText(" · ".join(facts))
         enabled = {
             "pause": state in ("queued", "rendering", "awaiting_approval"),

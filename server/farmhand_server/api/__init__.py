@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs, jobs, logs, presets, scenes, stream, work
+from . import accounts, blobs, farm, jobs, logs, presets, scenes, stream, work
 
 HANDLERS = {
     **accounts.HANDLERS,
@@ -13,4 +13,5 @@ HANDLERS = {
     **scenes.HANDLERS,
     **logs.HANDLERS,
     **presets.HANDLERS,
+    **farm.HANDLERS,
 }

@@ -9,7 +9,7 @@ from aiohttp import web
 from farmhand.jobspec import validate_jobspec
 from farmhand.renderbus import normalize_renderbus
 
-from .. import accounting, db, jobs, outputs, states
+from .. import accounting, db, jobs, online, outputs, states
 from ..auth import Principal
 from ..errors import ApiError, bad_request, not_found
 from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
@@ -69,13 +69,17 @@ async def list_jobs(request: web.Request) -> web.Response:
         query = query.where(db.jobs.c.state == state)
     async with request.app[DB].read() as conn:
         rows = (await conn.execute(query)).all()
-    return web.json_response({"jobs": [jobs.job_json(r) for r in rows]})
+        reasons = await online.waiting_reasons(conn, rows, request.app[CONFIG].online_seconds)
+    body = [{**jobs.job_json(r), "waiting_reason": reasons.get(r.id)} for r in rows]
+    return web.json_response({"jobs": body})
 
 
 async def get_job(request: web.Request) -> web.Response:
     async with request.app[DB].read() as conn:
         row = await _visible_job(request, conn)
         body = jobs.job_json(row)
+        reasons = await online.waiting_reasons(conn, [row], request.app[CONFIG].online_seconds)
+        body["waiting_reason"] = reasons.get(row.id)
         body["eta_seconds"] = await jobs.eta_seconds(conn, row)
         body["usage"] = await accounting.job_usage(conn, row.id)
         body["spec"] = row.spec

@@ -25,6 +25,11 @@ async def _worker_info(request: web.Request, worker_id: int) -> scheduler.Worker
     if hit is None or hit[1] < now:
         async with request.app[DB].read() as conn:
             info = await scheduler.load_worker(conn, worker_id)
+        wall = time.time()
+        stale = min(_WORKER_CACHE_SECONDS, request.app[CONFIG].online_seconds / 4)
+        if info.last_seen is None or info.last_seen < wall - stale:
+            async with request.app[DB].write() as conn:  # keeps an idle worker online
+                await scheduler.seen(conn, worker_id, wall)
         hit = cache[worker_id] = (info, now + _WORKER_CACHE_SECONDS)
     return hit[0]
 

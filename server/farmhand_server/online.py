@@ -1,0 +1,190 @@
+"""What the workers seen recently offer: the farm's software, and why a job no one can take waits.
+
+A worker is online when it was seen (registered, claimed, heartbeat, finished) within
+`Config.online_seconds` and its token is not revoked. The reasons name each need no online
+worker meets (software versions under the job's policy, RAM, cores, GPUs, tags, plugins,
+hardware configs) with what the online workers have instead; a job whose needs are each met
+by someone, but never all by one worker, or only by workers it blocklisted, says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from farmhand import versions
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import db, states
+from .planning import capability_keys
+
+
+@dataclass(frozen=True, slots=True)
+class Online:
+    """One online worker, as the reasons compare it."""
+
+    id: int
+    ram_gb: float
+    cpu_cores: int
+    gpu_count: int
+    gpu_memory_gb: float
+    hardware_config_id: str
+    software: dict[str, Any]  # as registered: {name: {version: {"plugins": {…}}}}
+    offers: versions.Offers
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    what: str  # "Maya ≥ 2023"
+    test: Callable[[Online], bool]
+    instead: str  # what the online workers have, "" when it says nothing more
+
+
+async def online_workers(conn: AsyncConnection, online_seconds: float) -> list[Online]:
+    """Workers seen within `online_seconds` whose token is not revoked."""
+    w = db.workers
+    since = time.time() - online_seconds
+    rows = await conn.execute(
+        sa.select(w.c.id, w.c.ram_gb, w.c.cpu_cores, w.c.gpu_count, w.c.gpu_memory_gb,
+                  w.c.hardware_config_id, w.c.tags, w.c.software)
+        .where(w.c.revoked_at.is_(None), w.c.last_seen >= since)
+        .order_by(w.c.id)
+    )  # fmt: skip
+    return [
+        Online(r.id, r.ram_gb, r.cpu_cores, r.gpu_count, r.gpu_memory_gb,
+               r.hardware_config_id or "", dict(r.software or {}),
+               versions.Offers.of(capability_keys({"tags": r.tags, "software": r.software})))
+        for r in rows
+    ]  # fmt: skip
+
+
+def software_summary(workers: Iterable[Online]) -> list[dict[str, Any]]:
+    """Per software and version, how many of these workers have it (no worker identities)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    shown: dict[str, str] = {}  # clean name → the first spelling a worker reported
+    for worker in workers:
+        seen = set()
+        for name, installed in worker.software.items():
+            key = versions.clean_name(str(name))
+            shown.setdefault(key, str(name))
+            for version in installed or {}:
+                seen.add((key, str(version)))
+        counts.update(seen)
+    return [
+        {"name": shown[name], "version": version, "workers": n}
+        for (name, version), n in sorted(counts.items())
+    ]
+
+
+def _versions_of(name: str, workers: list[Online]) -> dict[str, int]:
+    return dict(
+        Counter(v for w in workers for v in set(w.offers.versions.get(name, ()))).most_common()
+    )
+
+
+def _instead(values: Iterable[Any], unit: str = "") -> str:
+    counts = Counter(values)
+    parts = [f"{v:g}{unit}" if isinstance(v, float) else f"{v}{unit}" for v in sorted(counts)]
+    return "online: " + ", ".join(
+        f"{p} on {counts[v]} worker{'' if counts[v] == 1 else 's'}"
+        for p, v in zip(parts, sorted(counts), strict=True)
+    )
+
+
+def _checks(
+    job: Any, keys: Iterable[str], configs: set[str], workers: list[Online]
+) -> list[_Check]:
+    checks = []
+    for field, what, unit in (("ram_gb", "GB of RAM", " GB"), ("cpu_cores", "CPU cores", ""),
+                              ("gpu_count", "GPUs", ""),
+                              ("gpu_memory_gb", "GB of GPU memory", " GB")):  # fmt: skip
+        need = getattr(job, field) or 0
+        if need > 0:
+            checks.append(_Check(
+                f"{need:g} {what}", lambda w, f=field, n=need: getattr(w, f) >= n,
+                _instead((getattr(w, field) for w in workers), unit),
+            ))  # fmt: skip
+    needs = versions.Needs.of(keys)
+    for need in needs.software:
+        have = _versions_of(need.name, workers)
+        checks.append(_Check(
+            need.describe(),
+            lambda w, n=need: any(n.met_by_version(v) for v in w.offers.versions.get(n.name, ())),
+            "online: " + versions.on_workers(need.name, have) if have
+            else f"no online worker has {versions.title(need.name)}",
+        ))  # fmt: skip
+    for key in sorted(needs.plain):
+        kind, _, rest = key.partition(":")
+        label = versions.title(rest) if kind == "software" else f"{kind} {rest.replace(':', ' ')}"
+        checks.append(_Check(label, lambda w, k=key: k in w.offers.keys, ""))
+    if configs:
+        listed = ", ".join(sorted(configs))
+        checks.append(_Check(
+            f"hardware config {listed}", lambda w: w.hardware_config_id in configs,
+            _instead(w.hardware_config_id or "none" for w in workers),
+        ))  # fmt: skip
+    return checks
+
+
+def explain(
+    job: Any, keys: Iterable[str], configs: set[str], blocked: set[int], workers: list[Online]
+) -> str | None:
+    """Why no online worker can take the job, None when one can.
+
+    `job` has the job row's `ram_gb`, `cpu_cores`, `gpu_count` and `gpu_memory_gb`; `keys` are
+    its requirement keys, `configs` its hardware config ids, `blocked` the workers it
+    blocklisted.
+    """
+    if not workers:
+        return "no worker is online"
+    checks = _checks(job, keys, configs, workers)
+    unmet = [c for c in checks if not any(c.test(w) for w in workers)]
+    if unmet:
+        return "; ".join(
+            f"no online worker has {c.what}" + (f" ({c.instead})" if c.instead else "")
+            for c in unmet
+        )
+    fits = [w for w in workers if all(c.test(w) for c in checks)]
+    if not fits:
+        return "no single online worker has all of: " + ", ".join(c.what for c in checks)
+    if all(w.id in blocked for w in fits):
+        return (f"every online worker that could take it ({len(fits)}) is blocklisted "
+                "for this job after failures")  # fmt: skip
+    return None
+
+
+async def waiting_reasons(
+    conn: AsyncConnection, jobs: list[Any], online_seconds: float
+) -> dict[int, str]:
+    """For each queued or rendering job no online worker can take: why (by job id)."""
+    waiting = {j.id: j for j in jobs if j.state in states.DISPATCHING}
+    if not waiting:
+        return {}
+    workers = await online_workers(conn, online_seconds)
+    ids = list(waiting)
+    keys: dict[int, list[str]] = {i: [] for i in ids}
+    configs: dict[int, set[str]] = {i: set() for i in ids}
+    blocked: dict[int, set[int]] = {i: set() for i in ids}
+    req, hw, bl = db.job_requirements, db.job_hardware_configs, db.blocklist
+    for job_id, key in await conn.execute(
+        sa.select(req.c.job_id, req.c.key).where(req.c.job_id.in_(ids))
+    ):
+        keys[job_id].append(key)
+    for job_id, config in await conn.execute(
+        sa.select(hw.c.job_id, hw.c.config_id).where(hw.c.job_id.in_(ids))
+    ):
+        configs[job_id].add(config)
+    for job_id, worker_id in await conn.execute(
+        sa.select(bl.c.job_id, bl.c.worker_id).where(bl.c.job_id.in_(ids))
+    ):
+        blocked[job_id].add(worker_id)
+    found = {}
+    for job_id, job in waiting.items():
+        reason = explain(job, keys[job_id], configs[job_id], blocked[job_id], workers)
+        if reason:
+            found[job_id] = reason
+    return found
