@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from farmhand import versions
+from farmhand.scene import plugins
 from farmhand.plan import JobPlan, PlanError, TaskPlan, plan_job
 
 __all__ = [
@@ -27,7 +28,7 @@ def requirement_keys(spec: dict[str, Any]) -> list[str]:
     """What a worker must offer to take the job's tasks, as capability keys.
 
     The software key follows the job's version policy (`farmhand.versions`); plugins are
-    matched exactly.
+    matched exactly, except those every Maya carries (`farmhand.scene.plugins`).
 
     >>> requirement_keys({"software": {"cg_name": "Maya", "cg_version": "2025",
     ...     "plugins": {"mtoa": "5.4.1"}}, "hardware": {"tags": ["linux"]}})
@@ -37,7 +38,10 @@ def requirement_keys(spec: dict[str, Any]) -> list[str]:
     software = spec.get("software") or {}
     if key := versions.requirement_key(software):
         keys.add(key)
+    maya = str(software.get("cg_name", "")).lower() == "maya"
     for plugin, version in (software.get("plugins") or {}).items():
+        if maya and not plugins.needs_install(plugin):
+            continue
         keys.add(f"plugin:{plugin.lower()}:{version}" if version else f"plugin:{plugin.lower()}")
     for tag in (spec.get("hardware") or {}).get("tags") or []:
         keys.add(f"tag:{tag}")

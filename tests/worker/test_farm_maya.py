@@ -70,8 +70,9 @@ def test_a_maya_scene_renders_through_the_standin_with_dirmap(farm, tmp_path):
 
 
 LAYERED = Path(__file__).parents[1] / "scenes" / "layers_and_cameras.ma"
-# The node's Maya, with the plug-ins the scene requires.
-MAYA_2023 = Software("maya", "2023", str(STANDIN), {"mtoa": "5.2.1.1", "renderSetup.py": "1.0"})
+# The node's Maya and its MtoA; the scene also requires renderSetup.py, which every Maya has
+# (farmhand.scene.plugins), so the node need not name it.
+MAYA_2023 = Software("maya", "2023", str(STANDIN), {"mtoa": "5.2.1.1"})
 
 
 def layered_scene(root: Path, skip_camera: str | None = None) -> Path:
