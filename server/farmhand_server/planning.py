@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from farmhand import versions
-from farmhand.scene import plugins
 from farmhand.plan import JobPlan, PlanError, TaskPlan, plan_job
+from farmhand.scene import plugins
 
 __all__ = [
     "JobPlan",
