@@ -676,3 +676,59 @@ def test_the_documented_example_is_valid() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "jobspec.md").read_text("utf-8")
     example = doc.split("```json\n", 1)[1].split("```", 1)[0]
     assert js.validate_jobspec(json.loads(example)) == []
+
+
+# --------------------------------------------------------------------------- version 2
+
+
+def v2_spec(**group: Any) -> dict[str, Any]:
+    """A version 2 spec with one layer group (fields of `group` added to it)."""
+    spec = {k: v for k, v in full_spec().items()
+            if k not in ("frames", "layers", "cameras", "width", "height", "output_prefix",
+                         "frames_per_task", "test_frames", "stop_after_test")}  # fmt: skip
+    spec["spec_version"] = 2
+    spec["renderer"] = {"adapter": "maya"}
+    spec["layers"] = [{"name": "rs_fg", "frames": "1-10", "renderer": "arnold",
+                       "output_prefix": "<RenderLayer>/<Scene>",
+                       "outputs": [{"camera": "persp", "template": "fg/a.{frame:04d}.exr"}],
+                       **group}]  # fmt: skip
+    return spec
+
+
+def test_a_version_2_spec_is_valid_without_top_level_frames() -> None:
+    assert js.validate_jobspec(v2_spec()) == []
+
+
+@pytest.mark.parametrize(
+    ("group", "message"),
+    [
+        ({"frames": "1-x"}, "layers[0].frames: '1-x' is not a frame"),
+        ({"renderer": "mentalRay"}, "layers[0].renderer: 'mentalRay' is not a renderer"),
+        ({"output_prefix": "G:/renders/<Scene>"}, "layers[0].output_prefix: must be relative"),
+        ({"output_prefix": "../<Scene>"}, "layers[0].output_prefix: has an empty or '..'"),
+        ({"outputs": [{"template": "../x.{frame}.exr"}]}, "layers[0].outputs[0].template: has"),
+        ({"outputs": [{"template": "x.{scene}.exr"}]}, "only a {frame} field is allowed"),
+        ({"pick_cameras": "yes"}, "layers[0].pick_cameras: must be"),
+        ({"colour": 1}, "layers[0].colour: unknown field"),
+    ],
+)
+def test_a_bad_layer_group_is_named(group: dict, message: str) -> None:
+    problems = js.validate_jobspec(v2_spec(**group))
+    assert any(message in p for p in problems), problems
+
+
+def test_version_2_cross_checks() -> None:
+    spec = v2_spec()
+    spec["layers"].append({**spec["layers"][0], "frames": "20-30"})
+    assert js.validate_jobspec(spec) == ["layers[1].name: 'rs_fg' is also layers[0]"]
+    spec["layers"][1]["name"] = "rs_bg"
+    spec["test_frames"] = {"custom": [25, 15]}
+    assert js.validate_jobspec(spec) == [
+        "test_frames.custom[1]: frame 15 is not one of the job's frames (any layer's frames)"
+    ]
+    blender = v2_spec()
+    blender["renderer"] = {"adapter": "blender"}
+    assert js.validate_jobspec(blender) == [
+        'renderer.adapter: must be maya: layer groups are Maya render layers, not "blender"'
+    ]
+    assert js.validate_jobspec({**v2_spec(), "layers": []}) == ["layers: must not be empty"]

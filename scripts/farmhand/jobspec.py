@@ -206,7 +206,8 @@ _SIMPLE: dict[str, Callable[[Any], str]] = {
     "enum": lambda e: (
         f"must be one of {', '.join(_show(v) for v in e.validator_value)}, not {_show(e.instance)}"
     ),
-    "const": lambda e: f"must be {_show(e.validator_value)}, not {_show(e.instance)}",
+    "const": lambda e: e.schema.get("x-message", f"must be {_show(e.validator_value)}")
+    + f", not {_show(e.instance)}",
     "minimum": lambda e: f"must be at least {e.validator_value}, not {_show(e.instance)}",
     "maximum": lambda e: f"must be at most {e.validator_value}, not {_show(e.instance)}",
     "minLength": lambda e: _length(e, True, "characters"),
@@ -268,9 +269,10 @@ def _check_test_frames(spec: Mapping, frames: list[int] | None, whole: bool) -> 
         members = set(frames)
         for i, frame in enumerate(custom):
             if isinstance(frame, int) and frame not in members:
+                rendered = spec.get("frames") or "any layer's frames"
                 yield (
                     f"test_frames.custom[{i}]: frame {frame} is not one of the job's frames "
-                    f"({spec['frames']})"
+                    f"({rendered})"
                 )
     picked = any(chosen.get(k) is True for k in ("first", "middle", "last")) or bool(custom)
     if whole and spec.get("stop_after_test") is True and not picked:
@@ -386,13 +388,77 @@ def _check_command(spec: Mapping) -> Iterator[str]:
                 yield f"renderer.{key}[{i}]: {problem}"
 
 
+def _relative_path_problem(path: str) -> str | None:
+    """Why a path may not name a file inside the job's output folder, or None."""
+    text = path.replace("\\", "/")
+    if text.startswith("/") or re.match(r"[A-Za-z]:", text):
+        return "must be relative to the job's output folder"
+    if any(part in ("", "..") for part in text.split("/")):
+        return "has an empty or '..' folder"
+    return None
+
+
+def _check_group(group: Mapping, where: str, spec: Mapping) -> Iterator[str]:
+    """One version 2 layer group: its frames, renderer, prefix, output templates, tiles."""
+    from .scene.renderers import render_flag
+
+    frames, messages = _frames_of({"frames": group.get("frames")})
+    for message in messages:
+        yield f"{where}.{message}"
+    renderer = group.get("renderer")
+    if isinstance(renderer, str) and render_flag(renderer) is None:
+        yield f"{where}.renderer: {renderer!r} is not a renderer the farm's Maya nodes drive"
+    prefix = group.get("output_prefix")
+    if isinstance(prefix, str) and prefix and (problem := _relative_path_problem(prefix)):
+        yield f"{where}.output_prefix: {problem}"
+    for i, output in enumerate(group.get("outputs") or []):
+        template = output.get("template") if isinstance(output, dict) else None
+        if not isinstance(template, str):
+            continue
+        try:
+            fields = {n for _, n, _, _ in string.Formatter().parse(template) if n is not None}
+            sample = template.format(frame=1) if fields <= {"frame"} else None
+        except (ValueError, IndexError, KeyError):
+            fields, sample = {"?"}, None
+        if sample is None:
+            yield f"{where}.outputs[{i}].template: only a {{frame}} field is allowed"
+        elif problem := _relative_path_problem(sample):
+            yield f"{where}.outputs[{i}].template: {problem}"
+    if frames is not None and spec.get("tiles"):
+        yield from (f"{where}.{m}" for m in _check_tiles({**spec, **group}))
+
+
+def _check_layer_groups(spec: Mapping) -> tuple[list[int] | None, list[str]]:
+    """A version 2 spec's groups; and every frame any of them renders (for test frames)."""
+    groups = spec.get("layers")
+    if spec.get("spec_version") != 2 or not isinstance(groups, list):
+        return None, []
+    messages: list[str] = []
+    frames: set[int] = set()
+    seen: dict[str, int] = {}
+    for i, group in enumerate(groups):
+        if not isinstance(group, dict):
+            continue
+        messages.extend(_check_group(group, f"layers[{i}]", spec))
+        mine, _ = _frames_of({"frames": group.get("frames")})
+        frames.update(mine or [])
+        name = group.get("name")
+        if isinstance(name, str) and name in seen:
+            messages.append(f"layers[{i}].name: {name!r} is also layers[{seen[name]}]")
+        seen.setdefault(str(name), i)
+    return sorted(frames), messages
+
+
 def _semantic_messages(spec: Any, whole: bool = True) -> list[str]:
     """Checks a schema cannot express; ``whole`` is false for a preset (a part of a JobSpec)."""
     if not isinstance(spec, dict):
         return []
-    frames, messages = _frames_of(spec)
+    if spec.get("spec_version") == 2:
+        frames, messages = _check_layer_groups(spec)
+    else:
+        frames, messages = _frames_of(spec)
+        messages.extend(_check_tiles(spec))
     messages.extend(_check_test_frames(spec, frames, whole))
-    messages.extend(_check_tiles(spec))
     messages.extend(_check_scene(spec))
     messages.extend(_check_manifest(spec))
     messages.extend(_check_command(spec))

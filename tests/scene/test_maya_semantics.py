@@ -266,3 +266,16 @@ def test_renderer_without_known_naming_is_not_predicted(tmp_path: Path) -> None:
     assert layer["outputs"]["predicted"] is False
     assert layer["outputs"]["files"] == []
     assert "vray" in layer["outputs"]["note"]
+
+
+def test_an_absolute_prefix_is_reported_with_where_the_farm_writes(tmp_path: Path) -> None:
+    body = 'select -ne :defaultRenderGlobals;\n\tsetAttr ".ren" -type "string" "arnold";\n'
+    body += '\tsetAttr ".ifp" -type "string" "//nas/renders/<Scene>/<RenderLayer>";\n'
+    data = analyze(write(tmp_path, body)).to_dict()
+    [found] = [d for d in data["diagnostics"] if d["code"] == "absolute-image-prefix"]
+    assert found["severity"] == "warning"
+    assert "//nas/renders" in found["message"] and "<Scene>/<RenderLayer>" in found["message"]
+    assert "--dest //nas/renders" in found["fix"]
+    relative = 'select -ne :defaultRenderGlobals;\n\tsetAttr ".ifp" -type "string" "a/<Scene>";\n'
+    codes = {d["code"] for d in analyze(write(tmp_path, relative)).to_dict()["diagnostics"]}
+    assert "absolute-image-prefix" not in codes

@@ -7,7 +7,7 @@ CLI and the server show the message and fix, and anything with severity
 
 from __future__ import annotations
 
-from .model import ERROR, NOTICE, WARNING, Analysis, Dependency, Diagnostic
+from .model import ERROR, NOTICE, WARNING, Analysis, Dependency, Diagnostic, LayerInfo
 from .renderers import RENDER_FLAG
 from .resolve import is_absolute, normalise
 
@@ -25,6 +25,8 @@ UNLOADED_REFERENCE = "unloaded-reference"
 BINARY_REFERENCE = "binary-reference"
 OUTSIDE_PROJECT = "absolute-path-outside-project"
 AUTOTX_WITHOUT_TX = "autotx-without-tx"
+ABSOLUTE_IMAGE_PREFIX = "absolute-image-prefix"
+OUTPUTS_NOT_PREDICTED = "outputs-not-predicted"
 
 SUPPORTED_RENDERERS = tuple(RENDER_FLAG)
 
@@ -143,6 +145,35 @@ def for_scene(analysis: Analysis) -> list[Diagnostic]:
                     "switch the renderer to one of " + ", ".join(SUPPORTED_RENDERERS),
                 )
             )
+    return found + _output_notes(renderable)
+
+
+def _output_notes(renderable: dict[str, LayerInfo]) -> list[Diagnostic]:
+    """Where the images go when the prefix is absolute, and layers whose names are not known."""
+    found = []
+    for name, layer in renderable.items():
+        outputs = layer.outputs
+        if outputs is None:
+            continue
+        if is_absolute(layer.common.image_file_prefix.replace("\\", "/")):
+            found.append(
+                Diagnostic(
+                    ABSOLUTE_IMAGE_PREFIX,
+                    WARNING,
+                    f"render layer {layer.display_name} writes under {outputs.root} (an "
+                    f"absolute image prefix); the farm writes its images as {outputs.prefix} in "
+                    "the job's output folder instead",
+                    name,
+                    layer.common.image_file_prefix,
+                    f"farmhand download JOB --dest {outputs.root} puts them where Maya would; or "
+                    "make the prefix relative to write under the project's images folder",
+                )
+            )
+        if not outputs.predicted:
+            found.append(
+                Diagnostic(OUTPUTS_NOT_PREDICTED, NOTICE, f"render layer {layer.display_name}: "
+                           f"{outputs.note}", name, None, "")
+            )  # fmt: skip
     return found
 
 
