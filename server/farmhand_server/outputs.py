@@ -9,7 +9,6 @@ tiles of a frame are handed to that frame's assembly task as its inputs.
 from __future__ import annotations
 
 import time
-from pathlib import PurePosixPath
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,8 +24,11 @@ TILE = "tile"
 PREVIEW = "preview"
 
 
+MAX_NAME = 1024  # characters, as the outputs.name column holds
+
+
 def check_name(name: str) -> str:
-    """A safe relative output name (forward slashes, no `..`, not absolute).
+    """A safe relative output name (forward slashes, no `.`/`..`/empty part, not absolute).
 
     >>> check_name("beauty/shot.0001.exr")
     'beauty/shot.0001.exr'
@@ -35,15 +37,41 @@ def check_name(name: str) -> str:
     ...
     farmhand_server.errors.ApiError: output name '../etc/passwd' must be a relative path ...
     """
-    path = PurePosixPath(name)
+    shown = name if len(name) <= 80 else name[:80] + "…"
+    if not name or len(name) > MAX_NAME:
+        raise bad_request(f"output name {shown!r} must be 1 to {MAX_NAME} characters long")
+    if not _encodable(name):
+        raise bad_request(f"output name {shown!r} is not valid Unicode (a lone surrogate)")
+    parts = name.split("/")
     if (
         "\\" in name
-        or path.is_absolute()
-        or any(part in ("..", "") for part in name.split("/"))
-        or ":" in path.parts[0]
+        or name.startswith("/")
+        or any(part in (".", "..", "") for part in parts)
+        or ":" in parts[0]
     ):
-        raise bad_request(f"output name {name!r} must be a relative path inside the output folder")
+        raise bad_request(f"output name {shown!r} must be a relative path inside the output folder")
     return name
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_files(files: list[dict[str, Any]]) -> None:
+    """Refuse (400) a completion's output list before it joins a dispatcher round.
+
+    Everything that can be checked without the database: names and the names
+    previews point at. A refusal here fails only this request.
+    """
+    for f in files:
+        check_name(f["name"])
+        preview_of = f.get("preview_of")
+        if preview_of is not None and not _encodable(preview_of):
+            raise bad_request("preview_of is not valid Unicode (a lone surrogate)")
 
 
 async def record(
