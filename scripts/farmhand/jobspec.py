@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import json
 import re
 import string
@@ -242,8 +243,12 @@ def _describe(error: Any) -> list[tuple[list, str]]:
     return [(path, message)]
 
 
+MAX_SCHEMA_ERRORS = 50  # a spec with a million mistakes is judged by its first few
+
+
 def _schema_messages(name: str, data: Any) -> list[str]:
-    pairs = [pair for error in _validator(name).iter_errors(data) for pair in _describe(error)]
+    errors = itertools.islice(_validator(name).iter_errors(data), MAX_SCHEMA_ERRORS)
+    pairs = [pair for error in errors for pair in _describe(error)]
     return [f"{_join(path)}: {message}" for path, message in pairs]
 
 

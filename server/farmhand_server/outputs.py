@@ -129,22 +129,70 @@ def _select_outputs():
     return sa.select(o, b.c.md5, b.c.xxh64, b.c.size).join(b, b.c.key == o.c.blob_key)
 
 
-async def for_job(conn: AsyncConnection, job_id: int, tiles: bool = False) -> list[dict[str, Any]]:
-    """The job's outputs in frame order, each with its blob and its preview's blob."""
+NO_FRAME = 2**31 - 1  # where outputs without a frame sort: after every frame
+
+
+def _frame_order():
+    return sa.func.coalesce(db.outputs.c.frame, NO_FRAME)
+
+
+def parse_cursor(text: str) -> tuple[int, int]:
+    """An outputs page cursor `<frame>:<id>` (as `for_job` hands out) as numbers; ValueError.
+
+    >>> parse_cursor("12:345"), parse_cursor("-3:7")
+    ((12, 345), (-3, 7))
+    """
+    frame, _, output_id = text.partition(":")
+    numbers = int(frame), int(output_id)
+    if any(abs(n) > NO_FRAME for n in numbers):
+        raise ValueError(f"{text!r}: out of range")
+    return numbers
+
+
+async def for_job(
+    conn: AsyncConnection,
+    job_id: int,
+    tiles: bool = False,
+    limit: int = 1000,
+    after: tuple[int, int] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the job's outputs in frame order, each with its blob and its preview's blob.
+
+    At most `limit`, after the cursor `after` (`parse_cursor`); also the cursor of the next
+    page, None on the last.
+    """
     o = db.outputs
-    rows = (
-        await conn.execute(_select_outputs().where(o.c.job_id == job_id).order_by(o.c.id))
-    ).all()
-    previews = {r.preview_of: _blob_json(r) for r in rows if r.kind == PREVIEW and r.preview_of}
+    kinds = [PREVIEW] if tiles else [PREVIEW, TILE]
+    order = _frame_order()
+    query = (
+        _select_outputs()
+        .where(o.c.job_id == job_id, o.c.kind.not_in(kinds))
+        .order_by(order, o.c.id)
+        .limit(limit + 1)
+    )
+    if after is not None:
+        frame, output_id = after
+        query = query.where(sa.or_(order > frame, sa.and_(order == frame, o.c.id > output_id)))
+    rows = (await conn.execute(query)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    previews = {}
+    if rows:
+        found = await conn.execute(
+            _select_outputs().where(
+                o.c.job_id == job_id, o.c.kind == PREVIEW, o.c.preview_of.in_([r.id for r in rows])
+            )
+        )
+        previews = {r.preview_of: _blob_json(r) for r in found}
     listed = [
         {"id": r.id, "task_id": r.task_id, "attempt_id": r.attempt_id, "frame": r.frame,
          "name": r.name, "kind": r.kind, "tile_mode": r.tile_mode, "blob": _blob_json(r),
          "preview": previews.get(r.id)}
         for r in rows
-        if r.kind != PREVIEW and (tiles or r.kind != TILE)
     ]  # fmt: skip
-    listed.sort(key=lambda item: (item["frame"] is None, item["frame"] or 0, item["id"]))
-    return listed
+    last = rows[-1] if more else None
+    cursor = None if last is None else f"{NO_FRAME if last.frame is None else last.frame}:{last.id}"
+    return listed, cursor
 
 
 async def tile_inputs(conn: AsyncConnection, job_id: int, frame: int) -> list[dict[str, Any]]:

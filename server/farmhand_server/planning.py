@@ -8,11 +8,12 @@ plus an assembly task that waits for that frame's tiles.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from farmhand.frames import TestFrameChoice, chunks, parse_frames
-from farmhand.tiles import tile_rects
+from farmhand.frames import MAX_FRAMES, TestFrameChoice, _parse_part, _runs, chunks, parse_frames
+from farmhand.tiles import block_grid, tile_rects
 
 QUEUED, WAITING = "queued", "waiting"
 
@@ -70,7 +71,8 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
 def _plan_chunks(spec: dict[str, Any], frames: list[int], tests: list[int], plan: JobPlan) -> None:
     for frame in tests:
         plan.tasks.append(TaskPlan(len(plan.tasks), "chunk", [frame], is_test=True))
-    rest = sorted(set(frames) - set(tests))
+    excluded = set(tests)
+    rest = [f for f in frames if f not in excluded]  # frames are sorted: no set of them to sort
     for chunk in chunks(rest, int(spec.get("frames_per_task") or 1)):
         plan.tasks.append(TaskPlan(len(plan.tasks), "chunk", chunk.frames))
 
@@ -94,6 +96,74 @@ def _plan_tiles(spec: dict[str, Any], frames: list[int], tests: list[int], plan:
         plan.tasks.append(
             TaskPlan(len(plan.tasks), "assemble", [frame], is_test, {"count": len(rects)}, WAITING)
         )
+
+
+def count_tasks(spec: dict[str, Any]) -> int:
+    """How many tasks `plan_job(spec)` would make, without making them.
+
+    A tiled job has `tiles + 1` tasks per frame (its tiles and an assembly),
+    a job of one frame per task one per frame: both by arithmetic on the frame
+    ranges when they do not overlap. Chunks of more frames are counted on the
+    parsed frames (at most `farmhand.frames.MAX_FRAMES`), tasks are never built.
+    Raises PlanError as `plan_job` does.
+
+    >>> count_tasks({"frames": "1-1000000", "tiles": 4096, "width": 8192, "height": 8192})
+    4097000000
+    >>> count_tasks({"frames": "1-10,20,30-38[2]", "frames_per_task": 3,
+    ...              "test_frames": {"first": True}})
+    7
+    """
+    expression = str(spec["frames"])
+    per_task = int(spec.get("frames_per_task") or 1)
+    if spec.get("tiles") or per_task == 1:
+        frames = _frame_count(expression)
+        return frames * (_tile_count(spec) + 1) if spec.get("tiles") else frames
+    frames = _parsed(expression)
+    try:
+        tests = TestFrameChoice.from_dict(spec.get("test_frames") or {}).frames(frames)
+    except ValueError as exc:
+        raise PlanError(f"test_frames: {exc}") from None
+    excluded = set(tests)  # the rest is cut as `chunks` cuts it: its runs, counted not built
+    rest = [f for f in frames if f not in excluded]
+    return len(tests) + sum(-(-len(range(a, b + 1, s)) // per_task) for a, b, s in _runs(rest))
+
+
+def _frame_count(expression: str) -> int:
+    """The number of frames of an expression: added up when its parts do not overlap."""
+    try:
+        parts = [_parse_part(part) for part in expression.split(",")]
+    except ValueError:
+        parts = []  # `_parsed` says what is wrong
+    spans = sorted((min(r.start, r.end), max(r.start, r.end), len(r)) for r in parts)
+    total = sum(n for _, _, n in spans)
+    apart = all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    if parts and apart and total <= MAX_FRAMES:
+        return total
+    return len(_parsed(expression))
+
+
+def _parsed(expression: str) -> list[int]:
+    try:
+        frames = parse_frames(expression)
+    except ValueError as exc:
+        raise PlanError(f"frames: {exc}") from None
+    if not frames:
+        raise PlanError("frames: the expression names no frame")
+    return frames
+
+
+def _tile_count(spec: dict[str, Any]) -> int:
+    width, height = spec.get("width"), spec.get("height")
+    if not width or not height:
+        raise PlanError("tiles: a tiled job needs width and height")
+    count, kind = int(spec["tiles"]), spec.get("tiles_type", "strip")
+    try:
+        if kind == "block":
+            rows, cols = block_grid(int(width), int(height), count)
+            return rows * cols
+        return len(tile_rects(int(width), int(height), count, kind))
+    except ValueError as exc:
+        raise PlanError(f"tiles: {exc}") from None
 
 
 def requirement_keys(spec: dict[str, Any]) -> list[str]:
