@@ -24,7 +24,10 @@ from .planning import JobPlan, TaskPlan, blob_keys, plan_job, requirement_keys
 
 log = logging.getLogger("farmhand.server")
 
-TASK_BATCH = 2000  # tasks per transaction while a job is created: other writers wait for one
+# Tasks per transaction while a job is created. SQLite has one writer: the others wait for a
+# batch. PostgreSQL writers do not wait on it; there a batch bounds what one COPY encodes on
+# the event loop.
+TASK_BATCH = {"sqlite": 1000, "postgresql": 10_000}
 STALE_SUBMISSION = 3600.0  # a job still `submitting` after this long was abandoned (a crash)
 
 
@@ -41,7 +44,7 @@ async def create_job(database: Database, user_id: int, spec: dict[str, Any], con
 
     Planning runs in a thread. The job is written first as `submitting` (no
     dispatcher, action or reaper touches it), its tasks follow in transactions of
-    `TASK_BATCH` so that claims, heartbeats and other submissions get the
+    `TASK_BATCH` tasks so that claims, heartbeats and other submissions get the
     database in between, and one last transaction makes it `queued`. A failure
     on the way removes what was written.
     """
@@ -52,9 +55,10 @@ async def create_job(database: Database, user_id: int, spec: dict[str, Any], con
                 conn, user_id, spec, config, len(plan.tasks), plan.test_tasks
             )
         try:
-            for start in range(0, len(plan.tasks), TASK_BATCH):
+            batch = TASK_BATCH["postgresql" if database.is_postgres else "sqlite"]
+            for start in range(0, len(plan.tasks), batch):
                 async with database.write() as conn:
-                    await _insert_tasks(conn, job_id, plan.tasks[start : start + TASK_BATCH])
+                    await _insert_tasks(conn, job_id, plan.tasks[start : start + batch])
             async with database.write() as conn:
                 await _open(conn, job_id, user_id, spec["name"])
                 await database.announce_work(conn)
