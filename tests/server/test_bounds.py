@@ -67,6 +67,10 @@ def test_the_issue_s_400_byte_job_is_refused_at_once(server: RunningServer) -> N
     assert answer.status_code == 422, answer.text
     assert _error(answer)["details"] == {"tasks": 4_097_000_000, "max_tasks_per_job": 200_000}
     assert time.monotonic() - started < 10
+    # The documented maximum of frames, one per task: five times the default cap.
+    answer = ann.post(server.url("/jobs"), json=job_spec(scene, frames="1-1000000"), timeout=30)
+    assert answer.status_code == 422, answer.text
+    assert _error(answer)["details"]["tasks"] == 1_000_000
     assert ann.get(server.url("/jobs")).json()["jobs"] == []
 
 
