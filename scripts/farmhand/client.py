@@ -115,6 +115,7 @@ class FarmClient:
         return self.json("GET", f"/jobs/{job_id}")
 
     def jobs(self, state: str | None = None) -> list[dict[str, Any]]:
+        """The newest jobs (one page: the server's default of 500)."""
         params = {"state": state} if state else None
         return self.json("GET", "/jobs", params=params)["jobs"]
 
@@ -123,7 +124,25 @@ class FarmClient:
         return self.json("GET", "/farm/software")
 
     def tasks(self, job_id: int) -> list[dict[str, Any]]:
-        return self.json("GET", f"/jobs/{job_id}/tasks")["tasks"]
+        """Every task of a job, in dispatch order (following the server's pages)."""
+        return list(self.pages(f"/jobs/{job_id}/tasks", "tasks"))
+
+    def outputs(self, job_id: int, tiles: bool = False) -> list[dict[str, Any]]:
+        """Every output of a job, in frame order (following the server's pages)."""
+        params = {"tiles": "true"} if tiles else {}
+        return list(self.pages(f"/jobs/{job_id}/outputs", "outputs", params))
+
+    def pages(
+        self, path: str, key: str, params: dict[str, Any] | None = None, limit: int = 1000
+    ) -> Iterator[dict[str, Any]]:
+        """The items of a paged listing: `?limit=&after=` until its `next` is null."""
+        query: dict[str, Any] = {**(params or {}), "limit": limit}
+        while True:
+            page = self.json("GET", path, params=query)
+            yield from page[key]
+            if page.get("next") is None:
+                return
+            query["after"] = page["next"]
 
     def job_action(self, job_id: int, action: str, body: dict | None = None) -> dict[str, Any]:
         """pause | resume | cancel | approve | retry."""

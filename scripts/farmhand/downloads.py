@@ -111,7 +111,7 @@ def download_job(
     stop = stop or threading.Event()
     while True:
         state = client.job(job_id)["state"]  # read first, so outputs listed after it are complete
-        for output in client.json("GET", f"/jobs/{job_id}/outputs")["outputs"]:
+        for output in client.outputs(job_id):
             if output["id"] in done:
                 continue
             _one(client, dest, output["name"], output["blob"], report, on_file)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import json
 import re
 import string
@@ -206,8 +207,10 @@ _SIMPLE: dict[str, Callable[[Any], str]] = {
     "enum": lambda e: (
         f"must be one of {', '.join(_show(v) for v in e.validator_value)}, not {_show(e.instance)}"
     ),
-    "const": lambda e: e.schema.get("x-message", f"must be {_show(e.validator_value)}")
-    + f", not {_show(e.instance)}",
+    "const": lambda e: (
+        e.schema.get("x-message", f"must be {_show(e.validator_value)}")
+        + f", not {_show(e.instance)}"
+    ),
     "minimum": lambda e: f"must be at least {e.validator_value}, not {_show(e.instance)}",
     "maximum": lambda e: f"must be at most {e.validator_value}, not {_show(e.instance)}",
     "minLength": lambda e: _length(e, True, "characters"),
@@ -243,8 +246,12 @@ def _describe(error: Any) -> list[tuple[list, str]]:
     return [(path, message)]
 
 
+MAX_SCHEMA_ERRORS = 50  # a spec with a million mistakes is judged by its first few
+
+
 def _schema_messages(name: str, data: Any) -> list[str]:
-    pairs = [pair for error in _validator(name).iter_errors(data) for pair in _describe(error)]
+    errors = itertools.islice(_validator(name).iter_errors(data), MAX_SCHEMA_ERRORS)
+    pairs = [pair for error in errors for pair in _describe(error)]
     return [f"{_join(path)}: {message}" for path, message in pairs]
 
 

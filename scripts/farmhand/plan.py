@@ -16,11 +16,12 @@ each group's other tasks, group by group.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .frames import TestFrameChoice, chunks, parse_frames
-from .tiles import tile_rects
+from .frames import MAX_FRAMES, TestFrameChoice, _parse_part, _runs, chunks, parse_frames
+from .tiles import block_grid, tile_rects
 
 QUEUED, WAITING = "queued", "waiting"
 
@@ -175,32 +176,65 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
     return plan
 
 
-def count_tasks(spec: dict[str, Any]) -> tuple[int, int]:
-    """(frames, tasks) of a job, counted the way `plan_job` cuts it, without making the tasks.
+def count(spec: dict[str, Any]) -> tuple[int, int]:
+    """(frames, tasks) of a job, as `plan_job` would cut it, without making a task.
 
-    >>> count_tasks({"frames": "1-10", "frames_per_task": 4, "test_frames": {"first": True}})
-    (10, 4)
-    >>> count_tasks({"frames": "1-3", "tiles": 4, "tiles_type": "strip", "width": 64,
-    ...              "height": 64})
-    (3, 15)
+    A tiled group has `tiles + 1` tasks per frame (its tiles and an assembly), a
+    group of one frame per task one per frame: both by arithmetic on the frame
+    ranges when they do not overlap, so a 4-billion-task request is counted at
+    once. Chunks of more frames are counted on the parsed frames (at most
+    `farmhand.frames.MAX_FRAMES` per group). Raises PlanError as `plan_job` does.
+
+    >>> count({"frames": "1-1000000", "tiles": 4096, "width": 8192, "height": 8192})
+    (1000000, 4097000000)
+    >>> count({"frames": "1-10,20,30-38[2]", "frames_per_task": 3,
+    ...        "test_frames": {"first": True}})
+    (16, 7)
     """
-    groups = layer_groups(spec)
     choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
+    per_task = int(spec.get("frames_per_task") or 1)
     frames = tasks = 0
-    for group in groups:
-        mine = replace(choice, custom=tuple(f for f in choice.custom if f in group.frames))
+    for group in layer_groups(spec, frames=False):
+        if spec.get("tiles") or per_task == 1:
+            n = _frame_count(group.expression, _where(group))
+            frames += n
+            tasks += n * (_tile_count(spec, group) + 1) if spec.get("tiles") else n
+            continue
+        parsed = _frames(group.expression, f"{_where(group)}frames")
+        mine = replace(choice, custom=tuple(f for f in choice.custom if f in set(parsed)))
         try:
-            tests = mine.frames(group.frames)
+            tests = mine.frames(parsed)
         except ValueError as exc:
             raise PlanError(f"test_frames: {exc}") from None
-        frames += len(group.frames)
-        if spec.get("tiles"):
-            tasks += len(group.frames) * (len(_tiles(spec, group)) + 1)  # tiles + assembly
-        else:
-            per_task = int(spec.get("frames_per_task") or 1)
-            rest = sorted(set(group.frames) - set(tests))
-            tasks += len(tests) + len(chunks(rest, per_task))
+        excluded = set(tests)  # the rest is cut as `chunks` cuts it: its runs, counted
+        rest = [f for f in parsed if f not in excluded]
+        frames += len(parsed)
+        tasks += len(tests) + sum(-(-len(range(a, b + 1, s)) // per_task)
+                                  for a, b, s in _runs(rest))  # fmt: skip
     return frames, tasks
+
+
+def count_tasks(spec: dict[str, Any]) -> int:
+    """How many tasks `plan_job(spec)` would make (`count`), without making them."""
+    return count(spec)[1]
+
+
+def _where(group: LayerGroup) -> str:
+    return "" if group.index is None else f"layers[{group.index}]."
+
+
+def _frame_count(expression: str, where: str) -> int:
+    """The number of frames of an expression: added up when its parts do not overlap."""
+    try:
+        parts = [_parse_part(part) for part in expression.split(",")]
+    except ValueError:
+        parts = []  # `_frames` says what is wrong
+    spans = sorted((min(r.start, r.end), max(r.start, r.end), len(r)) for r in parts)
+    total = sum(n for _, _, n in spans)
+    apart = all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    if parts and apart and total <= MAX_FRAMES:
+        return total
+    return len(_frames(expression, f"{where}frames"))
 
 
 def _add_frame(
@@ -228,6 +262,19 @@ def _tiles(spec: dict[str, Any], group: LayerGroup) -> list[Any]:
         return tile_rects(int(group.width), int(group.height), int(spec["tiles"]), kind)
     except ValueError as exc:
         raise PlanError(f"tiles: {exc}") from None
+
+
+def _tile_count(spec: dict[str, Any], group: LayerGroup) -> int:
+    """Tiles per frame, without making them (a block grid of thousands is counted)."""
+    if not group.width or not group.height:
+        raise PlanError("tiles: a tiled job needs width and height")
+    try:
+        if spec.get("tiles_type", "strip") == "block":
+            rows, cols = block_grid(int(group.width), int(group.height), int(spec["tiles"]))
+            return rows * cols
+    except ValueError as exc:
+        raise PlanError(f"tiles: {exc}") from None
+    return len(_tiles(spec, group))
 
 
 def expected_outputs(group: LayerGroup, frames: list[int]) -> list[str]:

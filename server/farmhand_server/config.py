@@ -33,6 +33,9 @@ class Config:
     reap_interval: float = 1.0  # how often lapsed leases and time limits are checked
     task_time_out: int = 12 * 3600  # default per-task time limit (Renderbus: 43200)
     max_retries: int = 3
+    # Tasks one job may have, counted before anything is built (a 400-byte spec could ask for
+    # billions). 200,000 tasks plan in ~1 s and ~100 MB (`bench/abuse.py`).
+    max_tasks_per_job: int = 200_000
     blocklist_after: int = 3  # failures of one worker on one job before it is blocklisted
     upload_chunk_max: int = 64 * 1024 * 1024
     log_max_bytes: int = 64 * 1024 * 1024  # per attempt; more is cut with a note

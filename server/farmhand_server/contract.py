@@ -9,7 +9,9 @@ validated against the document's schemas (JSON Schema 2020-12).
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import itertools
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .auth import Principal
+from .bodies import DEFAULT_MAX_BODY, check_shape, read_limited
 from .errors import ApiError, bad_request
 from .keys import BODY, PARAMS, PRINCIPAL
 
@@ -95,13 +98,17 @@ def validator(ref: str) -> jsonschema.Draft202012Validator:
     return StrictValidator({"$ref": DOC_URI + ref}, registry=_registry())
 
 
+MAX_ERRORS = 20  # a body with a million mistakes is answered after the first few
+
+
 def check(ref: str, value: Any, where: str = "body") -> None:
-    """Raise a 400 naming every place where `value` breaks the schema."""
-    errors = sorted(validator(ref).iter_errors(value), key=lambda e: list(e.absolute_path))
+    """Raise a 400 naming where `value` breaks the schema (the first `MAX_ERRORS` found)."""
+    found = itertools.islice(validator(ref).iter_errors(value), MAX_ERRORS)
+    errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         details = [
             {"path": "/".join(str(p) for p in e.absolute_path) or "(root)", "message": e.message}
-            for e in errors[:20]
+            for e in errors
         ]
         first = details[0]
         raise bad_request(f"{where} {first['path']}: {first['message']}", details)
@@ -119,6 +126,7 @@ class Operation:
     body_required: bool
     path_params: tuple[tuple[str, dict[str, Any]], ...]
     query_params: tuple[tuple[str, dict[str, Any]], ...] = ()
+    max_body: int = DEFAULT_MAX_BODY  # bytes of JSON (`x-farmhand-max-body`)
 
 
 def operations() -> list[Operation]:
@@ -150,6 +158,7 @@ def operations() -> list[Operation]:
                     query_params=tuple(
                         (p["name"], p["schema"]) for p in params if p.get("in") == "query"
                     ),
+                    max_body=int(op.get("x-farmhand-max-body", DEFAULT_MAX_BODY)),
                 )
             )
     return found
@@ -247,6 +256,9 @@ def _parameter(where: str, name: str, raw: str, schema: dict[str, Any]) -> Any:
     return value
 
 
+_INLINE_BODY = 64 * 1024  # smaller bodies are parsed and checked on the loop (heartbeats, claims)
+
+
 async def _json_body(op: Operation, request: web.Request) -> Any:
     if not request.can_read_body:
         if op.body_required:
@@ -254,8 +266,17 @@ async def _json_body(op: Operation, request: web.Request) -> Any:
         return {}
     if request.content_type not in ("application/json", ""):
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    raw = await read_limited(request, op.max_body)
+    check_shape(raw, op.max_body)
+    if len(raw) <= _INLINE_BODY:
+        return _parsed_body(op, raw)
+    return await asyncio.to_thread(_parsed_body, op, raw)
+
+
+def _parsed_body(op: Operation, raw: bytes) -> Any:
+    """The body parsed and validated; raises the 400 (CPU work: big bodies run in a thread)."""
     try:
-        body = json.loads(await request.read())
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise bad_request(f"the body is not valid JSON: {exc}") from None
     if _has_nul(body):

@@ -226,9 +226,10 @@ class Dispatcher:
         """Record a finished attempt and its output files.
 
         Raises StaleAttempt if it is no longer the worker's, and
-        the ApiError of `outputs.record` for files it refuses. With `then_claim`, also the
-        worker's next task (None when there is none: it is idle).
+        the ApiError of `outputs.check_files` or `outputs.record` for files it refuses. With
+        `then_claim`, also the worker's next task (None when there is none: it is idle).
         """
+        outputs.check_files(files)  # before the round: a bad name must not fail the others
         loop = asyncio.get_running_loop()
         then = _Claim(worker, loop.create_future(), False, True) if then_claim else None
         done = _Completion(worker.id, attempt_id, peak_memory_mb, files, loop.create_future(), then)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import json
+import logging
 import statistics
+import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,11 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import db, events, scheduler, states
 from .config import Config
-from .database import hold_dispatch
+from .database import Database, hold_dispatch
 from .ownership import owned_keys
-from .planning import TaskPlan, blob_keys, plan_job, requirement_keys
+from .planning import JobPlan, TaskPlan, blob_keys, plan_job, requirement_keys
 
-_INSERT_BATCH = 5000
+log = logging.getLogger("farmhand.server")
+
+# Tasks per transaction while a job is created. SQLite has one writer: the others wait for a
+# batch. PostgreSQL writers do not wait on it; there a batch bounds what one COPY encodes on
+# the event loop.
+TASK_BATCH = {"sqlite": 1000, "postgresql": 10_000}
+STALE_SUBMISSION = 3600.0  # a job still `submitting` after this long was abandoned (a crash)
 
 
 class MissingBlobs(Exception):
@@ -27,11 +39,78 @@ class MissingBlobs(Exception):
         self.keys = keys
 
 
-async def create_job(
-    conn: AsyncConnection, user_id: int, spec: dict[str, Any], config: Config
-) -> int:
-    """Insert a job and all its tasks; raises PlanError, MissingBlobs."""
-    plan = plan_job(spec)
+async def create_job(database: Database, user_id: int, spec: dict[str, Any], config: Config) -> int:
+    """Insert a job and all its tasks; raises PlanError, MissingBlobs.
+
+    Planning runs in a thread. The job is written first as `submitting` (no
+    dispatcher, action or reaper touches it), its tasks follow in transactions of
+    `TASK_BATCH` tasks so that claims, heartbeats and other submissions get the
+    database in between, and one last transaction makes it `queued`. A failure
+    on the way removes what was written.
+    """
+    with _COLLECTOR.held():
+        plan = await asyncio.to_thread(_COLLECTOR.build, plan_job, spec)
+        async with database.write() as conn:
+            job_id = await _insert_job(
+                conn, user_id, spec, config, len(plan.tasks), plan.test_tasks
+            )
+        try:
+            batch = TASK_BATCH["postgresql" if database.is_postgres else "sqlite"]
+            for start in range(0, len(plan.tasks), batch):
+                async with database.write() as conn:
+                    await _insert_tasks(conn, job_id, plan.tasks[start : start + batch])
+            async with database.write() as conn:
+                await _open(conn, job_id, user_id, spec["name"])
+                await database.announce_work(conn)
+        except BaseException:
+            await asyncio.shield(_discard(database, job_id))
+            raise
+    return job_id
+
+
+class _CollectorHold:
+    """Keeps Python's cyclic garbage collector off big plans while jobs are created.
+
+    A plan of 200,000 tasks is a million objects; each full collection pass over them is
+    one long call that stops the event loop for hundreds of milliseconds, and building
+    them sets off several. A plan holds no reference cycles, so the collector is paused
+    while any job is being created, and what exists when a plan is built is frozen (left
+    out of passes) until the last creation ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            self._holders += 1
+            gc.disable()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if self._holders == 0:
+                    gc.unfreeze()
+                    gc.enable()
+
+    def build(self, plan: Callable[[dict[str, Any]], JobPlan], spec: dict[str, Any]) -> JobPlan:
+        """`plan(spec)`, then its objects frozen (run in a thread, inside `held`)."""
+        result = plan(spec)
+        gc.freeze()
+        return result
+
+
+_COLLECTOR = _CollectorHold()
+
+
+async def _insert_job(
+    conn: AsyncConnection, user_id: int, spec: dict[str, Any], config: Config, total: int,
+    tests: int,
+) -> int:  # fmt: skip
+    """The job row (`submitting`) and what hangs off it, except its tasks."""
     needed = blob_keys(spec)
     await check_blobs(conn, user_id, needed)
     now = time.time()
@@ -43,13 +122,13 @@ async def create_job(
             user_id=user_id,
             project_id=project_id,
             name=spec["name"],
-            state=states.QUEUED,
+            state=states.SUBMITTING,
             priority=int(spec.get("priority", 50)),
             spec=spec,
-            tasks_total=len(plan.tasks),
+            tasks_total=total,
             tasks_done=0,
             tasks_failed=0,
-            test_pending=plan.test_tasks,
+            test_pending=tests,
             stop_after_test=bool(spec.get("stop_after_test")),
             approved=False,
             ram_gb=float(hardware.get("ram_gb", 0)),
@@ -64,17 +143,6 @@ async def create_job(
         )
     )
     job_id = int(result.inserted_primary_key[0])
-    if conn.dialect.name == "postgresql":
-        await _copy_tasks(conn, job_id, plan.tasks, now)
-    else:
-        rows = [
-            {"job_id": job_id, "seq": t.seq, "kind": t.kind, "frames": t.frames, "tile": t.tile,
-             "layer": t.layer, "is_test": t.is_test, "state": t.state, "failures": 0,
-             "updated_at": now}
-            for t in plan.tasks
-        ]  # fmt: skip
-        for start in range(0, len(rows), _INSERT_BATCH):
-            await conn.execute(db.tasks.insert(), rows[start : start + _INSERT_BATCH])
     if keys := requirement_keys(spec):
         await conn.execute(
             db.job_requirements.insert(), [{"job_id": job_id, "key": k} for k in keys]
@@ -88,6 +156,32 @@ async def create_job(
         await conn.execute(
             db.job_blobs.insert(), [{"job_id": job_id, "blob_key": k} for k in needed]
         )
+    return job_id
+
+
+async def _insert_tasks(conn: AsyncConnection, job_id: int, tasks: list[TaskPlan]) -> None:
+    now = time.time()
+    if conn.dialect.name == "postgresql":
+        await _copy_tasks(conn, job_id, tasks, now)
+    else:
+        rows = [
+            {"job_id": job_id, "seq": t.seq, "kind": t.kind, "frames": t.frames, "tile": t.tile,
+             "layer": t.layer, "is_test": t.is_test, "state": t.state, "failures": 0,
+             "updated_at": now}
+            for t in tasks
+        ]  # fmt: skip
+        await conn.execute(db.tasks.insert(), rows)
+    await conn.execute(db.jobs.update().where(db.jobs.c.id == job_id).values(updated_at=now))
+
+
+async def _open(conn: AsyncConnection, job_id: int, user_id: int, name: str) -> None:
+    """All tasks are in: the job becomes `queued`, visible to the dispatcher."""
+    now = time.time()
+    await conn.execute(
+        db.jobs.update()
+        .where(db.jobs.c.id == job_id, db.jobs.c.state == states.SUBMITTING)
+        .values(state=states.QUEUED, updated_at=now)
+    )
     await conn.execute(
         db.job_events.insert().values(
             job_id=job_id, at=now, from_state=None, to_state=states.QUEUED, reason="submitted"
@@ -95,18 +189,35 @@ async def create_job(
     )
     await events.emit(
         conn, "job", {"job_id": job_id, "from": None, "state": states.QUEUED,
-                      "reason": "submitted", "name": spec["name"]}, job_id, user_id,
+                      "reason": "submitted", "name": name}, job_id, user_id,
     )  # fmt: skip
-    return job_id
+
+
+async def _discard(database: Database, job_id: int) -> None:
+    try:
+        async with database.write() as conn:
+            await _remove(conn, job_id)
+    except Exception:  # the hourly collection removes it later (`discard_abandoned`)
+        log.exception("could not remove the half-created job %s", job_id)
+
+
+async def discard_abandoned(conn: AsyncConnection, now: float | None = None) -> int:
+    """Remove jobs left `submitting` by a server that stopped while creating them; how many."""
+    cutoff = (now or time.time()) - STALE_SUBMISSION
+    j = db.jobs
+    ids = await conn.scalars(
+        sa.select(j.c.id).where(j.c.state == states.SUBMITTING, j.c.updated_at < cutoff)
+    )
+    found = list(ids)
+    for job_id in found:
+        await _remove(conn, job_id)
+    return len(found)
 
 
 async def _copy_tasks(
     conn: AsyncConnection, job_id: int, tasks: list[TaskPlan], now: float
 ) -> None:
-    """PostgreSQL: the job's tasks with one COPY (a 100,000-frame job in a fraction of a second).
-
-    It goes through the driver's connection, inside the transaction SQLAlchemy has begun.
-    """
+    """PostgreSQL: tasks with one COPY, inside the transaction SQLAlchemy has begun."""
     raw = (await conn.get_raw_connection()).driver_connection
     columns = ("job_id", "seq", "kind", "frames", "tile", "layer", "is_test", "state",
                "failures", "updated_at")  # fmt: skip
@@ -220,8 +331,12 @@ async def delete(conn: AsyncConnection, job: Any) -> None:
     """Remove a finished (or cancelled) job and everything that hangs off it."""
     if job.state not in states.FINAL:
         raise states.TransitionError("cancel the job before deleting it")
-    task_ids = sa.select(db.tasks.c.id).where(db.tasks.c.job_id == job.id)
-    await conn.execute(db.outputs.delete().where(db.outputs.c.job_id == job.id))
+    await _remove(conn, job.id)
+
+
+async def _remove(conn: AsyncConnection, job_id: int) -> None:
+    task_ids = sa.select(db.tasks.c.id).where(db.tasks.c.job_id == job_id)
+    await conn.execute(db.outputs.delete().where(db.outputs.c.job_id == job_id))
     attempt_ids = sa.select(db.attempts.c.id).where(db.attempts.c.task_id.in_(task_ids))
     await conn.execute(
         db.worker_uploads.delete().where(db.worker_uploads.c.attempt_id.in_(attempt_ids))
@@ -229,8 +344,8 @@ async def delete(conn: AsyncConnection, job: Any) -> None:
     await conn.execute(db.attempts.delete().where(db.attempts.c.task_id.in_(task_ids)))
     for table in (db.tasks, db.job_requirements, db.job_hardware_configs, db.job_blobs,
                   db.job_events, db.blocklist):  # fmt: skip
-        await conn.execute(table.delete().where(table.c.job_id == job.id))
-    await conn.execute(db.jobs.delete().where(db.jobs.c.id == job.id))
+        await conn.execute(table.delete().where(table.c.job_id == job_id))
+    await conn.execute(db.jobs.delete().where(db.jobs.c.id == job_id))
 
 
 async def _move(conn: AsyncConnection, job: Any, to: str, reason: str) -> None:
@@ -279,14 +394,25 @@ async def eta_seconds(conn: AsyncConnection, job: Any) -> float | None:
     return statistics.median(durations) * left / max(running, 1)
 
 
-async def tasks_with_attempts(conn: AsyncConnection, job_id: int) -> list[dict[str, Any]]:
-    """Every task of a job with its attempts (one row per try), in dispatch order."""
+async def tasks_with_attempts(
+    conn: AsyncConnection, job_id: int, limit: int, after: int | None = None
+) -> list[dict[str, Any]]:
+    """A page of a job's tasks with their attempts (one row per try), in dispatch order.
+
+    At most `limit` tasks, those whose `seq` comes after `after`.
+    """
     t, a = db.tasks, db.attempts
-    tasks = (await conn.execute(sa.select(t).where(t.c.job_id == job_id).order_by(t.c.seq))).all()
+    query = sa.select(t).where(t.c.job_id == job_id).order_by(t.c.seq).limit(limit)
+    if after is not None:
+        query = query.where(t.c.seq > after)
+    tasks = (await conn.execute(query)).all()
     attempts: dict[int, list[dict[str, Any]]] = {}
-    rows = await conn.execute(
-        sa.select(a).join(t, t.c.id == a.c.task_id).where(t.c.job_id == job_id).order_by(a.c.id)
-    )
+    if tasks:
+        rows = await conn.execute(
+            sa.select(a).where(a.c.task_id.in_([r.id for r in tasks])).order_by(a.c.id)
+        )
+    else:
+        rows = []
     for r in rows:
         attempts.setdefault(r.task_id, []).append(
             {"id": r.id, "worker_id": r.worker_id, "state": r.state, "started_at": r.started_at,

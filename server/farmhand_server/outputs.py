@@ -9,7 +9,6 @@ tiles of a frame are handed to that frame's assembly task as its inputs.
 from __future__ import annotations
 
 import time
-from pathlib import PurePosixPath
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,8 +24,11 @@ TILE = "tile"
 PREVIEW = "preview"
 
 
+MAX_NAME = 1024  # characters, as the outputs.name column holds
+
+
 def check_name(name: str) -> str:
-    """A safe relative output name (forward slashes, no `..`, not absolute).
+    """A safe relative output name (forward slashes, no `.`/`..`/empty part, not absolute).
 
     >>> check_name("beauty/shot.0001.exr")
     'beauty/shot.0001.exr'
@@ -35,15 +37,41 @@ def check_name(name: str) -> str:
     ...
     farmhand_server.errors.ApiError: output name '../etc/passwd' must be a relative path ...
     """
-    path = PurePosixPath(name)
+    shown = name if len(name) <= 80 else name[:80] + "…"
+    if not name or len(name) > MAX_NAME:
+        raise bad_request(f"output name {shown!r} must be 1 to {MAX_NAME} characters long")
+    if not _encodable(name):
+        raise bad_request(f"output name {shown!r} is not valid Unicode (a lone surrogate)")
+    parts = name.split("/")
     if (
         "\\" in name
-        or path.is_absolute()
-        or any(part in ("..", "") for part in name.split("/"))
-        or ":" in path.parts[0]
+        or name.startswith("/")
+        or any(part in (".", "..", "") for part in parts)
+        or ":" in parts[0]
     ):
-        raise bad_request(f"output name {name!r} must be a relative path inside the output folder")
+        raise bad_request(f"output name {shown!r} must be a relative path inside the output folder")
     return name
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_files(files: list[dict[str, Any]]) -> None:
+    """Refuse (400) a completion's output list before it joins a dispatcher round.
+
+    Everything that can be checked without the database: names and the names
+    previews point at. A refusal here fails only this request.
+    """
+    for f in files:
+        check_name(f["name"])
+        preview_of = f.get("preview_of")
+        if preview_of is not None and not _encodable(preview_of):
+            raise bad_request("preview_of is not valid Unicode (a lone surrogate)")
 
 
 async def record(
@@ -101,22 +129,70 @@ def _select_outputs():
     return sa.select(o, b.c.md5, b.c.xxh64, b.c.size).join(b, b.c.key == o.c.blob_key)
 
 
-async def for_job(conn: AsyncConnection, job_id: int, tiles: bool = False) -> list[dict[str, Any]]:
-    """The job's outputs in frame order, each with its blob and its preview's blob."""
+NO_FRAME = 2**31 - 1  # where outputs without a frame sort: after every frame
+
+
+def _frame_order():
+    return sa.func.coalesce(db.outputs.c.frame, NO_FRAME)
+
+
+def parse_cursor(text: str) -> tuple[int, int]:
+    """An outputs page cursor `<frame>:<id>` (as `for_job` hands out) as numbers; ValueError.
+
+    >>> parse_cursor("12:345"), parse_cursor("-3:7")
+    ((12, 345), (-3, 7))
+    """
+    frame, _, output_id = text.partition(":")
+    numbers = int(frame), int(output_id)
+    if any(abs(n) > NO_FRAME for n in numbers):
+        raise ValueError(f"{text!r}: out of range")
+    return numbers
+
+
+async def for_job(
+    conn: AsyncConnection,
+    job_id: int,
+    tiles: bool = False,
+    limit: int = 1000,
+    after: tuple[int, int] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the job's outputs in frame order, each with its blob and its preview's blob.
+
+    At most `limit`, after the cursor `after` (`parse_cursor`); also the cursor of the next
+    page, None on the last.
+    """
     o = db.outputs
-    rows = (
-        await conn.execute(_select_outputs().where(o.c.job_id == job_id).order_by(o.c.id))
-    ).all()
-    previews = {r.preview_of: _blob_json(r) for r in rows if r.kind == PREVIEW and r.preview_of}
+    kinds = [PREVIEW] if tiles else [PREVIEW, TILE]
+    order = _frame_order()
+    query = (
+        _select_outputs()
+        .where(o.c.job_id == job_id, o.c.kind.not_in(kinds))
+        .order_by(order, o.c.id)
+        .limit(limit + 1)
+    )
+    if after is not None:
+        frame, output_id = after
+        query = query.where(sa.or_(order > frame, sa.and_(order == frame, o.c.id > output_id)))
+    rows = (await conn.execute(query)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    previews = {}
+    if rows:
+        found = await conn.execute(
+            _select_outputs().where(
+                o.c.job_id == job_id, o.c.kind == PREVIEW, o.c.preview_of.in_([r.id for r in rows])
+            )
+        )
+        previews = {r.preview_of: _blob_json(r) for r in found}
     listed = [
         {"id": r.id, "task_id": r.task_id, "attempt_id": r.attempt_id, "frame": r.frame,
          "name": r.name, "kind": r.kind, "tile_mode": r.tile_mode, "blob": _blob_json(r),
          "preview": previews.get(r.id)}
         for r in rows
-        if r.kind != PREVIEW and (tiles or r.kind != TILE)
     ]  # fmt: skip
-    listed.sort(key=lambda item: (item["frame"] is None, item["frame"] or 0, item["id"]))
-    return listed
+    last = rows[-1] if more else None
+    cursor = None if last is None else f"{NO_FRAME if last.frame is None else last.frame}:{last.id}"
+    return listed, cursor
 
 
 async def tile_inputs(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from farmhand import versions
-from farmhand.plan import JobPlan, PlanError, TaskPlan, plan_job
+from farmhand.plan import JobPlan, PlanError, TaskPlan, count_tasks, plan_job
 from farmhand.scene import plugins
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "TaskPlan",
     "blob_keys",
     "capability_keys",
+    "count_tasks",
     "plan_job",
     "requirement_keys",
 ]

@@ -388,7 +388,7 @@ async def overdue_jobs(conn: AsyncConnection, now: float) -> list[int]:
         sa.select(db.jobs.c.id).where(
             db.jobs.c.deadline.is_not(None),
             db.jobs.c.deadline < now,
-            db.jobs.c.state.not_in(tuple(states.FINAL)),
+            db.jobs.c.state.not_in((*states.FINAL, states.SUBMITTING)),
         )
     )
     return [r.id for r in rows]

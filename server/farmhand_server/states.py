@@ -6,6 +6,9 @@
        ▼    ▼      ▼
     cancelled    failed
 
+A job is `submitting` while its tasks are being written (`jobs.create_job`):
+no transition leaves it but to `queued`, once all of them are in.
+
 A change is an UPDATE guarded by the state it leaves, so two servers (or two
 requests) cannot both move a job; the loser sees it did not happen.
 """
@@ -21,6 +24,7 @@ from . import db, events
 
 QUEUED, RENDERING, AWAITING, PAUSED = "queued", "rendering", "awaiting_approval", "paused"
 COMPLETED, FAILED, CANCELLED = "completed", "failed", "cancelled"
+SUBMITTING = "submitting"
 FINAL = frozenset({COMPLETED, FAILED, CANCELLED})
 DISPATCHING = (QUEUED, RENDERING)
 

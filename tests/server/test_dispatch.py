@@ -194,6 +194,41 @@ def test_a_refused_completion_leaves_the_others_of_its_round(server: RunningServ
         assert complete(server, workers[i], held[i]) == 200
 
 
+def test_a_bad_output_name_fails_only_its_own_completion(server: RunningServer) -> None:
+    """Names that once broke the whole group-commit round (IndexError, encoding errors)."""
+    ann = new_user(server, "ann")
+    created = submit(server, ann, frames="1-8")
+    workers = [new_worker(server, f"w{i}") for i in range(8)]
+    held = [claim(server, w) for w in workers]
+    file = {"kind": "image", "md5": "0" * 32, "xxh64": "0" * 16, "size": 1}
+    bad = [".", "a/./b.exr", "\ud800.exr", "./a.exr"]
+    bodies: list[dict] = []
+    for name in bad:
+        bodies += [{}, {"outputs": [{**file, "name": name}]}]
+    statuses: dict[int, requests.Response] = {}
+    start = threading.Barrier(len(workers))
+
+    def report(i: int) -> None:
+        start.wait()
+        url = server.url(f"/attempts/{held[i]['attempt_id']}/complete")
+        statuses[i] = workers[i].post(url, json=bodies[i], timeout=30)
+
+    threads = [threading.Thread(target=report, args=(i,)) for i in range(len(workers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [statuses[i].status_code for i in range(8)] == [200, 400] * 4, [
+        statuses[i].text for i in range(8)
+    ]
+    assert "output name" in statuses[1].json()["error"]["message"]
+    tasks = {
+        t["id"]: t for t in ann.get(server.url(f"/jobs/{created['id']}/tasks")).json()["tasks"]
+    }
+    states = [tasks[a["task"]["id"]]["attempts"][0]["state"] for a in held]
+    assert states == ["done", "running"] * 4
+
+
 def test_a_stopping_server_gives_back_its_reservations(database_url: str, tmp_path: Path) -> None:
     first = start_server(tmp_path / "first", database_url)
     try:

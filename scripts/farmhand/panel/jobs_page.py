@@ -67,7 +67,7 @@ def fetch(
     snapshot.job = client.job(job_id)
     snapshot.tasks = client.tasks(job_id)
     try:
-        snapshot.outputs = client.json("GET", f"/jobs/{job_id}/outputs")["outputs"]
+        snapshot.outputs = client.outputs(job_id)
     except FarmError as exc:
         if exc.status != 404:  # a server without outputs yet: the grid alone
             raise

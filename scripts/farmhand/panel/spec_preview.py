@@ -123,7 +123,7 @@ def count_tasks(spec: dict[str, Any]) -> tuple[int, int]:
     """(frames, tasks) the server will make of a spec, by the shared planner
     (`farmhand.plan`); (0, 0) when the frames, test frames or tiles cannot be split."""
     try:
-        return plan.count_tasks(spec)
+        return plan.count(spec)
     except (ValueError, TypeError, KeyError):
         return 0, 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ from .. import accounting, db, jobs, online, outputs, states
 from ..auth import Principal
 from ..errors import ApiError, bad_request, not_found
 from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
-from ..planning import PlanError
+from ..planning import PlanError, count_tasks
 
 
 def _looks_like_renderbus(body: dict[str, Any]) -> bool:
@@ -21,20 +23,11 @@ def _looks_like_renderbus(body: dict[str, Any]) -> bool:
 
 
 async def submit_job(request: web.Request) -> web.Response:
-    body = request[BODY]
-    try:
-        spec = normalize_renderbus(body) if _looks_like_renderbus(body) else body
-    except ValueError as exc:
-        raise bad_request(f"task.json: {exc}") from None
-    problems = validate_jobspec(spec)
-    if problems:
-        raise bad_request(f"job spec: {problems[0]}", problems)
+    config = request.app[CONFIG]
+    spec = await asyncio.to_thread(_checked_spec, request[BODY], config.max_tasks_per_job)
     user: Principal = request[PRINCIPAL]
     try:
-        async with request.app[DB].write() as conn:
-            job_id = await jobs.create_job(conn, user.id, spec, request.app[CONFIG])
-            row = await _job_row(conn, job_id)
-            await request.app[DB].announce_work(conn)
+        job_id = await jobs.create_job(request.app[DB], user.id, spec, config)
     except PlanError as exc:
         raise bad_request(str(exc)) from None
     except jobs.MissingBlobs as exc:
@@ -42,8 +35,42 @@ async def submit_job(request: web.Request) -> web.Response:
             424, "missing_blobs", f"upload {len(exc.keys)} missing blob(s) first",
             {"missing": exc.keys},
         ) from None  # fmt: skip
+    async with request.app[DB].read() as conn:
+        row = await _job_row(conn, job_id)
     request.app[WAKE].notify()
     return web.json_response(jobs.job_json(row), status=201)
+
+
+def _checked_spec(body: dict[str, Any], max_tasks: int) -> dict[str, Any]:
+    """The JobSpec of a submission, checked and its tasks counted (CPU work: run in a thread).
+
+    The count comes first: a spec of billions of tasks is refused before the full check
+    walks its frames; one too malformed to count is left to that check.
+    """
+    try:
+        spec = normalize_renderbus(body) if _looks_like_renderbus(body) else body
+    except ValueError as exc:
+        raise bad_request(f"task.json: {exc}") from None
+    with contextlib.suppress(PlanError, LookupError, TypeError, ValueError, AttributeError):
+        _check_count(count_tasks(spec), max_tasks)
+    problems = validate_jobspec(spec)
+    if problems:
+        raise bad_request(f"job spec: {problems[0]}", problems[:20])
+    try:
+        _check_count(count_tasks(spec), max_tasks)
+    except PlanError as exc:
+        raise bad_request(str(exc)) from None
+    return spec
+
+
+def _check_count(count: int, max_tasks: int) -> None:
+    if count > max_tasks:
+        raise ApiError(
+            422, "too_many_tasks",
+            f"the job would have {count:,} tasks; one job may have at most {max_tasks:,} "
+            "(fewer frames, fewer tiles or more frames_per_task)",
+            {"tasks": count, "max_tasks_per_job": max_tasks},
+        )  # fmt: skip
 
 
 async def _job_row(conn, job_id: int):
@@ -61,17 +88,23 @@ async def _visible_job(request: web.Request, conn):
 
 async def list_jobs(request: web.Request) -> web.Response:
     user: Principal = request[PRINCIPAL]
-    query = sa.select(db.jobs).order_by(db.jobs.c.id.desc()).limit(500)
+    params = request[PARAMS]
+    limit = params.get("limit", 500)
+    query = sa.select(db.jobs).order_by(db.jobs.c.id.desc()).limit(limit + 1)
     if not user.is_admin:
         query = query.where(db.jobs.c.user_id == user.id)
-    state = request[PARAMS].get("state")
-    if state:
+    if state := params.get("state"):
         query = query.where(db.jobs.c.state == state)
+    if (before := params.get("before")) is not None:
+        query = query.where(db.jobs.c.id < before)
     async with request.app[DB].read() as conn:
         rows = (await conn.execute(query)).all()
+        rows = rows[: limit + 1]
+        following = rows[limit - 1].id if len(rows) > limit else None
+        rows = rows[:limit]
         reasons = await online.waiting_reasons(conn, rows, request.app[CONFIG].online_seconds)
     body = [{**jobs.job_json(r), "waiting_reason": reasons.get(r.id)} for r in rows]
-    return web.json_response({"jobs": body})
+    return web.json_response({"jobs": body, "next": following})
 
 
 async def get_job(request: web.Request) -> web.Response:
@@ -87,18 +120,27 @@ async def get_job(request: web.Request) -> web.Response:
 
 
 async def list_tasks(request: web.Request) -> web.Response:
+    params = request[PARAMS]
+    limit = params.get("limit", 1000)
     async with request.app[DB].read() as conn:
         row = await _visible_job(request, conn)
-        tasks = await jobs.tasks_with_attempts(conn, row.id)
-    return web.json_response({"tasks": tasks})
+        tasks = await jobs.tasks_with_attempts(conn, row.id, limit + 1, params.get("after"))
+    following = tasks[limit - 1]["seq"] if len(tasks) > limit else None
+    return web.json_response({"tasks": tasks[:limit], "next": following})
 
 
 async def list_outputs(request: web.Request) -> web.Response:
-    tiles = bool(request[PARAMS].get("tiles", False))
+    params = request[PARAMS]
+    try:
+        after = outputs.parse_cursor(params["after"]) if "after" in params else None
+    except ValueError:
+        raise bad_request("query after: not a cursor this listing handed out") from None
     async with request.app[DB].read() as conn:
         row = await _visible_job(request, conn)
-        found = await outputs.for_job(conn, row.id, tiles)
-    return web.json_response({"outputs": found})
+        found, following = await outputs.for_job(
+            conn, row.id, bool(params.get("tiles", False)), params.get("limit", 1000), after
+        )
+    return web.json_response({"outputs": found, "next": following})
 
 
 async def list_job_events(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from .. import gc, scheduler
+from .. import gc, jobs, scheduler
 from ..auth import Principal
 from ..errors import conflict
 from ..keys import BODY, CONFIG, DB, DISPATCHER, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
@@ -158,10 +158,11 @@ async def reap_once(app: web.Application) -> int:
 
 
 async def collect_garbage(app: web.Application) -> dict:
-    """One round of blob collection (see `gc`)."""
+    """One round of blob collection (see `gc`), after removing abandoned half-created jobs."""
     retention = app[CONFIG].blob_retention_days * 86400
     async with app[DB].write() as conn:
-        return await gc.collect(conn, app[STORE], retention)
+        abandoned = await jobs.discard_abandoned(conn)
+        return {**await gc.collect(conn, app[STORE], retention), "abandoned_jobs": abandoned}
 
 
 async def reaper(app: web.Application):
