@@ -768,3 +768,13 @@ def test_cli_search_path_finds_moved_texture() -> None:
     assert found[0]["severity"] == "warning"
     assert str(LIBRARY / "wood.png") in found[0]["fix"]
     assert not [d for d in data["diagnostics"] if d["code"] == "missing-texture"]
+
+
+def test_the_summary_says_what_each_layer_writes() -> None:
+    done = cli(str(SCENES / "layers_and_cameras.ma"))
+    assert done.returncode == 0, done.stderr
+    images = (SCENES / "images").as_posix()
+    assert f"writes {images}/bg/hero/layers_and_cameras.001.png" in done.stdout
+    assert f"writes {images}/fg/persp/layers_and_cameras.001.png" in done.stdout
+    bg = done.stdout[done.stdout.index("bg (rs_bg)") :]
+    assert "arnold sampling" not in bg.split("\n  [")[0]  # a Maya Software layer

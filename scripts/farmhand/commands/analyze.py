@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from farmhand.scene import Analysis, SceneError, analyze
-from farmhand.scene.model import ERROR, WARNING
+from farmhand.scene.model import ERROR, WARNING, LayerInfo
 
 EXIT_OK, EXIT_BLOCKED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -59,6 +60,19 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_BLOCKED if result.blocking else EXIT_OK
 
 
+def _print_outputs(layer: LayerInfo, w: Callable[[str], object]) -> None:
+    """What the layer writes: each camera's (and AOV's) first frame under the images folder."""
+    outputs = layer.outputs
+    if outputs is None or not layer.renderable:
+        return
+    if not outputs.predicted:
+        w(f"        writes under {outputs.root}: {outputs.note}\n")
+        return
+    for output in outputs.files:
+        path = output.template.format(frame=int(layer.common.start))
+        w(f"        writes {outputs.root.rstrip('/')}/{path}\n")
+
+
 def print_summary(result: Analysis, out: TextIO) -> None:
     """A readable report: scene, layers, dependencies with status, diagnostics."""
     w = out.write
@@ -85,7 +99,8 @@ def print_summary(result: Analysis, out: TextIO) -> None:
         )
         if c.image_file_prefix:
             w(f"        prefix {c.image_file_prefix}\n")
-        if layer.option:
+        _print_outputs(layer, w)
+        if layer.option and c.renderer == "arnold":
             o = layer.option
             blur = "on" if o.motion_blur_enable else "off"
             autotx = "on" if o.auto_tx else "off"
