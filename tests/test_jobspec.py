@@ -672,3 +672,9 @@ def test_the_documented_example_is_valid() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "jobspec.md").read_text("utf-8")
     example = doc.split("```json\n", 1)[1].split("```", 1)[0]
     assert js.validate_jobspec(json.loads(example)) == []
+
+
+def test_a_key_with_a_unicode_digit_is_reported_not_raised() -> None:
+    # "²" is a digit to `\d` and `str.isdigit`, but not to `int()` (issue 11, found by fuzzing).
+    problems = js.validate_jobspec({"²": 1, "manifest": [{"path²": 1}]})
+    assert problems and all(isinstance(p, str) for p in problems)

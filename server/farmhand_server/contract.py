@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -79,8 +80,22 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_integer(_checker: Any, value: Any) -> bool:
-    # JSON Schema counts 1.0 as an integer; the database and the code need a real int.
+    # JSON Schema counts 1.0 as an integer: bodies read integral floats as ints
+    # (`read_number`), so what is left here is a fraction or beyond +-2**53.
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def read_number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: an int when integral (JSON Schema 2020-12
+    calls 17745175.0 an integer, and the code needs a real int), else a float.
+
+    Beyond +-2**53 a float is not exact, so it stays one (and is refused where an integer is
+    wanted).
+    """
+    value = float(text)
+    if value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
 
 
 StrictValidator = jsonschema.validators.extend(
@@ -216,6 +231,16 @@ def _path_params(op: Operation, request: web.Request) -> dict[str, Any]:
 _PARAM_VALIDATORS: dict[int, Any] = {}
 
 
+def _integer(raw: str) -> int:
+    """A parameter's integer: ASCII digits (an integral `17745175.0` too); ValueError if not."""
+    if not raw.isascii() or len(raw) > 40:
+        raise ValueError(raw)
+    value = int(raw) if raw.lstrip("+-").isdigit() else read_number(raw)
+    if not isinstance(value, int):
+        raise ValueError(raw)
+    return value
+
+
 def _param_validator(schema: dict[str, Any]) -> Any:
     """One validator per parameter schema (they live as long as the cached document)."""
     found = _PARAM_VALIDATORS.get(id(schema))
@@ -230,7 +255,7 @@ def _parameter(where: str, name: str, raw: str, schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     try:
         if kind == "integer":
-            value = int(raw)
+            value = _integer(raw)
         elif kind == "boolean":
             if raw not in ("true", "false"):
                 raise ValueError(raw)
@@ -255,21 +280,29 @@ async def _json_body(op: Operation, request: web.Request) -> Any:
     if request.content_type not in ("application/json", ""):
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     try:
-        body = json.loads(await request.read())
+        body = json.loads(await request.read(), parse_float=read_number)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise bad_request(f"the body is not valid JSON: {exc}") from None
-    if _has_nul(body):
-        raise bad_request("strings must not contain NUL characters (\\u0000)")
+    if _has_bad_text(body):
+        raise bad_request(
+            "strings must not contain NUL characters (\\u0000) or lone surrogates (\\ud800-\\udfff)"
+        )
     check(op.body_ref, body)
     return body
 
 
-def _has_nul(value: Any) -> bool:
-    """True when any string (or key) in a JSON value holds a NUL, which databases refuse."""
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_bad_text(value: Any) -> bool:
+    """True when any string (or key) in a JSON value holds a NUL or a lone surrogate.
+
+    Databases refuse NUL; a lone surrogate (`"\\ud800"`, valid JSON) cannot be encoded as UTF-8.
+    """
     if isinstance(value, str):
-        return "\x00" in value
+        return _BAD_TEXT.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_has_bad_text(k) or _has_bad_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_has_bad_text(v) for v in value)
     return False

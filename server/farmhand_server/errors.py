@@ -48,7 +48,10 @@ _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
     416: "range_not_satisfiable", 422: "unprocessable", 424: "failed_dependency",
+    503: "unavailable", 507: "insufficient_storage",
 }  # fmt: skip
+# Headers of aiohttp's own errors a client needs (a 405 names the methods it may use).
+_KEPT_HEADERS = ("Allow",)
 
 
 @web.middleware
@@ -62,7 +65,11 @@ async def error_middleware(request: web.Request, handler):
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
-        return error_response(exc.status, code, exc.reason or code)
+        response = error_response(exc.status, code, exc.reason or code)
+        for name in _KEPT_HEADERS:
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
+        return response
     except Exception:  # a bug: log it, never leak a traceback to the client
         log.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error")

@@ -79,8 +79,15 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def list_projects(request: web.Request) -> web.Response:
+    """Admins see every project; others those an admin made and those they have jobs in."""
+    caller: auth.Principal = request[PRINCIPAL]
+    p, j = db.projects, db.jobs
+    query = sa.select(p.c.id, p.c.name).order_by(p.c.name)
+    if not caller.is_admin:
+        mine = sa.exists().where(j.c.project_id == p.c.id, j.c.user_id == caller.id)
+        query = query.where(sa.or_(p.c.shared, mine))
     async with request.app[DB].read() as conn:
-        rows = await conn.execute(sa.select(db.projects).order_by(db.projects.c.name))
+        rows = await conn.execute(query)
         projects = [{"id": r.id, "name": r.name} for r in rows]
     return web.json_response({"projects": projects})
 
@@ -90,7 +97,7 @@ async def create_project(request: web.Request) -> web.Response:
     try:
         async with request.app[DB].write() as conn:
             result = await conn.execute(
-                db.projects.insert().values(name=name, created_at=time.time())
+                db.projects.insert().values(name=name, created_at=time.time(), shared=True)
             )
     except sa.exc.IntegrityError:
         raise conflict("exists", f"a project named {name!r} exists") from None

@@ -230,7 +230,10 @@ async def complete_upload(request: web.Request) -> web.Response:
 
 async def get_blob(request: web.Request) -> web.StreamResponse:
     key = request[PARAMS]["key"]
-    parse_key(key)
+    try:
+        parse_key(key)
+    except ValueError:
+        raise not_found("blob") from None
     principal: Principal = request[PRINCIPAL]
     async with request.app[DB].read() as conn:
         row = (await conn.execute(sa.select(db.blobs).where(db.blobs.c.key == key))).first()
