@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from aiohttp import web
 
 log = logging.getLogger("farmhand.server")
@@ -54,6 +56,20 @@ _HTTP_CODES = {
 _KEPT_HEADERS = ("Allow",)
 
 
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """True for an error that means a disk (of a file or of the database) is full."""
+    if isinstance(exc, OSError):
+        return exc.errno in DISK_FULL_ERRNOS
+    if isinstance(exc, sa.exc.DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None)  # PostgreSQL: disk_full, out_of_memory
+        text = str(exc.orig).lower()
+        return code in ("53100", "53200") or "disk is full" in text or "no space left" in text
+    return False
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler):
     """Turn ApiError, aiohttp's HTTP errors and crashes into the JSON error shape."""
@@ -70,6 +86,10 @@ async def error_middleware(request: web.Request, handler):
             if name in exc.headers:
                 response.headers[name] = exc.headers[name]
         return response
-    except Exception:  # a bug: log it, never leak a traceback to the client
+    except Exception as exc:
+        if disk_full(exc):  # the server's disk (or its database's) filled up: not a bug
+            log.warning("disk full in %s %s: %s", request.method, request.path, exc)
+            return error_response(507, "insufficient_storage", "the server's disk is full")
+        # A bug: log it, never leak a traceback to the client.
         log.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error")
