@@ -29,6 +29,7 @@ class Config:
     claim_wait_seconds: float = 25.0  # how long a claim long-poll is held
     reservation_seconds: float = 30.0  # queued tasks a process holds lapse after this
     auth_cache_seconds: float = 5.0  # how long a token check is reused in one process
+    revocation_poll_seconds: float = 1.0  # how often a process looks for revocations it missed
     reap_interval: float = 1.0  # how often lapsed leases and time limits are checked
     task_time_out: int = 12 * 3600  # default per-task time limit (Renderbus: 43200)
     max_retries: int = 3

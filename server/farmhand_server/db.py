@@ -293,7 +293,7 @@ revocations = sa.Table(
     metadata,
     _id(),
     _now_column("at"),
-    sa.Column("kind", sa.String(16), nullable=False),  # worker | enrol | user | token
+    sa.Column("kind", sa.String(16), nullable=False),  # worker | enrol | user | token | enabled
     sa.Column("subject_id", sa.Integer, nullable=False),
     sa.Column("by_user", sa.Integer, nullable=True),  # None: `farmhand admin` on the database
 )
