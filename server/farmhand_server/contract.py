@@ -44,7 +44,46 @@ def document() -> dict[str, Any]:
     schemas = doc["components"]["schemas"]
     for name, schema in shared_schemas().items():
         schemas.setdefault(name, schema)
+    for item in doc["paths"].values():
+        for method in METHODS:
+            if method in item:
+                _add_standard_responses(doc, item[method], item.get("parameters", []))
     return doc
+
+
+# What the contract wrapper itself answers (`_wrap`), so each operation of the served
+# document lists it: the handlers' own answers are written out in openapi.yaml.
+_STANDARD = {
+    400: "A path, query or header parameter, or the body, breaks the schema (`details` says where)",
+    401: "No valid bearer token (missing, unknown, revoked, or its user disabled)",
+    403: "The token's kind or role may not call this operation (`x-farmhand-role`)",
+    413: "The body is larger than the server accepts",
+    415: "The body is not sent as application/json",
+}
+
+
+def _add_standard_responses(
+    doc: dict[str, Any], op: dict[str, Any], shared: list[dict[str, Any]]
+) -> None:
+    """Add the wrapper's error answers the operation can get to its `responses`."""
+    params = [_resolve(p, doc) for p in shared + op.get("parameters", [])]
+    content = op.get("requestBody", {}).get("content", {})
+    statuses = set()
+    if params or content:
+        statuses.add(400)
+    if op.get("x-farmhand-role", "user") != "public":
+        statuses.update((401, 403))
+    if content:
+        statuses.add(413)
+    if "application/json" in content:
+        statuses.add(415)
+    responses = op.setdefault("responses", {})
+    for status in sorted(statuses):
+        responses.setdefault(
+            str(status),
+            {"description": _STANDARD[status],
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        )  # fmt: skip
 
 
 def shared_schemas() -> dict[str, Any]:
@@ -69,10 +108,10 @@ def _registry() -> Registry:
     return Registry().with_resource(DOC_URI, resource)
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+def _resolve(node: dict[str, Any], doc: dict[str, Any] | None = None) -> dict[str, Any]:
     """Follow a local `$ref` inside the document (parameters, responses)."""
     while "$ref" in node:
-        target: Any = document()
+        target: Any = document() if doc is None else doc
         for part in node["$ref"].removeprefix("#/").split("/"):
             target = target[part]
         node = target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import requests
 from farm import new_user, submit
 from server_harness import RunningServer
@@ -54,10 +56,20 @@ def test_integral_floats_are_integers(server: RunningServer) -> None:
     _error(admin.get(server.url("/jobs/١")), 400)  # an Arabic-Indic digit is not an id
 
 
-def test_405_names_the_allowed_methods(server: RunningServer) -> None:
-    response = requests.delete(server.url("/health"))
-    _error(response, 405)
-    assert "GET" in response.headers["Allow"]
+_SAMPLE = {"upload_id": "0" * 32, "key": "0" * 32 + "-1", "preset_name": "p", "config_id": "c"}
+
+
+def test_405_names_the_allowed_methods_on_every_path(server: RunningServer) -> None:
+    document = requests.get(server.url("/openapi.json")).json()
+    admin = server.session()
+    for path, item in document["paths"].items():
+        described = {m.upper() for m in item if m in ("get", "put", "post", "delete", "patch")}
+        other = next(m for m in ("PATCH", "DELETE", "PUT", "POST", "GET") if m not in described)
+        url = server.url(re.sub(r"{(\w+)}", lambda m: _SAMPLE.get(m.group(1), "1"), path))
+        response = admin.request(other, url)
+        _error(response, 405)
+        allowed = {m.strip() for m in response.headers.get("Allow", "").split(",")}
+        assert described <= allowed, (path, response.headers.get("Allow"))
 
 
 def test_projects_list_only_what_the_caller_may_see(server: RunningServer) -> None:
