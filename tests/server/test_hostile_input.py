@@ -87,3 +87,13 @@ def test_projects_list_only_what_the_caller_may_see(server: RunningServer) -> No
     assert names(ann) == ["ann-secret", "studio"]
     assert names(bob) == ["bob-secret", "studio"]
     assert names(admin) == ["ann-secret", "bob-secret", "studio"]
+
+
+def test_a_malformed_software_report_is_a_400_not_a_broken_worker(server: RunningServer) -> None:
+    from farm import new_worker
+
+    worker = new_worker(server)
+    for software in ({"blender": {"3.4": []}}, {"maya": {"2025": {"plugins": ["mtoa"]}}}):
+        _error(worker.put(server.url("/workers/me"), json={"name": "n", "software": software}), 400)
+    # The worker's own report still stands: it can claim.
+    assert worker.post(server.url("/workers/claim"), json={"wait": 0}).status_code == 204
