@@ -732,3 +732,9 @@ def test_version_2_cross_checks() -> None:
         'renderer.adapter: must be maya: layer groups are Maya render layers, not "blender"'
     ]
     assert js.validate_jobspec({**v2_spec(), "layers": []}) == ["layers: must not be empty"]
+
+
+def test_a_key_with_a_unicode_digit_is_reported_not_raised() -> None:
+    # "²" is a digit to `\d` and `str.isdigit`, but not to `int()` (issue 11, found by fuzzing).
+    problems = js.validate_jobspec({"²": 1, "manifest": [{"path²": 1}]})
+    assert problems and all(isinstance(p, str) for p in problems)

@@ -475,7 +475,9 @@ def _semantic_messages(spec: Any, whole: bool = True) -> list[str]:
 def _field_order(message: str) -> tuple[list, str]:
     """Sort key: the field a message names (list indexes compared as numbers), then the text."""
     field = message.split(": ", 1)[0]
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", field)], message
+    # Runs of ASCII digits sit at the odd places of the split ("²" is a digit to `\d`, not `int`).
+    parts = re.split(r"([0-9]+)", field)
+    return [int(p) if i % 2 else p for i, p in enumerate(parts)], message
 
 
 def _collect(*groups: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from . import auth, db
+from . import auth, credentials, db
 from .api import HANDLERS
 from .api.work import reaper
 from .blobstore import BlobStore
@@ -28,7 +28,7 @@ async def authenticate(request: web.Request) -> auth.Principal | None:
     """The principal of the request's `Authorization: Bearer …` token, if any.
 
     Answers are kept for `auth_cache_seconds` (workers call several times a
-    second); a revocation in this process clears the cache at once.
+    second); a revocation anywhere clears the cache (`credentials`).
     """
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -92,5 +92,6 @@ def create_app(config: Config) -> web.Application:
     app.add_routes(build_routes(HANDLERS, authenticate))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reaper)
+    app.cleanup_ctx.append(credentials.watch)
     app.on_shutdown.append(_answer_long_polls)
     return app

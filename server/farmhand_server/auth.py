@@ -46,14 +46,18 @@ def token_hash(token: str) -> str:
 
 
 async def authenticate(conn: AsyncConnection, token: str) -> Principal | None:
-    """The principal a bearer token belongs to, or None (unknown or revoked)."""
+    """The principal a bearer token belongs to, or None (unknown, revoked or disabled)."""
     digest = token_hash(token)
     if token.startswith(USER_PREFIX):
         row = (
             await conn.execute(
                 sa.select(db.users.c.id, db.users.c.name, db.users.c.role)
                 .join(db.api_tokens, db.api_tokens.c.user_id == db.users.c.id)
-                .where(db.api_tokens.c.token_hash == digest, db.api_tokens.c.revoked_at.is_(None))
+                .where(
+                    db.api_tokens.c.token_hash == digest,
+                    db.api_tokens.c.revoked_at.is_(None),
+                    db.users.c.disabled_at.is_(None),
+                )
             )
         ).first()
         return Principal("user", row.id, row.name, row.role) if row else None
@@ -72,6 +76,7 @@ async def authenticate(conn: AsyncConnection, token: str) -> Principal | None:
                 sa.select(db.enrolment_tokens.c.id).where(
                     db.enrolment_tokens.c.token_hash == digest,
                     db.enrolment_tokens.c.uses_left > 0,
+                    db.enrolment_tokens.c.revoked_at.is_(None),
                     sa.or_(
                         db.enrolment_tokens.c.expires_at.is_(None),
                         db.enrolment_tokens.c.expires_at > time.time(),
@@ -116,11 +121,11 @@ async def revoke_user_token(conn: AsyncConnection, token_id: int) -> bool:
 
 async def issue_enrolment_token(
     conn: AsyncConnection, created_by: int | None, uses: int = 1, ttl_seconds: float | None = None
-) -> str:
-    """A token a new render node uses once (or `uses` times) to register itself."""
+) -> tuple[int, str]:
+    """A token a new render node uses once (or `uses` times) to register itself: (id, token)."""
     token = new_token(ENROL_PREFIX)
     now = time.time()
-    await conn.execute(
+    result = await conn.execute(
         db.enrolment_tokens.insert().values(
             token_hash=token_hash(token),
             created_by=created_by,
@@ -129,7 +134,7 @@ async def issue_enrolment_token(
             expires_at=now + ttl_seconds if ttl_seconds else None,
         )
     )
-    return token
+    return int(result.inserted_primary_key[0]), token
 
 
 async def ensure_admin(conn: AsyncConnection) -> str | None:

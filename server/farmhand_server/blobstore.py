@@ -15,7 +15,8 @@ from pathlib import Path
 
 import xxhash
 
-_KEY = re.compile(r"^([0-9a-f]{32})-(\d+)$")
+# A size has at most 16 digits (the API caps sizes at 2**53), so a key is at most 49 characters.
+_KEY = re.compile(r"^([0-9a-f]{32})-([0-9]{1,16})$")
 _HASH_BLOCK = 4 * 1024 * 1024
 
 

@@ -81,8 +81,20 @@ def register_admin(sub: argparse._SubParsersAction) -> None:
     c = cmds.add_parser("enrol-token", help="print a token new workers register with")
     c.add_argument("--uses", type=int, default=1)
     c.add_argument("--ttl", type=float, default=None, help="seconds until it expires")
+    c = cmds.add_parser("revoke-enrol-token", help="revoke an enrolment token by its id")
+    c.add_argument("token_id", type=int)
+    c = cmds.add_parser(
+        "revoke-worker", help="revoke a worker's token (by id or name); its tasks are queued again"
+    )
+    c.add_argument("worker")
+    c = cmds.add_parser("disable-user", help="cut a user off: every token of theirs stops working")
+    c.add_argument("name")
+    c = cmds.add_parser("enable-user", help="let a disabled user in again")
+    c.add_argument("name")
     cmds.add_parser("hardware-configs", help="list hardware configurations")
     cmds.add_parser("users", help="list users")
+    cmds.add_parser("workers", help="list workers")
+    cmds.add_parser("enrol-tokens", help="list enrolment tokens (ids, uses left, state)")
     p.set_defaults(run=run_admin)
 
 
@@ -111,7 +123,7 @@ async def _admin(config: Config, args: argparse.Namespace) -> int:
 async def _admin_action(conn, args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
-    from . import auth, db
+    from . import auth, db, revocation
 
     action = args.admin_command
     if action == "create-user":
@@ -130,9 +142,35 @@ async def _admin_action(conn, args: argparse.Namespace) -> int:
     elif action == "revoke-token":
         if not await auth.revoke_user_token(conn, args.token_id):
             raise LookupError(f"no live token with id {args.token_id}")
+        await revocation.token_revoked(conn, args.token_id, None)
         print(f"revoked token {args.token_id}")
     elif action == "enrol-token":
-        print(await auth.issue_enrolment_token(conn, None, args.uses, args.ttl))
+        token_id, token = await auth.issue_enrolment_token(conn, None, args.uses, args.ttl)
+        print(token)
+        print(f"enrolment token id {token_id} (revoke-enrol-token {token_id})", file=sys.stderr)
+    elif action == "revoke-enrol-token":
+        if not await revocation.revoke_enrolment_token(conn, args.token_id, None):
+            raise LookupError(f"no live enrolment token with id {args.token_id}")
+        print(f"revoked enrolment token {args.token_id}")
+    elif action == "revoke-worker":
+        done = await revocation.revoke_worker(conn, await _worker_id(conn, args.worker), None)
+        print(f"revoked worker {done.name} (id {done.worker_id}), {done.requeued} task(s) requeued")
+    elif action in ("disable-user", "enable-user"):
+        user_id = await conn.scalar(sa.select(db.users.c.id).where(db.users.c.name == args.name))
+        if user_id is None:
+            raise LookupError(f"no user named {args.name!r}")
+        disable = action == "disable-user"
+        await revocation.set_user_disabled(conn, user_id, disable, None)
+        print(f"{'disabled' if disable else 'enabled'} user {args.name}")
+    elif action == "workers":
+        for row in await conn.execute(sa.select(db.workers).order_by(db.workers.c.id)):
+            state = "revoked" if row.revoked_at else row.state
+            print(f"{row.id:>4}  {row.name}  {row.hostname}  {state}")
+    elif action == "enrol-tokens":
+        e = db.enrolment_tokens
+        for row in await conn.execute(sa.select(e).order_by(e.c.id)):
+            state = "revoked" if row.revoked_at else f"{row.uses_left} use(s) left"
+            print(f"{row.id:>4}  {state}")
     elif action == "hardware-configs":
         for row in await conn.execute(sa.select(db.hardware_configs)):
             print(
@@ -141,5 +179,24 @@ async def _admin_action(conn, args: argparse.Namespace) -> int:
             )
     elif action == "users":
         for row in await conn.execute(sa.select(db.users).order_by(db.users.c.id)):
-            print(f"{row.id:>4}  {row.name}  {row.role}")
+            disabled = "  disabled" if row.disabled_at else ""
+            print(f"{row.id:>4}  {row.name}  {row.role}{disabled}")
     return 0
+
+
+async def _worker_id(conn, worker: str) -> int:
+    """A worker named by its id or its name (LookupError if none, or the name is ambiguous)."""
+    import sqlalchemy as sa
+
+    from . import db
+
+    w = db.workers
+    if worker.isascii() and worker.isdigit():
+        found = [int(worker)]
+    else:
+        found = list(await conn.scalars(sa.select(w.c.id).where(w.c.name == worker)))
+    if len(found) > 1:
+        raise LookupError(f"{len(found)} workers are named {worker!r}: give the id")
+    if not found or await conn.scalar(sa.select(w.c.id).where(w.c.id == found[0])) is None:
+        raise LookupError(f"no worker {worker!r}")
+    return found[0]

@@ -30,6 +30,7 @@ class Config:
     claim_wait_seconds: float = 25.0  # how long a claim long-poll is held
     reservation_seconds: float = 30.0  # queued tasks a process holds lapse after this
     auth_cache_seconds: float = 5.0  # how long a token check is reused in one process
+    revocation_poll_seconds: float = 1.0  # how often a process looks for revocations it missed
     reap_interval: float = 1.0  # how often lapsed leases and time limits are checked
     task_time_out: int = 12 * 3600  # default per-task time limit (Renderbus: 43200)
     max_retries: int = 3
@@ -40,6 +41,14 @@ class Config:
     upload_chunk_max: int = 64 * 1024 * 1024
     log_max_bytes: int = 64 * 1024 * 1024  # per attempt; more is cut with a note
     blob_retention_days: float = 30.0
+    # Storage (`storage`): 0 turns a limit off.
+    upload_max_bytes: int = 64 * 1024**3  # the largest blob an upload may declare
+    quota_uploading_bytes: int = 200 * 1024**3  # per user: declared sizes of open uploads
+    quota_stored_bytes: int = 2 * 1024**4  # per user: blobs held plus open uploads
+    disk_reserve_bytes: int = 2 * 1024**3  # free space uploads never take (507 below it)
+    disk_reserve_percent: float = 0.0  # or this share of the filesystem, if more
+    upload_abandon_hours: float = 24.0  # an upload untouched this long is collected
+    gc_interval_seconds: float = 3600.0  # how often blobs and abandoned uploads are collected
     access_log: bool = False  # one log line per request (costly under load)
     public_url: str = ""  # how clients reach the server, for links; default from host/port
 

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -46,7 +47,46 @@ def document() -> dict[str, Any]:
     schemas = doc["components"]["schemas"]
     for name, schema in shared_schemas().items():
         schemas.setdefault(name, schema)
+    for item in doc["paths"].values():
+        for method in METHODS:
+            if method in item:
+                _add_standard_responses(doc, item[method], item.get("parameters", []))
     return doc
+
+
+# What the contract wrapper itself answers (`_wrap`), so each operation of the served
+# document lists it: the handlers' own answers are written out in openapi.yaml.
+_STANDARD = {
+    400: "A path, query or header parameter, or the body, breaks the schema (`details` says where)",
+    401: "No valid bearer token (missing, unknown, revoked, or its user disabled)",
+    403: "The token's kind or role may not call this operation (`x-farmhand-role`)",
+    413: "The body is larger than the server accepts",
+    415: "The body is not sent as application/json",
+}
+
+
+def _add_standard_responses(
+    doc: dict[str, Any], op: dict[str, Any], shared: list[dict[str, Any]]
+) -> None:
+    """Add the wrapper's error answers the operation can get to its `responses`."""
+    params = [_resolve(p, doc) for p in shared + op.get("parameters", [])]
+    content = op.get("requestBody", {}).get("content", {})
+    statuses = set()
+    if params or content:
+        statuses.add(400)
+    if op.get("x-farmhand-role", "user") != "public":
+        statuses.update((401, 403))
+    if content:
+        statuses.add(413)
+    if "application/json" in content:
+        statuses.add(415)
+    responses = op.setdefault("responses", {})
+    for status in sorted(statuses):
+        responses.setdefault(
+            str(status),
+            {"description": _STANDARD[status],
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        )  # fmt: skip
 
 
 def shared_schemas() -> dict[str, Any]:
@@ -71,10 +111,10 @@ def _registry() -> Registry:
     return Registry().with_resource(DOC_URI, resource)
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+def _resolve(node: dict[str, Any], doc: dict[str, Any] | None = None) -> dict[str, Any]:
     """Follow a local `$ref` inside the document (parameters, responses)."""
     while "$ref" in node:
-        target: Any = document()
+        target: Any = document() if doc is None else doc
         for part in node["$ref"].removeprefix("#/").split("/"):
             target = target[part]
         node = target
@@ -82,8 +122,22 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_integer(_checker: Any, value: Any) -> bool:
-    # JSON Schema counts 1.0 as an integer; the database and the code need a real int.
+    # JSON Schema counts 1.0 as an integer: bodies read integral floats as ints
+    # (`read_number`), so what is left here is a fraction or beyond +-2**53.
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def read_number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: an int when integral (JSON Schema 2020-12
+    calls 17745175.0 an integer, and the code needs a real int), else a float.
+
+    Beyond +-2**53 a float is not exact, so it stays one (and is refused where an integer is
+    wanted).
+    """
+    value = float(text)
+    if value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
 
 
 StrictValidator = jsonschema.validators.extend(
@@ -225,6 +279,16 @@ def _path_params(op: Operation, request: web.Request) -> dict[str, Any]:
 _PARAM_VALIDATORS: dict[int, Any] = {}
 
 
+def _integer(raw: str) -> int:
+    """A parameter's integer: ASCII digits (an integral `17745175.0` too); ValueError if not."""
+    if not raw.isascii() or len(raw) > 40:
+        raise ValueError(raw)
+    value = int(raw) if raw.lstrip("+-").isdigit() else read_number(raw)
+    if not isinstance(value, int):
+        raise ValueError(raw)
+    return value
+
+
 def _param_validator(schema: dict[str, Any]) -> Any:
     """One validator per parameter schema (they live as long as the cached document)."""
     found = _PARAM_VALIDATORS.get(id(schema))
@@ -239,7 +303,7 @@ def _parameter(where: str, name: str, raw: str, schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     try:
         if kind == "integer":
-            value = int(raw)
+            value = _integer(raw)
         elif kind == "boolean":
             if raw not in ("true", "false"):
                 raise ValueError(raw)
@@ -276,21 +340,29 @@ async def _json_body(op: Operation, request: web.Request) -> Any:
 def _parsed_body(op: Operation, raw: bytes) -> Any:
     """The body parsed and validated; raises the 400 (CPU work: big bodies run in a thread)."""
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_float=read_number)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise bad_request(f"the body is not valid JSON: {exc}") from None
-    if _has_nul(body):
-        raise bad_request("strings must not contain NUL characters (\\u0000)")
+    if _has_bad_text(body):
+        raise bad_request(
+            "strings must not contain NUL characters (\\u0000) or lone surrogates (\\ud800-\\udfff)"
+        )
     check(op.body_ref, body)
     return body
 
 
-def _has_nul(value: Any) -> bool:
-    """True when any string (or key) in a JSON value holds a NUL, which databases refuse."""
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_bad_text(value: Any) -> bool:
+    """True when any string (or key) in a JSON value holds a NUL or a lone surrogate.
+
+    Databases refuse NUL; a lone surrogate (`"\\ud800"`, valid JSON) cannot be encoded as UTF-8.
+    """
     if isinstance(value, str):
-        return "\x00" in value
+        return _BAD_TEXT.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_has_bad_text(k) or _has_bad_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_has_bad_text(v) for v in value)
     return False

@@ -90,6 +90,16 @@ class Notifier:
         self._listener = await asyncpg.connect(postgres_url)
         await self._listener.add_listener(WORK_CHANNEL, lambda *_: self.notify())
 
+    async def relay(self, channel: str, callback: Callable[[], None]) -> bool:
+        """After `listen()`: call `callback` on each NOTIFY on another channel too.
+
+        False when there is nothing to relay from (SQLite: `listen()` was not called).
+        """
+        if self._listener is None:
+            return False
+        await self._listener.add_listener(channel, lambda *_: callback())
+        return True
+
     async def close(self) -> None:
         if self._listener is not None:
             await self._listener.close()

@@ -33,6 +33,7 @@ users = sa.Table(
     sa.Column("name", sa.String(120), nullable=False, unique=True),
     sa.Column("role", sa.String(16), nullable=False),  # artist | admin
     _now_column("created_at"),
+    _now_column("disabled_at", nullable=True),  # a disabled user's tokens stop working
 )
 
 api_tokens = sa.Table(
@@ -52,6 +53,8 @@ projects = sa.Table(
     _id(),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     _now_column("created_at"),
+    # Made by an admin for everyone; else made by a submission, seen by those with jobs in it.
+    sa.Column("shared", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
 )
 
 hardware_configs = sa.Table(
@@ -75,6 +78,7 @@ enrolment_tokens = sa.Table(
     sa.Column("uses_left", sa.Integer, nullable=False, default=1),
     _now_column("created_at"),
     _now_column("expires_at", nullable=True),
+    _now_column("revoked_at", nullable=True),
 )
 
 workers = sa.Table(
@@ -284,6 +288,18 @@ worker_uploads = sa.Table(
     sa.Column("attempt_id", sa.Integer, sa.ForeignKey("attempts.id"), nullable=False),
 )
 
+# Every cut-off credential (worker, enrolment token, user), in order: server processes watch
+# the highest id to drop what they cached (`revocation`).
+revocations = sa.Table(
+    "revocations",
+    metadata,
+    _id(),
+    _now_column("at"),
+    sa.Column("kind", sa.String(16), nullable=False),  # worker | enrol | user | token | enabled
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("by_user", sa.Integer, nullable=True),  # None: `farmhand admin` on the database
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -354,10 +370,25 @@ async def _v5_task_layer(conn: AsyncConnection) -> None:
         await conn.execute(sa.text("ALTER TABLE tasks ADD COLUMN layer INTEGER"))
 
 
+async def _v6_credentials_and_projects(conn: AsyncConnection) -> None:
+    def columns(table: str) -> set[str]:
+        return conn.run_sync(lambda sync: {c["name"] for c in sa.inspect(sync).get_columns(table)})
+
+    for table, name, kind in (
+        ("users", "disabled_at", "FLOAT"),
+        ("enrolment_tokens", "revoked_at", "FLOAT"),
+        ("projects", "shared", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ):
+        if name not in await columns(table):
+            await conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+    await conn.run_sync(revocations.create, checkfirst=True)
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
 # v1 creates the tables as they are now, so later steps must be no-ops on a new database.
 MIGRATIONS: list[Migration] = [
     _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations, _v5_task_layer,
+    _v6_credentials_and_projects,
 ]  # fmt: skip
 
 

@@ -244,6 +244,15 @@ class Dispatcher:
         self._retry_parked = True
         self._wake.set()
 
+    def forget_worker(self, worker_id: int) -> None:
+        """The worker was revoked: its waiting claims end now with nothing."""
+        for claim in [c for c in self._parked if c.worker.id == worker_id]:
+            del self._parked[claim]
+            _answer(claim.future, None)
+        for claim in [c for c in self._claims if c.worker.id == worker_id]:
+            self._claims.remove(claim)
+            _answer(claim.future, None)
+
     def drain(self) -> None:
         """The server is stopping: waiting long-polls end now with nothing, new ones do not wait."""
         self._stopping = True
@@ -723,6 +732,8 @@ class _Statements:
                      FROM jobs j WHERE j.id = tasks.job_id)
                 AND NOT EXISTS (SELECT 1 FROM blocklist b
                                 WHERE b.job_id = tasks.job_id AND b.worker_id = v.worker_id)
+                AND NOT EXISTS (SELECT 1 FROM workers w
+                                WHERE w.id = v.worker_id AND w.revoked_at IS NOT NULL)
                 AND NOT EXISTS (SELECT 1 FROM attempts a
                                 WHERE a.task_id = tasks.id AND a.worker_id = v.worker_id
                                 AND a.state IN ({failed})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from aiohttp import web
 
 log = logging.getLogger("farmhand.server")
@@ -48,7 +50,24 @@ _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
     416: "range_not_satisfiable", 422: "unprocessable", 424: "failed_dependency",
+    503: "unavailable", 507: "insufficient_storage",
 }  # fmt: skip
+# Headers of aiohttp's own errors a client needs (a 405 names the methods it may use).
+_KEPT_HEADERS = ("Allow",)
+
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """True for an error that means a disk (of a file or of the database) is full."""
+    if isinstance(exc, OSError):
+        return exc.errno in DISK_FULL_ERRNOS
+    if isinstance(exc, sa.exc.DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None)  # PostgreSQL: disk_full, out_of_memory
+        text = str(exc.orig).lower()
+        return code in ("53100", "53200") or "disk is full" in text or "no space left" in text
+    return False
 
 
 @web.middleware
@@ -62,7 +81,15 @@ async def error_middleware(request: web.Request, handler):
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
-        return error_response(exc.status, code, exc.reason or code)
-    except Exception:  # a bug: log it, never leak a traceback to the client
+        response = error_response(exc.status, code, exc.reason or code)
+        for name in _KEPT_HEADERS:
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
+        return response
+    except Exception as exc:
+        if disk_full(exc):  # the server's disk (or its database's) filled up: not a bug
+            log.warning("disk full in %s %s: %s", request.method, request.path, exc)
+            return error_response(507, "insufficient_storage", "the server's disk is full")
+        # A bug: log it, never leak a traceback to the client.
         log.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal", "internal server error")

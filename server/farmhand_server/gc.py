@@ -2,7 +2,8 @@
 
 A blob is kept while any job lists it (`job_blobs`); deleting a job releases
 its blobs, and they go after `blob_retention_days` from their last use.
-Uploads abandoned for that long go too.
+Uploads nobody touched for `upload_abandon_hours` go too (their bytes count
+against the reserve and their owner's quota meanwhile).
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from .blobstore import BlobStore
 from .ownership import batches
 
 
-async def collect(conn: AsyncConnection, store: BlobStore, retention_seconds: float) -> dict:
-    """Delete unreferenced, unused blobs and stale uploads; what was removed."""
-    cutoff = time.time() - retention_seconds
+async def collect(
+    conn: AsyncConnection, store: BlobStore, retention_seconds: float, abandon_seconds: float
+) -> dict:
+    """Delete unreferenced, unused blobs and abandoned uploads; what was removed."""
+    now = time.time()
+    cutoff = now - retention_seconds
     b, jb = db.blobs, db.job_blobs
     rows = await conn.execute(
         sa.select(b.c.key).where(
@@ -32,7 +36,9 @@ async def collect(conn: AsyncConnection, store: BlobStore, retention_seconds: fl
         await conn.execute(db.blob_owners.delete().where(db.blob_owners.c.blob_key == key))
         await conn.execute(b.delete().where(b.c.key == key))
         store.delete(key)
-    stale = await conn.execute(sa.select(db.uploads.c.id).where(db.uploads.c.updated_at < cutoff))
+    stale = await conn.execute(
+        sa.select(db.uploads.c.id).where(db.uploads.c.updated_at < now - abandon_seconds)
+    )
     uploads = [r.id for r in stale]
     for upload_id in uploads:
         await db.forget_upload(conn, upload_id)

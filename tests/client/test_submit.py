@@ -222,3 +222,20 @@ def test_upload_progress_and_cancel_from_another_thread(farm, tmp_path: Path) ->
     # Nothing is lost: a new upload takes over where the cancelled one stopped.
     report = Uploader(client, chunk_size=1024 * 1024).upload(prepared.files)
     assert report.files_sent >= 1 and report.bytes_sent < seen[-1].bytes_total
+
+
+def test_cli_submit_of_a_scene_with_an_empty_dependency(farm, tmp_path: Path) -> None:
+    server, token = farm
+    files = write_project(tmp_path / "proj")
+    files["wall"].write_bytes(b"")  # an empty texture (a placeholder, a truncated export)
+    env = _env(tmp_path, server, token)
+    done = subprocess.run(
+        [sys.executable, "-m", "farmhand", "submit", str(files["scene"]), "--search-path",
+         str(files["wood"].parent)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    job_id = int(done.stdout.split("job ")[1].split(" ")[0])
+    spec = server.session(token).get(server.url(f"/jobs/{job_id}")).json()["spec"]
+    sizes = {Path(e["path"]).name: e["size"] for e in spec["manifest"]}
+    assert sizes["wall.png"] == 0

@@ -18,7 +18,9 @@ task.json bodies with values of every JSON type; `POST /scenes/analyse` gets
 real uploaded scenes; `GET /events` gets huge `since` ids.
 
 Checks: no response is 5xx (schemathesis' `not_a_server_error`); every error
-is `{"error": {"code": str, "message": str, ...}}`; a response arrives whole;
+is `{"error": {"code": str, "message": str, ...}}`; every response conforms to
+the document (its status is listed for the operation, with that content type,
+headers and schema: schemathesis' conformance checks); a response arrives whole;
 the server logs no unhandled error (a crash after a stream's 200 was sent is
 invisible to the status check); and an event stream asked to last 50 ms ends.
 Failures are collected over the whole run, deduplicated, and reported with the
@@ -53,7 +55,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.core import NotSet
 from schemathesis.core.failures import FailureGroup
 from server_harness import RunningServer
@@ -438,6 +446,18 @@ def json_error_shape(ctx: Any, response: Any, case: Any) -> None:
     return None
 
 
+# No 5xx, the error shape, and responses that conform to the document: every status is
+# listed for its operation, with its content type, headers and schema.
+CHECKS = [
+    not_a_server_error,
+    json_error_shape,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
 @dataclass
 class Finding:
     key: tuple[str, ...]
@@ -518,7 +538,7 @@ def exercise(
         # schemathesis stops reading an event stream at the timeout: this one did not end
         titles.add(f"event stream still open after {STREAM_TIMEOUT} s")
     try:
-        case.validate_response(response, checks=[not_a_server_error, json_error_shape])
+        case.validate_response(response, checks=CHECKS)
     except FailureGroup as group:
         titles.update(f.title for f in group.exceptions)
 

@@ -141,7 +141,9 @@ def test_boundary_values_are_400_not_500(server: RunningServer) -> None:
     ann = _user(server, "ann")
     ref = _ref(b"abc")
     whole_float = ann.post(server.url("/uploads"), json={**ref, "size": 3.0})
-    assert whole_float.status_code == 400 and "integer" in whole_float.text
+    assert whole_float.status_code == 201, whole_float.text  # 3.0 is an integer (2020-12)
+    fraction = ann.post(server.url("/uploads"), json={**ref, "size": 3.5})
+    assert fraction.status_code == 400 and "integer" in fraction.text
     nul = ann.post(server.url("/projects"), json={"name": "a\u0000b"})
     assert nul.status_code in (400, 403)
     admin = server.session()
@@ -151,3 +153,25 @@ def test_boundary_values_are_400_not_500(server: RunningServer) -> None:
     assert ann.get(server.url("/events?max_seconds=-1")).status_code == 400
     assert ann.get(server.url("/events?since=abc")).status_code == 400
     assert ann.get(server.url("/jobs?state=bogus")).status_code == 400
+
+
+def test_an_empty_blob_is_uploaded_stored_and_downloaded_by_a_worker(server, tmp_path) -> None:
+    from farm import claim, job_spec, new_worker, upload
+    from farmhand_worker.api import WorkerClient
+
+    ann = _user(server, "ann")
+    empty = _ref(b"")
+    started = ann.post(server.url("/uploads"), json=empty)
+    assert started.status_code == 201, started.text
+    done = ann.post(server.url(f"/uploads/{started.json()['id']}/complete"))
+    assert done.status_code == 200, done.text
+    assert ann.post(server.url("/blobs/missing"), json={"blobs": [empty]}).json()["missing"] == []
+    scene = upload(server, ann, b"scene with an empty texture")
+    manifest = [{"path": "C:/proj/empty.png", "server_path": "/C/proj/empty.png", **empty}]
+    created = ann.post(server.url("/jobs"), json=job_spec(scene, frames="1", manifest=manifest))
+    assert created.status_code == 201, created.text
+    worker = new_worker(server)
+    assert claim(server, worker) is not None
+    client = WorkerClient(server.base.removesuffix("/api/v1"), worker.headers["Authorization"][7:])
+    client.download_blob(empty, tmp_path / "empty.png")
+    assert (tmp_path / "empty.png").read_bytes() == b""

@@ -7,10 +7,11 @@ import time
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import auth, db, events
+from .. import auth, db, events, revocation
 from ..contract import document
+from ..credentials import revoking
 from ..errors import ApiError, conflict, forbidden, not_found
-from ..keys import BODY, DB, PARAMS, PRINCIPAL, TOKEN_CACHE, WORKER_CACHE
+from ..keys import BODY, DB, DISPATCHER, PARAMS, PRINCIPAL, WAKE, WORKER_CACHE
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -34,8 +35,12 @@ async def get_me(request: web.Request) -> web.Response:
 async def list_users(request: web.Request) -> web.Response:
     async with request.app[DB].read() as conn:
         rows = await conn.execute(sa.select(db.users).order_by(db.users.c.id))
-        users = [{"id": r.id, "name": r.name, "role": r.role} for r in rows]
+        users = [_user_json(r) for r in rows]
     return web.json_response({"users": users})
+
+
+def _user_json(row) -> dict:
+    return {"id": row.id, "name": row.name, "role": row.role, "disabled": bool(row.disabled_at)}
 
 
 async def create_user(request: web.Request) -> web.Response:
@@ -65,7 +70,7 @@ async def issue_token(request: web.Request) -> web.Response:
 async def revoke_token(request: web.Request) -> web.Response:
     caller: auth.Principal = request[PRINCIPAL]
     token_id = request[PARAMS]["token_id"]
-    async with request.app[DB].write() as conn:
+    async with revoking(request.app), request.app[DB].write() as conn:
         owner = await conn.scalar(
             sa.select(db.api_tokens.c.user_id).where(db.api_tokens.c.id == token_id)
         )
@@ -74,13 +79,41 @@ async def revoke_token(request: web.Request) -> web.Response:
             raise not_found("token")
         if not await auth.revoke_user_token(conn, token_id):
             raise not_found("token")
-    request.app[TOKEN_CACHE].clear()  # the revoked token must stop working now
+        await revocation.token_revoked(conn, token_id, caller.id)
     return web.Response(status=204)
 
 
+async def set_user_disabled(request: web.Request, disabled: bool) -> web.Response:
+    caller: auth.Principal = request[PRINCIPAL]
+    user_id = request[PARAMS]["user_id"]
+    if disabled and user_id == caller.id:
+        raise conflict("own_account", "you cannot disable your own account")
+    async with revoking(request.app), request.app[DB].write() as conn:
+        if not await revocation.set_user_disabled(conn, user_id, disabled, caller.id):
+            raise not_found("user")
+        row = (await conn.execute(sa.select(db.users).where(db.users.c.id == user_id))).one()
+    return web.json_response(_user_json(row))
+
+
+async def disable_user(request: web.Request) -> web.Response:
+    """Cut a user off: every token of theirs stops working (their jobs are left as they are)."""
+    return await set_user_disabled(request, True)
+
+
+async def enable_user(request: web.Request) -> web.Response:
+    return await set_user_disabled(request, False)
+
+
 async def list_projects(request: web.Request) -> web.Response:
+    """Admins see every project; others those an admin made and those they have jobs in."""
+    caller: auth.Principal = request[PRINCIPAL]
+    p, j = db.projects, db.jobs
+    query = sa.select(p.c.id, p.c.name).order_by(p.c.name)
+    if not caller.is_admin:
+        mine = sa.exists().where(j.c.project_id == p.c.id, j.c.user_id == caller.id)
+        query = query.where(sa.or_(p.c.shared, mine))
     async with request.app[DB].read() as conn:
-        rows = await conn.execute(sa.select(db.projects).order_by(db.projects.c.name))
+        rows = await conn.execute(query)
         projects = [{"id": r.id, "name": r.name} for r in rows]
     return web.json_response({"projects": projects})
 
@@ -90,7 +123,7 @@ async def create_project(request: web.Request) -> web.Response:
     try:
         async with request.app[DB].write() as conn:
             result = await conn.execute(
-                db.projects.insert().values(name=name, created_at=time.time())
+                db.projects.insert().values(name=name, created_at=time.time(), shared=True)
             )
     except sa.exc.IntegrityError:
         raise conflict("exists", f"a project named {name!r} exists") from None
@@ -123,7 +156,7 @@ async def put_hardware_config(request: web.Request) -> web.Response:
 
 _WORKER_FIELDS = (
     "id", "name", "hostname", "platform", "ram_gb", "cpu_cores", "gpu_count", "gpu_memory_gb",
-    "tags", "software", "hardware_config_id", "slots", "state", "last_seen",
+    "tags", "software", "hardware_config_id", "slots", "state", "last_seen", "revoked_at",
 )  # fmt: skip
 
 
@@ -144,10 +177,44 @@ async def list_workers(request: web.Request) -> web.Response:
 async def issue_enrolment_token(request: web.Request) -> web.Response:
     body = request[BODY]
     async with request.app[DB].write() as conn:
-        token = await auth.issue_enrolment_token(
+        token_id, token = await auth.issue_enrolment_token(
             conn, request[PRINCIPAL].id, body.get("uses", 1), body.get("ttl_seconds")
         )
-    return web.json_response({"token": token}, status=201)
+    return web.json_response({"id": token_id, "token": token}, status=201)
+
+
+async def list_enrolment_tokens(request: web.Request) -> web.Response:
+    e = db.enrolment_tokens
+    columns = (e.c.id, e.c.uses_left, e.c.created_at, e.c.expires_at, e.c.revoked_at)
+    async with request.app[DB].read() as conn:
+        rows = await conn.execute(sa.select(*columns).order_by(e.c.id))
+        tokens = [dict(r._mapping) for r in rows]
+    return web.json_response({"enrolment_tokens": tokens})
+
+
+async def revoke_enrolment_token(request: web.Request) -> web.Response:
+    token_id = request[PARAMS]["token_id"]
+    async with revoking(request.app), request.app[DB].write() as conn:
+        if not await revocation.revoke_enrolment_token(conn, token_id, request[PRINCIPAL].id):
+            raise not_found("enrolment token")
+    return web.Response(status=204)
+
+
+async def revoke_worker(request: web.Request) -> web.Response:
+    """Revoke a worker's token; what it was rendering goes back to the queue."""
+    worker_id = request[PARAMS]["worker_id"]
+    database = request.app[DB]
+    try:
+        async with revoking(request.app), database.write() as conn:
+            done = await revocation.revoke_worker(conn, worker_id, request[PRINCIPAL].id)
+    except LookupError:
+        raise not_found("worker") from None
+    request.app[DISPATCHER].forget_worker(worker_id)
+    if done.requeued:
+        request.app[WAKE].notify()
+    body = {"id": done.worker_id, "name": done.name, "revoked_at": done.revoked_at,
+            "requeued": done.requeued}  # fmt: skip
+    return web.json_response(body)
 
 
 async def register_worker(request: web.Request) -> web.Response:
@@ -159,7 +226,11 @@ async def register_worker(request: web.Request) -> web.Response:
         # Spend one use of the enrolment token; the condition makes a race lose cleanly.
         spent = await conn.execute(
             db.enrolment_tokens.update()
-            .where(db.enrolment_tokens.c.id == enrolment, db.enrolment_tokens.c.uses_left > 0)
+            .where(
+                db.enrolment_tokens.c.id == enrolment,
+                db.enrolment_tokens.c.uses_left > 0,
+                db.enrolment_tokens.c.revoked_at.is_(None),
+            )
             .values(uses_left=db.enrolment_tokens.c.uses_left - 1)
         )
         if spent.rowcount != 1:
@@ -212,6 +283,7 @@ HANDLERS = {
     for f in (
         get_openapi, get_health, get_me, list_users, create_user, issue_token, revoke_token,
         list_projects, create_project, list_hardware_configs, put_hardware_config, list_workers,
-        issue_enrolment_token, register_worker, update_worker,
+        issue_enrolment_token, register_worker, update_worker, disable_user, enable_user,
+        list_enrolment_tokens, revoke_enrolment_token, revoke_worker,
     )
 }  # fmt: skip

@@ -15,7 +15,7 @@ import uuid
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import db, scheduler
+from .. import db, scheduler, storage
 from ..auth import Principal
 from ..blobstore import blob_key, digest_file, parse_key
 from ..errors import ApiError, conflict, not_found
@@ -41,8 +41,10 @@ async def start_upload(request: web.Request) -> web.Response:
     principal: Principal = request[PRINCIPAL]
     key = blob_key(body["md5"], body["size"])
     store = request.app[STORE]
+    config = request.app[CONFIG]
     table = db.uploads
     now = time.time()
+    storage.check_size(config, body["size"])
     async with request.app[DB].write() as conn:
         owner_id, attempt_id = await _upload_owner(conn, principal, body.get("attempt_id"))
         if store.has(key) and await owns(conn, owner_id, key):
@@ -62,6 +64,9 @@ async def start_upload(request: web.Request) -> web.Response:
             await _record_worker(conn, row.id, principal, attempt_id)
             offset = store.upload_size(row.id)
             return web.json_response(_upload_json(row.id, body, offset))
+        if principal.kind != "worker":  # a render's outputs count, but do not stop the render
+            await storage.check_quota(conn, config, owner_id, body["size"])
+        storage.check_room(config, store.upload_dir, body["size"])
         upload_id = uuid.uuid4().hex
         await conn.execute(
             table.insert().values(
@@ -70,6 +75,7 @@ async def start_upload(request: web.Request) -> web.Response:
             )
         )  # fmt: skip
         await _record_worker(conn, upload_id, principal, attempt_id)
+        storage.create_empty(store.upload_path(upload_id))  # fails (and rolls back) if unwritable
     return web.json_response(_upload_json(upload_id, body, 0), status=201)
 
 
@@ -117,7 +123,8 @@ def _upload_json(upload_id: str | None, blob: dict, offset: int, complete: bool 
     }
 
 
-async def _load_upload(request: web.Request):
+async def _load_upload(request: web.Request, admin: bool = False):
+    """The upload in the path, if the caller started it (or is an admin, with `admin`)."""
     upload_id = request[PARAMS]["upload_id"]
     async with request.app[DB].read() as conn:
         row = (
@@ -133,7 +140,7 @@ async def _load_upload(request: web.Request):
             )
             if mine is None:
                 row = None
-        elif row is not None and row.user_id != principal.id:
+        elif row is not None and row.user_id != principal.id and not (admin and principal.is_admin):
             row = None
     if row is None:
         raise not_found("upload")
@@ -160,10 +167,17 @@ async def put_upload_chunk(request: web.Request) -> web.Response:
             f"the server has {current} bytes of this upload; send from there",
             {"offset": current},
         )
-    limit = min(request.app[CONFIG].upload_chunk_max, row.size - offset)
+    config = request.app[CONFIG]
+    limit = min(config.upload_chunk_max, row.size - offset)
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "too_large", f"at most {limit} bytes may follow offset {offset}")
-    written = await _stream_into(request, store.upload_path(row.id), offset, limit)
+    storage.check_room(config, store.upload_dir, min(limit, request.content_length or limit))
+    with storage.storage_errors(store.upload_dir):
+        written = await _stream_into(request, store.upload_path(row.id), offset, limit)
+    async with request.app[DB].write() as conn:  # touched: not abandoned
+        await conn.execute(
+            db.uploads.update().where(db.uploads.c.id == row.id).values(updated_at=time.time())
+        )
     return web.json_response(_upload_json(row.id, row._mapping, offset + written))
 
 
@@ -196,7 +210,8 @@ async def complete_upload(request: web.Request) -> web.Response:
         raise conflict(
             "incomplete", f"the server has {received} of {row.size} bytes", {"offset": received}
         )
-    digest = await asyncio.to_thread(digest_file, path)
+    with storage.storage_errors(store.upload_dir):
+        digest = await asyncio.to_thread(digest_file, path)
     if (digest.md5, digest.xxh64, digest.size) != (row.md5, row.xxh64, row.size):
         store.discard(row.id)
         async with request.app[DB].write() as conn:
@@ -211,10 +226,11 @@ async def complete_upload(request: web.Request) -> web.Response:
     key = blob_key(row.md5, row.size)
     now = time.time()
     async with request.app[DB].write() as conn:
-        if store.has(key):
-            store.discard(row.id)  # identical bytes are already stored
-        else:
-            store.commit(row.id, key)
+        with storage.storage_errors(store.blob_dir):
+            if store.has(key):
+                store.discard(row.id)  # identical bytes are already stored
+            else:
+                store.commit(row.id, key)
         exists = await conn.scalar(sa.select(db.blobs.c.key).where(db.blobs.c.key == key))
         if exists is None:
             await conn.execute(db.blobs.insert().values(
@@ -228,9 +244,22 @@ async def complete_upload(request: web.Request) -> web.Response:
     return web.json_response({"key": key, "md5": row.md5, "xxh64": row.xxh64, "size": row.size})
 
 
+async def delete_upload(request: web.Request) -> web.Response:
+    """Abort an upload: its bytes go now (its starter, or an admin)."""
+    row = await _load_upload(request, admin=True)
+    async with request.app[DB].write() as conn:
+        await db.forget_upload(conn, row.id)
+    with storage.storage_errors(request.app[STORE].upload_dir):
+        request.app[STORE].discard(row.id)
+    return web.Response(status=204)
+
+
 async def get_blob(request: web.Request) -> web.StreamResponse:
     key = request[PARAMS]["key"]
-    parse_key(key)
+    try:
+        parse_key(key)
+    except ValueError:
+        raise not_found("blob") from None
     principal: Principal = request[PRINCIPAL]
     async with request.app[DB].read() as conn:
         row = (await conn.execute(sa.select(db.blobs).where(db.blobs.c.key == key))).first()
@@ -263,6 +292,7 @@ async def _worker_needs(conn, worker_id: int, key: str) -> bool:
 HANDLERS = {
     f.__name__: f
     for f in (
-        find_missing_blobs, start_upload, get_upload, put_upload_chunk, complete_upload, get_blob,
+        find_missing_blobs, start_upload, get_upload, put_upload_chunk, complete_upload,
+        delete_upload, get_blob,
     )
 }  # fmt: skip

@@ -14,13 +14,15 @@ from .. import db
 from ..auth import Principal
 from ..errors import conflict, not_found
 from ..keys import CONFIG, DB, PARAMS, PRINCIPAL
+from ..storage import storage_errors
 
 TRUNCATED_NOTE = b"\n[farmhand: log truncated here, it reached the size limit]\n"
 
 
 def _log_path(app: web.Application, attempt_id: int):
     folder = app[CONFIG].data_dir / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
+    with storage_errors(folder):
+        folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{attempt_id}.log"
 
 
@@ -41,16 +43,18 @@ async def append_log(request: web.Request) -> web.Response:
     data = await request.read()
     limit = request.app[CONFIG].log_max_bytes
     path = _log_path(request.app, attempt_id)
-    size = path.stat().st_size if path.exists() else 0
-    if size >= limit:
-        return web.json_response({"size": size, "truncated": True})
-    room = limit - size
-    with open(path, "ab") as f:
-        if len(data) > room:
-            f.write(data[:room] + TRUNCATED_NOTE)
-        else:
-            f.write(data)
-    return web.json_response({"size": path.stat().st_size, "truncated": len(data) > room})
+    with storage_errors(path.parent):  # a full disk is a 507 the worker retries, not a crash
+        size = path.stat().st_size if path.exists() else 0
+        if size >= limit:
+            return web.json_response({"size": size, "truncated": True})
+        room = limit - size
+        with open(path, "ab") as f:
+            if len(data) > room:
+                f.write(data[:room] + TRUNCATED_NOTE)
+            else:
+                f.write(data)
+        size = path.stat().st_size
+    return web.json_response({"size": size, "truncated": len(data) > room})
 
 
 async def read_log(request: web.Request) -> web.StreamResponse:

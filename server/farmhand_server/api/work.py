@@ -14,7 +14,6 @@ from ..errors import conflict
 from ..keys import BODY, CONFIG, DB, DISPATCHER, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
 
 log = logging.getLogger("farmhand.server")
-GC_EVERY = 3600.0
 _WORKER_CACHE_SECONDS = 30.0
 
 
@@ -158,15 +157,18 @@ async def reap_once(app: web.Application) -> int:
 
 
 async def collect_garbage(app: web.Application) -> dict:
-    """One round of blob collection (see `gc`), after removing abandoned half-created jobs."""
-    retention = app[CONFIG].blob_retention_days * 86400
+    """One round of blob and abandoned-upload collection (see `gc`), after removing abandoned
+    half-created jobs."""
+    config = app[CONFIG]
+    retention = config.blob_retention_days * 86400
     async with app[DB].write() as conn:
         abandoned = await jobs.discard_abandoned(conn)
-        return {**await gc.collect(conn, app[STORE], retention), "abandoned_jobs": abandoned}
+        found = await gc.collect(conn, app[STORE], retention, config.upload_abandon_hours * 3600)
+        return {**found, "abandoned_jobs": abandoned}
 
 
 async def reaper(app: web.Application):
-    """Background loop of `reap_once`, and of blob collection every `GC_EVERY` seconds."""
+    """Background loop of `reap_once`, and of collection every `gc_interval_seconds`."""
 
     async def loop() -> None:
         last_gc = time.monotonic()
@@ -174,7 +176,7 @@ async def reaper(app: web.Application):
             await asyncio.sleep(app[CONFIG].reap_interval)
             try:
                 await reap_once(app)
-                if time.monotonic() - last_gc > GC_EVERY:
+                if time.monotonic() - last_gc > app[CONFIG].gc_interval_seconds:
                     last_gc = time.monotonic()
                     await collect_garbage(app)
             except Exception:  # keep reaping; the next round retries
