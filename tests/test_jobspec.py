@@ -738,3 +738,14 @@ def test_a_key_with_a_unicode_digit_is_reported_not_raised() -> None:
     # "²" is a digit to `\d` and `str.isdigit`, but not to `int()` (issue 11, found by fuzzing).
     problems = js.validate_jobspec({"²": 1, "manifest": [{"path²": 1}]})
     assert problems and all(isinstance(p, str) for p in problems)
+
+
+def test_a_tiled_version_2_layer_renders_one_camera() -> None:
+    spec = v2_spec(cameras=["persp", "hero"], width=64, height=64)
+    spec.update(tiles=4, tiles_type="block")
+    assert js.validate_jobspec(spec) == [
+        "layers[0].cameras: a tiled job renders one camera per layer, this layer has 2 "
+        "(persp, hero): pick one"
+    ]
+    spec["layers"][0]["cameras"] = ["hero"]
+    assert js.validate_jobspec(spec) == []

@@ -433,6 +433,10 @@ def _check_group(group: Mapping, where: str, spec: Mapping) -> Iterator[str]:
             yield f"{where}.outputs[{i}].template: {problem}"
     if frames is not None and spec.get("tiles"):
         yield from (f"{where}.{m}" for m in _check_tiles({**spec, **group}))
+        cameras = group.get("cameras")
+        if isinstance(cameras, list) and len(cameras) > 1:
+            yield (f"{where}.cameras: a tiled job renders one camera per layer, this layer has "
+                   f"{len(cameras)} ({', '.join(map(str, cameras))}): pick one")  # fmt: skip
 
 
 def _check_layer_groups(spec: Mapping) -> tuple[list[int] | None, list[str]]:

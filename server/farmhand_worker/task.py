@@ -224,7 +224,10 @@ class TaskRun:
             local = tiles_dir / item["name"]
             place(cached, local)
             tiles.append(TileImage(local, _tile(item["tile"]), item.get("tile_mode") or "full"))
-        width, height = int(self.spec["width"]), int(self.spec["height"])
+        # The frame's size travels with each tile (a layer group's own size in a version 2 job).
+        size = (inputs[0].get("tile") or {}) if inputs else {}
+        width = int(size.get("image_width") or self.spec["width"])
+        height = int(size.get("image_height") or self.spec["height"])
         name = assembled_name(inputs[0]["name"] if inputs else "", frame)
         dest = self.output_dir / name
         dest.parent.mkdir(parents=True, exist_ok=True)

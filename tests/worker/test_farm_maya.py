@@ -146,3 +146,32 @@ def test_a_render_that_skips_a_camera_fails_naming_the_missing_files(farm, tmp_p
     message = attempts[0]["message"]
     assert "did not write 1 expected file(s): fg/hero/layers_and_cameras.001.png" in message
     assert "fg/persp" not in message  # what was written is not called missing
+
+
+def test_tiles_of_each_layer_assemble_at_that_layers_size(farm, tmp_path):
+    server, token = farm
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    scene = layered_scene(tmp_path / "artist")
+    choices = Choices(layers=["defaultRenderLayer", "rs_bg"], frames="1", cameras=["persp"],
+                      tiles=2, tiles_type="strip")  # fmt: skip
+    job_id = submit_scene(client, scene, choices).job["id"]
+    tasks = client.tasks(job_id)
+    assert [(t["layer"], t["kind"]) for t in tasks] == [
+        (0, "tile"), (0, "tile"), (0, "assemble"), (1, "tile"), (1, "tile"), (1, "assemble"),
+    ]  # fmt: skip
+    worker = start_worker(server, tmp_path / "node", software=[MAYA_2023])
+    try:
+        wait_job(client, job_id, timeout=120)
+    finally:
+        worker.stop()
+        worker.join(10)
+    frames = {o["name"]: o for o in client.json("GET", f"/jobs/{job_id}/outputs")["outputs"]}
+    sizes = {}
+    for name in ("masterLayer/persp/layers_and_cameras.001.png",
+                 "bg/persp/layers_and_cameras.001.png"):  # fmt: skip
+        image = tmp_path / name.replace("/", "_")
+        image.write_bytes(download(client, frames[name]["blob"]))
+        sizes[name.split("/")[0]] = Image.open(image).size
+        # Both strips lit: the assembled frame is white everywhere.
+        assert Image.open(image).convert("L").getextrema() == (255, 255), name
+    assert sizes == {"masterLayer": (64, 36), "bg": (80, 36)}
