@@ -57,6 +57,7 @@ from .scheduler import (
     JobCache,
     StaleAttempt,
     WorkerInfo,
+    job_needs,
     release_assembly,
     settle,
 )
@@ -632,19 +633,8 @@ class Dispatcher:
         """Requirements and hardware configs of jobs new to us (they never change)."""
         if not job_ids:
             return
-        req, hw = db.job_requirements, db.job_hardware_configs
-        needs: dict[int, set[str]] = {i: set() for i in job_ids}
-        configs: dict[int, set[str]] = {i: set() for i in job_ids}
-        for job_id, key in await conn.execute(
-            sa.select(req.c.job_id, req.c.key).where(req.c.job_id.in_(job_ids))
-        ):
-            needs[job_id].add(key)
-        for job_id, config_id in await conn.execute(
-            sa.select(hw.c.job_id, hw.c.config_id).where(hw.c.job_id.in_(job_ids))
-        ):
-            configs[job_id].add(config_id)
-        for i in job_ids:
-            self._static[i] = (Needs.of(needs[i]), frozenset(configs[i]))
+        for i, (keys, configs) in (await job_needs(conn, job_ids)).items():
+            self._static[i] = (Needs.of(keys), frozenset(configs))
 
     async def _return_reservations(self, conn: AsyncConnection) -> None:
         ids, self._to_return = sorted(self._to_return), set()

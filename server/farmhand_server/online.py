@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from farmhand import versions
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db, states
+from . import db, scheduler, states
 from .planning import capability_keys
 
 
@@ -166,25 +166,17 @@ async def waiting_reasons(
         return {}
     workers = await online_workers(conn, online_seconds)
     ids = list(waiting)
-    keys: dict[int, list[str]] = {i: [] for i in ids}
-    configs: dict[int, set[str]] = {i: set() for i in ids}
+    needs = await scheduler.job_needs(conn, ids)
     blocked: dict[int, set[int]] = {i: set() for i in ids}
-    req, hw, bl = db.job_requirements, db.job_hardware_configs, db.blocklist
-    for job_id, key in await conn.execute(
-        sa.select(req.c.job_id, req.c.key).where(req.c.job_id.in_(ids))
-    ):
-        keys[job_id].append(key)
-    for job_id, config in await conn.execute(
-        sa.select(hw.c.job_id, hw.c.config_id).where(hw.c.job_id.in_(ids))
-    ):
-        configs[job_id].add(config)
+    bl = db.blocklist
     for job_id, worker_id in await conn.execute(
         sa.select(bl.c.job_id, bl.c.worker_id).where(bl.c.job_id.in_(ids))
     ):
         blocked[job_id].add(worker_id)
     found = {}
     for job_id, job in waiting.items():
-        reason = explain(job, keys[job_id], configs[job_id], blocked[job_id], workers)
+        keys, configs = needs[job_id]
+        reason = explain(job, sorted(keys), configs, blocked[job_id], workers)
         if reason:
             found[job_id] = reason
     return found

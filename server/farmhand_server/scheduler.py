@@ -262,6 +262,23 @@ async def _worker_idle(conn, worker_id: int, now: float) -> None:
     )
 
 
+async def job_needs(
+    conn: AsyncConnection, job_ids: list[int]
+) -> dict[int, tuple[set[str], set[str]]]:
+    """Each job's requirement keys and hardware configs (written once, at submission)."""
+    req, hw = db.job_requirements, db.job_hardware_configs
+    needs: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in job_ids}
+    for job_id, key in await conn.execute(
+        sa.select(req.c.job_id, req.c.key).where(req.c.job_id.in_(job_ids))
+    ):
+        needs[job_id][0].add(key)
+    for job_id, config_id in await conn.execute(
+        sa.select(hw.c.job_id, hw.c.config_id).where(hw.c.job_id.in_(job_ids))
+    ):
+        needs[job_id][1].add(config_id)
+    return needs
+
+
 async def release_assembly(
     conn: AsyncConnection, job_id: int, frames: list[int], layer: int | None = None
 ) -> int:
