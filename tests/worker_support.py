@@ -158,3 +158,18 @@ def child_running(pid: int, needle: str):
         except psutil.Error:
             continue
     return None
+
+
+def plant_spec(server, job_id: int, spec: dict[str, Any]) -> None:
+    """Replace a job's stored spec before any worker claims it (SQLite farms only).
+
+    This is how a job accepted by an older server, before today's submit checks,
+    reaches a worker: the worker's own checks are what stand in its way.
+    """
+    import json
+    import sqlite3
+
+    assert not server.config.database_url, "plant_spec works on the SQLite database"
+    with sqlite3.connect(server.config.data_dir / "farmhand.db") as db:
+        changed = db.execute("UPDATE jobs SET spec = ? WHERE id = ?", (json.dumps(spec), job_id))
+        assert changed.rowcount == 1
