@@ -9,6 +9,7 @@ frame assembled from tiles, can be compared pixel for pixel with plain
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -26,9 +27,11 @@ from PIL import Image
 from worker_support import (
     child_running,
     download,
+    ensure_render_user,
     manifest,
     pid_alive,
     plant_spec,
+    reachable_dir,
     start_worker,
     start_worker_process,
     upload_files,
@@ -373,3 +376,22 @@ def test_hostile_extra_args_are_refused_at_submit_and_by_the_worker(artist, shot
             in (attempt["message"])
         )
     assert not marker.exists() and not clobbered.exists()
+
+
+def test_blender_renders_as_the_render_user(artist, shot, reference):
+    """Run as an unprivileged user, Blender writes its frames, work and preferences as before."""
+    server, client = artist
+    user = ensure_render_user()
+    job = client.submit_job(blend_spec(client, shot, frames="2-3", frames_per_task=2))
+    with reachable_dir() as data:
+        node = start_worker(server, data / "node", software=[BLENDER], render_user=user,
+                            keep_jobs=True)  # fmt: skip
+        try:
+            wait_job(client, job["id"], timeout=300)
+        finally:
+            stop_all([node])
+        work = next((data / "node" / "jobs").glob("job-*/attempt-*/work"))
+        assert work.stat().st_uid == pwd.getpwnam(user).pw_uid
+        frames = frame_images(client, job["id"], data / "out")
+    assert sorted(frames) == [2, 3]
+    assert all(np.array_equal(image, reference[f]) for f, image in frames.items())
