@@ -173,3 +173,20 @@ def test_a_token_saved_by_an_earlier_worker_moves_to_the_private_folder(tmp_path
     worker = Worker(WorkerConfig(server="http://farm", data_dir=data), HARDWARE)
     assert worker._saved_token() == "fhw_old"
     assert not (data / "worker.json").exists() and (data / "private" / "worker.json").is_file()
+
+
+def test_a_link_a_render_left_where_previews_go_is_removed(tmp_path):
+    """Else the worker, root, would write its preview JPEGs wherever the link points."""
+    from farmhand_worker import results
+
+    target = tmp_path / "etc"
+    target.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / results.PREVIEW_DIR).symlink_to(target)
+    results.clear_previews(out)
+    assert not (out / results.PREVIEW_DIR).exists() and target.is_dir()
+    (out / results.PREVIEW_DIR).mkdir()
+    (out / results.PREVIEW_DIR / "x.jpg").write_bytes(b"x")
+    results.clear_previews(out)
+    assert list(out.iterdir()) == []
