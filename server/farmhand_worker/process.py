@@ -77,9 +77,7 @@ def run(
 ) -> RunResult:
     """Run the command (and its `then` argvs, in order, while each succeeds)."""
     launch = launch or Launch(sandbox.environment(command.env))
-    for path, text in command.files.items():
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
+    write_files(command)
     started = time.monotonic()
     result = RunResult(exit_code=None)
     for argv in [command.argv, *command.then]:
@@ -91,6 +89,13 @@ def run(
             break
     result.seconds = time.monotonic() - started
     return result
+
+
+def write_files(command: RenderCommand) -> None:
+    """Write the files the adapter wants before the run (scripts, path maps), as UTF-8."""
+    for path, text in command.files.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text, encoding="utf-8")
 
 
 def _run_one(argv, command, launch, on_line, parse, stop, limits, started, on_progress, on_start):

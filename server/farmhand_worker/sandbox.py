@@ -11,7 +11,8 @@ as that unprivileged user (no supplementary groups), and:
 * the blob cache is 0700 (a render reads the job's files through their links
   under ``jobs/``, never the other jobs' blobs by listing the cache) and
   ``jobs/`` is 0711 (reachable, not listable);
-* the attempt's output and work folders are handed to the render user, and
+* the attempt's output and work folders are handed to the render user (after
+  the adapter's scripts are written there, so no link can redirect them), and
   taken back (recursively, without following links) before the worker reads
   the outputs, so a render process that outlived its task cannot swap a link
   in while they are read;

@@ -8,6 +8,7 @@ or the lease was lost) the render is stopped at once.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import shutil
 import threading
@@ -181,6 +182,10 @@ class TaskRun:
         limits = process.Limits(self.job.get("time_out") or None, self.config.hung_after,
                                 self.config.kill_grace)  # fmt: skip
         user = self.render_user
+        # Written while the work folder is still the worker's alone: once it is handed over,
+        # a render process left from an earlier task could put a link where a file goes.
+        process.write_files(command)
+        command = dataclasses.replace(command, files={})
         sandbox.hand_over(user, self.output_dir, self.work_dir)
         env = sandbox.environment(command.env, user, self.work_dir, self.config.render_env)
         try:
