@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -158,3 +159,59 @@ def child_running(pid: int, needle: str):
         except psutil.Error:
             continue
     return None
+
+
+def plant_spec(server, job_id: int, spec: dict[str, Any]) -> None:
+    """Replace a job's stored spec before any worker claims it (SQLite farms only).
+
+    This is how a job accepted by an older server, before today's submit checks,
+    reaches a worker: the worker's own checks are what stand in its way.
+    """
+    import json
+    import sqlite3
+
+    assert not server.config.database_url, "plant_spec works on the SQLite database"
+    with sqlite3.connect(server.config.data_dir / "farmhand.db") as db:
+        changed = db.execute("UPDATE jobs SET spec = ? WHERE id = ?", (json.dumps(spec), job_id))
+        assert changed.rowcount == 1
+
+
+RENDER_USER = "farmhand-test-render"
+"""The unprivileged account tests run renders as (created once, never removed: other
+test sessions on the machine may be using it)."""
+
+
+def ensure_render_user(name: str = RENDER_USER) -> str:
+    """`name` as a system account, created if missing; skips the test when not root."""
+    import pwd
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("running renders as another user needs root (the worker switches user)")
+    with contextlib.suppress(KeyError):
+        pwd.getpwnam(name)
+        return name
+    # Exit 9: created meanwhile by another session; any other failure shows below.
+    done = subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                           "--shell", "/usr/sbin/nologin", name],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        raise AssertionError(f"useradd {name} failed ({done.returncode}): {done.stderr}") from None
+    return name
+
+
+@contextlib.contextmanager
+def reachable_dir(prefix: str = "farmhand-render-"):
+    """A fresh folder other users can search (pytest's own temporary folders are 0700)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    try:
+        folder.chmod(0o711)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -6,7 +6,8 @@ this module. Its fields are described in ``docs/jobspec.md`` and enforced by
 ``schemas/jobspec.schema.json`` (JSON Schema 2020-12) plus the checks here
 that a schema cannot express (the frames expression parses, test frames are
 frames of the job, tiles fit the image, manifest server paths follow the
-rule). Presets use ``schemas/preset.schema.json``.
+rule, renderer options are on the allowlist of :mod:`farmhand.render_options`).
+Presets use ``schemas/preset.schema.json``.
 
 ``jsonschema`` is imported only when a validator is first needed, so
 :func:`server_path` also works on a worker that does not install it.
@@ -25,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from .frames import parse_frames
+from .render_options import renderer_problems
 from .tiles import tile_rects
 
 SCHEMA_NAMES = ("jobspec", "preset")
@@ -473,6 +475,7 @@ def _semantic_messages(spec: Any, whole: bool = True) -> list[str]:
     messages.extend(_check_scene(spec))
     messages.extend(_check_manifest(spec))
     messages.extend(_check_command(spec))
+    messages.extend(renderer_problems(spec.get("renderer")))
     return messages
 
 

@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", type=Path, help="job folders, blob cache and saved token")
     p.add_argument("--slots", type=int, help="tasks run at once (default 1)")
     p.add_argument("--tag", action="append", dest="tags", help="a tag jobs can ask for")
+    p.add_argument("--render-user", help="run renders as this user (the worker runs as root)")
     p.add_argument("--blender", help="register Blender with this executable (path or name)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(run=_run)
@@ -35,13 +36,18 @@ def _run(args: argparse.Namespace) -> int:
         config = config_module.load(
             args.config, server=args.server, token=args.token, name=args.name,
             data_dir=args.data_dir, slots=args.slots, tags=args.tags,
+            render_user=args.render_user,
         )  # fmt: skip
         if args.blender:
             config.software.append(_blender(args.blender))
     except config_module.ConfigError as exc:
         print(f"farmhand worker: {exc}")
         return 2
-    worker = Worker(config)
+    try:
+        worker = Worker(config)
+    except config_module.ConfigError as exc:
+        print(f"farmhand worker: {exc}")
+        return 2
     try:
         worker.connect()
     except Exception as exc:

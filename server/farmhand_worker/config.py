@@ -10,6 +10,8 @@ slots = 1
 tags = ["linux", "gpu"]
 adapters = ["maya", "blender"]  # add "command" to run jobs' own argv templates
 hung_after = 900            # seconds without a line of output before a render counts as hung
+render_user = "farmhand-render"   # a worker running as root renders as this user (security.md)
+render_env = ["ADSKFLEX_LICENSE_FILE"]  # variables renders get besides PATH, LANG, …
 kill_grace = 10             # seconds between SIGTERM and SIGKILL
 
 [software.blender."3.4"]
@@ -83,6 +85,10 @@ class WorkerConfig:
     log_batch_seconds: float = 1.0
     log_cap_bytes: int = 64 * 1024 * 1024
     keep_jobs: bool = False  # keep job folders after tasks (for debugging)
+    # A worker running as root runs renders as this unprivileged user (docs/security.md).
+    render_user: str | None = None
+    # Variables a render gets from the worker's environment besides sandbox.RENDER_ENV.
+    render_env: list[str] = field(default_factory=list)
     hardware_config_id: str | None = None
 
     @property
@@ -123,7 +129,7 @@ _SIMPLE = {
     "server": str, "token": str, "name": str, "cache_max_gb": float, "slots": int,
     "claim_wait": float, "heartbeat_seconds": float, "hung_after": float, "kill_grace": float,
     "log_batch_bytes": int, "log_batch_seconds": float, "log_cap_bytes": int, "keep_jobs": bool,
-    "hardware_config_id": str,
+    "hardware_config_id": str, "render_user": str,
 }  # fmt: skip
 
 
@@ -161,6 +167,8 @@ def _build(raw: dict[str, Any], where: str) -> WorkerConfig:
             config.path_mapping = _rules(value, where)
         elif key == "adapters":
             config.adapters = [str(a) for a in _list(value, f"{where}: adapters")]
+        elif key == "render_env":
+            config.render_env = _env_names(value, f"{where}: render_env")
         elif key == "allowed_roots":
             config.allowed_roots = [str(r) for r in _list(value, f"{where}: allowed_roots")]
         else:
@@ -189,6 +197,14 @@ def _list(value: Any, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise ConfigError(f"{what}: expected a list")
     return value
+
+
+def _env_names(value: Any, what: str) -> list[str]:
+    names = [str(n) for n in _list(value, what)]
+    for name in names:
+        if name.upper().startswith("FARMHAND") or not name.replace("_", "a").isalnum():
+            raise ConfigError(f"{what}: {name!r} cannot be passed to renders")
+    return names
 
 
 def _software(value: Any, where: str) -> list[Software]:

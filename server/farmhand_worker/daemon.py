@@ -1,7 +1,8 @@
 """The render-node daemon: register, report hardware, claim tasks and run them, slot by slot.
 
 A node given an enrolment token (`fhe_…`) registers once and keeps its own
-worker token in `<data_dir>/worker.json` (mode 0600); later starts use that.
+worker token in `<data_dir>/private/worker.json` (folder 0700, file 0600, out of
+renders' reach: see `sandbox`); later starts use that.
 Each start reports the hardware and software inventory again, so upgrading a
 node's software is seen by the scheduler at once.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from farmhand.client import FarmError
 
-from . import orphans
+from . import orphans, sandbox
 from .api import WorkerClient
 from .cache import BlobCache
 from .config import ConfigError, WorkerConfig
@@ -49,6 +50,9 @@ class Worker:
     def __init__(self, config: WorkerConfig, hardware: Hardware | None = None) -> None:
         self.config = config
         self.hardware = hardware or detect()
+        # Before anything is written under data_dir: renders must not reach the token.
+        self.render_user = sandbox.render_user(config.render_user)
+        self.private_dir = sandbox.secure_data_dir(config.data_dir, self.render_user)
         self.shutdown = threading.Event()
         self.cache = BlobCache(config.cache_dir, int(config.cache_max_gb * 1024**3))
         self.client: WorkerClient | None = None
@@ -80,9 +84,12 @@ class Worker:
         return client
 
     def _state_file(self) -> Path:
-        return self.config.data_dir / "worker.json"
+        return self.private_dir / "worker.json"
 
     def _saved_token(self) -> str | None:
+        legacy = self.config.data_dir / "worker.json"  # where earlier workers kept it
+        if legacy.is_file() and not self._state_file().exists():
+            os.replace(legacy, self._state_file())
         with contextlib.suppress(OSError, ValueError, KeyError):
             saved = json.loads(self._state_file().read_text(encoding="utf-8"))
             if saved["server"] == self.config.server.rstrip("/"):
@@ -155,7 +162,8 @@ class Worker:
                 continue
             if assignment is None:
                 continue
-            run = TaskRun(assignment, self.client, self.config, self.cache, self.shutdown)
+            run = TaskRun(assignment, self.client, self.config, self.cache, self.shutdown,
+                          self.render_user)  # fmt: skip
             with self._lock:
                 self.running[run.attempt_id] = run
             try:

@@ -1,11 +1,13 @@
 """Run a renderer in its own process group, watch it, and stop all of it when told.
 
-The render is started from an argv list (never a shell) as the leader of a
-new session, so SIGTERM and then SIGKILL reach every process it spawned; its
-OOM score is raised so the kernel kills the render, not the worker, when
-memory runs out. A watcher ends the run when the task is stopped (cancel,
-pause with kill, lease lost), when it passes its `time_out`, when it prints
-nothing for `hung_after` seconds, or when the adapter reads a fatal line.
+The render is started from an argv list (never a shell), with the
+environment and user a :class:`Launch` gives (by default a clean environment,
+see ``sandbox.environment``), as the leader of a new session, so SIGTERM and
+then SIGKILL reach every process it spawned; its OOM score is raised so the
+kernel kills the render, not the worker, when memory runs out. A watcher ends
+the run when the task is stopped (cancel, pause with kill, lease lost), when
+it passes its `time_out`, when it prints nothing for `hung_after` seconds, or
+when the adapter reads a fatal line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import psutil
 
+from . import sandbox
 from .adapters import LineEvent, RenderCommand
 
 STOPPED, TIME_OUT, HUNG, FATAL = "stopped", "time_out", "hung", "fatal"
@@ -54,6 +57,14 @@ class Limits:
     kill_grace: float = 10.0  # seconds between SIGTERM and SIGKILL
 
 
+@dataclass(slots=True)
+class Launch:
+    """Who the render runs as and its whole environment (the adapter's additions included)."""
+
+    env: dict[str, str]
+    user: sandbox.RenderUser | None = None
+
+
 def run(
     command: RenderCommand,
     on_line: Callable[[str], None],
@@ -62,15 +73,16 @@ def run(
     limits: Limits,
     on_progress: Callable[[float], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    launch: Launch | None = None,
 ) -> RunResult:
     """Run the command (and its `then` argvs, in order, while each succeeds)."""
-    for path, text in command.files.items():
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
+    launch = launch or Launch(sandbox.environment(command.env))
+    write_files(command)
     started = time.monotonic()
     result = RunResult(exit_code=None)
     for argv in [command.argv, *command.then]:
-        one = _run_one(argv, command, on_line, parse, stop, limits, started, on_progress, on_start)
+        one = _run_one(argv, command, launch, on_line, parse, stop, limits, started, on_progress,
+                       on_start)  # fmt: skip
         result.exit_code, result.ended_by, result.fatal = one.exit_code, one.ended_by, one.fatal
         result.peak_memory_mb = max(result.peak_memory_mb, one.peak_memory_mb)
         if not one.ok:
@@ -79,13 +91,20 @@ def run(
     return result
 
 
-def _run_one(argv, command, on_line, parse, stop, limits, started, on_progress, on_start):
-    # The worker's own settings (its token among them) are not the renderer's business.
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FARMHAND_WORKER_")}
-    env = {**inherited, **command.env}
+def write_files(command: RenderCommand) -> None:
+    """Write the files the adapter wants before the run (scripts, path maps), as UTF-8."""
+    for path, text in command.files.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def _run_one(argv, command, launch, on_line, parse, stop, limits, started, on_progress, on_start):
+    user = launch.user
     process = subprocess.Popen(
-        [str(a) for a in argv], cwd=command.cwd, env=env, stdin=subprocess.DEVNULL,
+        [str(a) for a in argv], cwd=command.cwd, env=launch.env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        user=user.uid if user else None, group=user.gid if user else None,
+        extra_groups=[] if user else None,
     )  # fmt: skip
     _oom_first(process.pid)
     if on_start is not None:

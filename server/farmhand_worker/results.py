@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,15 @@ def describe(
                      tile_mode if kind == "tile" else None)
         )  # fmt: skip
     return produced
+
+
+def clear_previews(output_dir: Path) -> None:
+    """Remove whatever a render left where the worker writes previews (a link, most of all)."""
+    where = output_dir / PREVIEW_DIR
+    if where.is_symlink() or where.is_file():
+        where.unlink()
+    elif where.is_dir():
+        shutil.rmtree(where)
 
 
 def add_previews(output_dir: Path, produced: list[Produced], max_size: int = 512) -> None:

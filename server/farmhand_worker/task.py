@@ -8,6 +8,7 @@ or the lease was lost) the render is stopped at once.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import shutil
 import threading
@@ -20,7 +21,7 @@ from typing import Any
 from farmhand.pathmap import PathMapper
 from farmhand.tiles import Tile
 
-from . import adapters, orphans, process, results
+from . import adapters, orphans, process, results, sandbox
 from .api import Stale, WorkerClient, deliver
 from .cache import BlobCache
 from .config import WorkerConfig
@@ -50,8 +51,10 @@ class TaskRun:
         config: WorkerConfig,
         cache: BlobCache,
         shutdown: threading.Event,
+        render_user: sandbox.RenderUser | None = None,
     ) -> None:
         self.assignment = assignment
+        self.render_user = render_user  # None: renders run as the worker's own user
         self.client = client
         self.config = config
         self.cache = cache
@@ -178,13 +181,23 @@ class TaskRun:
         logs.write("[farmhand] running: " + " ".join(str(a) for a in command.argv) + "\n")
         limits = process.Limits(self.job.get("time_out") or None, self.config.hung_after,
                                 self.config.kill_grace)  # fmt: skip
+        user = self.render_user
+        # Written while the work folder is still the worker's alone: once it is handed over,
+        # a render process left from an earlier task could put a link where a file goes.
+        process.write_files(command)
+        command = dataclasses.replace(command, files={})
+        sandbox.hand_over(user, self.output_dir, self.work_dir)
+        env = sandbox.environment(command.env, user, self.work_dir, self.config.render_env)
         try:
             result = process.run(command, logs.write, adapter.parse_line, self.stop, limits,
-                                 on_progress=self._progressed, on_start=self._started)  # fmt: skip
+                                 on_progress=self._progressed, on_start=self._started,
+                                 launch=process.Launch(env, user))  # fmt: skip
         finally:
             if self.pid is not None:
                 orphans.forget(self.config.data_dir, self.pid)
             self.pid = None
+            sandbox.take_back(user, self.output_dir)
+        results.clear_previews(self.output_dir)  # only the worker makes previews
         logs.write(f"[farmhand] exit code {result.exit_code} after {result.seconds:.1f} s, "
                    f"peak memory {result.peak_memory_mb:.0f} MB\n")  # fmt: skip
         if result.ended_by == process.STOPPED:

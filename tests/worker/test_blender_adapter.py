@@ -150,8 +150,8 @@ def test_bad_input_is_refused_with_a_reason(tmp_path: Path) -> None:
         ({"renderer": {"image_format": "FFMPEG"}}, "movie"),
         ({"renderer": {"image_format": "PSD"}}, "not one the blender adapter writes"),
         ({"renderer": {"engine": "cycles; rm"}}, "not a Blender engine name"),
-        ({"renderer": {"extra_args": ["--python-expr", "print(1)"]}}, "not allowed"),
-        ({"renderer": {"extra_args": ["-o", "/etc/x"]}}, "not allowed"),
+        ({"renderer": {"extra_args": ["--python-expr", "print(1)"]}}, "runs code"),
+        ({"renderer": {"extra_args": ["-o", "/etc/x"]}}, "set it with output_prefix"),
         ({"output_prefix": "/etc/cron.d/x"}, "must be relative"),
         ({"output_prefix": "a/../../x"}, "'..'"),
         ({"cameras": ["a", "b"]}, "one camera"),
@@ -164,6 +164,40 @@ def test_bad_input_is_refused_with_a_reason(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- renders
+
+
+# Issue 11: each of these ran code on the node or wrote outside the job folder.
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--env-system-python", "../../root/C/py"], r"\[0\]: \"--env-system-python\".*runs code"),
+        (["--env-system-scripts", "/tmp/x"], "reaches outside the job"),
+        (["--log-file", "/etc/cron.d/farm"], r"\[0\]: \"--log-file\".*reaches outside the job"),
+        (["--python", "/tmp/evil.py"], r"\[0\]: \"--python\".*runs code"),
+        (["-t", "2", "-P", "/tmp/evil.py"], r"\[2\]: \"-P\".*runs code"),
+        (["--python-text", "Text"], "runs code"),
+        (["--addons", "evil"], "runs code"),
+        (["--app-template", "evil"], "runs code"),
+        (["-y"], "runs code"),
+        (["-t", "--python"], "not a whole number"),
+        (["--threads", "99999"], "from 0 to 1024"),
+        (["--log", "*; rm"], "not a log type pattern"),
+        (["-E", "CYCLES"], "set it with renderer.engine"),
+        (["../../etc/passwd"], "not an option allowed for the blender adapter"),
+    ],
+)
+def test_extra_args_outside_the_allowlist_are_refused(tmp_path: Path, extra, message) -> None:
+    task = make_task(tmp_path / "s.blend", tmp_path / "t", [1], renderer={"extra_args": extra})
+    with pytest.raises(AdapterError, match=message):
+        ADAPTER.build(task)
+
+
+def test_allowed_extra_args_follow_the_scene(tmp_path: Path) -> None:
+    extra = ["-t", "2", "--factory-startup", "--log", "render.*", "--log-level", "-1"]
+    task = make_task(tmp_path / "s.blend", tmp_path / "t", [1], renderer={"extra_args": extra})
+    argv = ADAPTER.build(task).argv
+    at = argv.index(str(tmp_path / "s.blend")) + 1
+    assert argv[at : at + len(extra)] == extra
 
 
 def test_a_frame_is_pixel_identical_to_plain_blender(scene: Path, reference: Path,

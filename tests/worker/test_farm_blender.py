@@ -9,6 +9,7 @@ frame assembled from tiles, can be compared pixel for pixel with plain
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import numpy as np
 import psutil
 import pytest
 from blender_scenes import make_scene
-from farmhand.client import FarmClient
+from farmhand.client import FarmClient, FarmError
 from farmhand.downloads import download_job
 from farmhand.jobspec import server_path
 from farmhand_worker.config import Software
@@ -26,7 +27,11 @@ from PIL import Image
 from worker_support import (
     child_running,
     download,
+    ensure_render_user,
+    manifest,
     pid_alive,
+    plant_spec,
+    reachable_dir,
     start_worker,
     start_worker_process,
     upload_files,
@@ -324,3 +329,69 @@ def test_a_render_past_time_out_is_killed_and_retried_elsewhere(artist, tmp_path
     leftovers = [p for p in psutil.process_iter(["cmdline"])
                  if "late.blend" in " ".join(p.info["cmdline"] or [])]  # fmt: skip
     assert leftovers == []
+
+
+def test_hostile_extra_args_are_refused_at_submit_and_by_the_worker(artist, shot, tmp_path):
+    """Issue 11: `renderer.extra_args` that ran the artist's code or wrote outside the job.
+
+    Each is refused by the server; planted into a job as an older server would have
+    accepted it, the worker refuses it too: the attempt fails with the reason and
+    Blender never runs.
+    """
+    server, client = artist
+    server.config.max_retries = 0
+    marker, clobbered = tmp_path / "code ran", tmp_path / "clobbered.log"
+    evil = tmp_path / "evil" / "py" / "evil.py"  # lands in the job folder through the manifest
+    evil.parent.mkdir(parents=True)
+    evil.write_text(f"open({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8")
+    (evil_ref,) = upload_files(client, [evil]).values()
+    in_job = "../../root" + server_path(evil.as_posix())  # from the attempt's work folder
+    hostile = {
+        "--python": ["--python", in_job],
+        "--log-file": ["--log-file", str(clobbered)],
+        "--env-system-python": ["--env-system-python", in_job.rsplit("/", 1)[0]],
+    }
+    jobs = {}
+    for flag, extra in hostile.items():
+        spec = blend_spec(client, shot, frames="1", name=flag)
+        spec["manifest"] += manifest({evil: evil_ref})
+        bad = {**spec, "renderer": {**spec["renderer"], "extra_args": extra}}
+        with pytest.raises(FarmError) as refused:
+            client.submit_job(bad)
+        assert refused.value.status == 400 and f'"{flag}" is not allowed' in str(refused.value)
+        job = client.submit_job(spec)
+        plant_spec(server, job["id"], bad)
+        jobs[flag] = job["id"]
+    nodes = workers(server, tmp_path, 1)
+    try:
+        for job_id in jobs.values():
+            wait_job(client, job_id, states=("failed",), timeout=120)
+    finally:
+        stop_all(nodes)
+    for flag, job_id in jobs.items():
+        (attempt,) = client.tasks(job_id)[0]["attempts"]
+        assert attempt["state"] == "failed"
+        assert (
+            f'cannot build the render command: renderer.extra_args[0]: "{flag}" is not allowed'
+            in (attempt["message"])
+        )
+    assert not marker.exists() and not clobbered.exists()
+
+
+def test_blender_renders_as_the_render_user(artist, shot, reference):
+    """Run as an unprivileged user, Blender writes its frames, work and preferences as before."""
+    server, client = artist
+    user = ensure_render_user()
+    job = client.submit_job(blend_spec(client, shot, frames="2-3", frames_per_task=2))
+    with reachable_dir() as data:
+        node = start_worker(server, data / "node", software=[BLENDER], render_user=user,
+                            keep_jobs=True)  # fmt: skip
+        try:
+            wait_job(client, job["id"], timeout=300)
+        finally:
+            stop_all([node])
+        work = next((data / "node" / "jobs").glob("job-*/attempt-*/work"))
+        assert work.stat().st_uid == pwd.getpwnam(user).pw_uid
+        frames = frame_images(client, job["id"], data / "out")
+    assert sorted(frames) == [2, 3]
+    assert all(np.array_equal(image, reference[f]) for f, image in frames.items())

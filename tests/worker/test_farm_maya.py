@@ -13,12 +13,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from farmhand.client import FarmClient
+import pytest
+from farmhand.client import FarmClient, FarmError
 from farmhand.downloads import download_job
 from farmhand.submission import Choices, submit_scene
 from farmhand_worker.config import Software
 from PIL import Image
-from worker_support import download, start_worker, wait_for, wait_job
+from worker_support import download, plant_spec, start_worker, wait_for, wait_job
 
 STANDIN = Path(__file__).parent / "standin" / "Render"
 TEMPLATE = Path(__file__).parents[1] / "scenes" / "time_pal.ma"
@@ -175,3 +176,49 @@ def test_tiles_of_each_layer_assemble_at_that_layers_size(farm, tmp_path):
         # Both strips lit: the assembled frame is white everywhere.
         assert Image.open(image).convert("L").getextrema() == (255, 255), name
     assert sizes == {"masterLayer": (64, 36), "bg": (80, 36)}
+
+
+HOOKS = ("-postRender", "-preFrame", "-postFrame", "-preLayer", "-postLayer", "-preRender")
+
+
+def test_mel_hooks_in_extra_args_are_refused_at_submit_and_by_the_worker(farm, tmp_path):
+    """Issue 11: Render's MEL hooks with `system("…")` passed validation and reached the argv.
+
+    The server refuses each; planted into a job as an older server accepted them,
+    the worker refuses them too: the attempt fails with the reason, Render never runs.
+    """
+    server, token = farm
+    server.config.max_retries = 0
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    scene = artist_scene(tmp_path / "artist")
+    first = submit_scene(client, scene, Choices(frames="1", frames_per_task=1)).job
+    spec = client.job(first["id"])["spec"]
+    client.job_action(first["id"], "cancel")
+    jobs = {}
+    for hook in HOOKS:
+        mel = f'system("cat {tmp_path}/node/worker.json > {tmp_path}/stolen")'
+        renderer = {**spec["renderer"], "extra_args": ["-verb", hook, mel]}
+        bad = {**spec, "name": hook, "renderer": renderer}
+        with pytest.raises(FarmError) as refused:
+            client.submit_job(bad)
+        assert refused.value.status == 400
+        assert f'renderer.extra_args[1]: "{hook}" is not allowed' in refused.value.message
+        job = client.submit_job({**spec, "name": hook})
+        plant_spec(server, job["id"], bad)
+        jobs[hook] = job["id"]
+    maya = Software("maya", "2025", str(STANDIN))
+    worker = start_worker(server, tmp_path / "node", software=[maya])
+    try:
+        for job_id in jobs.values():
+            wait_job(client, job_id, states=("failed",), timeout=120)
+    finally:
+        worker.stop()
+        worker.join(10)
+    for hook, job_id in jobs.items():
+        (attempt,) = client.tasks(job_id)[0]["attempts"]
+        assert (
+            f'extra_args[1]: "{hook}" is not allowed for the maya adapter (runs code)'
+            in (attempt["message"])
+        )
+        log = client.request("GET", f"/attempts/{attempt['id']}/log").text
+        assert "running:" not in log  # Render never started

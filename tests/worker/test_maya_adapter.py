@@ -179,8 +179,8 @@ def test_redshift_quits_on_internal_errors(tmp_path: Path) -> None:
         ({"output_prefix": "C:/renders/x"}, "relative"),
         ({"output_prefix": "../../x"}, "'..'"),
         ({"output_prefix": r"renders\..\..\x"}, "'..'"),
-        ({"renderer": {"extra_args": ["-rd", "/tmp"]}}, "-rd is set by the adapter"),
-        ({"renderer": {"extra_args": ["-preRender", 'system("id")']}}, "set by the adapter"),
+        ({"renderer": {"extra_args": ["-rd", "/tmp"]}}, '"-rd" is not allowed.*adapter sets it'),
+        ({"renderer": {"extra_args": ["-preRender", 'system("id")']}}, "runs code"),
         ({"renderer": {"image_format": "exr -rd /"}}, "not a format name"),
         ({"width": "1920", "height": 1080}, "positive whole numbers"),
     ],
@@ -188,6 +188,48 @@ def test_redshift_quits_on_internal_errors(tmp_path: Path) -> None:
 def test_refusals(tmp_path: Path, spec: dict, message: str) -> None:
     with pytest.raises(AdapterError, match=message):
         maya.ADAPTER.build(make_task(tmp_path, **spec))
+
+
+# The hooks of Render's command line that run MEL (issue 11): each was passed through before.
+HOOKS = ["-preRender", "-postRender", "-preLayer", "-postLayer", "-preFrame", "-postFrame"]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("renderer", ["arnold", "sw", None])
+def test_mel_hooks_in_extra_args_are_refused(tmp_path: Path, hook: str, renderer) -> None:
+    extra = ["-verb", hook, 'system("cat /var/lib/farmhand-worker/worker.json")']
+    task = make_task(tmp_path, renderer={"name": renderer, "extra_args": extra})
+    with pytest.raises(AdapterError, match=rf'extra_args\[1\]: "{hook}" is not allowed.*runs code'):
+        maya.ADAPTER.build(task)
+
+
+@pytest.mark.parametrize(
+    ("renderer", "extra", "message"),
+    [
+        ("arnold", ["-log", "/etc/cron.d/x"], "reaches outside the job"),
+        ("arnold", ["-proj", "/"], "the adapter sets it"),
+        ("arnold", ["-rt", "1"], "the adapter sets it"),
+        ("arnold", ["-ai:threads", "$(id)"], "not a whole number"),
+        ("arnold", ["-pad"], "-pad needs a value"),
+        ("arnold", ["-skipExistingFrames", "maybe"], "not true/false"),
+        ("arnold", ["-percentRes", "1e9"], "not a number"),
+        ("sw", ["-ai:threads", "4"], "not an option allowed .* renderer sw"),
+        ("arnold", ["-mel", "x"], "not an option allowed"),
+        ("arnold", ["-verb"] * 65, "at most 64"),
+    ],
+)
+def test_extra_args_outside_the_allowlist_are_refused(tmp_path, renderer, extra, message):
+    task = make_task(tmp_path, renderer={"name": renderer, "extra_args": extra})
+    with pytest.raises(AdapterError, match=message):
+        maya.ADAPTER.build(task)
+
+
+def test_allowed_extra_args_reach_the_argv_as_given(tmp_path: Path) -> None:
+    extra = ["-verb", "-pad", "4", "-skipExistingFrames", "true", "-ai:as", "3", "-ai:att", "0.5"]
+    command = maya.ADAPTER.build(make_task(tmp_path, renderer={"extra_args": extra}))
+    assert command.argv[-len(extra) - 1 : -1] == extra
+    renamed = make_task(tmp_path, renderer={"name": "mayaSoftware", "extra_args": ["-n", "2"]})
+    assert maya.ADAPTER.build(renamed).argv[-3:-1] == ["-n", "2"]
 
 
 def test_no_frames_refused(tmp_path: Path) -> None:
@@ -463,10 +505,12 @@ def test_a_tile_lights_exactly_its_rectangle(
 
 def test_the_standin_refuses_what_render_refuses(tmp_path: Path) -> None:
     """A bad flag gets Render's usage text, which parse_line reads as fatal."""
-    task = make_task(tmp_path, renderer={"name": "sw", "extra_args": ["-ai:lve", "2"]})
+    task = make_task(tmp_path, renderer={"name": "sw"})
     task.scene.parent.mkdir(parents=True)
     task.scene.write_text("//Maya ASCII 2025 scene\n", encoding="utf-8")
-    (result,) = run(maya.ADAPTER.build(task))
+    command = maya.ADAPTER.build(task)
+    command.argv[-1:-1] = ["-ai:lve", "2"]  # an Arnold flag for Maya Software
+    (result,) = run(command)
     assert result.returncode != 0
     events = [maya.ADAPTER.parse_line(line) for line in result.stdout.splitlines()]
     assert any(e and e.fatal and "command line" in e.fatal for e in events)

@@ -29,7 +29,8 @@
   work folder, so the node's user preferences and add-ons do not leak into renders;
   ``-Y`` keeps the scene's own Python (drivers, startup scripts) from running.
 * ``renderer.extra_args`` go right after the scene (so the adapter's own flags win);
-  flags that run code or that the adapter sets itself are refused.
+  only the flags of :data:`farmhand.render_options.BLENDER_OPTIONS` are allowed, each
+  with a value of its type (none takes a path or code).
 
 :meth:`BlenderAdapter.parse_line` knows these lines of Blender 3.4 (all seen in real
 runs, see the tests):
@@ -142,43 +143,6 @@ _MOVIES = frozenset({"FFMPEG", "AVI_JPEG", "AVI_RAW", "AVIJPEG", "AVIRAW", "MPEG
 
 _ENGINE = re.compile(r"[A-Z][A-Z0-9_]{0,63}", re.ASCII)
 _NAME = re.compile(r"[^\0\n\r]{1,256}")
-
-# Options that run code (the scene's own or any) or that the adapter sets itself.
-_REFUSED_ARGS = frozenset(
-    {
-        "-P",
-        "--python",
-        "--python-text",
-        "--python-expr",
-        "--python-console",
-        "--python-exit-code",
-        "-y",
-        "--enable-autoexec",
-        "--addons",
-        "-b",
-        "--background",
-        "-o",
-        "--render-output",
-        "-F",
-        "--render-format",
-        "-x",
-        "--use-extension",
-        "-f",
-        "--render-frame",
-        "-s",
-        "--frame-start",
-        "-e",
-        "--frame-end",
-        "-j",
-        "--frame-jump",
-        "-a",
-        "--render-anim",
-        "-S",
-        "--scene",
-        "--",
-    }
-)
-
 
 # --------------------------------------------------------------------------- names
 
@@ -307,12 +271,7 @@ def _engine(task: RenderTask) -> list[str]:
 
 
 def _extra_args(task: RenderTask) -> list[str]:
-    def refused(arg: str) -> str | None:
-        if arg.split("=", 1)[0] in _REFUSED_ARGS:
-            return "is not allowed (the adapter sets it or it runs code)"
-        return None
-
-    return options.extra_args(task, refused)
+    return options.extra_args(task, "blender")
 
 
 def _names(task: RenderTask, key: str) -> list[str]:

@@ -95,12 +95,6 @@ RENDERERS: dict[str, RendererFlags] = {
 ALIASES = {name: flag for name, flag in RENDER_FLAG.items() if name != flag}
 """Maya's ``defaultRenderGlobals.currentRenderer`` values that differ from ``Render -r``."""
 
-# Flags the adapter sets itself: in extra_args they would contradict it (or, for -rd and
-# -im, write outside the task's output folder).
-_OWN_FLAGS = frozenset(
-    {"-r", "-renderer", "-s", "-e", "-b", "-cam", "-rl", "-x", "-y", "-rd", "-im", "-of"}
-    | {"-proj", "-reg", "-preRender", "-log"}
-)
 _NODE_NAME = re.compile(r"[|:]?[A-Za-z_]\w*(?:[|:][A-Za-z_]\w*)*", re.ASCII)
 _FORMAT = re.compile(r"[A-Za-z0-9_]{1,32}")
 
@@ -218,9 +212,7 @@ def _output_prefix(task: RenderTask, group: LayerGroup) -> str | None:
 
 
 def _extra_args(task: RenderTask) -> list[str]:
-    return options.extra_args(
-        task, lambda arg: "is set by the adapter" if arg in _OWN_FLAGS else None
-    )
+    return options.extra_args(task, "maya")  # the allowlist: farmhand.render_options
 
 
 def _size(task: RenderTask, group: LayerGroup) -> tuple[int, int] | None:

@@ -7,7 +7,8 @@ argv; a bad one is an AdapterError naming the field.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+
+from farmhand.render_options import extra_args_problems
 
 from .base import AdapterError, RenderTask
 
@@ -35,15 +36,14 @@ def image_size(task: RenderTask) -> tuple[int, int] | None:
     return width, height
 
 
-def extra_args(task: RenderTask, refused: Callable[[str], str | None]) -> list[str]:
-    """`renderer.extra_args`, each a string without NUL that `refused` has no reason against."""
-    extra = task.renderer.get("extra_args") or []
-    if not isinstance(extra, list) or not all(isinstance(a, str) for a in extra):
-        raise AdapterError("renderer.extra_args must be a list of strings")
-    for arg in extra:
-        if "\0" in arg:
-            raise AdapterError("renderer.extra_args contains a NUL character")
-        reason = refused(arg)
-        if reason:
-            raise AdapterError(f"renderer.extra_args: {arg} {reason}")
-    return extra
+def extra_args(task: RenderTask, adapter: str) -> list[str]:
+    """`renderer.extra_args` when every item is on the adapter's allowlist, else AdapterError.
+
+    The allowlist is :mod:`farmhand.render_options`, the one submit checks too: a job
+    that reached this worker without that check (an older server) is refused here.
+    """
+    renderer = task.renderer
+    problems = extra_args_problems(adapter, renderer.get("extra_args"), renderer.get("name"))
+    if problems:
+        raise AdapterError(problems[0])
+    return list(renderer.get("extra_args") or [])
