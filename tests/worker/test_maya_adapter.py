@@ -443,9 +443,11 @@ def _job(tmp_path: Path) -> tuple[Path, PathMapper, list[str]]:
         f'createNode file -n "file{i}";\n\tsetAttr ".ftn" -type "string" {maya.mel_string(p)};\n'
         for i, p in enumerate(textures)
     )
-    # name.####.ext: animation on, the frame before the extension, padding 4.
+    # name.####.png: animation on, the frame before the extension, padding 4, Arnold PNG.
     globals_ = ('select -ne :defaultRenderGlobals;\n\tsetAttr ".an" yes;\n'
-                '\tsetAttr ".pff" yes;\n\tsetAttr ".ep" 4;\n')  # fmt: skip
+                '\tsetAttr ".pff" yes;\n\tsetAttr ".ep" 4;\n'
+                'createNode aiAOVDriver -s -n "defaultArnoldDriver";\n'
+                '\tsetAttr ".ai_translator" -type "string" "png";\n')  # fmt: skip
     scene.write_text(f"//Maya ASCII 2025 scene\n{nodes}{globals_}// End of shot.ma\n",
                      encoding="utf-8")  # fmt: skip
     mapper = PathMapper(root, worker_rules=[PathRule("Y:/", str(studio))])
