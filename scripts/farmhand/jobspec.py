@@ -58,6 +58,8 @@ RENDERBUS_NAMES: dict[str, str | None] = {
     "graphics_cards_num": "hardware.gpu_count",
     "hardwareConfigId": "hardware.hardware_config_ids",
     "hardwareConfigIds": "hardware.hardware_config_ids",
+    "hardware_config_id": "hardware.hardware_config_ids",
+    "task_stop_time": "job_stop_time",
     "pre_frames": "test_frames",
     "input_cg_file": "scene.path",
     "input_project_path": "scene.project_path",

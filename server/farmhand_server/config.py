@@ -32,7 +32,7 @@ class Config:
     auth_cache_seconds: float = 5.0  # how long a token check is reused in one process
     revocation_poll_seconds: float = 1.0  # how often a process looks for revocations it missed
     reap_interval: float = 1.0  # how often lapsed leases and time limits are checked
-    task_time_out: int = 12 * 3600  # default per-task time limit (Renderbus: 43200)
+    task_time_out: int = 12 * 3600  # default per-task time limit, seconds
     max_retries: int = 3
     # Tasks one job may have, counted before anything is built (a 400-byte spec could ask for
     # billions). 200,000 tasks plan in ~1 s and ~100 MB (`bench/abuse.py`).

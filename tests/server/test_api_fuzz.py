@@ -297,8 +297,10 @@ _json = st.recursive(
 _TASK_INFO = ("ram", "pre_frames", "test_frames", "stop_after_test", "tiles", "tiles_type",
               "frames_per_task", "time_out", "job_stop_time", "graphics_cards_num",
               "hardwareConfigIds", "hardwareConfigId", "cg_id", "cg_name", "cg_version",
-              "input_cg_file", "input_project_path", "project_name")  # fmt: skip
-_COMMON = ("frames", "render_camera", "width", "height", "image_file_prefix", "renderer")
+              "input_cg_file", "input_project_path", "project_name", "task_stop_time",
+              "os_name", "hardware_config_id")  # fmt: skip
+_COMMON = ("frames", "render_camera", "width", "height", "image_file_prefix", "renderer",
+           "image_format", "animation", "start", "end", "by_frame")  # fmt: skip
 
 
 def _some(keys: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 from farmhand.jobspec import validate_jobspec
-from farmhand.renderbus import normalize_renderbus
+from farmhand.renderbus import read_task_json
 
 from .. import accounting, db, jobs, online, outputs, states
 from ..auth import Principal
@@ -24,7 +24,7 @@ def _looks_like_renderbus(body: dict[str, Any]) -> bool:
 
 async def submit_job(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    spec = await asyncio.to_thread(_checked_spec, request[BODY], config.max_tasks_per_job)
+    spec, warnings = await asyncio.to_thread(_checked_spec, request[BODY], config.max_tasks_per_job)
     user: Principal = request[PRINCIPAL]
     try:
         job_id = await jobs.create_job(request.app[DB], user.id, spec, config)
@@ -38,19 +38,24 @@ async def submit_job(request: web.Request) -> web.Response:
     async with request.app[DB].read() as conn:
         row = await _job_row(conn, job_id)
     request.app[WAKE].notify()
-    return web.json_response(jobs.job_json(row), status=201)
+    return web.json_response({**jobs.job_json(row), "warnings": warnings}, status=201)
 
 
-def _checked_spec(body: dict[str, Any], max_tasks: int) -> dict[str, Any]:
-    """The JobSpec of a submission, checked and its tasks counted (CPU work: run in a thread).
+def _checked_spec(body: dict[str, Any], max_tasks: int) -> tuple[dict[str, Any], list[str]]:
+    """The JobSpec of a submission, checked and its tasks counted (CPU work: run in a thread);
+    and the warnings of reading it (a Renderbus task.json's interpretations, else none).
 
     The count comes first: a spec of billions of tasks is refused before the full check
     walks its frames; one too malformed to count is left to that check.
     """
-    try:
-        spec = normalize_renderbus(body) if _looks_like_renderbus(body) else body
-    except ValueError as exc:
-        raise bad_request(f"task.json: {exc}") from None
+    warnings: list[str] = []
+    if _looks_like_renderbus(body):
+        try:
+            spec, warnings = (read := read_task_json(body)).spec, read.warnings
+        except ValueError as exc:
+            raise bad_request(f"task.json: {exc}") from None
+    else:
+        spec = body
     with contextlib.suppress(PlanError, LookupError, TypeError, ValueError, AttributeError):
         _check_count(count_tasks(spec), max_tasks)
     problems = validate_jobspec(spec)
@@ -60,7 +65,7 @@ def _checked_spec(body: dict[str, Any], max_tasks: int) -> dict[str, Any]:
         _check_count(count_tasks(spec), max_tasks)
     except PlanError as exc:
         raise bad_request(str(exc)) from None
-    return spec
+    return spec, warnings
 
 
 def _check_count(count: int, max_tasks: int) -> None:
