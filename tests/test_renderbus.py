@@ -65,14 +65,15 @@ def test_public_example_gives_one_layer_group_per_layer_with_its_own_cameras() -
 def test_public_example_time_fields_keep_renderbus_meanings() -> None:
     read = read_task_json(public_example())
     spec = read.spec
-    # job_stop_time: "Minor task stops due to timeout, unit: second" -> a frame's stop.
-    assert spec["time_out"] == 28800
+    # time_out "12": "Timeout period unit:hour" -> a twelve-hour limit per task.
+    assert spec["time_out"] == 43200
+    (warning,) = [w for w in read.warnings if w.startswith("task_info.time_out")]
+    assert "read as hours: 12 h (43200 s) per task" in warning
     # task_stop_time: "major task stops due to timeout unit: second" -> the whole job's.
     assert spec["job_stop_time"] == 86400
-    # time_out "12": "Timeout period unit:hour" -> twelve hours, Renderbus's overtime reminder.
-    assert spec["notes"]["task_info.time_out"].startswith("12, read as hours: 12 h (43200 s)")
-    (warning,) = [w for w in read.warnings if w.startswith("task_info.time_out")]
-    assert "read as hours: 12 h (43200 s)" in warning and "overtime reminder" in warning
+    # job_stop_time: "Minor task stops due to timeout" (per frame): kept in notes, said so.
+    assert spec["notes"]["task_info.job_stop_time"].startswith("28800 s")
+    assert any(w.startswith("task_info.job_stop_time 28800") for w in read.warnings)
 
 
 def test_client_traffic_form_43200_gives_the_same_twelve_hours() -> None:
@@ -81,7 +82,7 @@ def test_client_traffic_form_43200_gives_the_same_twelve_hours() -> None:
     assert hours.spec.keys() == seconds.spec.keys()
     for key in ("time_out", "job_stop_time"):
         assert hours.spec[key] == seconds.spec[key]
-    assert "12 h (43200 s)" in seconds.spec["notes"]["task_info.time_out"]
+    assert seconds.spec["time_out"] == 43200
     assert any("task_info.time_out 43200 read as seconds: 12 h (43200 s)" in w
                for w in seconds.warnings)  # fmt: skip
     assert reminder_seconds(12) == (43200, "hours")
@@ -91,8 +92,7 @@ def test_client_traffic_form_43200_gives_the_same_twelve_hours() -> None:
 def test_client_traffic_file() -> None:
     read = read_task_json(task_file("client_traffic.task.json"))
     spec = read.spec
-    assert "12 h (43200 s)" in spec["notes"]["task_info.time_out"]
-    assert spec["time_out"] == 86400  # job_stop_time: a frame may take a day
+    assert spec["time_out"] == 43200  # time_out "43200": twelve hours a task
     assert "job_stop_time" not in spec  # task_stop_time "0": unlimited
     assert spec["test_frames"] == {"first": True, "middle": False, "last": False, "custom": []}
     assert spec["stop_after_test"] is True
@@ -282,16 +282,17 @@ def test_tiles_replace_chunking_and_default_to_block() -> None:
     spec = normalize_renderbus(task)
     assert (spec["tiles"], spec["tiles_type"]) == (4, "block")  # Renderbus's default
     assert "frames_per_task" not in spec
-    assert spec["time_out"] == 600  # a tile is part of one frame
+    assert spec["time_out"] == 43200  # the base task.json's time_out "43200": per task, tiles too
     assert js.validate_jobspec(completed(spec)) == []
 
 
-def test_frames_per_task_multiplies_the_frame_stop() -> None:
+def test_the_per_frame_stop_is_kept_in_notes() -> None:
     task = renderbus_task()
-    task["task_info"].update(frames_per_task="3", job_stop_time="600")
+    task["task_info"].update(frames_per_task="3", job_stop_time="600", time_out="2")
     read = read_task_json(task)
-    assert read.spec["time_out"] == 1800
-    assert any("a task here renders 3 frames, so its time_out is 30 min" in w
+    assert read.spec["time_out"] == 7200
+    assert read.spec["notes"]["task_info.job_stop_time"].startswith("600 s")
+    assert any("a task of 3 frame(s) is limited by time_out's 2 h per task" in w
                for w in read.warnings)  # fmt: skip
 
 
@@ -299,9 +300,8 @@ def test_frames_per_task_multiplies_the_frame_stop() -> None:
     ("changes", "expected"),
     [
         ({"stop_after_test": "2"}, {"stop_after_test": False}),
-        ({"time_out": "0", "job_stop_time": 0, "task_stop_time": "0"},
-         {"notes": {"task_info.time_out": "0 (no overtime reminder)"}}),
-        ({"job_stop_time": "28800"}, {"time_out": 28800}),
+        ({"time_out": "0", "job_stop_time": 0, "task_stop_time": "0"}, {}),
+        ({"time_out": "43200"}, {"time_out": 43200}),
         ({"task_stop_time": "259200"}, {"job_stop_time": 259200}),
         ({"pre_frames": "000:1,3-4[1]"}, {"test_frames": {"first": False, "middle": False,
                                                            "last": False, "custom": [1, 3, 4]}}),
@@ -359,7 +359,7 @@ def test_shared_names_written_as_strings_are_renderbus() -> None:
     )  # fmt: skip
     assert spec["test_frames"] == {"first": False, "middle": False, "last": True, "custom": []}
     assert (spec["stop_after_test"], spec["frames_per_task"]) == (False, 3)
-    assert spec["time_out"] == 180  # Renderbus's per-frame stop, three frames a task
+    assert spec["time_out"] == 43200  # "12": hours
     assert "job_stop_time" not in spec
 
 

@@ -4,15 +4,15 @@ Sources (docs/jobspec.md, "Renderbus task.json", has the table):
 
 * ``time_out`` — the Maya configuration document of the Renderbus SDK
   (``help/doc/docs/Configuration Documentation--Maya.md``): "Timeout period
-  unit:hour", ``"12"``; its English SDK docs (``renderbus/docs_sdk_en``,
-  ``Configuration file for Maya.md``): "Overtime reminder time, unit: sec",
-  default ``"43200"``; the rayvision_api ``TASK_INFO`` default and the client
-  traffic (``renderbus-client-analysis.md``): ``"43200"``. Both mean twelve
-  hours, so values up to :data:`HOURS_UP_TO` are hours and larger ones
-  seconds. It is a *reminder*: Renderbus stops nothing for it.
-* ``job_stop_time`` — "Minor task stops due to timeout, unit: second"; "Set
-  the frame timeout time, will only affect the current frame". Renderbus's
-  per-frame stop: our ``time_out`` (per task attempt).
+  unit:hour", ``"12"``; the client traffic (``renderbus-client-analysis.md``)
+  and the rayvision_api ``TASK_INFO`` default: ``"43200"``, seconds. Both mean
+  twelve hours, so values up to :data:`HOURS_UP_TO` are hours and larger ones
+  seconds; it becomes our ``time_out``, the limit of one task attempt. (The
+  English SDK docs call it an "overtime reminder"; Farmhand has no reminder,
+  and a limit is what a studio moving its jobs expects to keep.)
+* ``job_stop_time`` — "Minor task stops due to timeout, unit: second", "will
+  only affect the current frame": a per-frame stop. ``time_out`` already
+  limits each task, so it is kept in the job's notes, with a warning.
 * ``task_stop_time`` — "major task stops due to timeout unit: second"; "0"
   means unlimited. Renderbus's whole-task stop: our ``job_stop_time``.
 """
@@ -78,42 +78,38 @@ def time_limits(
     task_stop_time: float | None,
     frames_per_task: int,
 ) -> TimeLimits:
-    """Map the three fields (None: absent). ``frames_per_task`` is the frames of one of our
-    tasks (1 for a tiled job): Renderbus stops a *frame* after ``job_stop_time``, so a task
-    of N frames may run N times as long."""
+    """Map the three fields (None: absent; see the module doc). ``frames_per_task`` is the
+    frames of one of our tasks (1 for a tiled job), named in the per-frame warning."""
     limits = TimeLimits()
     if time_out is not None:
-        _reminder(time_out, job_stop_time, limits)
+        _limit(time_out, limits)
     if job_stop_time:
         per_frame = _seconds(job_stop_time, "job_stop_time")
-        limits.spec["time_out"] = min(per_frame * max(frames_per_task, 1), MAX_SECONDS)
-        if frames_per_task > 1:
-            limits.warnings.append(
-                f"task_info.job_stop_time {per_frame}: Renderbus stops a frame after "
-                f"{duration(per_frame)}; a task here renders {frames_per_task} frames, so its "
-                f"time_out is {duration(limits.spec['time_out'])}"
-            )
+        limits.notes["task_info.job_stop_time"] = (
+            f"{per_frame} s: Renderbus's per-frame stop ({duration(per_frame)})"
+        )
+        limit = limits.spec.get("time_out")
+        applied = f"time_out's {duration(limit)} per task" if limit else "the farm's time_out"
+        limits.warnings.append(
+            f"task_info.job_stop_time {per_frame}: Renderbus's per-frame stop "
+            f"({duration(per_frame)}) is kept in notes; a task of {frames_per_task} frame(s) "
+            f"is limited by {applied}"
+        )
     if task_stop_time:  # "0" means unlimited
         limits.spec["job_stop_time"] = _seconds(task_stop_time, "task_stop_time")
     return limits
 
 
-def _reminder(value: float, job_stop_time: float | None, limits: TimeLimits) -> None:
+def _limit(value: float, limits: TimeLimits) -> None:
     if value < 0:
         raise ValueError(f"task_info.time_out: {value:g} is negative")
     seconds, unit = reminder_seconds(value)
-    if not seconds:
-        limits.notes["task_info.time_out"] = f"{value:g} (no overtime reminder)"
+    if not seconds:  # Renderbus writes 0 for "no limit": the farm's default applies
         return
-    limits.notes["task_info.time_out"] = (
-        f"{value:g}, read as {unit}: {duration(seconds)} ({seconds} s); Renderbus's overtime "
-        "reminder, which Farmhand does not have"
-    )
-    stop = "task_info.job_stop_time" if job_stop_time else "the farm's default time_out"
+    limits.spec["time_out"] = seconds
     limits.warnings.append(
-        f"task_info.time_out {value:g} read as {unit}: {duration(seconds)} ({seconds} s); "
-        f"values up to {HOURS_UP_TO} are hours (Renderbus's Maya configuration document: "
-        f'"12", unit hour), larger ones seconds (the Renderbus client sends "43200"). It is '
-        f"Renderbus's overtime reminder, which stops nothing: Farmhand has no reminder, so it "
-        f"is kept in notes and a task is stopped by {stop}"
+        f"task_info.time_out {value:g} read as {unit}: {duration(seconds)} ({seconds} s) per "
+        f"task; values up to {HOURS_UP_TO} are hours (Renderbus's Maya configuration "
+        f'document: "12", unit hour), larger ones seconds (the Renderbus client sends '
+        f'"43200")'
     )
