@@ -305,8 +305,8 @@ def read_task_json(task_json: Mapping) -> RenderbusJob:
     A value that cannot be read is a ValueError naming it.
 
     >>> read_task_json({"task_info": {"time_out": "12", "job_stop_time": "28800"}}).spec
-    {'time_out': 28800, 'notes': {'task_info.time_out': "12, read as hours: 12 h (43200 s); \
-Renderbus's overtime reminder, which Farmhand does not have"}}
+    {'time_out': 43200, 'notes': {'task_info.job_stop_time': "28800 s: Renderbus's per-frame \
+stop (8 h)"}}
     """
     if not isinstance(task_json, Mapping):
         raise ValueError("a task.json is a JSON object")
