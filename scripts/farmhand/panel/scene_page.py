@@ -96,6 +96,11 @@ class ScenePage(QtWidgets.QWidget):
         left.addWidget(self.layers)
         left.addStretch(1)
 
+        self._fit_timer = QtCore.QTimer(self)  # a child: it dies with the page
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_tree)
+
         self.written = WrittenFiles()
         self.middle.addWidget(self.written, 2, Qt.AlignmentFlag.AlignTop)
         self._written_timer = QtCore.QTimer(self)
@@ -163,7 +168,7 @@ class ScenePage(QtWidgets.QWidget):
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         """Qt: rows have their real height once shown."""
         super().showEvent(event)
-        QtCore.QTimer.singleShot(0, self._fit_tree)
+        self._fit_timer.start()
 
     def show_written(self) -> None:
         """List the files the chosen layers will write, from the spec the panel would send."""
