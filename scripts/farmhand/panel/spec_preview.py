@@ -121,15 +121,6 @@ def preview(
     return result
 
 
-def count_tasks(spec: dict[str, Any]) -> tuple[int, int]:
-    """(frames, tasks) the server will make of a spec, by the shared planner
-    (`farmhand.plan`); (0, 0) when the frames, test frames or tiles cannot be split."""
-    try:
-        return plan.count_tasks(spec)
-    except (ValueError, TypeError, KeyError):
-        return 0, 0
-
-
 def plan_check(spec: dict[str, Any]) -> tuple[int, int, list[str]]:
     """(frames, tasks, problems) of a spec by the shared planner: a layer's frames that do not
     parse, tiles that do not fit, custom test frames no chosen layer renders."""
