@@ -14,6 +14,7 @@ from farmhand.frames import parse_frames
 from farmhand.panel.choices import PanelChoices
 from farmhand.panel.host import sidecar_path
 from farmhand.panel.prefs import prefs_path
+from farmhand.panel.scene_page import ROLE_CAMERA
 from farmhand.submission import build_spec
 from farmhand.tiles import tile_rects
 from panel_support import copy_shot, isolated, open_panel, wait_for  # noqa: F401
@@ -53,8 +54,9 @@ def test_bad_frames_are_named_marked_and_block_submit(qtbot, isolated) -> None: 
     type_into(qtbot, page.frames, "1-10")
     wait_for(qtbot, lambda: problems_shown(page) == "")
     assert page.frames.property("invalid") == "false"
-    assert panel.state.preview().spec["frames"] == "1-10"
-    wait_for(qtbot, lambda: page.estimate.text() == "10 frames → 10 tasks")
+    layers = panel.state.preview().spec["layers"]
+    assert [layer["frames"] for layer in layers] == ["1-10", "1-10"]  # beauty and char
+    wait_for(qtbot, lambda: page.estimate.text() == "20 tasks · 20 frames · 2 layers")
     assert panel.submit_button.isEnabled()
 
 
@@ -93,9 +95,12 @@ def test_tiles_replace_frames_per_task_and_the_task_count_follows(
     spec = panel.state.preview().spec
     assert (spec["tiles"], spec["tiles_type"]) == (6, "block")
     assert "frames_per_task" not in spec
-    frames = parse_frames(spec["frames"])
-    rects = tile_rects(spec["width"], spec["height"], 6, "block")
-    expected = f"{len(frames)} frames → {len(frames) * (len(rects) + 1)} tasks"
+    frames = tasks = 0
+    for layer in spec["layers"]:  # each layer's frames, each cut in its own size's tiles
+        count = len(parse_frames(layer["frames"]))
+        frames += count
+        tasks += count * (len(tile_rects(layer["width"], layer["height"], 6, "block")) + 1)
+    expected = f"{tasks} tasks · {frames} frames · 2 layers"
     wait_for(qtbot, lambda: page.estimate.text() == expected)
     page.by_frames.setChecked(True)
     page.fpt.setValue(5)
@@ -140,7 +145,7 @@ def test_choices_persist_across_reopening(qtbot, isolated) -> None:  # noqa: F81
     tree = panel.scene_page.layers
     tree.topLevelItem(1).setCheckState(0, Qt.CheckState.Unchecked)  # rs_beauty off
     char = tree.topLevelItem(2)
-    char.child(1).setCheckState(0, Qt.CheckState.Checked)  # perspShape on for rs_char
+    char.child(1).setCheckState(0, Qt.CheckState.Checked)  # persp on for rs_char
     before = panel.state.preview().spec
     panel.close()
     saved = json.loads(sidecar_path(scene).read_text())["choices"]
@@ -155,7 +160,40 @@ def test_choices_persist_across_reopening(qtbot, isolated) -> None:  # noqa: F81
     assert tree.topLevelItem(2).child(1).checkState(0) == Qt.CheckState.Checked
     after = again.state.preview().spec
     assert after == before
-    assert after["cameras"] == ["shotCamShape", "perspShape"]
+    assert [(g["name"], g["cameras"], g.get("pick_cameras")) for g in after["layers"]] == [
+        ("rs_char", ["shotCam", "persp"], True)
+    ]
+
+
+def test_camera_picks_saved_by_shape_name_still_load(qtbot, isolated) -> None:  # noqa: F811
+    """Choices saved when cameras were named by their shape (`perspShape`) tick the same
+    cameras, now named by transform, and reach the layer they were picked on only."""
+    scene = shot(isolated)
+    old = {"cameras": {"rs_char": ["perspShape", "shotCamShape"], "rs_gone": ["topShape"]}}
+    sidecar_path(scene).write_text(json.dumps({"choices": old}))
+    panel = open_panel(qtbot, scene)
+    tree = panel.scene_page.layers
+    char = tree.topLevelItem(2)
+    ticked = [char.child(j).data(0, ROLE_CAMERA) for j in range(char.childCount())
+              if char.child(j).checkState(0) == Qt.CheckState.Checked]  # fmt: skip
+    assert ticked == ["shotCam", "persp"]
+    layers = {g["name"]: g for g in panel.state.preview().spec["layers"]}
+    assert layers["rs_char"]["cameras"] == ["shotCam", "persp"]
+    assert layers["rs_char"]["pick_cameras"] is True
+    assert layers["rs_beauty"]["cameras"] == ["shotCam"]  # no pick there: its own cameras
+    assert "pick_cameras" not in layers["rs_beauty"]
+    outputs = [o["camera"] for o in layers["rs_char"]["outputs"]]
+    assert outputs == ["shotCam", "persp"]
+
+
+def test_a_layer_with_every_camera_unticked_is_named(qtbot, isolated) -> None:  # noqa: F811
+    panel = open_panel(qtbot, shot(isolated))
+    page = panel.show_section("job")
+    char = panel.scene_page.layers.topLevelItem(2)
+    char.child(0).setCheckState(0, Qt.CheckState.Unchecked)  # shotCam, its only one, off
+    wait_for(qtbot, lambda: "choose at least one camera to render in layer char"
+             in problems_shown(page))  # fmt: skip
+    assert not panel.submit_button.isEnabled()
 
 
 def test_my_defaults_apply_to_a_new_scene(qtbot, isolated) -> None:  # noqa: F811

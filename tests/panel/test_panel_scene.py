@@ -111,7 +111,7 @@ def test_example_shot_layers_cameras_settings_and_software(qtbot, isolated, dark
     # Unticking a layer drops it from the job; its cameras drop out with it.
     beauty.setCheckState(0, Qt.CheckState.Unchecked)
     spec = panel.state.preview().spec
-    assert spec["layers"] == ["rs_char"]
-    char_frames = parse_frames(expected.scene_info_render["rs_char"].common.frames)
-    assert spec["frames"] == format_frames(char_frames)
-    wait_for(qtbot, lambda: panel.job_page.frames.placeholderText() == spec["frames"])
+    assert [layer["name"] for layer in spec["layers"]] == ["rs_char"]
+    char_frames = format_frames(parse_frames(expected.scene_info_render["rs_char"].common.frames))
+    assert format_frames(parse_frames(spec["layers"][0]["frames"])) == char_frames
+    wait_for(qtbot, lambda: panel.job_page.frames.placeholderText() == char_frames)

@@ -1,4 +1,5 @@
-"""Screenshots of every panel section at a realistic size, on the example shot and a real farm.
+"""Screenshots of every panel section at a realistic size, on the example shot and a real farm;
+the Scene and Job sections on a multi-layer, multi-camera scene, also at a 460-pixel dock width.
 
 `FARMHAND_SCREENSHOTS=docs/screenshots pytest tests/panel/test_panel_screenshots.py`
 regenerates the images docs/panel.md shows; without it they go to tmp_path only.
@@ -27,6 +28,7 @@ from panel_support import (  # noqa: F401
     screenshot,
     wait_for,
 )
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 
@@ -39,7 +41,9 @@ def show_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-SECTIONS = ("scene", "assets", "checks", "job", "submit", "jobs", "presets")
+SECTIONS = ("assets", "checks", "submit", "jobs", "presets")  # on the example shot
+DOCK_SIZE = (460, 900)  # Maya's dock, docked beside the viewport
+LAYERS_SCENE = Path(__file__).resolve().parents[1] / "scenes" / "layers_and_cameras.ma"
 
 
 def distinct_colours(path: Path) -> int:
@@ -98,8 +102,6 @@ def test_every_section_at_a_realistic_size(
     form.connect_button.click()
     wait_for(qtbot, lambda: panel.state.farm_loads >= 1)
 
-    panel.show_section("scene")
-    shots["scene"] = screenshot(panel, "panel-scene", tmp_path)
     checks = panel.show_section("checks")
     codes = [d.code for d in checks.diagnostics()]
     assert codes == ["missing-texture", "file-found-elsewhere", "absolute-path-outside-project"]
@@ -113,13 +115,14 @@ def test_every_section_at_a_realistic_size(
     assets.apply_suggestions()
     assert panel.submit_button.isEnabled()
 
+    # One layer: My jobs' grid then has one square per frame of it.
+    panel.state.update(layers=["rs_beauty"])
     job = panel.show_section("job")
     job.preset.setCurrentIndex(job.preset.findData("arnold_final"))
     job.hw_config.setChecked(True)
     job.hw_configs.setCurrentIndex(job.hw_configs.findData("418"))
     wait_for(qtbot, lambda: job.last_preview is not None
              and job.last_preview.spec.get("priority") == 60)  # fmt: skip
-    shots["job"] = screenshot(panel, "panel-job", tmp_path)
 
     assert panel.submit()
     submit = panel.submit_page
@@ -149,7 +152,64 @@ def test_every_section_at_a_realistic_size(
 
     assert sorted(shots) == sorted(SECTIONS)
     for name, path in shots.items():
-        image = QImage(str(path))
-        ratio = image.devicePixelRatio()
-        assert (image.width() / ratio, image.height() / ratio) == SCREENSHOT_SIZE, name
-        assert distinct_colours(path) > 20, f"{name} looks blank"
+        assert_shot(path, SCREENSHOT_SIZE, name)
+
+
+def assert_shot(path: Path, size: tuple[int, int], name: str) -> None:
+    """The image has the panel's size and is not blank."""
+    image = QImage(str(path))
+    ratio = image.devicePixelRatio()
+    assert (image.width() / ratio, image.height() / ratio) == size, name
+    assert distinct_colours(path) > 20, f"{name} looks blank"
+
+
+def test_scene_and_job_of_a_multi_layer_scene_wide_and_docked(
+    qtbot,
+    farm,
+    isolated,  # noqa: F811
+    dark,  # noqa: F811
+    show_dir: Path,
+    tmp_path: Path,
+) -> None:
+    server, token = farm
+    project = show_dir / "sq020"
+    (project / "scenes").mkdir(parents=True)
+    (project / "workspace.mel").write_text('workspace -fr "images" "images";\n')
+    scene = project / "scenes" / "layers_and_cameras.ma"
+    shutil.copy(LAYERS_SCENE, scene)
+    # The farm's only node has Maya 2022: the 2023 scene's job would wait, and the Job
+    # section says so.
+    RenderNode(server, {"cg_name": "Maya", "cg_version": "2022", "plugins": {}})
+    panel = open_panel(qtbot, scene, size=SCREENSHOT_SIZE)
+    form = panel.show_section("submit").login_form
+    form.server.setText(server.base.removesuffix("/api/v1"))
+    form.token.setText(token)
+    form.connect_button.click()
+    wait_for(qtbot, lambda: panel.state.farm_loads >= 1)
+
+    scene_page = panel.show_section("scene")
+    bg = next(scene_page.layers.topLevelItem(i) for i in range(3)
+              if scene_page.layers.topLevelItem(i).text(0) == "bg")  # fmt: skip
+    bg.child(0).setCheckState(0, Qt.CheckState.Unchecked)  # bg renders hero only
+    scene_page.show_written()
+    assert "images/bg/hero/layers_and_cameras.001.png" in scene_page.written.plain_text()
+    shots = {"panel-scene": screenshot(panel, "panel-scene", tmp_path)}
+    job = panel.show_section("job")
+    job.fpt.setValue(2)
+    job.test_first.setChecked(True)
+    wait_for(qtbot, lambda: "online: Maya 2022 on 1 worker" in job.plan.warning.text()
+             and job.last_preview.spec.get("frames_per_task") == 2)  # fmt: skip
+    shots["panel-job"] = screenshot(panel, "panel-job", tmp_path)
+    for name, path in shots.items():
+        assert_shot(path, SCREENSHOT_SIZE, name)
+
+    panel.resize(*DOCK_SIZE)
+    wait_for(qtbot, lambda: panel.compact)
+    scene_page = panel.show_section("scene")
+    qtbot.wait(100)
+    docked = {"panel-scene-dock": screenshot(panel, "panel-scene-dock", tmp_path)}
+    panel.show_section("job")
+    qtbot.wait(100)
+    docked["panel-job-dock"] = screenshot(panel, "panel-job-dock", tmp_path)
+    for name, path in docked.items():
+        assert_shot(path, DOCK_SIZE, name)

@@ -48,6 +48,8 @@ def test_submit_follow_act_and_download(qtbot, farm, tmp_path: Path) -> None:
     log_in(qtbot, panel, server, token)
     assert not form.isVisible()
 
+    # One layer: the frame grid has one square per frame, whatever layer renders it.
+    panel.state.update(layers=["rs_beauty"])
     job_page = panel.show_section("job")
     assert job_page.hw_configs.itemData(0) == "418"
     assert job_page.hw_configs.itemText(0) == "Arnold CPU (24 cores, 64 GB)"
@@ -76,7 +78,9 @@ def test_submit_follow_act_and_download(qtbot, farm, tmp_path: Path) -> None:
     assert stored["spec"]["layers"] == spec["layers"]
     assert stored["spec"]["frames_per_task"] == 4
     assert stored["spec"]["hardware"] == {"hardware_config_ids": ["418"]}
-    frames = parse_frames(stored["spec"]["frames"])
+    # The grid has a square per frame any layer renders.
+    layers = stored["spec"]["layers"]
+    frames = sorted({f for layer in layers for f in parse_frames(layer["frames"])})
     blobs = {(e["md5"], e["size"]) for e in stored["spec"]["manifest"]}
     assert (report.files_sent, report.files_skipped) == (len(blobs), 0)  # a fresh farm
 
@@ -179,6 +183,7 @@ def test_approve_after_test_frames_and_retry_a_failed_one(qtbot, farm, tmp_path)
     server, token = farm
     panel = open_panel(qtbot, ready_shot(tmp_path))
     log_in(qtbot, panel, server, token)
+    panel.state.update(layers=["rs_beauty"])  # one layer: one test frame
     job_page = panel.show_section("job")
     job_page.test_first.setChecked(True)
     job_page.stop_after_test.setChecked(True)

@@ -46,11 +46,16 @@ class Background(QtCore.QObject):
         **kwargs: Any,
     ) -> Future:
         """Call `fn(*args, **kwargs)` in the pool; `on_done(result)` or `on_error(exc)` follow.
+        After `shutdown` nothing is called (a cancelled future is returned).
 
         With `on_progress`, `fn` gets a `progress` keyword: a thread-safe function whose
         calls reach `on_progress` at most every `progress_interval` seconds (the last
         call before the end always arrives).
         """
+        if self._closed:  # the panel is closing: nothing more starts, and nobody waits
+            dropped: Future = Future()
+            dropped.cancel()
+            return dropped
         if on_progress is not None:
             kwargs["progress"] = _Throttled(self, on_progress, progress_interval)
 

@@ -5,7 +5,8 @@ the per-user defaults hold; `to_submission` turns it into the
 `farmhand.submission.Choices` that `build_spec` and `prepare_analysis` take.
 Hardware and software overrides travel as one last preset (`scope="panel"`),
 because a preset may set any JobSpec field and is applied before the
-artist's own choices.
+artist's own choices. The cameras are picked per layer: each chosen layer's
+pick (or its renderable cameras) goes to `Choices.layer_cameras`.
 
 >>> from farmhand.panel.choices import PanelChoices
 >>> c = PanelChoices.from_dict({"priority": 70, "tiles": "lots", "unknown": 1})
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from farmhand.presets import Preset
-from farmhand.scene import Analysis
+from farmhand.scene import Analysis, LayerInfo
 from farmhand.submission import Choices
 
 SPLITS = ("frames", "tiles")
@@ -124,15 +125,31 @@ def chosen_layers(choices: PanelChoices, analysis: Analysis) -> list[str]:
     return [name for name in choices.layers if name in analysis.scene_info_render]
 
 
+def layer_cameras(layer: LayerInfo) -> list[str]:
+    """Every camera of a layer as the Scene section lists them: renderable ones first."""
+    return list(dict.fromkeys([*layer.common.render_camera, *layer.common.all_camera]))
+
+
+def picked_cameras(choices: PanelChoices, name: str, layer: LayerInfo) -> list[str]:
+    """The cameras to render in one layer: the artist's pick or the layer's renderable ones.
+
+    A pick saved before cameras were named by transform (`perspShape`) reads as the
+    transform (`persp`); a camera the layer no longer has is dropped.
+    """
+    picked = choices.cameras.get(name)
+    if picked is None:
+        return list(layer.common.render_camera)
+    transforms = {shape: transform for transform, shape in layer.common.camera_shapes.items()}
+    wanted = {transforms.get(camera, camera) for camera in picked}
+    return [camera for camera in layer_cameras(layer) if camera in wanted]
+
+
 def chosen_cameras(choices: PanelChoices, analysis: Analysis, layers: list[str]) -> list[str]:
     """The cameras to render: the union over the chosen layers of each layer's cameras."""
     cameras: dict[str, None] = {}
     for name in layers:
-        layer = analysis.scene_info_render[name]
-        picked = choices.cameras.get(name)
-        for camera in picked if picked is not None else layer.common.render_camera:
-            if camera in layer.common.all_camera or camera in layer.common.render_camera:
-                cameras[camera] = None
+        for camera in picked_cameras(choices, name, analysis.scene_info_render[name]):
+            cameras[camera] = None
     return list(cameras)
 
 
@@ -181,11 +198,18 @@ def to_submission(
     own = panel_preset(choices, analysis)
     if own is not None:
         chosen_presets.append(own)
+    per_layer = {name: picked_cameras(choices, name, analysis.scene_info_render[name])
+                 for name in layers}  # fmt: skip
+    for name, cameras in per_layer.items():
+        if not cameras and name in choices.cameras:
+            shown = analysis.scene_info_render[name].display_name
+            problems.append(f"cameras: choose at least one camera to render in layer {shown}")
     result = Choices(
         name=choices.name.strip() or None,
         frames=choices.frames.strip() or None,
         layers=layers,
         cameras=chosen_cameras(choices, analysis, layers),
+        layer_cameras=per_layer,
         frames_per_task=None if tiled else choices.frames_per_task,
         tiles=choices.tiles if tiled else None,
         tiles_type=choices.tiles_type if tiled else None,

@@ -1,6 +1,7 @@
 """Job: how the farm renders the scene — preset, frames, frames per task or tiles, test
-frames, priority, hardware and software — with the JobSpec that will be sent, checked
-field by field as the artist types."""
+frames, priority, hardware and software — with the plan (each layer's tasks, by the
+shared planner) and the JobSpec that will be sent, checked field by field as the artist
+types."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 
 from . import theme
 from .choices import with_preset
-from .qt import Qt, QtCore, QtWidgets
+from .plan_summary import job_frames
+from .plan_view import PlanView
+from .qt import Qt, QtCore, QtGui, QtWidgets
 from .spec_preview import Preview
 from .state import PanelState
 
@@ -29,7 +32,7 @@ class JobPage(QtWidgets.QWidget):
         splitter.setChildrenCollapsible(False)
         outer.addWidget(splitter)
 
-        scroll = QtWidgets.QScrollArea()
+        self.form_scroll = scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         form_host = QtWidgets.QWidget()
@@ -50,12 +53,10 @@ class JobPage(QtWidgets.QWidget):
         self.right_layout = rl = QtWidgets.QVBoxLayout(right)
         rl.setContentsMargins(12, 0, 0, 0)
         rl.setSpacing(6)
-        head = QtWidgets.QHBoxLayout()
-        head.addWidget(theme.label("Job spec that will be sent", "heading"))
-        head.addStretch(1)
-        self.estimate = theme.label("", "muted")
-        head.addWidget(self.estimate)
-        rl.addLayout(head)
+        self.plan = PlanView(state)
+        rl.addWidget(self.plan)
+        self.estimate = self.plan.total  # "N tasks · N frames · N layers"
+        rl.addWidget(theme.label("Job spec that will be sent", "heading"))
         self.problems = theme.label("", "error", wrap=True)
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         rl.addWidget(self.problems)
@@ -91,6 +92,21 @@ class JobPage(QtWidgets.QWidget):
         vertical = Qt.Orientation.Vertical
         self.splitter.setOrientation(vertical if compact else Qt.Orientation.Horizontal)
         self.right_layout.setContentsMargins(*((0, 8, 0, 0) if compact else (12, 0, 0, 0)))
+        # Labels above their fields: the fields keep the dock's whole width.
+        policy = QtWidgets.QFormLayout.RowWrapPolicy
+        for form in self.findChildren(QtWidgets.QFormLayout):
+            form.setRowWrapPolicy(policy.WrapAllRows if compact else policy.DontWrapRows)
+            for row in range(form.rowCount()):
+                item = form.itemAt(row, QtWidgets.QFormLayout.ItemRole.LabelRole)
+                label = item.widget() if item is not None else None
+                if isinstance(label, QtWidgets.QLabel) and not label.text():
+                    label.setVisible(not compact)  # an empty line above its field otherwise
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        """Qt: nodes come and go; ask the farm about the software again when shown."""
+        super().showEvent(event)
+        if self.last_preview is not None and self.last_preview.spec:
+            self.plan.check_software(self.last_preview.spec, again=True)
 
     # -- building -----------------------------------------------------------------------------
     def _group(self, title: str) -> QtWidgets.QFormLayout:
@@ -160,8 +176,11 @@ class JobPage(QtWidgets.QWidget):
         row2.addWidget(self.tiles)
         row2.addWidget(self.tiles_type)
         row2.addStretch(1)
-        form.addRow("Split into", row1)
-        form.addRow(QtWidgets.QLabel(), row2)
+        split_rows = QtWidgets.QVBoxLayout()
+        split_rows.setSpacing(8)
+        split_rows.addLayout(row1)
+        split_rows.addLayout(row2)
+        form.addRow("Split into", split_rows)
         self.priority = QtWidgets.QSpinBox()
         self.priority.setRange(0, 100)
         self.priority.setToolTip("0–100; higher renders first (the farm's default is 50)")
@@ -347,8 +366,9 @@ class JobPage(QtWidgets.QWidget):
 
     def _layers_frames(self) -> str:
         preview = self.last_preview
-        return str(preview.spec.get("frames", "")) if preview and not self.state.choices.frames \
-            else ""  # fmt: skip
+        if preview is None or self.state.choices.frames or not preview.spec:
+            return ""
+        return job_frames(preview.spec) or "each layer's own"
 
     # -- widgets → state ------------------------------------------------------------------------
     def _set(self, **changes: Any) -> None:
@@ -385,14 +405,11 @@ class JobPage(QtWidgets.QWidget):
         preview = self.state.preview()
         self.last_preview = preview
         self.spec_view.setPlainText(preview.text() if preview.spec else "")
-        if not self.state.choices.frames and preview.spec.get("frames"):
-            self.frames.setPlaceholderText(str(preview.spec["frames"]))
+        if not self.state.choices.frames and preview.spec:
+            self.frames.setPlaceholderText(self._layers_frames() or "1-10")
         self.problems.setText("\n".join(f"• {p}" for p in preview.problems))
         self.problems.setVisible(bool(preview.problems))
-        if preview.tasks:
-            self.estimate.setText(f"{preview.frames:,} frames → {preview.tasks:,} tasks")
-        else:
-            self.estimate.setText("")
+        self.plan.show_plan(preview.spec, preview.frames, preview.tasks)
         fields = {
             "frames": self.frames, "frames_per_task": self.fpt, "tiles": self.tiles,
             "tiles_type": self.tiles, "test_frames": self.test_custom,
@@ -401,7 +418,10 @@ class JobPage(QtWidgets.QWidget):
         }  # fmt: skip
         marks: dict[QtWidgets.QWidget, str] = {}
         for problem in preview.problems:
-            field = problem.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0]
+            where = problem.split(":", 1)[0]
+            # A layer group's frames come from the Frames field when the artist set one.
+            field = "frames" if where.endswith(".frames") else where.split(".", 1)[0]
+            field = field.split("[", 1)[0]
             widget = fields.get(field)
             if widget is not None:
                 marks.setdefault(widget, problem)

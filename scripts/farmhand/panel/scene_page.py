@@ -1,19 +1,26 @@
 """Scene: what the scene will render — layers and their cameras (tick what to submit),
-frame ranges, image size and format, output prefix, and the renderer's settings."""
+each layer's renderer, frames and image size, the files each layer will write, and the
+renderer's settings."""
 
 from __future__ import annotations
 
 from farmhand.frames import format_frames, parse_frames
+from farmhand.plan import PlanError
 from farmhand.scene import Analysis, LayerInfo
 
 from . import theme
-from .choices import chosen_layers
-from .qt import Qt, QtWidgets
+from .choices import chosen_layers, layer_cameras, picked_cameras
+from .plan_summary import output_base, written_files
+from .qt import Qt, QtCore, QtGui, QtWidgets
 from .state import PanelState
+from .written_view import WrittenFiles
 
 LAYER_SYSTEMS = {0: "legacy render layers", 1: "Render Setup"}
 SAMPLING = ("Camera (AA)", "Diffuse", "Specular", "SSS", "Transmission", "Volume")
-COLUMNS = ("Layer / camera", "Frames", "Resolution", "Format", "Output prefix")
+COLUMNS = ("Layer / camera", "Renderer", "Frames", "Resolution", "Format")
+FORMAT_COLUMN = 4  # hidden in a slim dock: the file names show the format
+WRITTEN_DELAY_MS = 200
+TREE_ROWS = 22
 ROLE_LAYER = Qt.ItemDataRole.UserRole
 ROLE_CAMERA = Qt.ItemDataRole.UserRole + 1
 
@@ -28,13 +35,13 @@ class ScenePage(QtWidgets.QWidget):
         self.compact = False
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QtWidgets.QScrollArea()
+        self.scroll = scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
         content = QtWidgets.QWidget()
         scroll.setWidget(content)
-        layout = QtWidgets.QVBoxLayout(content)
+        self.content_layout = layout = QtWidgets.QVBoxLayout(content)
         layout.setContentsMargins(18, 14, 18, 14)
         layout.setSpacing(10)
 
@@ -49,7 +56,7 @@ class ScenePage(QtWidgets.QWidget):
                   "Renderer": (2, 2, 1), "Time": (3, 0, 1), "Layers": (3, 2, 1)}  # fmt: skip
         for key, (row, col, span) in places.items():
             facts.addWidget(theme.label(key, "muted"), row, col)
-            value = theme.label("")
+            value = theme.label("", wrap=True)  # a long path wraps at its slashes
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             facts.addWidget(value, row, col + 1, 1, span)
             self._fact_labels[key] = value
@@ -59,9 +66,17 @@ class ScenePage(QtWidgets.QWidget):
 
         head = QtWidgets.QHBoxLayout()
         head.addWidget(theme.label("Render layers", "heading"))
-        head.addStretch(1)
-        head.addWidget(theme.label("Tick the layers and cameras to render", "muted"))
-        layout.addLayout(head)
+        hint = theme.label("Tick the layers and cameras to render", "muted", wrap=True)
+        hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(hint, 1)
+        # The layers beside what they will write; stacked in a slim dock.
+        self.middle = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        self.middle.setSpacing(10)
+        left = QtWidgets.QVBoxLayout()
+        left.setSpacing(6)
+        left.addLayout(head)
+        self.middle.addLayout(left, 3)
+        layout.addLayout(self.middle)
         self.layers = QtWidgets.QTreeWidget()
         self.layers.setColumnCount(len(COLUMNS))
         self.layers.setHeaderLabels(COLUMNS)
@@ -69,14 +84,29 @@ class ScenePage(QtWidgets.QWidget):
         self.layers.setAlternatingRowColors(True)
         self.layers.setUniformRowHeights(True)
         header = self.layers.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        for col in (1, 2, 3):
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.layers.itemChanged.connect(self._item_changed)
         self.layers.currentItemChanged.connect(lambda *_: self._show_settings())
-        self.layers.setMinimumHeight(180)
-        layout.addWidget(self.layers, 3)
+        self.layers.setMinimumHeight(120)
+        self.layers.itemExpanded.connect(lambda _item: self._fit_tree())
+        self.layers.itemCollapsed.connect(lambda _item: self._fit_tree())
+        left.addWidget(self.layers)
+        left.addStretch(1)
+
+        self._fit_timer = QtCore.QTimer(self)  # a child: it dies with the page
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_tree)
+
+        self.written = WrittenFiles()
+        self.middle.addWidget(self.written, 2, Qt.AlignmentFlag.AlignTop)
+        self._written_timer = QtCore.QTimer(self)
+        self._written_timer.setSingleShot(True)
+        self._written_timer.setInterval(WRITTEN_DELAY_MS)
+        self._written_timer.timeout.connect(self.show_written)
 
         self.bottom = bottom = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
         bottom.setSpacing(10)
@@ -95,7 +125,9 @@ class ScenePage(QtWidgets.QWidget):
 
         state.analysis_changed.connect(self.refresh)
         state.choices_changed.connect(self._sync_checks)
+        state.choices_changed.connect(self._written_timer.start)
         self.refresh()
+        self.show_written()
 
     # -- filling -----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -119,6 +151,42 @@ class ScenePage(QtWidgets.QWidget):
         self._sync_checks()
         self._show_settings()
         self._fill_software(analysis)
+        self._fit_tree()
+        self._written_timer.start()
+
+    def _fit_tree(self) -> None:
+        """As tall as its shown rows (up to TREE_ROWS of them): the page scrolls, not the tree."""
+        tops = [self.layers.topLevelItem(i) for i in range(self.layers.topLevelItemCount())]
+        rows = sum(1 + (item.childCount() if item.isExpanded() else 0) for item in tops)
+        row = max(self.layers.sizeHintForRow(0), self.layers.fontMetrics().height() + 6)
+        if tops and self.layers.visualItemRect(tops[0]).height() > 0:
+            row = self.layers.visualItemRect(tops[0]).height()  # once laid out: the real one
+        header = self.layers.header().sizeHint().height()
+        height = header + min(max(rows, 3), TREE_ROWS) * row + 2 * self.layers.frameWidth() + 2
+        self.layers.setFixedHeight(height)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        """Qt: rows have their real height once shown."""
+        super().showEvent(event)
+        self._fit_timer.start()
+
+    def show_written(self) -> None:
+        """List the files the chosen layers will write, from the spec the panel would send."""
+        self._written_timer.stop()
+        analysis = self.state.analysis
+        if analysis is None:
+            self.written.show_files([], "", "The scene could not be read.")
+            return
+        spec = self.state.preview().spec
+        try:
+            files = written_files(spec, analysis) if spec else []
+        except PlanError as exc:
+            self.written.show_files([], "", f"Fix the frames first (Job): {exc}")
+            return
+        if spec and spec.get("spec_version") != 2:
+            self.written.show_files([], "", "This scene's renderer names its own files.")
+            return
+        self.written.show_files(files, output_base(analysis))
 
     def _fill_facts(self, analysis: Analysis | None) -> None:
         path = self.state.host.scene_path()
@@ -142,12 +210,12 @@ class ScenePage(QtWidgets.QWidget):
         c = layer.common
         title = layer.display_name if layer.display_name == name else f"{layer.display_name}"
         item = QtWidgets.QTreeWidgetItem([
-            title, _frames(c.frames), f"{c.width} × {c.height}", c.image_format,
-            c.image_file_prefix or "<Scene> (Maya's default)",
+            title, c.renderer, _frames(c.frames), f"{c.width} × {c.height}", c.image_format,
         ])  # fmt: skip
         item.setData(0, ROLE_LAYER, name)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        tip = f"render layer node {name}; renderer {c.renderer}"
+        prefix = c.image_file_prefix or "<Scene> (Maya's default)"
+        tip = f"render layer node {name}; renderer {c.renderer}; file name prefix {prefix}"
         if not layer.renderable:
             tip += "; not renderable in the scene"
             item.setForeground(0, theme.colour(theme.MUTED))
@@ -156,14 +224,17 @@ class ScenePage(QtWidgets.QWidget):
         font = item.font(0)
         font.setBold(True)
         item.setFont(0, font)
-        cameras = list(dict.fromkeys([*c.render_camera, *c.all_camera]))
+        cameras = layer_cameras(layer)
         for camera in cameras:
             child = QtWidgets.QTreeWidgetItem([camera])
             child.setData(0, ROLE_CAMERA, camera)
             child.setFlags(child.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            shape = c.camera_shapes.get(camera)
             if camera not in c.render_camera:
-                child.setToolTip(0, "not a renderable camera in the scene")
+                child.setToolTip(0, f"{shape or camera}: not a renderable camera in the scene")
                 child.setForeground(0, theme.colour(theme.MUTED))
+            elif shape:
+                child.setToolTip(0, f"camera shape {shape}")
             item.addChild(child)
         if not cameras:
             child = QtWidgets.QTreeWidgetItem(["no camera"])
@@ -181,9 +252,7 @@ class ScenePage(QtWidgets.QWidget):
             item = self.layers.topLevelItem(i)
             name = item.data(0, ROLE_LAYER)
             item.setCheckState(0, _check(name in chosen))
-            layer = analysis.scene_info_render[name]
-            picked = self.state.choices.cameras.get(name)
-            on = set(picked if picked is not None else layer.common.render_camera)
+            on = set(picked_cameras(self.state.choices, name, analysis.scene_info_render[name]))
             for j in range(item.childCount()):
                 child = item.child(j)
                 camera = child.data(0, ROLE_CAMERA)
@@ -210,6 +279,7 @@ class ScenePage(QtWidgets.QWidget):
             ("Animation", "on" if c.animation else f"off (frame {c.frames})"),
             ("Range", f"{c.start:g} – {c.end:g}, by {c.by_frame:g}"),
             ("Image", f"{c.width} × {c.height} {c.image_format}"),
+            ("Prefix", c.image_file_prefix or "<Scene> (Maya's default)"),
         ]
         option = layer.option
         if option is not None:
@@ -261,6 +331,10 @@ class ScenePage(QtWidgets.QWidget):
         self.compact = compact
         direction = QtWidgets.QBoxLayout.Direction
         self.bottom.setDirection(direction.TopToBottom if compact else direction.LeftToRight)
+        self.middle.setDirection(direction.TopToBottom if compact else direction.LeftToRight)
+        margin = 8 if compact else 18
+        self.content_layout.setContentsMargins(margin, 14, margin, 14)
+        self.layers.setColumnHidden(FORMAT_COLUMN, compact)
         self._show_settings()
 
     # -- editing ----------------------------------------------------------------------------

@@ -109,23 +109,38 @@ def preview(
         checked = [p for p in validate_jobspec(light) if not p.startswith(MANIFEST)]
         checked += manifest_problems
     problems += checked
+    frames, tasks, refused = plan_check(spec)
+    problems += refused
     if analysis.blocking:
         errors = sum(d.severity == "error" for d in analysis.diagnostics)
         problems.append(f"(scene): {errors} error(s) in Checks block submission")
     locals_ = {local for _, local in pairs}
     result = Preview(spec, _unique(problems), len(locals_), sum(sizes.get(p, 0) for p in locals_))
-    result.frames, result.tasks = count_tasks(spec)
+    result.frames, result.tasks = frames, tasks
     result.manifest_problems = manifest_problems
     return result
 
 
-def count_tasks(spec: dict[str, Any]) -> tuple[int, int]:
-    """(frames, tasks) the server will make of a spec, by the shared planner
-    (`farmhand.plan`); (0, 0) when the frames, test frames or tiles cannot be split."""
+def plan_check(spec: dict[str, Any]) -> tuple[int, int, list[str]]:
+    """(frames, tasks, problems) of a spec by the shared planner: a layer's frames that do not
+    parse, tiles that do not fit, custom test frames no chosen layer renders."""
     try:
-        return plan.count(spec)
+        frames, tasks = plan.count(spec)
+        groups = plan.layer_groups(spec)
+    except plan.PlanError as exc:
+        return 0, 0, [str(exc)]
     except (ValueError, TypeError, KeyError):
-        return 0, 0
+        return 0, 0, []  # the schema's messages already say what is wrong
+    if spec.get("spec_version") != 2:
+        return frames, tasks, []
+    rendered = {frame for group in groups for frame in group.frames}
+    custom = (spec.get("test_frames") or {}).get("custom") or []
+    strays = [str(f) for f in custom if isinstance(f, int) and f not in rendered]
+    if strays:
+        problem = (f"test_frames.custom: frame(s) {', '.join(strays)} are not rendered by any "
+                   "chosen layer")  # fmt: skip
+        return frames, tasks, [problem]
+    return frames, tasks, []
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from farmhand.submission import Blocked, SpecInvalid, Submitted
 
 from . import theme
 from .connection import Login, LoginForm, describe_error
+from .plan_summary import job_frames, layer_names
 from .qt import Qt, QtWidgets, Signal
 from .state import PanelState
 from .submit_flow import HASHING, SUBMITTING, UPLOADING, SubmitEvent, submit
@@ -178,14 +179,15 @@ class SubmitPage(QtWidgets.QWidget):
         self.summary_title.setText(str(preview.spec.get("name") or (path.stem if path else "")))
         if preview.spec:
             spec = preview.spec
-            layers = ", ".join(spec.get("layers") or []) or "—"
+            layers = ", ".join(layer_names(spec)) or "—"
+            frames = job_frames(spec) or "per layer"
             if spec.get("tiles"):
                 split = f"{spec['tiles']} {spec.get('tiles_type', 'strip')} tiles per frame"
             else:
                 split = f"{spec.get('frames_per_task', 1)} frame(s) per task"
             self.summary_text.setText(
                 f"Layers: {layers}\n"
-                f"Frames {spec.get('frames')} ({preview.frames:,}), {split} → "
+                f"Frames {frames} ({preview.frames:,}), {split} → "
                 f"{preview.tasks:,} tasks · priority {spec.get('priority', 50)}\n"
                 f"{preview.files:,} files, {theme.human_size(preview.bytes)} "
                 "(only what the farm lacks is uploaded)"

@@ -57,6 +57,7 @@ QWidget[farmhandPanel="true"] QLabel[role="heading"] {{ font-size: 13px; font-we
 QWidget[farmhandPanel="true"] QLabel[role="muted"] {{ color: {MUTED}; }}
 QWidget[farmhandPanel="true"] QLabel[role="error"] {{ color: {ERROR}; }}
 QWidget[farmhandPanel="true"] QLabel[role="ok"] {{ color: {OK}; }}
+QWidget[farmhandPanel="true"] QLabel[role="warning"] {{ color: {WARNING}; }}
 QWidget[farmhandPanel="true"] QFrame[role="card"] {{ background: {ALT_BASE}; border-radius: 6px; }}
 QWidget[farmhandPanel="true"] QFrame[role="banner"] {{ background: #3b4a58; border-radius: 6px; }}
 QWidget[farmhandPanel="true"] QFrame[role="bar"] {{ background: #3a3a3a; }}
@@ -174,7 +175,7 @@ def standard_icon(widget: QtWidgets.QWidget, name: str) -> QtGui.QIcon:
 
 
 def label(text: str = "", role: str | None = None, wrap: bool = False) -> QtWidgets.QLabel:
-    """A QLabel with a style role (`title`, `heading`, `muted`, `error`, `ok`)."""
+    """A QLabel with a style role (`title`, `heading`, `muted`, `error`, `warning`, `ok`)."""
     widget = QtWidgets.QLabel(text)
     if role:
         widget.setProperty("role", role)

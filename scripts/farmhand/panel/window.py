@@ -15,6 +15,7 @@ from .checks_page import ChecksPage
 from .host import SceneHost
 from .job_page import JobPage
 from .jobs_page import JobsPage
+from .plan_summary import job_frames, job_size
 from .prefs import UserPrefs
 from .presets_page import PresetsPage
 from .qt import Qt, QtCore, QtGui, QtWidgets
@@ -44,7 +45,7 @@ class Panel(QtWidgets.QWidget):
         self.setProperty("farmhandPanel", "true")
         self.setStyleSheet(theme.STYLE)
         self.setWindowTitle("Farmhand")
-        self.setMinimumSize(480, 360)
+        self.setMinimumSize(420, 360)  # Maya's dock is often 460 pixels wide
         self.host = host
         self.background = Background(self)
         self.state = PanelState(host, UserPrefs.load(), self.background, self)
@@ -106,7 +107,7 @@ class Panel(QtWidgets.QWidget):
         text = QtWidgets.QVBoxLayout()
         text.setSpacing(1)
         self.title = theme.label("", "title")
-        self.subtitle = theme.label("", "muted")
+        self.subtitle = theme.label("", "muted", wrap=True)
         text.addWidget(self.title)
         text.addWidget(self.subtitle)
         layout.addLayout(text, 1)
@@ -125,7 +126,7 @@ class Panel(QtWidgets.QWidget):
         layout = QtWidgets.QHBoxLayout(bar)
         layout.setContentsMargins(16, 8, 12, 8)
         self.footer_icon = QtWidgets.QLabel()
-        self.footer_text = theme.label("")
+        self.footer_text = theme.label("", wrap=True)
         self.footer_text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.submit_button = QtWidgets.QPushButton("Submit to farm")
         self.submit_button.setProperty("role", "primary")
@@ -194,16 +195,18 @@ class Panel(QtWidgets.QWidget):
             layers = len(preview.spec.get("layers") or [])
             spec = preview.spec
             bits = [analysis.renderer, f"{layers} layer{'s' if layers != 1 else ''}"]
-            if spec.get("frames"):
-                bits.append(f"frames {spec['frames']}")
-            if spec.get("width"):
-                bits.append(f"{spec['width']}×{spec['height']}")
+            if frames := job_frames(spec):
+                bits.append(f"frames {frames}")
+            if size := job_size(spec):
+                bits.append(size)
             bits.append(f"{len(analysis.asset)} files")
             self.subtitle.setText("  ·  ".join(bits))
         else:
             self.subtitle.setText(self.state.error or "")
         login = self.state.login
-        self.farm_label.setText(f"● {login.server}" if login.usable else "not connected")
+        farm = f"● {login.server}" if login.usable else "not connected"
+        self.farm_label.setText(("●" if login.usable else "offline") if self.compact else farm)
+        self.farm_label.setToolTip(farm)
         self._refresh_sections()
         self._refresh_footer()
 
@@ -287,6 +290,9 @@ class Panel(QtWidgets.QWidget):
             return
         self.compact = compact
         self.sections.setFixedWidth(48 if compact else SIDEBAR_WIDTH)
+        # A slim header: the farm as a dot (its address in the tooltip), an icon-only button.
+        self.reanalyse_button.setText("" if compact else "Re-analyse")
+        self._refresh_chrome()
         for page in self.pages.values():
             if hasattr(page, "set_compact"):
                 page.set_compact(compact)
