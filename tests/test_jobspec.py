@@ -546,3 +546,10 @@ def test_a_tiled_version_2_layer_renders_one_camera() -> None:
     ]
     spec["layers"][0]["cameras"] = ["hero"]
     assert js.validate_jobspec(spec) == []
+
+
+@pytest.mark.parametrize("prefix", ["G:/show/renders/<Scene>", "/mnt/renders/x", "a/../../b"])
+def test_a_version_1_prefix_outside_the_output_folder_is_refused_at_submit(prefix: str) -> None:
+    problems = js.validate_jobspec({**full_spec(), "output_prefix": prefix})
+    assert len(problems) == 1 and problems[0].startswith("output_prefix: ")
+    assert "the worker writes under it" in problems[0]

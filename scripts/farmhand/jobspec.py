@@ -473,6 +473,9 @@ def _semantic_messages(spec: Any, whole: bool = True) -> list[str]:
     else:
         frames, messages = _frames_of(spec)
         messages.extend(_check_tiles(spec))
+        prefix = spec.get("output_prefix")
+        if isinstance(prefix, str) and prefix and (problem := _relative_path_problem(prefix)):
+            messages.append(f"output_prefix: {problem} (the worker writes under it)")
     messages.extend(_check_test_frames(spec, frames, whole))
     messages.extend(_check_scene(spec))
     messages.extend(_check_manifest(spec))
