@@ -50,7 +50,7 @@ def layer_plans(spec: dict[str, Any]) -> list[LayerPlan]:
     rows = []
     for group in groups:
         one = spec if group.index is None else {**spec, "layers": [spec["layers"][group.index]]}
-        frame_count, tasks = plan.count_tasks(one)
+        frame_count, tasks = plan.count(one)
         size = f"{group.width} × {group.height}" if group.width and group.height else "scene size"
         rows.append(LayerPlan(
             name=group.display_name or "(the scene's layers)", renderer=group.renderer or "scene",
