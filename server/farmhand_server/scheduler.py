@@ -215,8 +215,9 @@ async def _task_failed(
     if state in WORKER_FAILED and block_at > 0:
         await _maybe_blocklist(conn, row.job_id, row.worker_id, block_at)
     failures = row.failures + 1
-    if row.is_test:
-        # A failed test frame stops the job: the rest would fail the same way.
+    if row.is_test and state in WORKER_FAILED:
+        # A failed test frame stops the job: the rest would fail the same way (a lost one,
+        # its worker gone, is no sign of that: it is queued again like any task).
         await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
             state="failed", failures=failures, updated_at=now,
             message=f"test frame failed: {message}"[:4000]))  # fmt: skip

@@ -130,9 +130,10 @@ async def fail_attempt(request: web.Request) -> web.Response:
 
     async def failed(conn, worker_id, attempt_id):
         job_id = await scheduler.job_of_attempt(conn, attempt_id)
+        state = scheduler.LOST if body.get("lost") else scheduler.FAILED
         requeued = await scheduler.fail(
             conn, worker_id, attempt_id, body.get("exit_code"), body.get("message", ""),
-            config.max_retries, config.blocklist_after,
+            config.max_retries, config.blocklist_after, state=state,
         )  # fmt: skip
         decided = await liveness.check(conn, config, [job_id])
         return None, requeued or decided.retried > 0
