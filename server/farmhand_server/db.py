@@ -191,10 +191,12 @@ tasks = sa.Table(
     # Why a task failed for good (out of retries, no node left to run it, …); NULL otherwise.
     sa.Column("message", sa.Text, nullable=True),
     sa.Index("ix_tasks_job_state_seq", "job_id", "state", "seq"),
-    # The liveness check (`liveness`) reads queued tasks that failed somewhere, and only those.
+    # The liveness check (`liveness`) reads queued tasks that failed somewhere, and only those
+    # ((job_id, state) rather than job_id alone: SQLite then prefers it to the index above).
     sa.Index(
         "ix_tasks_failed_queued",
         "job_id",
+        "state",
         postgresql_where=sa.text("state = 'queued' AND failures > 0"),
         sqlite_where=sa.text("state = 'queued' AND failures > 0"),
     ),
