@@ -26,7 +26,7 @@ from .keys import (
     TOKEN_CACHE,
     WAKE,
     WORKER_CACHE,
-)  # fmt: skip
+)
 from .liveness import Clock
 from .scheduler import JobCache
 

@@ -22,7 +22,7 @@ from ..keys import (
     STORE,
     WAKE,
     WORKER_CACHE,
-)  # fmt: skip
+)
 
 log = logging.getLogger("farmhand.server")
 _WORKER_CACHE_SECONDS = 30.0
