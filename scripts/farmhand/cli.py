@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -32,10 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
+    """Run the command line; returns the process exit code.
+
+    Output piped to a reader that stops early (`| head`) ends the command quietly with
+    141 (128 + SIGPIPE, what the shell reports for a program the pipe killed).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.run(args) or 0)
+    try:
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe prints a warning
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+    return code
+
+
+BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """What is still buffered for the closed pipe goes nowhere (Python flushes at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (captured in tests)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

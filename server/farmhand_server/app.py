@@ -16,7 +16,18 @@ from .contract import build_routes
 from .database import Database, Notifier
 from .dispatcher import Dispatcher
 from .errors import error_middleware
-from .keys import CONFIG, DB, DISPATCHER, JOB_CACHE, STORE, TOKEN_CACHE, WAKE, WORKER_CACHE
+from .keys import (
+    CONFIG,
+    DB,
+    DISPATCHER,
+    JOB_CACHE,
+    LIVENESS,
+    STORE,
+    TOKEN_CACHE,
+    WAKE,
+    WORKER_CACHE,
+)
+from .liveness import Clock
 from .scheduler import JobCache
 
 log = logging.getLogger("farmhand.server")
@@ -89,6 +100,7 @@ def create_app(config: Config) -> web.Application:
     app[TOKEN_CACHE] = {}
     app[WORKER_CACHE] = {}
     app[JOB_CACHE] = JobCache()
+    app[LIVENESS] = Clock()
     app.add_routes(build_routes(HANDLERS, authenticate))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reaper)

@@ -38,6 +38,12 @@ class Config:
     # billions). 200,000 tasks plan in ~1 s and ~100 MB (`bench/abuse.py`).
     max_tasks_per_job: int = 200_000
     blocklist_after: int = 3  # failures of one worker on one job before it is blocklisted
+    # The liveness rule (`liveness`): how often all dispatching jobs are checked; how long a
+    # job may have no online worker able to run it before its tasks fail (0: for ever); and
+    # whether a task every able node failed is offered to them again (until max_retries).
+    liveness_interval: float = 5.0
+    unmatched_grace_seconds: float = 1800.0
+    retry_on_failed_nodes: bool = False
     upload_chunk_max: int = 64 * 1024 * 1024
     log_max_bytes: int = 64 * 1024 * 1024  # per attempt; more is cut with a note
     blob_retention_days: float = 30.0

@@ -188,7 +188,18 @@ tasks = sa.Table(
     # a lock; free again once `reserved_until` passed (the owner died) or the owner returns it.
     sa.Column("reserved_by", sa.String(40), nullable=True),
     _now_column("reserved_until", nullable=True),
+    # Why a task failed for good (out of retries, no node left to run it, …); NULL otherwise.
+    sa.Column("message", sa.Text, nullable=True),
     sa.Index("ix_tasks_job_state_seq", "job_id", "state", "seq"),
+    # The liveness check (`liveness`) reads queued tasks that failed somewhere, and only those
+    # ((job_id, state) rather than job_id alone: SQLite then prefers it to the index above).
+    sa.Index(
+        "ix_tasks_failed_queued",
+        "job_id",
+        "state",
+        postgresql_where=sa.text("state = 'queued' AND failures > 0"),
+        sqlite_where=sa.text("state = 'queued' AND failures > 0"),
+    ),
 )
 
 attempts = sa.Table(
@@ -384,11 +395,21 @@ async def _v6_credentials_and_projects(conn: AsyncConnection) -> None:
     await conn.run_sync(revocations.create, checkfirst=True)
 
 
+async def _v7_task_message(conn: AsyncConnection) -> None:
+    columns = await conn.run_sync(
+        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("tasks")}
+    )
+    if "message" not in columns:
+        await conn.execute(sa.text("ALTER TABLE tasks ADD COLUMN message TEXT"))
+    index = next(i for i in tasks.indexes if i.name == "ix_tasks_failed_queued")
+    await conn.run_sync(lambda sync: index.create(sync, checkfirst=True))
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
 # v1 creates the tables as they are now, so later steps must be no-ops on a new database.
 MIGRATIONS: list[Migration] = [
     _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations, _v5_task_layer,
-    _v6_credentials_and_projects,
+    _v6_credentials_and_projects, _v7_task_message,
 ]  # fmt: skip
 
 

@@ -615,6 +615,12 @@ class Dispatcher:
         jobs: dict[int, _Job] = {}
         for r in rows:
             held = self._jobs.pop(r.id, None)
+            if held is not None:
+                # Who failed a task may have been forgiven (`liveness`): read it again.
+                again = [t for t in held.tasks if t.failed_by]
+                if again:
+                    self._to_return.update(t.id for t in again if t.reserved)
+                    held.tasks = [t for t in held.tasks if not t.failed_by]
             requires, configs = self._static[r.id]
             jobs[r.id] = _Job(
                 r.id, r.user_id, r.state, r.priority, r.test_pending, r.ram_gb, r.cpu_cores,

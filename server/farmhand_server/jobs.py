@@ -374,6 +374,14 @@ def job_json(job: Any) -> dict[str, Any]:
     }
 
 
+async def state_reason(conn: AsyncConnection, job_id: int) -> str | None:
+    """Why the job is in its state: the reason its last change of state recorded."""
+    e = db.job_events
+    return await conn.scalar(
+        sa.select(e.c.reason).where(e.c.job_id == job_id).order_by(e.c.id.desc()).limit(1)
+    )
+
+
 async def eta_seconds(conn: AsyncConnection, job: Any) -> float | None:
     """Time left, from the median duration of finished tasks and the workers now busy on it."""
     a, t = db.attempts, db.tasks
@@ -423,6 +431,6 @@ async def tasks_with_attempts(
     return [
         {"id": r.id, "seq": r.seq, "kind": r.kind, "frames": r.frames, "tile": r.tile,
          "layer": r.layer, "is_test": r.is_test, "state": r.state, "failures": r.failures,
-         "attempts": attempts.get(r.id, [])}
+         "message": r.message, "attempts": attempts.get(r.id, [])}
         for r in tasks
     ]  # fmt: skip

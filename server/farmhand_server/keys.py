@@ -9,6 +9,7 @@ from .blobstore import BlobStore
 from .config import Config
 from .database import Database, Notifier
 from .dispatcher import Dispatcher
+from .liveness import Clock
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
@@ -19,6 +20,7 @@ JOB_CACHE = web.AppKey("job_cache", object)
 WAKE = web.AppKey("wake", Notifier)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 STORE = web.AppKey("store", BlobStore)
+LIVENESS = web.AppKey("liveness", Clock)  # the liveness rule's grace-period clock
 
 # What the contract wrapper puts on each request before the handler runs.
 PRINCIPAL = web.RequestKey("principal", Principal)

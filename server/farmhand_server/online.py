@@ -28,6 +28,7 @@ class Online:
     """One online worker, as the reasons compare it."""
 
     id: int
+    name: str
     ram_gb: float
     cpu_cores: int
     gpu_count: int
@@ -49,13 +50,13 @@ async def online_workers(conn: AsyncConnection, online_seconds: float) -> list[O
     w = db.workers
     since = time.time() - online_seconds
     rows = await conn.execute(
-        sa.select(w.c.id, w.c.ram_gb, w.c.cpu_cores, w.c.gpu_count, w.c.gpu_memory_gb,
+        sa.select(w.c.id, w.c.name, w.c.ram_gb, w.c.cpu_cores, w.c.gpu_count, w.c.gpu_memory_gb,
                   w.c.hardware_config_id, w.c.tags, w.c.software)
         .where(w.c.revoked_at.is_(None), w.c.last_seen >= since)
         .order_by(w.c.id)
     )  # fmt: skip
     return [
-        Online(r.id, r.ram_gb, r.cpu_cores, r.gpu_count, r.gpu_memory_gb,
+        Online(r.id, r.name, r.ram_gb, r.cpu_cores, r.gpu_count, r.gpu_memory_gb,
                r.hardware_config_id or "", dict(r.software or {}),
                versions.Offers.of(capability_keys({"tags": r.tags, "software": r.software})))
         for r in rows
@@ -130,14 +131,22 @@ def _checks(
     return checks
 
 
+def able(job: Any, keys: Iterable[str], configs: set[str], workers: list[Online]) -> list[Online]:
+    """The workers among `workers` that meet every need of the job (blocklists aside).
+
+    `job` has the job row's `ram_gb`, `cpu_cores`, `gpu_count` and `gpu_memory_gb`; `keys` are
+    its requirement keys, `configs` its hardware config ids.
+    """
+    checks = _checks(job, keys, configs, workers)
+    return [w for w in workers if all(c.test(w) for c in checks)]
+
+
 def explain(
     job: Any, keys: Iterable[str], configs: set[str], blocked: set[int], workers: list[Online]
 ) -> str | None:
     """Why no online worker can take the job, None when one can.
 
-    `job` has the job row's `ram_gb`, `cpu_cores`, `gpu_count` and `gpu_memory_gb`; `keys` are
-    its requirement keys, `configs` its hardware config ids, `blocked` the workers it
-    blocklisted.
+    `job`, `keys` and `configs` as for `able`; `blocked` the workers the job blocklisted.
     """
     if not workers:
         return "no worker is online"
@@ -157,6 +166,17 @@ def explain(
     return None
 
 
+async def blocklists(conn: AsyncConnection, job_ids: list[int]) -> dict[int, set[int]]:
+    """The workers each job blocklisted (by job id)."""
+    blocked: dict[int, set[int]] = {i: set() for i in job_ids}
+    bl = db.blocklist
+    for job_id, worker_id in await conn.execute(
+        sa.select(bl.c.job_id, bl.c.worker_id).where(bl.c.job_id.in_(job_ids))
+    ):
+        blocked[job_id].add(worker_id)
+    return blocked
+
+
 async def waiting_reasons(
     conn: AsyncConnection, jobs: list[Any], online_seconds: float
 ) -> dict[int, str]:
@@ -167,12 +187,7 @@ async def waiting_reasons(
     workers = await online_workers(conn, online_seconds)
     ids = list(waiting)
     needs = await scheduler.job_needs(conn, ids)
-    blocked: dict[int, set[int]] = {i: set() for i in ids}
-    bl = db.blocklist
-    for job_id, worker_id in await conn.execute(
-        sa.select(bl.c.job_id, bl.c.worker_id).where(bl.c.job_id.in_(ids))
-    ):
-        blocked[job_id].add(worker_id)
+    blocked = await blocklists(conn, ids)
     found = {}
     for job_id, job in waiting.items():
         keys, configs = needs[job_id]

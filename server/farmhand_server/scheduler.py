@@ -16,6 +16,7 @@ or that was killed, is fenced off: its updates get a conflict.
 from __future__ import annotations
 
 import functools
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ RUNNING, DONE, FAILED, TIMEOUT, LOST, KILLED = (
 )  # fmt: skip
 # Attempt states that mean "this worker could not render this task": not retried there.
 WORKER_FAILED = (FAILED, TIMEOUT)
+_EVENTS_MAX = 100  # task events one `fail_for_good` writes; the rest as one summary event
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,14 @@ def _attempt_statement() -> sa.Select:
         .join(t, t.c.id == a.c.task_id)
         .join(j, j.c.id == t.c.job_id)
         .where(a.c.id == sa.bindparam("attempt_id"))
+    )
+
+
+async def job_of_attempt(conn: AsyncConnection, attempt_id: int) -> int | None:
+    """The job an attempt belongs to (None for an unknown attempt)."""
+    a, t = db.attempts, db.tasks
+    return await conn.scalar(
+        sa.select(t.c.job_id).join(a, a.c.task_id == t.c.id).where(a.c.id == attempt_id)
     )
 
 
@@ -205,25 +215,89 @@ async def _task_failed(
     if state in WORKER_FAILED and block_at > 0:
         await _maybe_blocklist(conn, row.job_id, row.worker_id, block_at)
     failures = row.failures + 1
-    if row.is_test:
-        # A failed test frame stops the job: the rest would fail the same way.
+    if row.is_test and state in WORKER_FAILED:
+        # A failed test frame stops the job: the rest would fail the same way (a lost one,
+        # its worker gone, is no sign of that: it is queued again like any task).
         await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
-            state="failed", failures=failures, updated_at=now))  # fmt: skip
+            state="failed", failures=failures, updated_at=now,
+            message=f"test frame failed: {message}"[:4000]))  # fmt: skip
         await conn.execute(db.jobs.update().where(db.jobs.c.id == row.job_id).values(
             tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now))  # fmt: skip
         await fail_job(conn, row.job_id, f"test frame {row.frames} failed: {message}"[:500])
         return False
     retries = job.max_retries if job.max_retries is not None else default_retries
+    await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
+        failures=failures, updated_at=now))  # fmt: skip
     if failures > retries:
-        await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
-            state="failed", failures=failures, updated_at=now))  # fmt: skip
-        await conn.execute(db.jobs.update().where(db.jobs.c.id == row.job_id).values(
-            tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now))  # fmt: skip
-        await settle_job(conn, row.job_id)
+        reason = f"failed {failures} times (max_retries {retries}); the last: {message}"
+        await fail_for_good(conn, row.job_id, reason, task_ids=[row.task_id], from_state=RUNNING)
         return False
     await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
-        state=states.QUEUED, failures=failures, updated_at=now))  # fmt: skip
+        state=states.QUEUED, updated_at=now))  # fmt: skip
     return True
+
+
+async def fail_for_good(
+    conn: AsyncConnection,
+    job_id: int,
+    reason: str,
+    task_ids: list[int] | None = None,
+    from_state: str = states.QUEUED,
+) -> int:
+    """Fail tasks of one job for good with `reason`: those given, or all its `from_state` ones.
+
+    Only tasks still in `from_state` change (a task a dispatch round took meanwhile stays
+    with its worker). A failed tile's assembly, which could never run, fails with it. The
+    job's failure count moves and the job settles; how many tasks failed.
+    """
+    t = db.tasks
+    now = time.time()
+    where = [t.c.job_id == job_id, t.c.state == from_state]
+    if task_ids is not None:
+        where.append(t.c.id.in_(task_ids))
+    values = {"state": "failed", "updated_at": now, "reserved_by": None, "reserved_until": None}
+    rows = (await conn.execute(
+        t.update().where(*where).values(message=reason[:4000], **values)
+        .returning(t.c.id, t.c.kind, t.c.frames, t.c.layer)
+    )).all()  # fmt: skip
+    tiles = {(json.dumps(_json(r.frames)), r.layer) for r in rows if r.kind == "tile"}
+    failed = [r.id for r in rows]
+    if tiles:
+        waiting = await conn.execute(
+            sa.select(t.c.id, t.c.frames, t.c.layer).where(
+                t.c.job_id == job_id, t.c.kind == "assemble", t.c.state == "waiting"
+            )
+        )
+        orphans = [w.id for w in waiting if (json.dumps(_json(w.frames)), w.layer) in tiles]
+        if orphans:
+            done = await conn.execute(
+                t.update().where(t.c.id.in_(orphans), t.c.state == "waiting")
+                .values(message=f"a tile of its frame failed: {reason}"[:4000], **values)
+                .returning(t.c.id)
+            )  # fmt: skip
+            failed += [r.id for r in done]
+    if not failed:
+        return 0
+    j = db.jobs
+    user_id = await conn.scalar(
+        j.update().where(j.c.id == job_id)
+        .values(tasks_failed=j.c.tasks_failed + len(failed), updated_at=now)
+        .returning(j.c.user_id)
+    )  # fmt: skip
+    for task_id in failed[:_EVENTS_MAX]:
+        await events.emit(conn, "task", {"job_id": job_id, "task_id": task_id, "state": "failed",
+                                         "message": reason[:500]}, job_id, user_id)  # fmt: skip
+    if len(failed) > _EVENTS_MAX:
+        await events.emit(conn, "task", {"job_id": job_id, "state": "failed",
+                                         "tasks": len(failed) - _EVENTS_MAX,
+                                         "message": reason[:500]}, job_id, user_id)  # fmt: skip
+    await settle_job(conn, job_id)
+    return len(failed)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value: drivers hand over text (SQLite) or the parsed value (asyncpg)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def _maybe_blocklist(conn, job_id: int, worker_id: int, block_at: int) -> None:
@@ -322,7 +396,7 @@ async def settle(conn: AsyncConnection, job_id: int, job: Any) -> None:
     if job.tasks_done + job.tasks_failed >= job.tasks_total:
         to = states.COMPLETED if job.tasks_failed == 0 else states.FAILED
         reason = (
-            "all tasks done" if to == states.COMPLETED else f"{job.tasks_failed} task(s) failed"
+            "all tasks done" if to == states.COMPLETED else await _failed_reason(conn, job_id, job)
         )
         await states.move(conn, job_id, job.state, to, reason)
     elif (
@@ -333,6 +407,23 @@ async def settle(conn: AsyncConnection, job_id: int, job: Any) -> None:
         and await _has_tests(conn, job_id)
     ):
         await states.move(conn, job_id, job.state, states.AWAITING, "test frames done")
+
+
+async def _failed_reason(conn, job_id: int, job: Any) -> str:
+    """`N task(s) failed`, and why the first of them did."""
+    t = db.tasks
+    first = (await conn.execute(
+        sa.select(t.c.frames, t.c.message)
+        .where(t.c.job_id == job_id, t.c.state == "failed", t.c.message.is_not(None))
+        .order_by(t.c.seq).limit(1)
+    )).first()  # fmt: skip
+    reason = f"{job.tasks_failed} task(s) failed"
+    if first is not None:
+        frames = _json(first.frames)
+        shown = (f"frame {frames[0]}" if len(frames) == 1
+                 else f"frames {frames[0]}-{frames[-1]}" if frames else "a task")  # fmt: skip
+        reason += f"; {shown}: {first.message}"
+    return reason
 
 
 async def _has_tests(conn, job_id: int) -> bool:
@@ -390,7 +481,9 @@ async def expired_attempts(conn: AsyncConnection, now: float) -> list[Any]:
     """Running attempts whose lease lapsed or whose job's time limit passed."""
     a, t, j = db.attempts, db.tasks, db.jobs
     rows = await conn.execute(
-        sa.select(a.c.id, a.c.worker_id, a.c.lease_expires, a.c.started_at, j.c.time_out)
+        sa.select(
+            a.c.id, a.c.worker_id, a.c.lease_expires, a.c.started_at, j.c.time_out, t.c.job_id
+        )
         .join(t, t.c.id == a.c.task_id)
         .join(j, j.c.id == t.c.job_id)
         .where(a.c.state == RUNNING)

@@ -73,11 +73,18 @@ class WorkerClient(FarmClient):
             body["peak_memory_mb"] = round(peak_memory_mb, 1)
         return self._attempt_call(attempt_id, "complete", body)
 
-    def fail(self, attempt_id: int, exit_code: int | None, message: str) -> dict[str, Any]:
-        """Report failure; the server retries the task elsewhere or fails it."""
-        return self._attempt_call(
-            attempt_id, "fail", {"exit_code": exit_code, "message": message[-100_000:]}
-        )
+    def fail(
+        self, attempt_id: int, exit_code: int | None, message: str, lost: bool = False
+    ) -> dict[str, Any]:
+        """Report failure; the server retries the task elsewhere or fails it.
+
+        `lost`: the worker lost the attempt (it died), not the render failing: the task is
+        not kept from this worker. Raises Stale when the attempt is no longer this worker's.
+        """
+        body: dict[str, Any] = {"exit_code": exit_code, "message": message[-100_000:]}
+        if lost:
+            body["lost"] = True
+        return self._attempt_call(attempt_id, "fail", body)
 
     def append_log(self, attempt_id: int, text: str) -> dict[str, Any]:
         """Add a batch of log text to the attempt's log."""

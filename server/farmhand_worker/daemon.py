@@ -21,9 +21,10 @@ from typing import Any
 from farmhand.client import FarmError
 
 from . import orphans, sandbox
-from .api import WorkerClient
+from .api import Stale, WorkerClient
 from .cache import BlobCache
 from .config import ConfigError, WorkerConfig
+from .guard import RenderGuard
 from .hardware import Hardware, detect
 from .task import Outcome, TaskRun
 
@@ -61,13 +62,17 @@ class Worker:
         self.running: dict[int, TaskRun] = {}  # attempt id → run
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self.guard = RenderGuard()
+        self._orphans: list[orphans.Orphan] = []
 
     # -- connecting ---------------------------------------------------------------------------
     def connect(self) -> WorkerClient:
         """Register (with an enrolment token) or re-report (with a worker token)."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        for pid in orphans.reap(self.config.data_dir):
-            log.warning("stopped render process group %s left by a previous run", pid)
+        self._orphans = orphans.reap(self.config.data_dir)
+        for orphan in self._orphans:
+            if orphan.stopped:
+                log.warning("stopped render process group %s left by a previous run", orphan.pid)
         token = self._saved_token() or self.config.token
         if not token:
             raise ConfigError("no token: pass --token (a worker or enrolment token)")
@@ -81,7 +86,25 @@ class Worker:
         me = client.update_self(body)
         self.worker_id = int(me["id"])
         self.client = client
+        self._report_orphans(client)
         return client
+
+    def _report_orphans(self, client: WorkerClient) -> None:
+        """The attempts a previous run held when it died are lost: say so, so that the server
+        hands their tasks on now rather than when their leases lapse."""
+        for orphan in self._orphans:
+            if orphan.attempt_id is None:
+                continue
+            message = "the worker stopped while rendering this (it was restarted)"
+            try:
+                client.fail(orphan.attempt_id, None, message, lost=True)
+                log.warning("reported attempt %s, left by a previous run, as lost",
+                            orphan.attempt_id)  # fmt: skip
+            except Stale:
+                pass  # the server took it back already (its lease lapsed)
+            except Exception as exc:  # its lease lapses anyway
+                log.warning("could not report attempt %s as lost: %s", orphan.attempt_id, exc)
+        self._orphans = []
 
     def _state_file(self) -> Path:
         return self.private_dir / "worker.json"
@@ -107,6 +130,7 @@ class Worker:
         """Connect, then run one claiming thread per slot (returns at once)."""
         if self.client is None:
             self.connect()
+        self.guard.start()
         for slot in range(self.config.slots):
             thread = threading.Thread(target=self._slot, name=f"slot-{slot}", daemon=True)
             thread.start()
@@ -127,9 +151,11 @@ class Worker:
                 run.stop.set()
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the slots to finish after `stop`."""
+        """Wait for the slots to finish after `stop`; then the render guard ends too."""
         for thread in self._threads:
             thread.join(timeout)
+        if not any(thread.is_alive() for thread in self._threads):
+            self.guard.close()
 
     def _forget_job(self, job_id: int) -> None:
         # Under the lock: a slot taking a task of this job registers under it too, so it
@@ -163,7 +189,7 @@ class Worker:
             if assignment is None:
                 continue
             run = TaskRun(assignment, self.client, self.config, self.cache, self.shutdown,
-                          self.render_user)  # fmt: skip
+                          self.render_user, self.guard)  # fmt: skip
             with self._lock:
                 self.running[run.attempt_id] = run
             try:

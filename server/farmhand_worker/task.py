@@ -25,6 +25,7 @@ from . import adapters, orphans, process, results, sandbox
 from .api import Stale, WorkerClient, deliver
 from .cache import BlobCache
 from .config import WorkerConfig
+from .guard import RenderGuard
 from .layout import lay_out, place
 from .logs import LogStream
 
@@ -52,9 +53,11 @@ class TaskRun:
         cache: BlobCache,
         shutdown: threading.Event,
         render_user: sandbox.RenderUser | None = None,
+        guard: RenderGuard | None = None,
     ) -> None:
         self.assignment = assignment
         self.render_user = render_user  # None: renders run as the worker's own user
+        self.guard = guard  # ends the render if the worker dies (`guard`); None: no guard
         self.client = client
         self.config = config
         self.cache = cache
@@ -195,6 +198,8 @@ class TaskRun:
         finally:
             if self.pid is not None:
                 orphans.forget(self.config.data_dir, self.pid)
+                if self.guard is not None:
+                    self.guard.remove(self.pid)
             self.pid = None
             sandbox.take_back(user, self.output_dir)
         results.clear_previews(self.output_dir)  # only the worker makes previews
@@ -217,8 +222,14 @@ class TaskRun:
         self.progress = fraction
 
     def _started(self, pid: int) -> None:
+        if self.pid is not None:  # the command's previous step ended (with its group)
+            orphans.forget(self.config.data_dir, self.pid)
+            if self.guard is not None:
+                self.guard.remove(self.pid)
         self.pid = pid
-        orphans.record(self.config.data_dir, pid)
+        if self.guard is not None:
+            self.guard.add(pid)
+        orphans.record(self.config.data_dir, pid, self.attempt_id)
 
     # -- assembly -----------------------------------------------------------------------------
     def _assemble(self, pinned: list, logs: LogStream) -> list[results.Produced]:

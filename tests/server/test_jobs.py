@@ -75,6 +75,21 @@ def test_failed_test_frame_fails_the_job(server: RunningServer) -> None:
     assert "licence failure" in events[-1]["reason"]
 
 
+def test_a_test_frame_its_worker_lost_is_queued_again(server: RunningServer) -> None:
+    ann = new_user(server, "ann")
+    created = submit(server, ann, frames="1-20", test_frames={"first": True})
+    worker = new_worker(server)
+    test = claim(server, worker)
+    url = server.url(f"/attempts/{test['attempt_id']}/fail")
+    lost = worker.post(url, json={"message": "the worker stopped (restarted)", "lost": True})
+    assert lost.status_code == 200
+    assert job(server, ann, created["id"])["state"] == "rendering"
+    again = claim(server, worker)  # not kept from the worker that lost it
+    assert again["task"]["id"] == test["task"]["id"]
+    attempts = ann.get(server.url(f"/jobs/{created['id']}/tasks")).json()["tasks"][0]["attempts"]
+    assert [a["state"] for a in attempts] == ["lost", "running"]
+
+
 def test_retries_elsewhere_then_blocklist_and_permanent_failure(server: RunningServer) -> None:
     server.config.max_retries = 1
     server.config.blocklist_after = 2

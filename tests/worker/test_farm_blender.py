@@ -8,7 +8,6 @@ frame assembled from tiles, can be compared pixel for pixel with plain
 
 from __future__ import annotations
 
-import os
 import pwd
 import signal
 import subprocess
@@ -261,6 +260,8 @@ def test_download_fetches_each_output_once_and_verifies_it(artist, shot, tmp_pat
 
 
 def test_a_restarted_worker_stops_the_render_its_killed_predecessor_left(artist, tmp_path):
+    """When even the render guard is gone: the next start kills the render and hands its
+    task on at once (the lease is 60 s)."""
     server, client = artist
     slow = make_scene(tmp_path / "slow" / "slow.blend", frames=(1, 1), width=640, height=480,
                       samples=4096)  # fmt: skip
@@ -269,12 +270,16 @@ def test_a_restarted_worker_stops_the_render_its_killed_predecessor_left(artist,
     first = start_worker_process(server, data, "node", ["--blender", "blender"])
     try:
         render = wait_for(lambda: child_running(first.pid, "slow.blend"), 120)
+        child_running(first.pid, "guard.py").kill()
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-        assert render.is_running()  # its own session: the render outlived the worker
+        assert render.is_running()  # its own session: the render outlived worker and guard
         second = start_worker_process(server, data, "node", ["--blender", "blender"])
         try:
             wait_for(lambda: not pid_alive(render.pid), 60)
+            attempts = wait_for(lambda: len(a := client.tasks(job["id"])[0]["attempts"]) == 2
+                                and a, 30)  # fmt: skip
+            assert attempts[0]["state"] == "lost" and attempts[1]["state"] == "running"
         finally:
             client.job_action(job["id"], "cancel")
             second.terminate()
@@ -295,7 +300,7 @@ def test_a_worker_killed_mid_frame_is_replaced_and_nothing_is_lost(artist, tmp_p
         render = wait_for(lambda: child_running(doomed.pid, "mid.blend"), 120)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(10)
-        os.killpg(render.pid, signal.SIGKILL)  # what a restarted node would do (test above)
+        wait_for(lambda: not pid_alive(render.pid), 2.0, every=0.05)  # the render guard
         nodes = workers(server, tmp_path, 1)
         try:
             wait_job(client, job["id"], timeout=300)

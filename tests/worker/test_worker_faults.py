@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 import threading
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
+import psutil
+import pytest
 import requests
 from farmhand.client import FarmClient
 from farmhand_worker import process
@@ -14,7 +19,19 @@ from farmhand_worker.adapters import LineEvent, RenderCommand
 from farmhand_worker.api import WorkerClient
 from farmhand_worker.logs import LogStream
 from server_harness import free_port, start_server_process
-from worker_support import command_spec, download, start_worker, upload_files, wait_for, wait_job
+from worker_support import (
+    child_running,
+    command_spec,
+    download,
+    ensure_render_user,
+    pid_alive,
+    reachable_dir,
+    start_worker,
+    start_worker_process,
+    upload_files,
+    wait_for,
+    wait_job,
+)
 
 
 def _as_running(proc, admin_token: str):
@@ -171,3 +188,65 @@ def test_log_text_waits_while_the_server_is_away(tmp_path):
     stream.close(timeout=0.5)
     assert stream.sent == 0
     assert "".join(stream._pending) == "first line\nsecond line\n"
+
+
+# A render that starts a child of its own, then both wait: the whole group must go.
+FAMILY = (
+    "import subprocess, sys, time; marker = sys.argv[1]; "
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', marker]); "
+    "print('rendering', flush=True); time.sleep(300)"
+)
+
+
+def _marked(marker: str) -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if marker in (p.info["cmdline"] or []) and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(p)
+    return found
+
+
+@pytest.mark.parametrize("as_user", [False, True], ids=["worker-user", "render-user"])
+def test_a_killed_worker_takes_its_render_along_and_its_restart_hands_the_task_on(
+    farm, tmp_path, as_user
+):
+    """Issue 12: kill -9 of the worker ends the render's whole group within 2 s; the
+    restarted worker reports the attempt lost at once (the lease is 60 s)."""
+    server, token = farm
+    extra = ["--render-user", ensure_render_user()] if as_user else []
+    client = FarmClient(server.base.removesuffix("/api/v1"), token)
+    scene = tmp_path / "scene.txt"
+    scene.write_text("s")
+    ref = upload_files(client, [scene])[scene]
+    marker = f"render-{uuid.uuid4().hex}"
+    python = "/usr/bin/python3" if as_user else sys.executable  # the render user can run it
+    job = client.submit_job(command_spec(scene, ref, [python, "-c", FAMILY, marker], frames="1"))
+    with reachable_dir() as data:
+        doomed = start_worker_process(server, data / "node", "node", extra, log=tmp_path / "1.log")
+        second = None
+        try:
+            wait_for(lambda: len(_marked(marker)) == 2, 60)
+            guard = child_running(doomed.pid, "guard.py")
+            assert guard is not None
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait(10)
+            wait_for(lambda: not _marked(marker), timeout=2.0, every=0.05)
+            wait_for(lambda: not pid_alive(guard.pid), timeout=2.0, every=0.05)
+            second = start_worker_process(server, data / "node", "node", extra,
+                                          log=tmp_path / "2.log")  # fmt: skip
+
+            def handed_on():
+                attempts = client.tasks(job["id"])[0]["attempts"]
+                return len(attempts) == 2 and attempts
+
+            lost, again = wait_for(handed_on, 20)
+            assert lost["state"] == "lost" and "restarted" in lost["message"]
+            assert again["state"] == "running"
+        finally:
+            client.job_action(job["id"], "cancel")
+            for node in (doomed, second):
+                if node is not None and node.poll() is None:
+                    node.terminate()
+                    node.wait(30)
+        wait_for(lambda: not _marked(marker), 30)

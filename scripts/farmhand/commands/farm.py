@@ -73,6 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="a job's progress (or your recent jobs)")
     p.add_argument("job", type=int, nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--wait", action="store_true",
+                   help="follow the job until it ends (exit 0 only if it completed)")  # fmt: skip
     _login_args(p)
     p.set_defaults(run=_lazy("run_status"))
 

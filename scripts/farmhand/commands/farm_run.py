@@ -146,6 +146,8 @@ def _follow(client: FarmClient, job_id: int) -> int:
             print(line, flush=True)
             last = line
         if job["state"] in FINAL:
+            if job["state"] != "completed" and job.get("state_reason"):
+                print(f"  {job['state']}: {job['state_reason']}", flush=True)
             return 0 if job["state"] == "completed" else 1
         time.sleep(1.0)
 
@@ -209,6 +211,8 @@ def run_status(args: argparse.Namespace) -> int:
     client = _client(args)
     if args.job is None:
         return run_jobs(args)
+    if getattr(args, "wait", False) and not args.json:
+        return _follow(client, args.job)
     job = client.job(args.job)
     if args.json:
         print(json.dumps(job, indent=2))
@@ -219,6 +223,8 @@ def run_status(args: argparse.Namespace) -> int:
           + (f", about {eta:.0f} s left" if eta else ""))  # fmt: skip
     if job.get("waiting_reason"):
         print(f"  waiting: {job['waiting_reason']}")
+    if job["state"] in FINAL and job["state"] != "completed" and job.get("state_reason"):
+        print(f"  {job['state']}: {job['state_reason']}")
     return 0
 
 

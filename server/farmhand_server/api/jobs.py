@@ -118,6 +118,7 @@ async def get_job(request: web.Request) -> web.Response:
         body = jobs.job_json(row)
         reasons = await online.waiting_reasons(conn, [row], request.app[CONFIG].online_seconds)
         body["waiting_reason"] = reasons.get(row.id)
+        body["state_reason"] = await jobs.state_reason(conn, row.id)
         body["eta_seconds"] = await jobs.eta_seconds(conn, row)
         body["usage"] = await accounting.job_usage(conn, row.id)
         body["spec"] = row.spec

@@ -8,10 +8,21 @@ import time
 
 from aiohttp import web
 
-from .. import gc, jobs, scheduler
+from .. import gc, jobs, liveness, scheduler
 from ..auth import Principal
 from ..errors import conflict
-from ..keys import BODY, CONFIG, DB, DISPATCHER, PARAMS, PRINCIPAL, STORE, WAKE, WORKER_CACHE
+from ..keys import (
+    BODY,
+    CONFIG,
+    DB,
+    DISPATCHER,
+    LIVENESS,
+    PARAMS,
+    PRINCIPAL,
+    STORE,
+    WAKE,
+    WORKER_CACHE,
+)
 
 log = logging.getLogger("farmhand.server")
 _WORKER_CACHE_SECONDS = 30.0
@@ -118,10 +129,14 @@ async def fail_attempt(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
 
     async def failed(conn, worker_id, attempt_id):
-        return None, await scheduler.fail(
+        job_id = await scheduler.job_of_attempt(conn, attempt_id)
+        state = scheduler.LOST if body.get("lost") else scheduler.FAILED
+        requeued = await scheduler.fail(
             conn, worker_id, attempt_id, body.get("exit_code"), body.get("message", ""),
-            config.max_retries, config.blocklist_after,
+            config.max_retries, config.blocklist_after, state=state,
         )  # fmt: skip
+        decided = await liveness.check(conn, config, [job_id])
+        return None, requeued or decided.retried > 0
 
     response = await _attempt_action(request, failed)
     # A blocklist or a soft fail changes who may take what, work or not: the dispatcher looks again.
@@ -135,25 +150,43 @@ async def reap_once(app: web.Application) -> int:
     now = time.time()
     changed = 0
     async with app[DB].write() as conn:
+        failed_jobs = set()
         for row in await scheduler.expired_attempts(conn, now):
             state = scheduler.LOST if row.lease_expires < now else scheduler.TIMEOUT
-            reason = "lease expired" if state == scheduler.LOST else "exceeded time_out"
+            reason = ("lease expired" if state == scheduler.LOST
+                      else f"killed after exceeding time_out ({row.time_out} s)")  # fmt: skip
             try:
                 requeued = await scheduler.fail(
                     conn, row.worker_id, row.id, None, reason, config.max_retries,
                     config.blocklist_after, state=state,
                 )  # fmt: skip
                 changed += 1
+                failed_jobs.add(row.job_id)
                 if requeued:
                     await app[DB].announce_work(conn)
             except scheduler.StaleAttempt:
                 continue  # another server got there first
+        if failed_jobs:
+            decided = await liveness.check(conn, config, failed_jobs)
+            if decided.retried:
+                await app[DB].announce_work(conn)
         for job_id in await scheduler.overdue_jobs(conn, now):
             await scheduler.fail_job(conn, job_id, "job_stop_time reached")
             changed += 1
     if changed:
         app[WAKE].notify()
     return changed
+
+
+async def check_liveness(app: web.Application) -> liveness.Outcome:
+    """The liveness rule over every dispatching job (see `liveness`)."""
+    async with app[DB].write() as conn:
+        decided = await liveness.check(conn, app[CONFIG], clock=app[LIVENESS])
+        if decided.retried:
+            await app[DB].announce_work(conn)
+    if decided.changed:
+        app[WAKE].notify()
+    return decided
 
 
 async def collect_garbage(app: web.Application) -> dict:
@@ -171,11 +204,14 @@ async def reaper(app: web.Application):
     """Background loop of `reap_once`, and of collection every `gc_interval_seconds`."""
 
     async def loop() -> None:
-        last_gc = time.monotonic()
+        last_gc = last_liveness = time.monotonic()
         while True:
             await asyncio.sleep(app[CONFIG].reap_interval)
             try:
                 await reap_once(app)
+                if time.monotonic() - last_liveness >= app[CONFIG].liveness_interval:
+                    last_liveness = time.monotonic()
+                    await check_liveness(app)
                 if time.monotonic() - last_gc > app[CONFIG].gc_interval_seconds:
                     last_gc = time.monotonic()
                     await collect_garbage(app)

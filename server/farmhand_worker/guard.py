@@ -1,0 +1,138 @@
+"""Renders die with their worker: a small guard process ends them when the worker goes.
+
+A render runs as the leader of its own session (so that cancel reaches all of it), which
+also means it outlives a worker killed with SIGKILL, crashed or taken by the OOM killer. On
+Linux the worker therefore starts one guard, a tiny process of its own (the standard library
+only, `python -I -S guard.py`), as the worker's user in a session of its own, and tells it
+through a pipe of each render's process group as it starts and ends. The worker holds the
+only write end of the pipe: when the worker process ends, however it ends, the kernel closes
+it, the guard reads end-of-file and SIGKILLs every group it was told of whose leader is
+still the process it was told of (its start time in /proc, so a reused pid is never hit).
+A worker that stops cleanly says so first (`q`) and nothing is killed.
+
+This works whoever the render runs as (`render_user`): the guard runs as the worker's user,
+which can signal the render user's processes (root, when it runs renders as another user),
+and unlike a parent-death signal (PR_SET_PDEATHSIG) it reaches the whole group, is not
+cleared by the render's change of user, and does not fire when the worker *thread* that
+started the render ends. What is left — the guard itself killed first — is covered by
+`orphans`: the next start of the worker kills what its predecessor recorded.
+
+Protocol, one line each: `+ PID TICKS` (a render group started; TICKS its leader's start
+time), `- PID` (it ended), `q` (the worker stops cleanly: exit, kill nothing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+log = logging.getLogger("farmhand.worker")
+
+
+def start_ticks(pid: int) -> int | None:
+    """A process's start time (clock ticks after boot, /proc/PID/stat field 22), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+class RenderGuard:
+    """The worker's side: start the guard, tell it of render groups, stop it.
+
+    Every method is safe to call from any slot thread and never raises: a guard that is
+    gone is logged once, and renders go on (`orphans` still covers a restart).
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._broken = False
+
+    @staticmethod
+    def supported() -> bool:
+        """Linux only: the guard reads /proc and signals process groups."""
+        return sys.platform.startswith("linux")
+
+    def start(self) -> None:
+        """Start the guard process (a no-op where unsupported or already started)."""
+        if self._process is not None or not self.supported():
+            return
+        # -I: no environment, user site or script folder on sys.path; -S: no site module.
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-S", os.path.abspath(__file__)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+
+    def add(self, pid: int) -> None:
+        """A render group led by `pid` started."""
+        ticks = start_ticks(pid)
+        if ticks is not None:
+            self._send(f"+ {pid} {ticks}\n")
+
+    def remove(self, pid: int) -> None:
+        """The render group led by `pid` ended (the worker stopped it or it exited)."""
+        self._send(f"- {pid}\n")
+
+    def close(self) -> None:
+        """The worker stops cleanly: the guard exits without killing anything."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            process.stdin.write(b"q\n")
+            process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+    def _send(self, line: str) -> None:
+        with self._lock:
+            process = self._process
+            if process is None or self._broken:
+                return
+            try:
+                process.stdin.write(line.encode())
+                process.stdin.flush()
+            except (OSError, ValueError):
+                self._broken = True
+                log.warning("the render guard is gone: renders may outlive a killed worker")
+
+
+def _kill_all(groups: dict[int, int]) -> None:
+    for pid, ticks in groups.items():
+        if start_ticks(pid) == ticks:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def main() -> None:
+    """The guard process: follow the worker's lines; at end-of-file kill what is left."""
+    for name in ("SIGINT", "SIGHUP"):  # a terminal's signals are for the worker
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    groups: dict[int, int] = {}  # leader pid → its start ticks
+    for raw in sys.stdin.buffer:
+        parts = raw.split()
+        if parts == [b"q"]:
+            return
+        with contextlib.suppress(ValueError, IndexError):
+            if parts[0] == b"+":
+                groups[int(parts[1])] = int(parts[2])
+            elif parts[0] == b"-":
+                groups.pop(int(parts[1]), None)
+    _kill_all(groups)
+
+
+if __name__ == "__main__":
+    main()
