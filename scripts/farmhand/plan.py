@@ -16,6 +16,7 @@ each group's other tasks, group by group.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -152,12 +153,15 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
     plan = JobPlan(groups=layer_groups(spec))
     choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
     tests: dict[int, list[int]] = {}
-    rendered = {f for group in plan.groups for f in group.frames}
-    if strays := sorted(set(choice.custom) - rendered):
+    # Big jobs: no set or sort of a million frames in one C call (it would hold the GIL and
+    # stall the server's event loop while a job is planned in a thread).
+    custom = set(choice.custom)
+    rendered = {f for group in plan.groups for f in group.frames if f in custom}
+    if strays := sorted(custom - rendered):
         raise PlanError(f"test_frames: frame(s) {strays} are not frames of the job")
     for position, group in enumerate(plan.groups):
         # A custom test frame is a test in each layer group that renders it.
-        mine = replace(choice, custom=tuple(f for f in choice.custom if f in group.frames))
+        mine = replace(choice, custom=_members(choice.custom, group.frames))
         try:
             tests[position] = mine.frames(group.frames)
         except ValueError as exc:
@@ -166,7 +170,8 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
         for frame in tests[position]:
             _add_frame(spec, plan, group, [frame], is_test=True)
     for position, group in enumerate(plan.groups):
-        rest = sorted(set(group.frames) - set(tests[position]))
+        excluded = set(tests[position])
+        rest = [f for f in group.frames if f not in excluded]  # frames are sorted
         if spec.get("tiles"):
             for frame in rest:
                 _add_frame(spec, plan, group, [frame], is_test=False)
@@ -201,7 +206,7 @@ def count(spec: dict[str, Any]) -> tuple[int, int]:
             tasks += n * (_tile_count(spec, group) + 1) if spec.get("tiles") else n
             continue
         parsed = _frames(group.expression, f"{_where(group)}frames")
-        mine = replace(choice, custom=tuple(f for f in choice.custom if f in set(parsed)))
+        mine = replace(choice, custom=_members(choice.custom, parsed))
         try:
             tests = mine.frames(parsed)
         except ValueError as exc:
@@ -212,6 +217,16 @@ def count(spec: dict[str, Any]) -> tuple[int, int]:
         tasks += len(tests) + sum(-(-len(range(a, b + 1, s)) // per_task)
                                   for a, b, s in _runs(rest))  # fmt: skip
     return frames, tasks
+
+
+def _members(custom: tuple[int, ...], frames: list[int]) -> tuple[int, ...]:
+    """The custom test frames a layer group renders (its frames are sorted)."""
+    return tuple(f for f in custom if _has(frames, f))
+
+
+def _has(frames: list[int], frame: int) -> bool:
+    at = bisect.bisect_left(frames, frame)
+    return at < len(frames) and frames[at] == frame
 
 
 def count_tasks(spec: dict[str, Any]) -> int:
