@@ -67,7 +67,7 @@ def current_layer(scene: SceneQuery) -> str:
 def adjustments(scene: SceneQuery, layer: str) -> Adjustments:
     """`(node, attr)` → value of each adjustment a layer holds."""
     found: Adjustments = {}
-    sources = {}
+    sources: dict[str, str] = {}
     for src, dst in scene.connections(layer):
         if dst.startswith(f"{layer}.adjs[") and dst.endswith("].plg"):
             sources[dst[len(layer) + 1 : -4]] = src

@@ -223,8 +223,13 @@ def expand_tokens(prefix: str, settings: NamingSettings, camera: str, aov: str |
     text = prefix
     for tokens, value in values:
         for token in tokens:
-            text = re.sub(re.escape(token), lambda _m, v=value: v, text, flags=re.IGNORECASE)
+            text = _replace(text, token, value)
     return text
+
+
+def _replace(text: str, token: str, value: str) -> str:
+    """Every spelling of `token` (any case) replaced by `value`, taken literally."""
+    return re.sub(re.escape(token), lambda _match: value, text, flags=re.IGNORECASE)
 
 
 def frame_part(settings: NamingSettings) -> str:
