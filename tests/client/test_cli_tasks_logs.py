@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from farmhand.client import FarmClient
-from worker_support import command_spec, start_worker, upload_files, wait_job
+from worker_support import command_spec, start_worker, upload_files, wait_for, wait_job
 
 REPO = Path(__file__).resolve().parents[2]
 # Renders frame 1; frame 2 fails with exit code 3 and says why.
@@ -104,3 +105,32 @@ def test_status_promises_no_time_while_awaiting_approval(artist, tmp_path):
     shown = farmhand(env, "status", str(job["id"]))
     assert shown.returncode == 0, shown.stderr
     assert "awaiting_approval, 50%" in shown.stdout and "left" not in shown.stdout
+
+
+def test_ctrl_c_ends_a_follower_quietly(artist, tmp_path):
+    server, client, scene, ref, env = artist
+    argv = [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(60)"]
+    job = client.submit_job(command_spec(scene, ref, argv, frames="1"))
+    worker = start_worker(server, tmp_path / "w1", name="node-a")
+    follower = None
+    try:
+        wait_for(lambda: b"started" in _log(client, job["id"]), 60)
+        argv = [sys.executable, "-m", "farmhand", "logs", str(job["id"]), "-f"]
+        follower = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert follower.stdout.readline().startswith(b"[farmhand] worker node-a")
+        assert follower.poll() is None  # still following the running attempt
+        follower.send_signal(signal.SIGINT)
+        assert follower.wait(30) == 130
+        assert b"Traceback" not in follower.stderr.read()
+    finally:
+        if follower and follower.poll() is None:
+            follower.kill()
+        client.job_action(job["id"], "cancel")
+        worker.stop()
+        worker.join(10)
+
+
+def _log(client: FarmClient, job_id: int) -> bytes:
+    """The job's latest attempt's log so far (b"" before any)."""
+    tried = [a["id"] for t in client.tasks(job_id) for a in t["attempts"]]
+    return client.attempt_log(tried[-1])[0] if tried else b""

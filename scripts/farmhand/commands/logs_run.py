@@ -93,16 +93,16 @@ def copy_log(
 
 
 def run_logs(args: argparse.Namespace, client: FarmClient) -> int:
-    """Print (or follow) the chosen attempt's log; 1 when there is none."""
+    """Print (or follow) the chosen attempt's log; 1 when there is none, 130 on Ctrl-C."""
     try:
-        tasks = client.tasks(args.job)
-        task, attempt = choose(tasks, args.task, args.attempt)
-    except NoAttempt as exc:
-        print(f"farmhand logs: job {args.job}: {exc}", file=sys.stderr)
-        return 1
-    print(f"farmhand logs: {describe(args.job, task, attempt)}", file=sys.stderr, flush=True)
-    try:
+        try:
+            tasks = client.tasks(args.job)
+            task, attempt = choose(tasks, args.task, args.attempt)
+        except NoAttempt as exc:
+            print(f"farmhand logs: job {args.job}: {exc}", file=sys.stderr)
+            return 1
+        print(f"farmhand logs: {describe(args.job, task, attempt)}", file=sys.stderr, flush=True)
         copy_log(client, attempt["id"], sys.stdout.buffer, args.follow)
     except KeyboardInterrupt:
-        return 130  # Ctrl-C while following: the reader chose to stop
+        return 130  # Ctrl-C: the reader chose to stop; no traceback
     return 0
