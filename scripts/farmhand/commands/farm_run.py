@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import textwrap
 import threading
 import time
 from typing import Any
@@ -230,8 +229,7 @@ def run_status(args: argparse.Namespace) -> int:
     if job.get("waiting_reason"):
         print(f"  waiting: {job['waiting_reason']}")
     if job["state"] in FINAL and job["state"] != "completed" and job.get("state_reason"):
-        print(textwrap.fill(f"{job['state']}: {job['state_reason']}", 100,
-                            initial_indent="  ", subsequent_indent="    "))  # fmt: skip
+        print(f"  {job['state']}: {job['state_reason']}")
     if args.tasks:
         _print_tasks(client, job, as_json=False)
     return 0
