@@ -354,8 +354,12 @@ async def _move(conn: AsyncConnection, job: Any, to: str, reason: str) -> None:
 
 
 # -- reading ------------------------------------------------------------------------------
-def job_json(job: Any) -> dict[str, Any]:
-    """The summary of a job that lists and the panel show."""
+def job_json(job: Any, running: float = 0.0) -> dict[str, Any]:
+    """The summary of a job that lists and the panel show.
+
+    `running` is the summed progress (0..1 each) of its running attempts: a task half
+    rendered counts half in `progress`.
+    """
     done, total = job.tasks_done, job.tasks_total
     return {
         "id": job.id,
@@ -367,11 +371,33 @@ def job_json(job: Any) -> dict[str, Any]:
         "tasks_done": done,
         "tasks_failed": job.tasks_failed,
         "test_pending": job.test_pending,
-        "progress": round(100.0 * done / total, 2) if total else 0.0,
+        "progress": _percent(done, running, total),
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
     }
+
+
+def _percent(done: int, running: float, total: int) -> float:
+    if not total:
+        return 0.0
+    return round(min(100.0, 100.0 * (done + max(running, 0.0)) / total), 2)
+
+
+async def running_progress(conn: AsyncConnection, job_ids: list[int]) -> dict[int, float]:
+    """Per job, the summed progress of its running attempts (each clamped to 0..1)."""
+    if not job_ids:
+        return {}
+    a, t = db.attempts, db.tasks
+    rows = await conn.execute(
+        sa.select(t.c.job_id, a.c.progress)
+        .select_from(t.join(a, a.c.task_id == t.c.id))
+        .where(t.c.job_id.in_(job_ids), t.c.state == "running", a.c.state == "running")
+    )  # one row per busy slot: bounded by the farm's size, not the jobs'
+    found: dict[int, float] = {}
+    for job_id, progress in rows:
+        found[job_id] = found.get(job_id, 0.0) + min(max(progress or 0.0, 0.0), 1.0)
+    return found
 
 
 async def state_reason(conn: AsyncConnection, job_id: int) -> str | None:
@@ -383,7 +409,13 @@ async def state_reason(conn: AsyncConnection, job_id: int) -> str | None:
 
 
 async def eta_seconds(conn: AsyncConnection, job: Any) -> float | None:
-    """Time left, from the median duration of finished tasks and the workers now busy on it."""
+    """Time left, from the median duration of finished tasks and the workers now busy on it.
+
+    None while nothing renders for the job by rule (awaiting approval, paused) or once it
+    ended: no time can be promised then.
+    """
+    if job.state not in states.DISPATCHING:
+        return None
     a, t = db.attempts, db.tasks
     rows = await conn.execute(
         sa.select(a.c.started_at, a.c.ended_at, a.c.state)
@@ -409,7 +441,7 @@ async def tasks_with_attempts(
 
     At most `limit` tasks, those whose `seq` comes after `after`.
     """
-    t, a = db.tasks, db.attempts
+    t, a, w = db.tasks, db.attempts, db.workers
     query = sa.select(t).where(t.c.job_id == job_id).order_by(t.c.seq).limit(limit)
     if after is not None:
         query = query.where(t.c.seq > after)
@@ -417,16 +449,18 @@ async def tasks_with_attempts(
     attempts: dict[int, list[dict[str, Any]]] = {}
     if tasks:
         rows = await conn.execute(
-            sa.select(a).where(a.c.task_id.in_([r.id for r in tasks])).order_by(a.c.id)
+            sa.select(a, w.c.name.label("worker_name"))
+            .select_from(a.join(w, w.c.id == a.c.worker_id))
+            .where(a.c.task_id.in_([r.id for r in tasks]))
+            .order_by(a.c.id)
         )
     else:
         rows = []
     for r in rows:
         attempts.setdefault(r.task_id, []).append(
-            {"id": r.id, "worker_id": r.worker_id, "state": r.state, "started_at": r.started_at,
-             "ended_at": r.ended_at, "exit_code": r.exit_code, "peak_memory_mb": r.peak_memory_mb,
-             "progress": r.progress,
-             "message": r.message}
+            {"id": r.id, "worker_id": r.worker_id, "worker": r.worker_name, "state": r.state,
+             "started_at": r.started_at, "ended_at": r.ended_at, "exit_code": r.exit_code,
+             "peak_memory_mb": r.peak_memory_mb, "progress": r.progress, "message": r.message}
         )  # fmt: skip
     return [
         {"id": r.id, "seq": r.seq, "kind": r.kind, "frames": r.frames, "tile": r.tile,

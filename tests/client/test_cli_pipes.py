@@ -31,6 +31,8 @@ def submitted(farm, tmp_path):
 
 
 @pytest.mark.parametrize("args", [["status", "{job}", "--json"], ["status", "{job}"],
+                                  ["status", "{job}", "--tasks"],
+                                  ["status", "{job}", "--tasks", "--json"],
                                   ["jobs", "--json"], ["jobs"]])  # fmt: skip
 def test_output_to_a_closed_pipe_ends_quietly(submitted, args):
     env, job_id = submitted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from farm import claim, new_user, new_worker, submit
+from farm import claim, complete, new_user, new_worker, submit
 from server_harness import RunningServer
 
 
@@ -28,3 +28,17 @@ def test_log_batches_read_live_and_capped(server: RunningServer) -> None:
     assert other.post(url, data=b"intruder").status_code == 404
     assert server.session().get(url).status_code == 200
     assert ann.get(url, params={"offset": 10_000}).status_code == 409
+
+
+def test_a_log_read_says_whether_its_attempt_still_runs(server: RunningServer) -> None:
+    ann = new_user(server, "ann")
+    submit(server, ann, frames="1")
+    worker = new_worker(server, "w")
+    assignment = claim(server, worker)
+    url = server.url(f"/attempts/{assignment['attempt_id']}/log")
+    empty = ann.get(url)
+    assert empty.headers["X-Attempt-State"] == "running" and empty.headers["X-Log-Size"] == "0"
+    worker.post(url, data=b"Fra:1\n")
+    assert complete(server, worker, assignment) == 200
+    ended = ann.get(url, params={"offset": 4})
+    assert ended.headers["X-Attempt-State"] == "done" and ended.text == "1\n"

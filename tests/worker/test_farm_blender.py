@@ -8,10 +8,13 @@ frame assembled from tiles, can be compared pixel for pixel with plain
 
 from __future__ import annotations
 
+import os
 import pwd
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +41,7 @@ from worker_support import (
     wait_job,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 WIDTH, HEIGHT = 64, 48
 BLENDER = Software("blender", "3.4", "blender")
 
@@ -211,6 +215,48 @@ def test_cancel_kills_blender_and_leaves_no_orphans(artist, tmp_path):
     leftovers = [p for p in psutil.process_iter(["name", "cmdline"])
                  if "slow.blend" in " ".join(p.info["cmdline"] or [])]  # fmt: skip
     assert leftovers == []
+
+
+def test_logs_follow_prints_a_running_render_as_it_is_written(artist, tmp_path):
+    """`farmhand logs JOB --follow` shows Blender's lines while the frame renders (issue 12)."""
+    server, client = artist
+    slow = make_scene(tmp_path / "live" / "live.blend", frames=(1, 1), width=640, height=480,
+                      samples=4096)  # fmt: skip
+    job = client.submit_job(blend_spec(client, slow, frames="1", width=640, height=480))
+    (node,) = workers(server, tmp_path, 1)
+    token = client.session.headers["Authorization"].removeprefix("Bearer ")
+    path = os.pathsep.join([str(ROOT / "scripts"), str(ROOT / "server")])
+    env = dict(os.environ, FARMHAND_SERVER=client.server, FARMHAND_TOKEN=token,
+               XDG_CONFIG_HOME=str(tmp_path / "cfg"), PYTHONPATH=path)  # fmt: skip
+    follower = None
+    try:
+        running = lambda: [a for t in client.tasks(job["id"]) for a in t["attempts"]  # noqa: E731
+                           if a["state"] == "running"]  # fmt: skip
+        wait_for(running, 120)
+        argv = [sys.executable, "-m", "farmhand", "logs", str(job["id"]), "--follow"]
+        follower = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        lines: queue.Queue[bytes] = queue.Queue()
+        reader = threading.Thread(target=lambda: [lines.put(x) for x in follower.stdout])
+        reader.start()
+        seen = b""
+        while b"Sample" not in seen:  # Cycles reports its samples as it renders them
+            seen += lines.get(timeout=120)
+        # Printed while the render still runs, and the job's progress counts it already.
+        assert running(), "the render ended before its lines were printed"
+        wait_for(lambda: 0 < client.job(job["id"])["progress"] < 100, 60)
+        client.job_action(job["id"], "cancel")
+        assert follower.wait(60) == 0  # the attempt ended: the follower ends by itself
+        reader.join(10)
+        while not lines.empty():  # what came after
+            seen += lines.get_nowait()
+    finally:
+        if follower and follower.poll() is None:
+            follower.kill()
+        stop_all([node])
+    assert b"attempt 1 of 1 on node1" in follower.stderr.read()
+    (attempt,) = client.tasks(job["id"])[0]["attempts"]
+    full, _, state = client.attempt_log(attempt["id"])
+    assert state == "killed" and full.startswith(seen) and b"Fra:1" in seen
 
 
 def _log(client: FarmClient, job_id: int) -> list[str]:

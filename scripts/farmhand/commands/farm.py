@@ -75,8 +75,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--wait", action="store_true",
                    help="follow the job until it ends (exit 0 only if it completed)")  # fmt: skip
+    p.add_argument("--tasks", action="store_true",
+                   help="also each task: frames, layer, state, progress, attempts, node, "
+                        "exit code, last message")  # fmt: skip
     _login_args(p)
-    p.set_defaults(run=_lazy("run_status"))
+    p.set_defaults(run=_lazy("run_status"), tasks=False)
+
+    p = sub.add_parser("logs", help="a job's render log (the latest attempt, or one you name)")
+    p.add_argument("job", type=int)
+    p.add_argument("--task", type=int, help="task id, as `status JOB --tasks` lists them")
+    p.add_argument("--attempt", type=int, metavar="K",
+                   help="the task's K-th attempt, 1 the first (default: its latest)")  # fmt: skip
+    p.add_argument("--follow", "-f", action="store_true",
+                   help="keep printing while the attempt runs (Ctrl-C stops)")  # fmt: skip
+    _login_args(p)
+    p.set_defaults(run=_lazy("run_logs"))
 
     p = sub.add_parser("jobs", help="your jobs")
     p.add_argument("--state")

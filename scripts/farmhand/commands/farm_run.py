@@ -214,10 +214,15 @@ def run_status(args: argparse.Namespace) -> int:
     if getattr(args, "wait", False) and not args.json:
         return _follow(client, args.job)
     job = client.job(args.job)
+    if args.json and args.tasks:
+        _print_tasks(client, job, as_json=True)
+        return 0
     if args.json:
         print(json.dumps(job, indent=2))
         return 0
-    eta = job.get("eta_seconds")
+    # Only a rendering (or queued) job has a time left; a job awaiting approval or paused
+    # waits for a person, whatever an older server says.
+    eta = job.get("eta_seconds") if job["state"] in ("queued", "rendering") else None
     print(f"job {job['id']} {job['name']}: {job['state']}, {job['progress']:.0f}% "
           f"({job['tasks_done']}/{job['tasks_total']} tasks, {job['tasks_failed']} failed)"
           + (f", about {eta:.0f} s left" if eta else ""))  # fmt: skip
@@ -225,7 +230,28 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  waiting: {job['waiting_reason']}")
     if job["state"] in FINAL and job["state"] != "completed" and job.get("state_reason"):
         print(f"  {job['state']}: {job['state_reason']}")
+    if args.tasks:
+        _print_tasks(client, job, as_json=False)
     return 0
+
+
+@_with_errors
+def run_logs(args: argparse.Namespace) -> int:
+    """`farmhand logs`: see `farmhand.commands.logs_run`."""
+    from farmhand.commands import logs_run
+
+    return logs_run.run_logs(args, _client(args))
+
+
+def _print_tasks(client: FarmClient, job: dict[str, Any], as_json: bool) -> None:
+    from farmhand.commands import task_table
+
+    tasks = client.tasks(job["id"])
+    if as_json:
+        rows = [task_table.row(t, job.get("spec")) for t in tasks]
+        print(json.dumps({**job, "tasks": rows}, indent=2))
+    else:
+        print(task_table.render(tasks, job.get("spec")))
 
 
 @_with_errors

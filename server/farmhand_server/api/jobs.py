@@ -108,14 +108,19 @@ async def list_jobs(request: web.Request) -> web.Response:
         following = rows[limit - 1].id if len(rows) > limit else None
         rows = rows[:limit]
         reasons = await online.waiting_reasons(conn, rows, request.app[CONFIG].online_seconds)
-    body = [{**jobs.job_json(r), "waiting_reason": reasons.get(r.id)} for r in rows]
+        running = await jobs.running_progress(conn, [r.id for r in rows])
+    body = [
+        {**jobs.job_json(r, running.get(r.id, 0.0)), "waiting_reason": reasons.get(r.id)}
+        for r in rows
+    ]
     return web.json_response({"jobs": body, "next": following})
 
 
 async def get_job(request: web.Request) -> web.Response:
     async with request.app[DB].read() as conn:
         row = await _visible_job(request, conn)
-        body = jobs.job_json(row)
+        running = await jobs.running_progress(conn, [row.id])
+        body = jobs.job_json(row, running.get(row.id, 0.0))
         reasons = await online.waiting_reasons(conn, [row], request.app[CONFIG].online_seconds)
         body["waiting_reason"] = reasons.get(row.id)
         body["state_reason"] = await jobs.state_reason(conn, row.id)

@@ -62,25 +62,35 @@ async def read_log(request: web.Request) -> web.StreamResponse:
     attempt_id = request[PARAMS]["attempt_id"]
     a, t, j = db.attempts, db.tasks, db.jobs
     async with request.app[DB].read() as conn:
-        owner = await conn.scalar(
-            sa.select(j.c.user_id)
-            .select_from(a.join(t, t.c.id == a.c.task_id).join(j, j.c.id == t.c.job_id))
-            .where(a.c.id == attempt_id)
-        )
-    if owner is None or (not user.is_admin and owner != user.id):
+        row = (
+            await conn.execute(
+                sa.select(j.c.user_id, a.c.state)
+                .select_from(a.join(t, t.c.id == a.c.task_id).join(j, j.c.id == t.c.job_id))
+                .where(a.c.id == attempt_id)
+            )
+        ).first()
+    if row is None or (not user.is_admin and row.user_id != user.id):
         raise not_found("attempt")
+    # Read before the file, so a follower that sees an ended state has already been sent
+    # everything but what the worker flushes after reporting (it reads once more then).
+    state = {"X-Attempt-State": row.state}
     path = _log_path(request.app, attempt_id)
     offset = request[PARAMS].get("offset", 0)
     if not path.exists():
-        return web.Response(body=b"", content_type="text/plain", headers={"X-Log-Size": "0"})
+        return web.Response(
+            body=b"", content_type="text/plain", headers={"X-Log-Size": "0", **state}
+        )
     size = path.stat().st_size
     if offset > size:
         raise conflict("offset_beyond_end", f"the log has {size} bytes", {"size": size})
     with open(path, "rb") as f:
         f.seek(offset)
-        body = f.read()
+        body = f.read(size - offset)  # what X-Log-Size promises, not what came since
     return web.Response(
-        body=body, content_type="text/plain", charset="utf-8", headers={"X-Log-Size": str(size)}
+        body=body,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Log-Size": str(size), **state},
     )
 
 
