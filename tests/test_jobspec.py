@@ -556,3 +556,8 @@ def test_a_version_1_prefix_outside_the_output_folder_is_refused_at_submit(prefi
     problems = js.validate_jobspec({**full_spec(), "output_prefix": prefix})
     assert len(problems) == 1 and problems[0].startswith("output_prefix: ")
     assert "the worker writes under it" in problems[0]
+
+
+def test_a_blender_prefix_relative_to_the_blend_is_accepted() -> None:
+    spec = {**full_spec(), "renderer": {"adapter": "blender"}, "output_prefix": "//beauty/x_####"}
+    assert js.validate_jobspec(spec) == []

@@ -399,8 +399,13 @@ def _check_command(spec: Mapping) -> Iterator[str]:
                 yield f"renderer.{key}[{i}]: {problem}"
 
 
-def _relative_path_problem(path: str) -> str | None:
-    """Why a path may not name a file inside the job's output folder, or None."""
+def relative_path_problem(path: str) -> str | None:
+    """Why a path may not name a file inside the job's output folder, or None (the rule the
+    submit checks and the worker's adapters share).
+
+    >>> relative_path_problem("fg/a.exr"), relative_path_problem("G:/x")
+    (None, "must be relative to the job's output folder")
+    """
     text = path.replace("\\", "/")
     if text.startswith("/") or re.match(r"[A-Za-z]:", text):
         return "must be relative to the job's output folder"
@@ -420,7 +425,7 @@ def _check_group(group: Mapping, where: str, spec: Mapping) -> Iterator[str]:
     if isinstance(renderer, str) and render_flag(renderer) is None:
         yield f"{where}.renderer: {renderer!r} is not a renderer the farm's Maya nodes drive"
     prefix = group.get("output_prefix")
-    if isinstance(prefix, str) and prefix and (problem := _relative_path_problem(prefix)):
+    if isinstance(prefix, str) and prefix and (problem := relative_path_problem(prefix)):
         yield f"{where}.output_prefix: {problem}"
     for i, output in enumerate(group.get("outputs") or []):
         template = output.get("template") if isinstance(output, dict) else None
@@ -433,7 +438,7 @@ def _check_group(group: Mapping, where: str, spec: Mapping) -> Iterator[str]:
             fields, sample = {"?"}, None
         if sample is None:
             yield f"{where}.outputs[{i}].template: only a {{frame}} field is allowed"
-        elif problem := _relative_path_problem(sample):
+        elif problem := relative_path_problem(sample):
             yield f"{where}.outputs[{i}].template: {problem}"
     if frames is not None and spec.get("tiles"):
         yield from (f"{where}.{m}" for m in _check_tiles({**spec, **group}))
@@ -441,6 +446,11 @@ def _check_group(group: Mapping, where: str, spec: Mapping) -> Iterator[str]:
         if isinstance(cameras, list) and len(cameras) > 1:
             yield (f"{where}.cameras: a tiled job renders one camera per layer, this layer has "
                    f"{len(cameras)} ({', '.join(map(str, cameras))}): pick one")  # fmt: skip
+
+
+def _adapter(spec: Mapping) -> Any:
+    renderer = spec.get("renderer")
+    return renderer.get("adapter") if isinstance(renderer, dict) else None
 
 
 def _check_layer_groups(spec: Mapping) -> tuple[list[int] | None, list[str]]:
@@ -474,7 +484,9 @@ def _semantic_messages(spec: Any, whole: bool = True) -> list[str]:
         frames, messages = _frames_of(spec)
         messages.extend(_check_tiles(spec))
         prefix = spec.get("output_prefix")
-        if isinstance(prefix, str) and prefix and (problem := _relative_path_problem(prefix)):
+        if isinstance(prefix, str) and _adapter(spec) == "blender":
+            prefix = prefix.removeprefix("//")  # Blender's "relative to the .blend" marker
+        if isinstance(prefix, str) and prefix and (problem := relative_path_problem(prefix)):
             messages.append(f"output_prefix: {problem} (the worker writes under it)")
     messages.extend(_check_test_frames(spec, frames, whole))
     messages.extend(_check_scene(spec))

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from farmhand.frames import chunks
+from farmhand.jobspec import relative_path_problem
 from farmhand.plan import LayerGroup, PlanError, expected_outputs, group_of
 from farmhand.scene.renderers import RENDER_FLAG
 from farmhand.tiles import to_maya_region
@@ -202,10 +203,8 @@ def _output_prefix(task: RenderTask, group: LayerGroup) -> str | None:
     prefix = prefix.replace("\\", "/")
     if "\0" in prefix:
         raise AdapterError("output_prefix contains a NUL character")
-    if prefix.startswith("/") or re.match(r"[A-Za-z]:", prefix):
-        raise AdapterError(f"output_prefix {prefix!r} must be relative to the output folder")
-    if prefix and any(part in ("", "..") for part in prefix.split("/")):
-        raise AdapterError(f"output_prefix {prefix!r} has an empty or '..' folder")
+    if prefix and (problem := relative_path_problem(prefix)):
+        raise AdapterError(f"output_prefix {prefix!r} {problem}")
     if task.tile is not None:
         prefix = (prefix or "<Scene>") + TILE_SUFFIX.format(index=task.tile.tile.index)
     return prefix or None
@@ -315,10 +314,10 @@ class MayaAdapter:
 
 def _safe_relative(path: str) -> str:
     """An expected output's name, refused when it could point outside the output folder."""
-    parts = path.replace("\\", "/").split("/")
-    if path.startswith("/") or re.match(r"[A-Za-z]:", path) or any(p in ("", "..") for p in parts):
-        raise AdapterError(f"expected output {path!r} must be a relative path inside the output")
-    return "/".join(parts)
+    if problem := relative_path_problem(path):
+        raise AdapterError(f"expected output {path!r} must be a relative path inside the output: "
+                           f"{problem}")  # fmt: skip
+    return path.replace("\\", "/")
 
 
 # --------------------------------------------------------------------------- output lines
