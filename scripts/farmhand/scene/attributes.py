@@ -134,3 +134,14 @@ def base_name(attr: str) -> str:
         if ch in ".[":
             return attr[:i]
     return attr
+
+
+def is_on(value: object) -> bool:
+    """A Maya boolean as read from a scene: `yes`/`no` words, numbers, or None (off).
+
+    >>> is_on(True), is_on(0), is_on(" 1"), is_on("no"), is_on(None)
+    (True, False, True, False, False)
+    """
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "on", "yes", "true")
+    return bool(value)

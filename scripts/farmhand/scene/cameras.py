@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .attributes import is_on
 from .query import SceneQuery
 
 STARTUP = {"perspShape": "persp", "topShape": "top", "frontShape": "front", "sideShape": "side"}
@@ -45,19 +46,13 @@ def scene_cameras(scene: SceneQuery, referenced: Iterable[Camera] = ()) -> list[
             found[shape] = Camera(transform, shape, transform == "persp")
     for shape in scene.nodes("camera"):
         transform = scene.parent(shape) or STARTUP.get(shape) or shape
-        found[shape] = Camera(transform, shape, _truth(scene.get_attr(shape, "rnd", True)))
+        found[shape] = Camera(transform, shape, is_on(scene.get_attr(shape, "rnd", True)))
     for camera in referenced:
         found.setdefault(camera.shape, camera)
     # Maya lists its startup cameras first, in the order it makes them.
     order = list(STARTUP)
     found = dict(sorted(found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 4))
     return list(found.values())
-
-
-def _truth(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "on", "yes", "true")
-    return bool(value)
 
 
 def edited_renderable(node_path: str, value_text: str) -> Camera | None:
@@ -69,4 +64,4 @@ def edited_renderable(node_path: str, value_text: str) -> Camera | None:
     words = value_text.split()
     if not words:
         return None
-    return Camera(parts[-2], parts[-1], _truth(words[-1]), referenced=True)
+    return Camera(parts[-2], parts[-1], is_on(words[-1]), referenced=True)

@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from . import legacy_layers, outputs, render_setup
-from .attributes import canonical
+from .attributes import canonical, is_on
 from .cameras import Camera
 from .model import ArnoldOptions, CommonSettings, LayerInfo
 from .query import SceneQuery
@@ -129,8 +129,8 @@ def read_layers(
         else:
             value = LayerValues(scene, legacy_layers.layer_values(scene, legacy, current))
             display = legacy
-        renderable = _truth(scene.get_attr(legacy, "rndr", True)) and (
-            setup is None or _truth(scene.get_attr(setup, "rndr", True))
+        renderable = is_on(scene.get_attr(legacy, "rndr", True)) and (
+            setup is None or is_on(scene.get_attr(setup, "rndr", True))
         )
         common = _common(scene, value, current_frame, cameras)
         layers[legacy] = LayerInfo(
@@ -145,10 +145,6 @@ def read_layers(
     for name, layer in layers.items():
         layer.outputs = outputs.layer_outputs(naming[name], images, several)
     return layers, 1 if setup_layers else 0
-
-
-def _truth(value: Any) -> bool:
-    return value not in (False, 0, None)
 
 
 def default_resolution(maya_version: str) -> tuple[int, int]:
@@ -191,7 +187,7 @@ def _common(
         image_format=_image_format(renderer, value),
         image_file_prefix=str(value(RENDER_GLOBALS, "ifp", "") or ""),
         all_camera=[c.transform for c in cameras],
-        render_camera=[c.transform for c in cameras if _truth(value(c.shape, "rnd", c.renderable))],
+        render_camera=[c.transform for c in cameras if is_on(value(c.shape, "rnd", c.renderable))],
         camera_shapes={c.transform: c.shape for c in cameras},
     )
 
@@ -250,9 +246,9 @@ def _arnold_aovs(scene: SceneQuery, value: LayerValues) -> list[str]:
     The AOV mode and merge switches are read by MtoA's long names (`aovMode`,
     `mergeAOVs`); no corpus scene writes them, so their short names are not known here.
     """
-    if not _truth(value(ARNOLD_OPTIONS, "aovMode", 1)):
+    if not is_on(value(ARNOLD_OPTIONS, "aovMode", 1)):
         return []
-    if _truth(value(ARNOLD_DRIVER, "mergeAOVs", False)):
+    if is_on(value(ARNOLD_DRIVER, "mergeAOVs", False)):
         return []
     names = []
     for aov in scene.nodes("aiAOV"):
@@ -260,7 +256,7 @@ def _arnold_aovs(scene: SceneQuery, value: LayerValues) -> list[str]:
             src == f"{aov}.msg" and dst.split(".")[-1].split("[")[0] in ("aovs", "aovList")
             for src, dst in scene.connections(aov)
         )
-        if listed and _truth(value(aov, "aoven", True)):
+        if listed and is_on(value(aov, "aoven", True)):
             names.append(str(value(aov, "aovn", None) or aov.removeprefix("aiAOV_")))
     return list(dict.fromkeys(names))
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from . import diagnostics, standins, xgen
+from .attributes import is_on
 from .cameras import STARTUP, Camera, edited_renderable
 from .errors import SceneError
 from .file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, HANDLED_TYPES, FileAttr
@@ -102,7 +103,7 @@ class Scanner:
             saved = Camera(
                 prefix + (scene.parent(shape) or shape),
                 name,
-                scene.get_attr(shape, "rnd", True) not in (False, 0),
+                is_on(scene.get_attr(shape, "rnd", True)),
                 referenced=True,
             )
             edit = self._camera_edits.get(name)
