@@ -162,28 +162,15 @@ def build_spec(
         dict.fromkeys(c for info in infos for c in info.common.render_camera)
     )
     first = infos[0].common if infos else None
-    software = dict(analysis.software_config)
     renderer: dict[str, Any] = {"adapter": "maya", "name": analysis.renderer}
-    if software.get("cg_name") == "Blender":
+    if analysis.software_config.get("cg_name") == "Blender":
         renderer = {"adapter": "blender"}
         if analysis.renderer:
             renderer["engine"] = analysis.renderer
         if first is not None and first.image_format:
             renderer["image_format"] = first.image_format
-    spec: dict[str, Any] = {
-        "name": choices.name or Path(analysis.scene_file).stem,
-        "scene": {"path": analysis.scene_file, "blob": scene_blob},
-        "manifest": manifest,
-        "software": {"cg_name": software.get("cg_name", "Maya"),
-                     "cg_version": str(software.get("cg_version") or "unknown"),
-                     "plugins": dict(software.get("plugins") or {})},
-        "renderer": renderer,
-        "layers": layers,
-        "cameras": cameras,
-        "frames": frames,
-    }  # fmt: skip
-    if analysis.project:
-        spec["scene"]["project_path"] = analysis.project
+    spec = _job_fields(analysis, manifest, scene_blob, choices)
+    spec.update(renderer=renderer, layers=layers, cameras=cameras, frames=frames)
     if first is not None:
         spec["width"], spec["height"] = first.width, first.height
         if first.image_file_prefix:
@@ -203,19 +190,8 @@ def _maya_spec(
     layers: list[str],
 ) -> dict[str, Any]:
     """A version 2 spec: one layer group per chosen layer, each as that layer renders."""
-    software = dict(analysis.software_config)
-    spec: dict[str, Any] = {
-        "spec_version": 2,
-        "name": choices.name or Path(analysis.scene_file).stem,
-        "scene": {"path": analysis.scene_file, "blob": scene_blob},
-        "manifest": manifest,
-        "software": {"cg_name": "Maya",
-                     "cg_version": str(software.get("cg_version") or "unknown"),
-                     "plugins": dict(software.get("plugins") or {})},
-        "renderer": {"adapter": "maya"},
-    }  # fmt: skip
-    if analysis.project:
-        spec["scene"]["project_path"] = analysis.project
+    spec = {"spec_version": 2, **_job_fields(analysis, manifest, scene_blob, choices)}
+    spec["renderer"] = {"adapter": "maya"}
     spec = apply(spec, *choices.presets)
     # A preset may set frames or a size; the artist's own choice wins over it.
     frames = choices.frames or spec.pop("frames", None)
@@ -233,6 +209,24 @@ def _maya_spec(
         groups.append(layer_group(name, layer, frames=frames, resolution=size, cameras=picked))
     spec["layers"] = groups
     _apply_choices(spec, choices)
+    return spec
+
+
+def _job_fields(
+    analysis: Analysis, manifest: list[dict], scene_blob: dict, choices: Choices
+) -> dict[str, Any]:
+    """What every spec has, whatever its version: name, scene, manifest, software."""
+    software = analysis.software_config
+    spec: dict[str, Any] = {
+        "name": choices.name or Path(analysis.scene_file).stem,
+        "scene": {"path": analysis.scene_file, "blob": scene_blob},
+        "manifest": manifest,
+        "software": {"cg_name": software.get("cg_name", "Maya"),
+                     "cg_version": str(software.get("cg_version") or "unknown"),
+                     "plugins": dict(software.get("plugins") or {})},
+    }  # fmt: skip
+    if analysis.project:
+        spec["scene"]["project_path"] = analysis.project
     return spec
 
 
