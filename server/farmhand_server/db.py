@@ -355,52 +355,40 @@ async def _v2_outputs(conn: AsyncConnection) -> None:
     await conn.run_sync(worker_uploads.create, checkfirst=True)
 
 
-async def _v3_attempt_progress(conn: AsyncConnection) -> None:
-    columns = await conn.run_sync(
-        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("attempts")}
+async def _add_columns(conn: AsyncConnection, table: str, columns: dict[str, str]) -> None:
+    """`ALTER TABLE … ADD COLUMN` for each column (name → SQL type) the table lacks."""
+    have = await conn.run_sync(
+        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns(table)}
     )
-    if "progress" not in columns:
-        await conn.execute(sa.text("ALTER TABLE attempts ADD COLUMN progress FLOAT"))
+    for name, kind in columns.items():
+        if name not in have:
+            await conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+
+
+async def _v3_attempt_progress(conn: AsyncConnection) -> None:
+    await _add_columns(conn, "attempts", {"progress": "FLOAT"})
 
 
 async def _v4_task_reservations(conn: AsyncConnection) -> None:
-    columns = await conn.run_sync(
-        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("tasks")}
-    )
-    for name in ("reserved_by", "reserved_until"):
-        if name not in columns:
-            kind = tasks.c[name].type.compile(dialect=conn.dialect)
-            await conn.execute(sa.text(f"ALTER TABLE tasks ADD COLUMN {name} {kind}"))
+    await _add_columns(conn, "tasks", {
+        name: str(tasks.c[name].type.compile(dialect=conn.dialect))
+        for name in ("reserved_by", "reserved_until")
+    })  # fmt: skip
 
 
 async def _v5_task_layer(conn: AsyncConnection) -> None:
-    columns = await conn.run_sync(
-        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("tasks")}
-    )
-    if "layer" not in columns:
-        await conn.execute(sa.text("ALTER TABLE tasks ADD COLUMN layer INTEGER"))
+    await _add_columns(conn, "tasks", {"layer": "INTEGER"})
 
 
 async def _v6_credentials_and_projects(conn: AsyncConnection) -> None:
-    def columns(table: str) -> set[str]:
-        return conn.run_sync(lambda sync: {c["name"] for c in sa.inspect(sync).get_columns(table)})
-
-    for table, name, kind in (
-        ("users", "disabled_at", "FLOAT"),
-        ("enrolment_tokens", "revoked_at", "FLOAT"),
-        ("projects", "shared", "BOOLEAN NOT NULL DEFAULT FALSE"),
-    ):
-        if name not in await columns(table):
-            await conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+    await _add_columns(conn, "users", {"disabled_at": "FLOAT"})
+    await _add_columns(conn, "enrolment_tokens", {"revoked_at": "FLOAT"})
+    await _add_columns(conn, "projects", {"shared": "BOOLEAN NOT NULL DEFAULT FALSE"})
     await conn.run_sync(revocations.create, checkfirst=True)
 
 
 async def _v7_task_message(conn: AsyncConnection) -> None:
-    columns = await conn.run_sync(
-        lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("tasks")}
-    )
-    if "message" not in columns:
-        await conn.execute(sa.text("ALTER TABLE tasks ADD COLUMN message TEXT"))
+    await _add_columns(conn, "tasks", {"message": "TEXT"})
     index = next(i for i in tasks.indexes if i.name == "ix_tasks_failed_queued")
     await conn.run_sync(lambda sync: index.create(sync, checkfirst=True))
 
