@@ -38,8 +38,11 @@ class PlannedTask:
     note: str = ""
 
 
-def planned_tasks(spec: dict[str, Any], plan: JobPlan | None = None) -> list[PlannedTask]:
-    """Every task of the job with its argv and expected files (see the module doc)."""
+def planned_tasks(
+    spec: dict[str, Any], plan: JobPlan | None = None, argv: bool = True
+) -> list[PlannedTask]:
+    """Every task of the job with its expected files and (with `argv`) its argv (see the
+    module doc)."""
     plan = plan or plan_job(spec)
     groups = {g.index: g for g in plan.groups}
     shown = []
@@ -54,7 +57,7 @@ def planned_tasks(spec: dict[str, Any], plan: JobPlan | None = None) -> list[Pla
         )  # fmt: skip
         if task.kind == "chunk":
             item.expected = expected_outputs(group, task.frames)
-        if task.kind != "assemble":
+        if argv and task.kind != "assemble":
             item.argv, item.note = _argv(spec, group, task.kind, task.frames, task.tile)
         shown.append(item)
     return shown
@@ -108,7 +111,7 @@ def summary(spec: dict[str, Any]) -> str:
     plan = plan_job(spec)
     lines = [f"{len(plan.tasks)} task(s), {plan.frames} frame(s) over "
              f"{len(plan.groups)} layer group(s)"]  # fmt: skip
-    tasks = planned_tasks(spec, plan)
+    tasks = planned_tasks(spec, plan, argv=False)  # one argv a group is shown, made below
     for group in plan.groups:
         mine = [t for t in tasks if t.layer_index == group.index]
         size = f"{group.width}x{group.height}" if group.width and group.height else "scene size"
@@ -116,9 +119,10 @@ def summary(spec: dict[str, Any]) -> str:
         lines.append(f"- {group.display_name or '(scene layers)'}: {group.renderer or 'scene'}"
                      f", frames {group.expression}, {size}, cameras {cameras}: "
                      f"{len(mine)} task(s)")  # fmt: skip
-        first = next((t for t in mine if t.argv or t.note), None)
+        first = next((t for t in mine if t.kind != "assemble"), None)
         if first is not None:
-            lines.append("    " + (" ".join(first.argv[0]) if first.argv else first.note))
+            runs, note = _argv(spec, group, first.kind, first.frames, first.tile)
+            lines.append("    " + (" ".join(runs[0]) if runs else note))
         outputs = [o for t in mine for o in t.expected]
         for path in outputs[:4]:
             lines.append(f"    writes {path}")
