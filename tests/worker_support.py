@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,17 @@ def start_worker(
     worker = Worker(config, HARDWARE)
     worker.start()
     return worker
+
+
+@contextlib.contextmanager
+def running_worker(server, data_dir: Path, **settings) -> Iterator[Worker]:
+    """`start_worker` for the length of a `with` block; stopped and joined after it."""
+    worker = start_worker(server, data_dir, **settings)
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        worker.join(10)
 
 
 def start_worker_process(

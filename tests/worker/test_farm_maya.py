@@ -19,7 +19,14 @@ from farmhand.downloads import download_job
 from farmhand.submission import Choices, submit_scene
 from farmhand_worker.config import Software
 from PIL import Image
-from worker_support import download, plant_spec, start_worker, wait_for, wait_job
+from worker_support import (
+    download,
+    plant_spec,
+    running_worker,
+    start_worker,
+    wait_for,
+    wait_job,
+)
 
 STANDIN = Path(__file__).parent / "standin" / "Render"
 TEMPLATE = Path(__file__).parents[1] / "scenes" / "time_pal.ma"
@@ -103,12 +110,8 @@ def test_each_layer_renders_as_maya_would_and_every_file_comes_back(farm, tmp_pa
     by_layer = {i: sorted(f for t in tasks if t["layer"] == i for f in t["frames"])
                 for i in range(3)}  # fmt: skip
     assert by_layer == {0: [1, 2], 1: [1, 2, 3, 4], 2: [1, 2]}  # each layer its own frames
-    worker = start_worker(server, tmp_path / "node", software=[MAYA_2023])
-    try:
+    with running_worker(server, tmp_path / "node", software=[MAYA_2023]):
         wait_job(client, job_id, timeout=120)
-    finally:
-        worker.stop()
-        worker.join(10)
     names = sorted(o["name"] for o in client.json("GET", f"/jobs/{job_id}/outputs")["outputs"])
     wanted = sorted(
         str(out["template"]).format(frame=frame)
@@ -136,14 +139,10 @@ def test_a_render_that_skips_a_camera_fails_naming_the_missing_files(farm, tmp_p
     choices = Choices(layers=["rs_fg"], frames="1", frames_per_task=1)
     submitted = submit_scene(client, scene, choices)
     job_id = submitted.job["id"]
-    worker = start_worker(server, tmp_path / "node", software=[MAYA_2023])
-    try:
+    with running_worker(server, tmp_path / "node", software=[MAYA_2023]):
         # The node that failed the task does not get it again: wait for its failed attempt.
         attempts = wait_for(lambda: [a for t in client.tasks(job_id) for a in t["attempts"]
                                      if a["state"] == "failed"], timeout=120)  # fmt: skip
-    finally:
-        worker.stop()
-        worker.join(10)
     message = attempts[0]["message"]
     assert "did not write 1 expected file(s): fg/hero/layers_and_cameras.001.png" in message
     assert "fg/persp" not in message  # what was written is not called missing
@@ -160,12 +159,8 @@ def test_tiles_of_each_layer_assemble_at_that_layers_size(farm, tmp_path):
     assert [(t["layer"], t["kind"]) for t in tasks] == [
         (0, "tile"), (0, "tile"), (0, "assemble"), (1, "tile"), (1, "tile"), (1, "assemble"),
     ]  # fmt: skip
-    worker = start_worker(server, tmp_path / "node", software=[MAYA_2023])
-    try:
+    with running_worker(server, tmp_path / "node", software=[MAYA_2023]):
         wait_job(client, job_id, timeout=120)
-    finally:
-        worker.stop()
-        worker.join(10)
     frames = {o["name"]: o for o in client.json("GET", f"/jobs/{job_id}/outputs")["outputs"]}
     sizes = {}
     for name in ("masterLayer/persp/layers_and_cameras.001.png",
