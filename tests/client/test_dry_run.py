@@ -8,12 +8,11 @@ is what the server creates.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from cli_support import cli_env, run_cli
 from farmhand.client import FarmClient
 from farmhand.submission import Choices, submit_scene
 
@@ -22,16 +21,10 @@ SCENE = REPO / "tests" / "scenes" / "layers_and_cameras.ma"
 
 
 def dry_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO / "scripts"), str(REPO / "server")]),
-        FARMHAND_CACHE_DIR=str(tmp_path / "cli-cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "cli-config"),
-        FARMHAND_SERVER="http://127.0.0.1:9",  # nothing listens: a dry run must not need it
-    )
+    # Nothing listens at the server address: a dry run must not need it.
+    env = cli_env(tmp_path, FARMHAND_SERVER="http://127.0.0.1:9")
     env.pop("FARMHAND_TOKEN", None)
-    argv = [sys.executable, "-m", "farmhand", "submit", *args, "--dry-run"]
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    return run_cli("submit", *args, "--dry-run", env=env, timeout=120)
 
 
 def test_the_dry_run_shows_each_task_without_a_server(tmp_path: Path) -> None:

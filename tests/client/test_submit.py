@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import requests
+from cli_support import farm_env
 from farmhand.client import FarmClient
 from farmhand.submission import Choices, prepare, upload_and_submit
 from server_harness import RunningServer
@@ -69,15 +70,7 @@ def test_bytes_damaged_on_the_way_are_refused_and_sent_again(farm, tmp_path: Pat
 
 
 def _env(tmp_path: Path, server: RunningServer, token: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO / "scripts"), str(REPO / "server")]),
-        FARMHAND_SERVER=server.base.removesuffix("/api/v1"),
-        FARMHAND_TOKEN=token,
-        FARMHAND_CACHE_DIR=str(tmp_path / "cli-cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "cli-config"),
-        FARMHAND_UPLOAD_CHUNK=str(256 * 1024),
-    )
+    return farm_env(tmp_path, server, token, FARMHAND_UPLOAD_CHUNK=str(256 * 1024))
 
 
 def test_killed_upload_resumes_where_the_server_stopped(farm, tmp_path: Path) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from blender_scenes import make_scene
+from cli_support import cli_env, run_cli
 from farmhand.blend import BLENDER_NOT_FOUND, BlendError, analyze_blend
 from farmhand.client import FarmClient
 from farmhand.scene import SceneError
@@ -45,18 +44,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _cli(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "farmhand", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return run_cli(*args, env=env, timeout=timeout)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO / "scripts"), str(REPO / "server")]),
-        FARMHAND_CACHE_DIR=str(tmp_path / "cli-cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "cli-config"),
-        **extra,
-    )
+    return cli_env(tmp_path, **extra)
 
 
 @needs_blender

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import requests
+from cli_support import farm_env
 from farmhand.client import FarmClient
 from farmhand.farm_check import software_warning
 from server_harness import RunningServer
@@ -18,14 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(tmp_path: Path, server: RunningServer, token: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO / "scripts"), str(REPO / "server")]),
-        FARMHAND_SERVER=server.base.removesuffix("/api/v1"),
-        FARMHAND_TOKEN=token,
-        FARMHAND_CACHE_DIR=str(tmp_path / "cli-cache"),
-        XDG_CONFIG_HOME=str(tmp_path / "cli-config"),
-    )
+    return farm_env(tmp_path, server, token)
 
 
 def _register(server: RunningServer, name: str, software: dict) -> None:

@@ -6,16 +6,15 @@ blocklisted, and the studio's `retry_on_failed_nodes`, through the command adapt
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from blender_scenes import make_scene
+from cli_support import farm_env, run_cli
 from farmhand.client import FarmClient
 from test_farm_blender import blend_spec, stop_all, workers
-from worker_support import ROOT, command_spec, start_worker, upload_files, wait_job
+from worker_support import command_spec, start_worker, upload_files, wait_job
 
 
 @pytest.fixture
@@ -26,12 +25,7 @@ def artist(farm):
 
 def farmhand(server, token: str, tmp_path: Path, *args: str, timeout: float = 240):
     """The `farmhand` command line as the artist."""
-    path = os.pathsep.join([str(ROOT / "scripts"), str(ROOT / "server")])
-    env = dict(os.environ, PYTHONPATH=path,
-               FARMHAND_SERVER=server.base.removesuffix("/api/v1"), FARMHAND_TOKEN=token,
-               XDG_CONFIG_HOME=str(tmp_path / "cli-config"))  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "farmhand", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return run_cli(*args, env=farm_env(tmp_path, server, token), timeout=timeout)
 
 
 @pytest.mark.parametrize("count", [1, 2])
