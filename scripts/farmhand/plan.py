@@ -156,7 +156,7 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
     # Big jobs: no set or sort of a million frames in one C call (it would hold the GIL and
     # stall the server's event loop while a job is planned in a thread).
     custom = set(choice.custom)
-    rendered = {f for group in plan.groups for f in group.frames if f in custom}
+    rendered = {f for g in plan.groups for f in custom if _has(g.frames, f)}
     if strays := sorted(custom - rendered):
         raise PlanError(f"test_frames: frame(s) {strays} are not frames of the job")
     for position, group in enumerate(plan.groups):
