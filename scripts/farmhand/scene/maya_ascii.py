@@ -1,9 +1,11 @@
 """Read a Maya ASCII (`.ma`) file offline and answer SceneQuery about it.
 
-Streams the file statement by statement (see `ma_statements`); keeps every
-node's name and type, but decodes attribute values only for the node types
-and attributes the caller asks for (`wants`), so mesh, curve and animation
-payloads are skipped at the speed of a byte search.
+Streams the file statement by statement (see `ma_statements`). Given `wants`,
+it keeps only nodes of the wanted types and decodes only the attributes asked
+for; every other node block, and every top-level statement that cannot matter,
+is skipped by one regex search (`resume_pattern`), so mesh payloads and the
+hundreds of thousands of small nodes of a set-dressed scene cost about as much
+as reading their bytes. Without `wants` every node and attribute is kept.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .ma_statements import (
     Statement,
     StatementReader,
     line_at,
+    resume_pattern,
 )
 from .mel_tokens import Str, flag_values, scalar, tokenize
 from .query import Reference, SceneHeader
@@ -83,6 +86,11 @@ _CURRENT_UNIT_FLAGS = {
 _CREATE_FAST = re.compile(
     rb'\s+([A-Za-z_][\w:]*)(?:\s+-s{1,2})?\s+-n\s+"([^"\\]+)"(?:\s+-p\s+"([^"\\]+)")?(?:\s+-s{1,2})?\s*\Z'
 )
+# Top-level commands that change the scene whatever node came before them (a createNode
+# of a wanted type is the other thing a skip stops at; see `StatementReader`).
+_RESUME_COMMANDS = (
+    "select", "file", "requires", "currentUnit", "fileInfo", "connectAttr", "rename",
+)  # fmt: skip
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
 _HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
@@ -371,7 +379,10 @@ class _Builder:
         }
 
     def run(self) -> None:
-        reader = StatementReader(self.stream, self.path, self._want, self.block)
+        resume = None
+        if self.wants is not None and self.stream.seekable():
+            resume = resume_pattern(_RESUME_COMMANDS, {*self.wants, *self.connect_types})
+        reader = StatementReader(self.stream, self.path, self._want, self.block, resume)
         handlers = self._handlers
         for statement in reader:
             self.offset = statement.offset
@@ -445,19 +456,20 @@ class _Builder:
             node_type, name, parent = (
                 g.decode(self.codec, "replace") if g is not None else None for g in fast.groups()
             )
-            self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
-            self.current_wanted = self._wanted_for(node_type)
-            if node_type in self.connect_types:
-                self._wanted_names.add(fast.group(2))
-            return
-        flags, rest = flag_values(self._tokens(statement), _CREATE_FLAGS)
-        if not rest:
-            self._fail(statement, "a node type after createNode")
-        node_type = str(rest[0])
-        name = str(flags.get("name") or f"{node_type}#")
-        parent = flags.get("parent")
-        self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
+        else:
+            flags, rest = flag_values(self._tokens(statement), _CREATE_FLAGS)
+            if not rest:
+                self._fail(statement, "a node type after createNode")
+            node_type = str(rest[0])
+            name = str(flags.get("name") or f"{node_type}#")
+            parent = flags.get("parent")
         self.current_wanted = self._wanted_for(node_type)
+        if self.current_wanted is False and node_type not in self.connect_types:
+            # Not kept: the reader skips most such nodes unseen (see `resume_pattern`),
+            # so keeping the few it sees would make the scene depend on their order.
+            self.current = None
+            return
+        self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
         self._note_wanted(self.current)
 
     def _note_wanted(self, node: Node) -> None:
