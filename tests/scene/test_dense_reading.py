@@ -96,3 +96,22 @@ def test_a_pattern_naming_a_camera_transform_picks_its_camera(tmp_path: Path) ->
     layers = analyze(scene_file).to_dict()["scene_info_render"]
     assert layers["rs_layerCam"]["common"]["render_camera"] == ["altCam"]
     assert layers["defaultRenderLayer"]["common"]["render_camera"] == ["mainCam"]
+
+
+def test_wanted_connections_in_a_run_longer_than_one_batch(tmp_path: Path) -> None:
+    # Maya writes every connection at the end of the file, one plain line each; the
+    # reader hands them over in bounded batches and keeps the lines touching a wanted node.
+    text = HEADER + 'createNode renderLayer -n "bgLayer";\ncreateNode renderLayer -n "fx";\n'
+    lines = [f'connectAttr "place{i}.o" "tex{i}.uv";\n' for i in range(45_000)]
+    lines[3] = 'connectAttr "renderLayerManager.rlmi[1]" "bgLayer.rlid";\n'
+    lines[20_001] = 'connectAttr ":defaultRenderGlobals.ef" "|grp|fx.adjs[0].plg";\n'
+    lines[44_999] = 'connectAttr "bgLayer.msg" ":defaultRenderingList1.r" -na;\n'
+    scene_file = tmp_path / "connections.ma"
+    scene_file.write_text(text + "".join(lines), encoding="utf-8")
+    scene = _read(scene_file, 1 << 20)
+    assert scene.connections("bgLayer") == [
+        ("renderLayerManager.rlmi[1]", "bgLayer.rlid"),
+        ("bgLayer.msg", "defaultRenderingList1.r"),
+    ]
+    assert scene.connections("fx") == [("defaultRenderGlobals.ef", "|grp|fx.adjs[0].plg")]
+    assert scene.connections("tex7") == []  # not a node the analysis follows

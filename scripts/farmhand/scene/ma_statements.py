@@ -30,11 +30,11 @@ _LINE_STARTS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz/
 _BLANKS = frozenset(b" \t\r")
 NEWLINE = 0x0A
 # A run of plain `connectAttr "a.b" "c.d" [flags];` lines, as Maya writes them
-# at the end of a file; matched and split in C, not statement by statement.
-_CONNECT_RUN = re.compile(rb'(?:connectAttr "[^"\\\n]*" "[^"\\\n]*"[^;"\\\n]*;[ \t\r]*\n)+')
-# (source node, source plug, destination node, destination plug); the node
-# is the plug's text before its first `.`, a leading `:` (root namespace) dropped.
-_CONNECT_PAIR = re.compile(rb'connectAttr ":?(([^".]*)[^"]*)" ":?(([^".]*)[^"]*)"')
+# at the end of a file; matched in C and handed over whole, not statement by statement.
+CONNECT_LINES = 20_000  # lines of one batch: bounds the regex engine's and the caller's memory
+_CONNECT_RUN = re.compile(
+    rb'(?:connectAttr "[^"\\\n]*" "[^"\\\n]*"[^;"\\\n]*;[ \t\r]*\n){1,%d}' % CONNECT_LINES
+)
 
 _RESUME_TAIL = 4096  # bytes kept between reads while skipping: a `;`, blanks, a command
 
@@ -49,14 +49,13 @@ class Statement:
     """One statement: its command word, absolute byte offset, and raw body bytes.
 
     `body` is the bytes from after the command word to (not including) the
-    `;`. For `CONNECT_BATCH`, `pairs` holds (source plug, source node,
-    destination plug, destination node) of a run of plain connectAttr lines.
+    `;`; for `CONNECT_BATCH`, the whole run of plain connectAttr lines (at most
+    `CONNECT_LINES`), each ending in a newline.
     """
 
     command: bytes
     offset: int
     body: bytes
-    pairs: list[tuple[bytes, bytes, bytes, bytes]] | None = None
 
 
 class StatementReader:
@@ -134,8 +133,7 @@ class StatementReader:
             if command == b"connectAttr":
                 run = _CONNECT_RUN.match(buf, pos)
                 if run is not None:
-                    pairs = _CONNECT_PAIR.findall(buf, pos, run.end())
-                    yield Statement(CONNECT_BATCH, self._base + pos, b"", pairs)
+                    yield Statement(CONNECT_BATCH, self._base + pos, run.group())
                     pos = run.end()
                     continue
             decision = want(command, buf, m.end())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -91,6 +91,11 @@ _CREATE_FAST = re.compile(
 _RESUME_COMMANDS = (
     "select", "file", "requires", "currentUnit", "fileInfo", "connectAttr", "rename",
 )  # fmt: skip
+# (source plug, source node, destination plug, destination node) of a plain connectAttr
+# line; the node is the plug's text before its first `.`, a leading `:` (root namespace)
+# dropped. `_CONNECT_NODES` takes the two nodes alone.
+_CONNECT_PAIR = re.compile(rb'connectAttr ":?(([^".]*)[^"]*)" ":?(([^".]*)[^"]*)"')
+_CONNECT_NODES = re.compile(rb'connectAttr ":?([^".]*)[^"]*" ":?([^".]*)')
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
 _HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
@@ -429,19 +434,35 @@ class _Builder:
         return node.lstrip(b":") in self._wanted_names
 
     def _connect_batch(self, statement: Statement) -> None:
-        wanted = self._wanted_names
-        pairs = statement.pairs
-        if self.wants is not None:
-            # Plain node names are checked in one pass; DAG paths (`|a|b`) by their leaf.
-            pairs = [
-                p for p in pairs
-                if p[1] in wanted or p[3] in wanted
-                or (b"|" in p[1] + p[3] and (self._plug_wanted(p[0]) or self._plug_wanted(p[2])))
-            ]  # fmt: skip
+        run = statement.body
         codec = self.codec
         add = self.scene.add_connection
-        for src, _, dst, _ in pairs:
-            add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
+        if self.wants is None:
+            for src, _, dst, _ in _CONNECT_PAIR.findall(run):
+                add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
+            return
+        # Only the node names are taken from every line; a line is split into its plugs only
+        # when it touches a wanted node (a few hundred of a node-dense scene's 400,000).
+        wanted = self._wanted_names
+        plug_wanted = self._plug_wanted
+        nodes = _CONNECT_NODES.findall(run)
+        hits: Iterable[int] = [
+            i for i, (a, b) in enumerate(nodes)
+            if a in wanted or b in wanted
+            or ((b"|" in a or b"|" in b) and (plug_wanted(a) or plug_wanted(b)))
+        ]  # fmt: skip
+        if not hits:
+            return
+        lines = run.split(b"\n")
+        if len(lines) != len(nodes) + 1:  # a plug that holds the word connectAttr: try each
+            hits = range(len(lines))
+        for i in hits:
+            pair = _CONNECT_PAIR.match(lines[i])
+            if pair is None:
+                continue
+            src, dst = pair.group(1, 3)
+            if plug_wanted(src) or plug_wanted(dst):
+                add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
 
     def _text(self, statement: Statement) -> str:
         return statement.body.decode(self.codec, "replace")
