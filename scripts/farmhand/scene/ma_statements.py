@@ -257,8 +257,11 @@ def resume_pattern(commands: Iterable[str], node_types: Iterable[str]) -> re.Pat
     line end), as `_block_end` finds a top-level statement."""
     words = b"|".join(re.escape(c.encode("ascii")) for c in sorted(commands))
     types = b"|".join(re.escape(t.encode("ascii")) for t in sorted(node_types))
+    # The first letters, tried first, turn most statement ends away with one class test.
+    firsts = re.escape(bytes(sorted({ord(c[0]) for c in commands} | {ord("c")})))
     return re.compile(
-        rb";[ \t\r]*\n(?=(?:" + words + rb")\s|createNode\s+(?:" + types + rb")[\s;])"
+        rb";(?=[ \t\r]*\n[" + firsts + rb"])[ \t\r]*\n"
+        rb"(?=(?:" + words + rb")\s|createNode\s+(?:" + types + rb")[\s;])"
     )
 
 

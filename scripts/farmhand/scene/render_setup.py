@@ -148,12 +148,13 @@ def ordered_children(scene: SceneQuery, parent: str) -> list[str]:
          if dst == f"{parent}.cl" and src.endswith(".msg")),
         None,
     )  # fmt: skip
-    ordered: list[str] = []
+    listed = set(children)
+    ordered: dict[str, None] = {}  # insertion-ordered set: a long list stays linear
     item = head
-    while item is not None and item in children and item not in ordered:
-        ordered.append(item)
+    while item is not None and item in listed and item not in ordered:
+        ordered[item] = None
         item = _next(scene, item)
-    return ordered + [c for c in children if c not in ordered]
+    return list(ordered) + [c for c in children if c not in ordered]
 
 
 def _next(scene: SceneQuery, item: str) -> str | None:
