@@ -90,6 +90,7 @@ def analyze_query(
         scene_info_render=layers,
         asset=scan.assets,
         diagnostics=scan.diagnostics,
+        render_setup_include_all_lights=getattr(scene, "include_all_lights", None),
     )
     result.diagnostics = (
         diagnostics.for_scene(result)
