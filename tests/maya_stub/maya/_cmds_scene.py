@@ -22,8 +22,9 @@ def _scene():
 
 
 def ls(*objects: str, **kwargs: Any) -> list[str]:
-    """`ls -exactType T [-referencedNodes]` and `ls -selection`."""
-    flags = parse("ls", kwargs, {"exactType": "et", "referencedNodes": "rn", "selection": "sl"})
+    """`ls -exactType T [-referencedNodes]`, `ls -type T…`, `ls -cameras` and `ls -selection`."""
+    flags = parse("ls", kwargs, {"exactType": "et", "referencedNodes": "rn", "selection": "sl",
+                                 "cameras": "ca", "type": "typ"})  # fmt: skip
     if objects:
         raise NotImplementedError("maya stub: cmds.ls() with object arguments is not implemented")
     scene = _scene()
@@ -31,8 +32,13 @@ def ls(*objects: str, **kwargs: Any) -> list[str]:
         names = list(current().selection)
     elif "exactType" in flags:
         names = scene.nodes_of_type(flags["exactType"])
+    elif flags.get("cameras"):
+        names = scene.nodes_of_type("camera")
+    elif "type" in flags:
+        kinds = [flags["type"]] if isinstance(flags["type"], str) else list(flags["type"])
+        names = [n for kind in kinds for n in scene.nodes_of_type(kind)]
     else:
-        raise NotImplementedError("maya stub: cmds.ls() needs exactType or selection")
+        raise NotImplementedError("maya stub: cmds.ls() needs exactType, type, cameras, selection")
     if flags.get("referencedNodes"):
         names = [n for n in names if scene.is_referenced(n)]
     return names
@@ -81,6 +87,54 @@ def getAttr(plug: str, **kwargs: Any) -> Any:
     if value is MISSING:
         raise no_match(plug)
     return value
+
+
+def editRenderLayerGlobals(**kwargs: Any) -> Any:
+    """`editRenderLayerGlobals -q -currentRenderLayer` and `-currentRenderLayer NAME` (switch)."""
+    flags = parse("editRenderLayerGlobals", kwargs, {"query": "q", "currentRenderLayer": "crl"})
+    layers = _scene().layers
+    if flags.get("query"):
+        if not flags.get("currentRenderLayer"):
+            raise NotImplementedError("maya stub: editRenderLayerGlobals -q needs -crl")
+        return layers.visible
+    if "currentRenderLayer" not in flags:
+        raise NotImplementedError("maya stub: editRenderLayerGlobals needs -crl")
+    layers.switch(str(flags["currentRenderLayer"]))
+    return None
+
+
+def unknownNode(node: str, **kwargs: Any) -> Any:
+    """`unknownNode NODE -q -realClassName | -plugin`: what an unknown node really is."""
+    flags = parse("unknownNode", kwargs, {"query": "q", "realClassName": "rcn", "plugin": "p"})
+    scene = _scene()
+    if scene.node_type(node) != "unknown":
+        raise RuntimeError(f"unknownNode: {node} is not an unknown node")
+    real = scene.real_type(node)
+    if flags.get("realClassName"):
+        return real
+    if flags.get("plugin"):
+        return scene.missing_types().get(real, "")
+    raise NotImplementedError("maya stub: unknownNode needs realClassName or plugin")
+
+
+def optionVar(**kwargs: Any) -> Any:
+    """`optionVar -q/-exists NAME`, `-iv/-sv NAME VALUE`, `-remove NAME` on the session's vars."""
+    flags = parse("optionVar", kwargs, {"query": "q", "exists": "ex", "intValue": "iv",
+                                        "stringValue": "sv", "remove": "rm"})  # fmt: skip
+    store = current().option_vars
+    if "query" in flags:
+        return store.get(flags["query"], 0)  # Maya answers 0 for a variable it does not have
+    if "exists" in flags:
+        return flags["exists"] in store
+    if "remove" in flags:
+        store.pop(flags["remove"], None)
+        return None
+    for key in ("intValue", "stringValue"):
+        if key in flags:
+            name, value = flags[key]
+            store[name] = value
+            return None
+    raise NotImplementedError(f"maya stub: optionVar {sorted(flags)} is not implemented")
 
 
 def setAttr(plug: str, *values: Any, **kwargs: Any) -> None:

@@ -43,6 +43,7 @@ class Session:
     deferred: list[Callable[[], Any]] = field(default_factory=list)
     messages: list[tuple[str, str]] = field(default_factory=list)  # (level, text)
     result: Any = None  # what the last plug-in command set with setResult
+    option_vars: dict[str, Any] = field(default_factory=dict)  # Maya's preferences (optionVar)
 
     def message(self, level: str, text: str) -> None:
         """Record a line Maya would print in the Script Editor (and print it to stderr)."""

@@ -26,17 +26,20 @@ def stub_open(
     version: str = "2025",
     codeset: str = "UTF-8",
     user_app_dir: str | os.PathLike[str] | None = None,
+    missing_plugins: tuple[str, ...] = (),
 ) -> Session:
     """Start a session with `path` open (None: an untitled scene).
 
-    `project` is the session's Maya project (`workspace -q -rd`); by default
+    `missing_plugins` names plug-ins the scene requires that this session lacks: their
+    nodes open as `unknown` nodes. `project` is the session's Maya project
+    (`workspace -q -rd`); by default
     Maya's own default project folder, which holds no scene. `user_app_dir`
     is `internalVar -userAppDir` (default: a folder under the temp dir).
     """
     close()
     scene_path = Path(path).absolute() if path is not None else None
     project_dir = Path(project).absolute() if project is not None else None
-    scene = StubScene(scene_path, project_dir)
+    scene = StubScene(scene_path, project_dir, frozenset(missing_plugins))
     session = Session(
         scene=scene,
         batch=batch,
