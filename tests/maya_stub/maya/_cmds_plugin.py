@@ -83,16 +83,21 @@ def unloadPlugin(name: str, **kwargs: Any) -> list[str]:
 
 
 def pluginInfo(*args: str, **kwargs: Any) -> Any:
-    """Plug-in queries (loaded, autoload, path, list, in use, commands) and -e -autoload."""
+    """Plug-in queries (loaded, autoload, path, list, in use, commands), -e -autoload and
+    -savePluginPrefs (recorded in `Session.saved_autoload`)."""
     flags = parse(
         "pluginInfo",
         kwargs,
         {
             "query": "q", "edit": "e", "loaded": "l", "autoload": "a", "path": "p",
             "listPlugins": "ls", "pluginsInUse": "pu", "command": "c", "version": "v",
+            "savePluginPrefs": "spp",
         },
     )  # fmt: skip
     session = current()
+    if flags.get("savePluginPrefs"):  # what Maya writes to pluginPrefs.mel (on exit, or now)
+        session.saved_autoload = sorted(r.name for r in session.plugins.values() if r.autoload)
+        return None
     if flags.get("query") and not args:
         if flags.get("listPlugins"):
             return [r.name for r in session.plugins.values() if r.loaded] or None

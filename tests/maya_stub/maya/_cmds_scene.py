@@ -360,8 +360,12 @@ def currentUnit(**kwargs: Any) -> str:
 
 
 def internalVar(**kwargs: Any) -> str:
-    """`internalVar -userAppDir` (with Maya's trailing slash)."""
-    flags = parse("internalVar", kwargs, {"userAppDir": "uad"})
+    """`internalVar -userAppDir` and `-userShelfDir` (`<app dir>/<version>/prefs/shelves/`),
+    with Maya's trailing slash."""
+    flags = parse("internalVar", kwargs, {"userAppDir": "uad", "userShelfDir": "ush"})
+    session = current()
+    if flags.get("userShelfDir"):
+        return f"{session.user_app_dir.rstrip('/')}/{session.version}/prefs/shelves/"
     if not flags.get("userAppDir"):
-        raise NotImplementedError("maya stub: cmds.internalVar() only implements userAppDir")
-    return current().user_app_dir.rstrip("/") + "/"
+        raise NotImplementedError("maya stub: cmds.internalVar() needs userAppDir or userShelfDir")
+    return session.user_app_dir.rstrip("/") + "/"

@@ -44,6 +44,7 @@ class Session:
     messages: list[tuple[str, str]] = field(default_factory=list)  # (level, text)
     result: Any = None  # what the last plug-in command set with setResult
     option_vars: dict[str, Any] = field(default_factory=dict)  # Maya's preferences (optionVar)
+    saved_autoload: list[str] | None = None  # plug-ins pluginPrefs.mel loads; None: never saved
 
     def message(self, level: str, text: str) -> None:
         """Record a line Maya would print in the Script Editor (and print it to stderr)."""
