@@ -153,6 +153,7 @@ def setAttr(plug: str, *values: Any, **kwargs: Any) -> None:
     if kind == "string" and not isinstance(value, str):
         raise RuntimeError(f"setAttr: {plug}: a string value is needed for -type string")
     scene.set(node, attr, value)
+    current().modified = True
 
 
 def listConnections(node: str, **kwargs: Any) -> list[str] | None:
@@ -215,18 +216,32 @@ def select(*names: str, **kwargs: Any) -> None:
 
 
 def file(*args: str, **kwargs: Any) -> Any:
-    """`file -q -sceneName|-reference`, `file PATH -q -type`, `file PATH -loadReference RFN`."""
+    """`file -q -sceneName|-reference|-modified`, `file PATH -q -type`, `file PATH
+    -loadReference RFN`, `file -save` (clears -modified; fires the SceneSaved jobs)."""
     flags = parse(
         "file",
         kwargs,
-        {**COMMON, "sceneName": "sn", "reference": "r", "type": "typ", "loadReference": "lr"},
-    )
+        {**COMMON, "sceneName": "sn", "reference": "r", "type": "typ", "loadReference": "lr",
+         "modified": "mf", "save": "s"},
+    )  # fmt: skip
     scene = _scene()
+    session = current()
+    if flags.get("save"):
+        if scene.path is None:
+            raise RuntimeError("file: an untitled scene needs a name (file -rename) to be saved")
+        session.modified, session.saves = False, session.saves + 1
+        from ._cmds_ui import fire
+
+        fire("SceneSaved")
+        return scene.path.as_posix()
+    if flags.get("query") and flags.get("modified"):
+        return session.modified
     if "loadReference" in flags:
         ref = scene.find_reference(flags["loadReference"])
         if ref is None or len(args) != 1:
             raise RuntimeError(f"Reference node '{flags['loadReference']}' not found.")
         ref.path, ref.copy_number, ref.loaded = args[0], None, True
+        session.modified = True
         ref.located = Path(args[0]) if Path(args[0]).is_file() else None
         return args[0]
     if not flags.get("query"):
@@ -322,6 +337,8 @@ def fileInfo(*args: str, **kwargs: Any) -> Any:
         return [mel_escape(info[args[0]])] if args[0] in info else []
     if len(args) != 2 or not all(isinstance(a, str) for a in args):
         raise TypeError("fileInfo: a keyword and a string value are needed")
+    if info.get(args[0]) != args[1]:
+        current().modified = True
     info[args[0]] = args[1]
     return None
 

@@ -55,6 +55,29 @@ def stub_open(
     return session
 
 
+def open_scene(path: str | os.PathLike[str] | None) -> Session:
+    """File > Open (None: File > New) in the running session: the scene changes, the UI,
+    plug-ins and preferences stay, and the SceneOpened / NewSceneOpened jobs run."""
+    from ._cmds_ui import fire
+
+    session = current()
+    scene_path = Path(path).absolute() if path is not None else None
+    project = Path(session.workspace) if session.workspace else None
+    session.scene = StubScene(scene_path, project)
+    session.file_info = dict(session.scene.header.file_info)
+    session.selection, session.modified = [], False
+    fire("SceneOpened" if path is not None else "NewSceneOpened")
+    return session
+
+
+def answer_next(*buttons: str) -> None:
+    """The buttons the artist clicks in the next confirm dialogs, in order."""
+    ui: UIState | None = current().ui
+    if ui is None:
+        raise RuntimeError("maya stub: a batch session shows no dialogs")
+    ui.answers.extend(buttons)
+
+
 def stub_new(**kwargs: Any) -> Session:
     """Start a session with an untitled, empty scene (same options as `stub_open`)."""
     return stub_open(None, **kwargs)
