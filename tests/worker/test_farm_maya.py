@@ -183,7 +183,8 @@ def test_tiles_of_each_layer_assemble_at_that_layers_size(farm, tmp_path):
         # Arnold's cropped strips and Software's full ones each make the stand-in's picture.
         width, height = Image.open(image).size
         expected = [p for row in _standin().pixels((0, 0, width, height), None) for p in row]
-        assert list(Image.open(image).convert("RGB").getdata()) == expected, name
+        got = Image.open(image).convert("RGB").tobytes()
+        assert got == bytes(v for pixel in expected for v in pixel), name
     assert sizes == {"masterLayer": (64, 36), "bg": (80, 36)}
 
 
