@@ -10,7 +10,8 @@ the current user:
    `mayapy -m pip install --target <root>/vendor/<maya>-<platform>` (the
    `.mod` adds that folder to PYTHONPATH for later sessions);
 3. makes this session see the module at once (sys.path, plug-in and icon paths);
-4. loads the plug-in and sets it to load at every start.
+4. loads the plug-in, sets it to load at every start and saves that at once
+   (`pluginInfo -savePluginPrefs`: Maya itself saves it only on a clean exit).
 
 The steps are plain functions of paths, so they can be scripted (and tested)
 without Maya; only `onMayaDroppedPythonFile` and `load_plugin` talk to Maya.
@@ -99,8 +100,8 @@ def mod_text(module_path: str) -> str:
     Maya adds the root's `scripts/`, `plug-ins/` and `icons/` by itself; each
     block adds its vendored packages to PYTHONPATH.
 
-    >>> print(mod_text("..").splitlines()[0])
-    + MAYAVERSION:2025 PLATFORM:win64 farmhand 0.1.0 ..
+    >>> print(mod_text("../..").splitlines()[0])
+    + MAYAVERSION:2025 PLATFORM:win64 farmhand 0.1.0 ../..
     """
     blocks = []
     for version in MAYA_VERSIONS:
@@ -177,6 +178,8 @@ def load_plugin(root: Path) -> str:
     if not cmds.pluginInfo(PLUGIN, query=True, loaded=True):
         cmds.loadPlugin(str(root / "plug-ins" / f"{PLUGIN}.py"))
     cmds.pluginInfo(PLUGIN, edit=True, autoload=True)
+    # Maya writes pluginPrefs.mel only on a clean exit; save now so a crash keeps the tick.
+    cmds.pluginInfo(savePluginPrefs=True)
     return PLUGIN
 
 

@@ -192,6 +192,8 @@ def _maya_spec(
     """A version 2 spec: one layer group per chosen layer, each as that layer renders."""
     spec = {"spec_version": 2, **_job_fields(analysis, manifest, scene_blob, choices)}
     spec["renderer"] = {"adapter": "maya"}
+    if analysis.render_setup_include_all_lights is not None:
+        spec["renderer"]["include_all_lights"] = analysis.render_setup_include_all_lights
     spec = apply(spec, *choices.presets)
     # A preset may set frames or a size; the artist's own choice wins over it.
     frames = choices.frames or spec.pop("frames", None)

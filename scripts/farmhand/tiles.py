@@ -15,10 +15,11 @@ larger than the others.
 
 Renderers count differently:
 
-* Maya's ``Render -reg left right bottom top`` counts pixels from the
+* Maya Software's ``Render -reg left right bottom top`` counts pixels from the
   **bottom-left** and both bounds are **inclusive** (the whole image is
-  ``0 width-1 0 height-1``; MtoA turns them into Arnold's inclusive
-  ``region_min/max``): :func:`to_maya_region`.
+  ``0 width-1 0 height-1``): :func:`to_maya_region`. Arnold counts its rows
+  from the top: the worker converts per renderer with its table
+  (``farmhand_worker.adapters.maya_renderers``, docs/worker-adapters.md).
 * Blender's border is four fractions of the image with the origin at the
   bottom-left (``border_min_x`` …); Blender multiplies each by the
   resolution in 32-bit floats and truncates: :func:`to_blender_border`

@@ -85,17 +85,24 @@ def frame_of(name: str, frames: list[int]) -> int | None:
 
 
 def describe(
-    output_dir: Path, files: list[Path], kind: str, frames: list[int], tile_mode: str | None
+    output_dir: Path,
+    files: list[Path],
+    kind: str,
+    frames: list[int],
+    tile_mode: str | None,
+    tile_modes: dict[str, str] | None = None,
 ) -> list[Produced]:
-    """Name, frame and kind of each produced file."""
+    """Name, frame and kind of each produced file; a tile's mode by its extension
+    (`tile_modes`), else `tile_mode`."""
     produced = []
     for path in files:
         name = path.relative_to(output_dir).as_posix()
         is_image = path.suffix.lower() in IMAGE_SUFFIXES
         file_kind = kind if kind == "tile" else ("image" if is_image else "file")
+        mode = (tile_modes or {}).get(path.suffix.lower().lstrip("."), tile_mode)
         produced.append(
             Produced(path, name, file_kind, frame_of(name, frames),
-                     tile_mode if kind == "tile" else None)
+                     mode if kind == "tile" else None)
         )  # fmt: skip
     return produced
 

@@ -214,7 +214,8 @@ class TaskRun:
         except results.MissingOutput as exc:
             raise _Failed(result.exit_code, str(exc)) from None
         produced = results.describe(self.output_dir, files, self.task["kind"],
-                                    render_task.frames, command.tile_mode)  # fmt: skip
+                                    render_task.frames, command.tile_mode,
+                                    command.tile_modes)  # fmt: skip
         results.add_previews(self.output_dir, produced)
         return produced, result.peak_memory_mb
 

@@ -65,3 +65,11 @@ def maya_stub_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
         finally:
             sys.path.remove(str(STUB_ROOT))
             _purge()
+
+
+def as_offline(live: dict) -> dict:
+    """A live analysis's dict without what only Maya knows (the artist's Render Setup light
+    preference, read from an optionVar; default on), to compare with the offline one."""
+    assert live.pop("render_setup_include_all_lights") is True
+    live["render_setup_include_all_lights"] = None
+    return live

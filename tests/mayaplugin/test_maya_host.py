@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from farmhand.panel.host import SceneHost
 from farmhand.scene import analyze
-from maya_session import maya_stub_fixture  # noqa: F401 - the maya_stub fixture
+from maya_session import as_offline, maya_stub_fixture  # noqa: F401 - the maya_stub fixture
 
 SCENES = Path(__file__).resolve().parents[1] / "scenes"
 
@@ -35,7 +35,7 @@ def test_scene_path_and_untitled(maya_stub, host):
 def test_analyse_uses_the_session_project_when_the_scene_is_in_it(maya_stub, host):
     shot = SCENES / "refs_nested" / "scenes" / "shot.ma"
     maya_stub.stub_open(shot, project=SCENES / "refs_nested")
-    assert host.analyse().to_dict() == analyze(shot).to_dict()
+    assert as_offline(host.analyse().to_dict()) == analyze(shot).to_dict()
     assert host.analyse().project == str(SCENES / "refs_nested")
 
 
@@ -44,7 +44,7 @@ def test_analyse_ignores_a_project_the_scene_is_not_in(maya_stub, host, tmp_path
     maya_stub.stub_open(scene, project=tmp_path)
     result = host.analyse()
     assert result.project == str(SCENES / "file_kinds")  # found from the scene's folder
-    assert result.to_dict() == analyze(scene).to_dict()
+    assert as_offline(result.to_dict()) == analyze(scene).to_dict()
 
 
 def test_analyse_with_search_paths_finds_a_moved_file(maya_stub, host):
@@ -52,7 +52,7 @@ def test_analyse_with_search_paths_finds_a_moved_file(maya_stub, host):
     maya_stub.stub_open(scene)
     library = SCENES / "moved_texture" / "library"
     result = host.analyse([library])
-    assert result.to_dict() == analyze(scene, search_paths=[library]).to_dict()
+    assert as_offline(result.to_dict()) == analyze(scene, search_paths=[library]).to_dict()
     assert [d.found_by for d in result.asset if d.kind == "texture"] == ["search_path"]
 
 

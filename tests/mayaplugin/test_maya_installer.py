@@ -55,16 +55,18 @@ def parse_mod(text: str) -> list[dict]:
 
 
 def test_committed_mod_file_makes_the_repo_root_the_module(installer):
-    text = (REPO / "maya_module" / "farmhand.mod").read_text(encoding="utf-8")
-    assert text == installer.mod_text("..")
+    text = (REPO / "maya_module" / "modules" / "farmhand.mod").read_text(encoding="utf-8")
+    assert text == installer.mod_text("../..")
+    # Alone in its folder: Maya reads every file of a module folder as a module file.
+    assert sorted(p.name for p in (REPO / "maya_module" / "modules").iterdir()) == ["farmhand.mod"]
     blocks = parse_mod(text)
     assert {(b["MAYAVERSION"], b["PLATFORM"]) for b in blocks} == {
         (v, p) for v in ("2025", "2026") for p in ("win64", "linux", "mac")
     }
     for block in blocks:
-        assert (block["name"], block["path"]) == ("farmhand", "..")
+        assert (block["name"], block["path"]) == ("farmhand", "../..")
         assert block["vars"] == [f"PYTHONPATH+:=vendor/{block['MAYAVERSION']}-{block['PLATFORM']}"]
-    root = (REPO / "maya_module" / "..").resolve()
+    root = (REPO / "maya_module" / "modules" / "../..").resolve()
     for folder, content in (("scripts", "farmhand"), ("plug-ins", "farmhand_plugin.py"),
                             ("icons", "farmhand.svg")):  # fmt: skip
         assert (root / folder / content).exists()
@@ -141,6 +143,7 @@ def test_install_writes_mod_runs_pip_and_loads_the_plugin(installer, maya_stub, 
     assert str(root / "icons") in os.environ["XBMLANGPATH"].split(os.pathsep)
     assert cmds.pluginInfo("farmhand_plugin", query=True, loaded=True)
     assert cmds.pluginInfo("farmhand_plugin", query=True, autoload=True)
+    assert maya_stub.session().saved_autoload == ["farmhand_plugin"]  # saved now, not at exit
     assert (
         cmds.pluginInfo("farmhand_plugin", query=True, path=True)
         == (root / "plug-ins" / "farmhand_plugin.py").as_posix()
@@ -208,8 +211,8 @@ def _copy_module(root: Path) -> None:
     root.mkdir(parents=True)
     for folder in ("scripts", "plug-ins", "icons"):
         (root / folder).symlink_to(REPO / folder, target_is_directory=True)
-    (root / "maya_module").mkdir()
-    for name in ("install.py", "farmhand.mod"):
+    (root / "maya_module" / "modules").mkdir(parents=True)
+    for name in ("install.py", "modules/farmhand.mod"):
         shutil.copy(REPO / "maya_module" / name, root / "maya_module" / name)
 
 

@@ -228,3 +228,32 @@ def test_plugin_version_is_the_package_version(maya_stub, session):
     load(maya_stub)
     assert cmds.pluginInfo("farmhand_plugin", query=True, version=True) == farmhand.__version__
     assert (PLUGIN_DIR / "farmhand_plugin.py").is_file()
+
+
+def test_removing_the_shelf_forgets_it_as_delete_shelf_tab_does(maya_stub, session):
+    """Maya saved the Farmhand shelf at exit (its file and optionVars): unloading the plug-in
+    must remove them too, or the empty shelf comes back at the next start."""
+    from maya import cmds
+
+    load(maya_stub)
+    shelves = ["General", "Farmhand", "Rendering"]
+    for i, name in enumerate(shelves, 1):
+        cmds.optionVar(stringValue=(f"shelfName{i}", name))
+        cmds.optionVar(stringValue=(f"shelfFile{i}", f"shelf_{name}"))
+        cmds.optionVar(intValue=(f"shelfLoad{i}", 1))
+        cmds.optionVar(stringValue=(f"shelfAlign{i}", "left"))
+    cmds.optionVar(intValue=("numShelves", 3))
+    folder = Path(cmds.internalVar(userShelfDir=True))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in shelves:
+        (folder / f"shelf_{name}.mel").write_text("global proc shelf() {}\n", encoding="utf-8")
+    cmds.unloadPlugin("farmhand_plugin")
+    assert not cmds.shelfLayout("Farmhand", exists=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["shelf_General.mel", "shelf_Rendering.mel"]
+    options = maya_stub.session().option_vars
+    assert {k: v for k, v in options.items() if k.startswith("shelf")} == {
+        "shelfName1": "General", "shelfFile1": "shelf_General", "shelfLoad1": 1,
+        "shelfAlign1": "left", "shelfName2": "Rendering", "shelfFile2": "shelf_Rendering",
+        "shelfLoad2": 1, "shelfAlign2": "left",
+    }  # fmt: skip
+    assert options["numShelves"] == 2

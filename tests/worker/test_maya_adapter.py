@@ -24,7 +24,6 @@ from farmhand.tiles import tile_rects
 from farmhand_worker import adapters
 from farmhand_worker.adapters import maya
 from farmhand_worker.adapters.base import AdapterError, RenderCommand, RenderTask, TileJob
-from PIL import Image
 
 STANDIN = Path(__file__).parent / "standin" / "Render"
 
@@ -112,17 +111,21 @@ def test_arnold_chunk_argv(tmp_path: Path) -> None:
     )
     task.project_dir = tmp_path / "root" / "C" / "Project"
     command = maya.ADAPTER.build(task)
-    assert command.argv == [
-        str(STANDIN),
-        *("-r", "arnold", "-rt", "0", "-ai:lve", "2", "-ai:ltc", "1", "-ai:alf", "1"),
-        *("-s", "10", "-e", "12", "-b", "1"),
-        *("-cam", "shotCam", "-rl", "beauty,rs_fx", "-x", "1920", "-y", "1080"),
-        *("-rd", str(tmp_path / "out"), "-im", "<RenderLayer>/<Scene>", "-of", "exr"),
-        *("-proj", str(tmp_path / "root" / "C" / "Project")),
-        *("-ai:threads", "4"),
-        str(task.scene),
+    # One layer per Render call (farms send one; the comma form of -rl is unverified).
+    assert [command.argv, *command.then] == [
+        [
+            str(STANDIN),
+            *("-r", "arnold", "-rt", "0", "-ai:lve", "2", "-ai:ltc", "1", "-ai:alf", "1"),
+            *("-ai:aerr", "1"),
+            *("-s", "10", "-e", "12", "-b", "1"),
+            *("-cam", "shotCam", "-rl", layer, "-x", "1920", "-y", "1080"),
+            *("-rd", str(tmp_path / "out"), "-im", "<RenderLayer>/<Scene>", "-of", "exr"),
+            *("-proj", str(tmp_path / "root" / "C" / "Project")),
+            *("-ai:threads", "4"),
+            str(task.scene),
+        ]
+        for layer in ("beauty", "rs_fx")
     ]
-    assert command.then == []
     assert command.cwd == task.work_dir
     assert command.expected == []  # names depend on the scene: the daemon's per-frame check
     assert command.tile_mode is None
@@ -256,32 +259,54 @@ def test_paths_with_spaces_and_non_ascii_stay_one_argument_each(tmp_path: Path) 
 # --------------------------------------------------------------------------- tiles
 
 
-def _pixels(region: tuple[int, int, int, int], height: int) -> set[tuple[int, int]]:
-    """The pixels of a Maya region, as (x, y) with y counted from the top."""
-    left, right, bottom, top = region
-    return {(x, height - 1 - y) for x in range(left, right + 1) for y in range(bottom, top + 1)}
+def _pixels(rect: tuple[int, int, int, int]) -> set[tuple[int, int]]:
+    """The pixels of a top-left rectangle (x, y, width, height), as (x, y)."""
+    x, y, width, height = rect
+    return {(i, j) for i in range(x, x + width) for j in range(y, y + height)}
 
 
+@pytest.mark.parametrize("renderer", ["arnold", "sw"])
 @pytest.mark.parametrize(("kind", "count"), [("strip", 3), ("block", 4), ("block", 7)])
-def test_tile_regions_cover_the_full_frame_exactly(tmp_path: Path, kind: str, count: int) -> None:
+def test_tile_regions_cover_the_full_frame_exactly(
+    tmp_path: Path, kind: str, count: int, renderer: str
+) -> None:
     width, height = 37, 23
     covered: list[tuple[int, int]] = []
     tiles = tile_rects(width, height, count, kind)
+    rule = maya.RENDERERS[renderer].region
     for tile in tiles:
-        command = maya.ADAPTER.build(tile_task(tmp_path, tile.index, count, kind, (width, height)))
-        left, right, bottom, top = (int(v) for v in flag(command.argv, "-reg", 4))
+        task = tile_task(tmp_path, tile.index, count, kind, (width, height))
+        task.spec["renderer"]["name"] = renderer
+        command = maya.ADAPTER.build(task)
+        values = [int(v) for v in flag(command.argv, "-reg", 4)]
         assert flag(command.argv, "-x") + flag(command.argv, "-y") == [str(width), str(height)]
-        pixels = _pixels((left, right, bottom, top), height)
-        expected = {(x, y) for x in range(tile.x, tile.right) for y in range(tile.y, tile.bottom)}
-        assert pixels == expected  # top-left storage ↔ Maya's bottom-left region
+        pixels = _pixels(rule.rect(values, height))
+        assert pixels == _pixels((tile.x, tile.y, tile.width, tile.height))
         covered += pixels
-        assert command.tile_mode == "full"
-    assert sorted(covered) == sorted(_pixels((0, width - 1, 0, height - 1), height))
+    assert sorted(covered) == sorted(_pixels((0, 0, width, height)))
 
 
-def test_the_top_strip_is_the_top_of_mayas_region(tmp_path: Path) -> None:
-    command = maya.ADAPTER.build(tile_task(tmp_path, 0, 2, "strip", (1920, 1080)))
-    assert flag(command.argv, "-reg", 4) == ["0", "1919", "540", "1079"]
+@pytest.mark.parametrize(
+    ("renderer", "region"),
+    # The top strip of 1920x1080: Software counts rows from the bottom, Arnold from the top.
+    [("sw", ["0", "1919", "540", "1079"]), ("arnold", ["0", "1919", "0", "539"])],
+)
+def test_the_top_strip_in_each_renderers_rows(tmp_path: Path, renderer: str, region) -> None:
+    task = tile_task(tmp_path, 0, 2, "strip", (1920, 1080))
+    task.spec["renderer"]["name"] = renderer
+    assert flag(maya.ADAPTER.build(task).argv, "-reg", 4) == region
+
+
+def test_how_each_renderer_writes_a_tile(tmp_path: Path) -> None:
+    """Arnold's PNG/TIFF/JPEG tiles are the region's size, its EXR and Software's full."""
+    task = tile_task(tmp_path, 3, 4, "block")
+    arnold = maya.ADAPTER.build(task)
+    assert (arnold.tile_mode, arnold.tile_modes["png"], arnold.tile_modes["tif"]) == (
+        "full", "cropped", "cropped")  # fmt: skip
+    assert arnold.tile_modes["exr"] == "full"
+    task.spec["renderer"]["name"] = "sw"
+    software = maya.ADAPTER.build(task)
+    assert (software.tile_mode, software.tile_modes) == ("full", {})
 
 
 def test_tile_names_carry_the_tile_index(tmp_path: Path) -> None:
@@ -291,11 +316,15 @@ def test_tile_names_carry_the_tile_index(tmp_path: Path) -> None:
     assert flag(maya.ADAPTER.build(task).argv, "-im") == ["<RenderLayer>/<Scene>_tile0003"]
 
 
-@pytest.mark.parametrize("name", ["hw2", "renderman", None])
-def test_renderers_without_a_region_flag_refuse_tiles(tmp_path: Path, name: str | None) -> None:
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("hw2", "no -reg"), ("renderman", "no -reg"), (None, "no -reg"),
+     ("redshift", "not verified"), ("vray", "not verified")],
+)  # fmt: skip
+def test_renderers_without_a_known_region_rule_refuse_tiles(tmp_path: Path, name, message) -> None:
     task = tile_task(tmp_path, 0, 2, "strip")
     task.spec["renderer"] = {"adapter": "maya", **({"name": name} if name else {})}
-    with pytest.raises(AdapterError, match="no -reg"):
+    with pytest.raises(AdapterError, match=message):
         maya.ADAPTER.build(task)
 
 
@@ -392,6 +421,16 @@ FATAL_LINES = [
     ("error: Could not obtain a license (-88)", "licence"),
     ("R50005 {SEVERE}  License error - feature: RPS-24.0", "RenderMan licence"),
     ("Usage: Render [options] filename", "command line"),
+    # Deadline's MayaCmd plug-in's fatal lines (issue 20).
+    ("// Error: Error writing render region to raw image file.", "region could not be written"),
+    ("error 101003: can't create file (No such file or directory)", "could not be created"),
+    ("Fatal Error: Attempting to save in /tmp/x.ma", "fatal error"),
+    ("// Error: Graphics card capabilities are insufficient for rendering.", "graphics card"),
+    (
+        '// Warning: The post-processing failed while attempting to rename file "/r/a.iff"',
+        "not renamed",
+    ),
+    ("00:00:01   300MB ERROR   | [driver_exr] aborting render: cannot write", "Arnold aborted"),
 ]
 
 QUIET_LINES = [
@@ -486,25 +525,6 @@ def test_without_path_mapping_the_scene_misses_its_files(tmp_path: Path) -> None
     assert fatal and "missing file" in fatal[0] and "C:/Project/sourceimages" in fatal[0]
 
 
-@pytest.mark.parametrize(("kind", "count", "index"), [("strip", 3, 0), ("block", 4, 3)])
-def test_a_tile_lights_exactly_its_rectangle(
-    tmp_path: Path, kind: str, count: int, index: int
-) -> None:
-    scene, mapper, client_paths = _job(tmp_path)
-    task = tile_task(tmp_path, index, count, kind, (40, 30))
-    task.scene = scene
-    task.path_map = mapper.path_map(client_paths)
-    (result,) = run(maya.ADAPTER.build(task))
-    assert result.returncode == 0, result.stdout + result.stderr
-    (image_path,) = task.output_dir.iterdir()
-    assert image_path.name == f"shot_tile{index:04d}.0001.png"
-    image = Image.open(image_path).convert("L")
-    assert image.size == (40, 30)  # full size, only the region rendered
-    lit = {(x, y) for x in range(40) for y in range(30) if image.getpixel((x, y)) == 255}
-    tile = task.tile.tile
-    assert lit == {(x, y) for x in range(tile.x, tile.right) for y in range(tile.y, tile.bottom)}
-
-
 def test_the_standin_refuses_what_render_refuses(tmp_path: Path) -> None:
     """A bad flag gets Render's usage text, which parse_line reads as fatal."""
     task = make_task(tmp_path, renderer={"name": "sw"})
@@ -516,3 +536,46 @@ def test_the_standin_refuses_what_render_refuses(tmp_path: Path) -> None:
     assert result.returncode != 0
     events = [maya.ADAPTER.parse_line(line) for line in result.stdout.splitlines()]
     assert any(e and e.fatal and "command line" in e.fatal for e in events)
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@pytest.mark.parametrize(("setting", "value"), [(True, "1"), (False, "0"), (None, None)])
+def test_the_environment_has_a_utf8_locale_and_the_artists_light_setting(
+    tmp_path: Path, setting: bool | None, value: str | None
+) -> None:
+    renderer = {} if setting is None else {"include_all_lights": setting}
+    env = maya.ADAPTER.build(make_task(tmp_path, renderer=renderer)).env
+    assert env["LANG"] == env["LC_ALL"] == "C.UTF-8"  # the pre-render MEL is UTF-8
+    assert env.get("MAYA_RENDER_SETUP_INCLUDE_ALL_LIGHTS") == value
+
+
+def test_the_light_setting_must_be_a_boolean(tmp_path: Path) -> None:
+    task = make_task(tmp_path, renderer={"include_all_lights": "yes"})
+    with pytest.raises(AdapterError, match="include_all_lights must be true or false"):
+        maya.ADAPTER.build(task)
+
+
+# --------------------------------------------------------------------------- missing textures
+
+
+@pytest.mark.parametrize(("renderer", "switch"), [("arnold", ["-ai:aerr", "1"]),
+                                                  ("sw", ["-amt", "true"])])  # fmt: skip
+def test_a_missing_texture_fails_the_render_through_the_renderers_switch(
+    tmp_path: Path, renderer: str, switch: list[str]
+) -> None:
+    scene, _, _ = _job(tmp_path)
+    task = make_task(tmp_path, [1], renderer={"name": renderer, "image_format": "png"})
+    task.scene = scene
+    command = maya.ADAPTER.build(task)
+    assert flag(command.argv, switch[0]) == switch[1:]
+    (result,) = run(command)
+    assert result.returncode != 0
+    fatal = [e.fatal for e in map(maya.ADAPTER.parse_line, result.stdout.splitlines()) if e]
+    assert fatal and "missing file" in fatal[0]
+    # Without the switch the renderer only warns and renders (what the switch is for).
+    i = command.argv.index(switch[0])
+    del command.argv[i : i + 2]
+    (result,) = run(command)
+    assert result.returncode == 0 and "Warning" in result.stdout

@@ -177,3 +177,16 @@ def test_every_renderer_the_analysis_accepts_is_one_the_adapter_drives() -> None
     for name, flag in RENDER_FLAG.items():
         assert maya.ALIASES.get(name, name) in maya.RENDERERS, name
         assert flag in maya.RENDERERS, flag
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_the_artists_light_setting_reaches_the_node(tmp_path: Path, setting: bool) -> None:
+    """Read live (a file does not hold it), carried by the spec, set in the render's env."""
+    analysis = analyze(SCENE)
+    assert analysis.render_setup_include_all_lights is None  # offline: the node's own
+    assert "include_all_lights" not in spec_for()["renderer"]
+    analysis.render_setup_include_all_lights = setting
+    spec = build_spec(analysis, [], BLOB, Choices())
+    assert validate_jobspec(spec) == [] and spec["renderer"]["include_all_lights"] is setting
+    env = maya.ADAPTER.build(task_for(tmp_path, spec, 0, [1])).env
+    assert env["MAYA_RENDER_SETUP_INCLUDE_ALL_LIGHTS"] == ("1" if setting else "0")

@@ -6,7 +6,9 @@ Maya runs the control's uiScript, `restore()`, when it builds the control:
 at once, and again when it restores a saved layout at start-up, so the panel
 comes back after a restart. `close_panel()` deletes the control and its panel.
 The panel is closed (so it saves its choices) before its control goes, also
-when the artist closes the control.
+when the artist closes the control. After File > Open or File > New the panel
+reloads its choices from the new scene and reads it again (script jobs on
+`SceneOpened` / `NewSceneOpened`, parented to the control so they die with it).
 """
 
 from __future__ import annotations
@@ -145,4 +147,30 @@ def _fill(control: Any) -> Any:
     from maya import cmds
 
     cmds.workspaceControl(names.CONTROL, edit=True, closeCommand=_close_widget)
+    _follow_scene_changes()
     return panel
+
+
+# Script jobs that tell the panel about File > Open / New; parented to the control, so
+# Maya kills them with it. Kept to replace them when the panel is built again.
+_jobs: list[int] = []
+
+SCENE_EVENTS = ("SceneOpened", "NewSceneOpened")
+"""Maya's scriptJob events after File > Open and File > New."""
+
+
+def _follow_scene_changes() -> None:
+    from maya import cmds
+
+    for job in _jobs:
+        if cmds.scriptJob(exists=job):
+            cmds.scriptJob(kill=job, force=True)
+    _jobs[:] = [cmds.scriptJob(event=[event, scene_changed], parent=names.CONTROL)
+                for event in SCENE_EVENTS]  # fmt: skip
+
+
+def scene_changed() -> None:
+    """Another scene is open: the panel drops the old scene's choices and reads the new one."""
+    panel = current_panel()
+    if panel is not None:
+        panel.state.reload_scene()

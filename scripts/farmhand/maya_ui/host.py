@@ -72,6 +72,12 @@ class MayaHost:
             raise ValueError(f"the scene has no node {node!r}")
         cmds.select(node, replace=True)
 
+    def prepare_submit(self) -> bool:
+        """Save a modified scene first (the farm renders the file); False: the artist cancelled."""
+        from .save_first import save_before_submit
+
+        return save_before_submit()
+
     def load_choices(self) -> dict:
         """The choices saved in this scene's fileInfo, or {} (also when unreadable)."""
         from maya import cmds

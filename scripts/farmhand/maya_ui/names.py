@@ -29,3 +29,6 @@ ICON = "farmhand.svg"
 
 CHOICES_KEY = "farmhandChoices"
 """The fileInfo key holding the panel's per-scene choices (JSON)."""
+
+SAVE_BEFORE_SUBMIT = "farmhandSaveBeforeSubmit"
+"""The optionVar: ``always`` saves a modified scene before submitting without asking."""

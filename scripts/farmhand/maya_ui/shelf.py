@@ -5,6 +5,13 @@ comes back by itself: it is found again by its label and updated in place,
 never duplicated, and the shelf is never deleted and rebuilt. The user's
 other buttons and shelves, and the shelf tab they had selected, are left as
 they were.
+
+Removing the shelf (when unloading leaves it empty) does what Autodesk's
+`deleteShelfTab.mel` does, or Maya brings the shelf back at the next start:
+the shelf's `shelfName/shelfFile/shelfLoad/shelfAlign<N>` optionVars are
+removed (the later shelves' move down one, `numShelves` drops by one) and
+`shelf_Farmhand.mel` is deleted from the user's shelf folders
+(`internalVar -userShelfDir`).
 """
 
 from __future__ import annotations
@@ -81,4 +88,48 @@ def remove() -> None:
     if cmds.shelfLayout(names.SHELF, exists=True) and not cmds.shelfLayout(
         names.SHELF, query=True, childArray=True
     ):
-        cmds.deleteUI(names.SHELF, layout=True)
+        delete_shelf_tab(names.SHELF)
+
+
+SHELF_VARS = ("shelfName", "shelfFile", "shelfLoad", "shelfAlign")
+"""The optionVars Maya keeps per shelf, numbered from 1 in tab order."""
+
+
+def delete_shelf_tab(shelf: str) -> None:
+    """Delete a shelf as Autodesk's `deleteShelfTab` does (without its confirm dialog)."""
+    import os
+
+    from maya import cmds
+
+    count = 0
+    while cmds.optionVar(exists=f"shelfName{count + 1}"):
+        count += 1
+    index = next((i for i in range(1, count + 1)
+                  if cmds.optionVar(query=f"shelfName{i}") == shelf), None)  # fmt: skip
+    if index is not None:
+        for i in range(index, count):  # the later shelves move down one
+            for var in SHELF_VARS:
+                if cmds.optionVar(exists=f"{var}{i + 1}"):
+                    _set_option(f"{var}{i}", cmds.optionVar(query=f"{var}{i + 1}"))
+                else:
+                    cmds.optionVar(remove=f"{var}{i}")
+        for var in SHELF_VARS:
+            cmds.optionVar(remove=f"{var}{count}")
+        if cmds.optionVar(exists="numShelves"):
+            cmds.optionVar(intValue=("numShelves", count - 1))
+    if cmds.shelfLayout(shelf, exists=True):
+        cmds.deleteUI(shelf, layout=True)
+    for folder in cmds.internalVar(userShelfDir=True).split(os.pathsep):
+        for name in (f"shelf_{shelf}.mel", f"shelf_{shelf}.mel.deleted"):
+            path = os.path.join(folder, name)
+            if folder and os.path.isfile(path):
+                os.remove(path)
+
+
+def _set_option(name: str, value: object) -> None:
+    from maya import cmds
+
+    if isinstance(value, int):
+        cmds.optionVar(intValue=(name, value))
+    else:
+        cmds.optionVar(stringValue=(name, str(value)))

@@ -84,6 +84,21 @@ class PanelState(QtCore.QObject):
                 QtWidgets.QApplication.restoreOverrideCursor()
         self._apply_edits()
 
+    def reload_scene(self) -> None:
+        """Another scene was opened (or a new one made): take its choices and read it.
+
+        The choices waiting to be saved belong to the scene that was closed: they are
+        dropped, never written into the new scene's fileInfo.
+        """
+        self._save_timer.stop()
+        saved = self.host.load_choices()
+        self.choices = PanelChoices.from_dict(saved) if saved else self.prefs.new_scene_choices()
+        self.ignored.clear()
+        self._preview = None
+        self._manifest_problems = None
+        self.reanalyse()
+        self.choices_changed.emit()
+
     def set_ignored(self, dep: Dependency, ignored: bool) -> None:
         """Leave a missing file out of this submission, or take it back."""
         key = ignore_key(dep)

@@ -216,6 +216,9 @@ class SubmitPage(QtWidgets.QWidget):
             self.refresh()
             return False
         self.state.flush_choices()
+        prepare = getattr(self.state.host, "prepare_submit", None)  # Maya: save what is modified
+        if prepare is not None and not prepare():
+            return False
         self.result, self.error, self._uploads_seen = None, "", False
         for row in (self.hash_row, self.upload_row, self.submit_row):
             row.reset()

@@ -59,7 +59,8 @@ def analyze_query(
     scanner = Scanner(resolver, open_scene)
     scan = scanner.run(scene)
     images = images_folder(project_dir, rules, scene_path.parent)
-    cameras = scene_cameras(scene, scan.cameras)
+    live_cameras = getattr(scene, "cameras", None)  # inside Maya: ls -cameras
+    cameras = live_cameras() if live_cameras else scene_cameras(scene, scan.cameras)
     layers, layer_type = render_settings.read_layers(scene, current, cameras, images)
     try:
         rate = fps(header.time_unit)
@@ -90,12 +91,14 @@ def analyze_query(
         scene_info_render=layers,
         asset=scan.assets,
         diagnostics=scan.diagnostics,
+        render_setup_include_all_lights=getattr(scene, "include_all_lights", None),
     )
     result.diagnostics = (
         diagnostics.for_scene(result)
         + result.diagnostics
         + diagnostics.autotx_without_tx(result, scanner.converted[".tx"])
         + diagnostics.outside_project(result)
+        + (scene.diagnostics() if hasattr(scene, "diagnostics") else [])
     )
     return result
 

@@ -27,6 +27,7 @@ OUTSIDE_PROJECT = "absolute-path-outside-project"
 AUTOTX_WITHOUT_TX = "autotx-without-tx"
 ABSOLUTE_IMAGE_PREFIX = "absolute-image-prefix"
 OUTPUTS_NOT_PREDICTED = "outputs-not-predicted"
+UNKNOWN_NODES = "unknown-nodes"  # in Maya: nodes of a plug-in that is not loaded
 
 SUPPORTED_RENDERERS = tuple(RENDER_FLAG)
 

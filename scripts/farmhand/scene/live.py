@@ -4,27 +4,49 @@ The only scene module that imports Maya (inside the methods, so this file
 imports anywhere). Main thread only: every call is a cheap `maya.cmds` query.
 
 It answers as the offline reader does for the same file: the scene's own
-nodes (referenced nodes are read from the referenced files by the scanner,
-as offline), short attribute names in connection plugs, references depth
-first with their nesting, and the header of the saved file. So
-`analyze_query(LiveScene())` in Maya gives what `analyze(path)` gives on disk
-for a scene saved as it is open.
+nodes (referenced files are read by the scanner, as offline), short
+attribute names in connection plugs, references depth first with their
+nesting, and the header of the saved file. So `analyze_query(LiveScene())`
+in Maya gives what `analyze(path)` gives on disk for a scene saved as it is
+open. Where Maya knows better than the file, it says so:
+
+* `getAttr` answers with the **visible** layer's value, so the render
+  settings read each layer by switching to it (`layer_switcher`: Render
+  Setup's `switchToLayerUsingLegacyName`, or `editRenderLayerGlobals
+  -currentRenderLayer` for legacy layers, as Zync's and Deadline's submitters
+  do) and the artist's visible layer is restored in a `finally`.
+* Cameras are `ls -cameras`: referenced ones included, with their reference
+  edits applied (a camera inside an `.mb` or Alembic reference counts).
+* Nodes of plug-ins that are not loaded are `unknown` nodes that `ls
+  -exactType` misses: `diagnostics()` names them and the plug-in
+  (`unknownNode -realClassName`, `unknownPlugin -list`).
+* `include_all_lights` is the artist's Render Setup preference (optionVar
+  `renderSetup_includeAllLights`, default on), which the farm passes on.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .attributes import rename_components
+from .attributes import is_on, rename_components
+from .cameras import STARTUP, Camera
+from .diagnostics import UNKNOWN_NODES
 from .maya_ascii import _HEADER_CODESET, _HEADER_VERSION  # the same header lines as offline
 from .mel_tokens import unescape
+from .model import WARNING, Diagnostic
 from .query import Reference, SceneHeader
 
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _SET_ATTR_EDIT = re.compile(r'setAttr\s+"?([^\s"]+?)\.([^\s"]+)"?(.*)\Z', re.S)
+
+INCLUDE_ALL_LIGHTS = "renderSetup_includeAllLights"
+UNKNOWN_TYPES = ["unknown", "unknownDag", "unknownTransform"]
+DEFAULT_LAYER = "defaultRenderLayer"
 
 UNTITLED = "untitled"
 """The file name an unsaved scene gets, under the Maya project, so relative paths resolve."""
@@ -133,6 +155,79 @@ class LiveScene:
             if m is not None:
                 out.append((m.group(1), m.group(2), m.group(3).strip()))
         return out
+
+    # -- what Maya knows better than the file ----------------------------------------------
+    @contextmanager
+    def layer_switcher(self, render_setup: bool) -> Iterator[Callable[[str], None]]:
+        """A function that makes a layer (by legacy name) the visible one; on leaving, the
+        layer the artist had visible is visible again, whatever happened in between."""
+        cmds = self._cmds
+        visible = cmds.editRenderLayerGlobals(query=True, currentRenderLayer=True)
+        if render_setup:
+            from maya.app.renderSetup.model import renderSetup
+
+            switch = renderSetup.instance().switchToLayerUsingLegacyName
+        else:
+
+            def switch(name: str) -> None:
+                cmds.editRenderLayerGlobals(currentRenderLayer=name)
+
+        try:
+            yield switch
+        finally:
+            if cmds.editRenderLayerGlobals(query=True, currentRenderLayer=True) != visible:
+                switch(visible)
+
+    def cameras(self) -> list[Camera]:
+        """Every camera Maya has (`ls -cameras`), referenced ones with their edits applied;
+        the startup cameras first, as offline."""
+        cmds = self._cmds
+        found = []
+        for shape in cmds.ls(cameras=True) or []:
+            transform = self.parent(shape) or STARTUP.get(shape) or shape
+            try:
+                referenced = bool(cmds.referenceQuery(shape, isNodeReferenced=True))
+            except RuntimeError:
+                referenced = False
+            renderable = is_on(self.get_attr(shape, "rnd", True))
+            found.append(Camera(transform, shape, renderable, referenced))
+        order = list(STARTUP)
+        return sorted(found, key=lambda c: order.index(c.shape) if c.shape in order else 4)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """One warning per plug-in that is not loaded, naming its unknown nodes."""
+        cmds = self._cmds
+        by_plugin: dict[str, list[str]] = {}
+        missing = cmds.unknownPlugin(query=True, list=True) or []
+        for node in cmds.ls(type=UNKNOWN_TYPES) or []:
+            try:
+                real = cmds.unknownNode(node, query=True, realClassName=True)
+                plugin = cmds.unknownNode(node, query=True, plugin=True)
+            except RuntimeError:
+                real, plugin = "", ""
+            key = plugin or (missing[0] if len(missing) == 1 else "an unloaded plug-in")
+            by_plugin.setdefault(key, []).append(f"{node} ({real})" if real else node)
+        return [
+            Diagnostic(
+                UNKNOWN_NODES,
+                WARNING,
+                f"{len(nodes)} node(s) of {plugin} are unknown to this Maya (the plug-in is not "
+                f"loaded), so their files are not collected: {', '.join(nodes[:10])}",
+                nodes[0].partition(" ")[0],
+                None,
+                f"load {plugin} in Maya (Windows > Settings/Preferences > Plug-in Manager) "
+                "and analyse again",
+            )
+            for plugin, nodes in by_plugin.items()
+        ]
+
+    @property
+    def include_all_lights(self) -> bool:
+        """The artist's "include all lights in each render layer" (default on)."""
+        cmds = self._cmds
+        if not cmds.optionVar(exists=INCLUDE_ALL_LIGHTS):
+            return True
+        return bool(cmds.optionVar(query=INCLUDE_ALL_LIGHTS))
 
     # -- helpers ----------------------------------------------------------------------------------
     def _reference(self, node: str, depth: int, parent: str | None, found: list[Reference]) -> None:

@@ -143,6 +143,9 @@ class Analysis:
     scene_info_render: dict[str, LayerInfo]
     asset: list[Dependency]
     diagnostics: list[Diagnostic]
+    # The artist's Render Setup preference "include all lights in each render layer"
+    # (Maya's optionVar renderSetup_includeAllLights): read live; a file does not hold it.
+    render_setup_include_all_lights: bool | None = None
 
     @property
     def blocking(self) -> bool:

@@ -7,11 +7,18 @@ each layer becomes a `LayerValues`: the value of any plug as that layer
 renders it, which the settings lookups below consult. In a Render Setup scene
 the legacy adjustments are ignored, because Render Setup switches layers by
 its own overrides (Maya's `renderSetup/model/renderLayer.py`).
+
+Inside Maya (`live.LiveScene`) `getAttr` answers with the visible layer's
+value, so the scene offers `layer_switcher()`: each layer is read by switching
+to it and reading plain values, and the artist's visible layer is restored
+afterwards, also when reading fails (Zync's and Deadline's submitters do the
+same).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import PurePath
 from typing import Any
 
@@ -118,29 +125,33 @@ def read_layers(
     current = legacy_layers.current_layer(scene) if not setup_layers else DEFAULT_LAYER
     layers: dict[str, LayerInfo] = {}
     naming: dict[str, outputs.NamingSettings] = {}
-    for legacy in legacy_layers.managed_layers(scene):
-        setup = setup_layers.get(legacy)
-        if setup_layers and setup is None and legacy != DEFAULT_LAYER:
-            continue  # a legacy layer Render Setup does not show
-        if setup_layers:
-            overrides = render_setup.overrides(scene, setup) if setup else []
-            value = LayerValues(scene, masters, overrides)
-            display = setup or MASTER_LAYER
-        else:
-            value = LayerValues(scene, legacy_layers.layer_values(scene, legacy, current))
-            display = legacy
-        renderable = is_on(scene.get_attr(legacy, "rndr", True)) and (
-            setup is None or is_on(scene.get_attr(setup, "rndr", True))
-        )
-        common = _common(scene, value, current_frame, cameras)
-        layers[legacy] = LayerInfo(
-            display_name=display,
-            renderable=renderable,
-            common=common,
-            option=_arnold(scene, value),
-        )
-        token = MASTER_LAYER if legacy == DEFAULT_LAYER else display
-        naming[legacy] = _naming(scene, value, common, token)
+    switcher = getattr(scene, "layer_switcher", None)
+    with switcher(bool(setup_layers)) if switcher else nullcontext() as switch:
+        for legacy in legacy_layers.managed_layers(scene):
+            setup = setup_layers.get(legacy)
+            if setup_layers and setup is None and legacy != DEFAULT_LAYER:
+                continue  # a legacy layer Render Setup does not show
+            if switch is not None:
+                switch(legacy)  # Maya now answers with this layer's values
+                value = LayerValues(scene, {})
+            elif setup_layers:
+                overrides = render_setup.overrides(scene, setup) if setup else []
+                value = LayerValues(scene, masters, overrides)
+            else:
+                value = LayerValues(scene, legacy_layers.layer_values(scene, legacy, current))
+            display = (setup or MASTER_LAYER) if setup_layers else legacy
+            renderable = is_on(scene.get_attr(legacy, "rndr", True)) and (
+                setup is None or is_on(scene.get_attr(setup, "rndr", True))
+            )
+            common = _common(scene, value, current_frame, cameras)
+            layers[legacy] = LayerInfo(
+                display_name=display,
+                renderable=renderable,
+                common=common,
+                option=_arnold(scene, value),
+            )
+            token = MASTER_LAYER if legacy == DEFAULT_LAYER else display
+            naming[legacy] = _naming(scene, value, common, token)
     several = sum(layer.renderable for layer in layers.values()) > 1
     for name, layer in layers.items():
         layer.outputs = outputs.layer_outputs(naming[name], images, several)

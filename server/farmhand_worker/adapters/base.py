@@ -65,6 +65,8 @@ class RenderCommand:
     files: dict[Path, str] = field(default_factory=dict)  # written (UTF-8) before the run
     # For tiles: "full" (full-size image, only the region rendered) or "cropped" (tile-sized).
     tile_mode: str | None = None
+    # Per image extension (lower case, no dot), when a renderer writes formats differently.
+    tile_modes: dict[str, str] = field(default_factory=dict)
     # Some renderers need one process per frame (the command adapter's {frame}): run in order.
     then: list[list[str]] = field(default_factory=list)
 

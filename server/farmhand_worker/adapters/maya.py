@@ -5,18 +5,27 @@ r"""The ``maya`` adapter: a task as Maya's ``Render`` command line.
 run per contiguous run of the task's frames (``RenderCommand.then`` holds the
 runs after the first, so ``1-3,7`` is ``-s 1 -e 3 -b 1`` then ``-s 7 -e 7``).
 
-* ``renderer.name`` picks ``-r`` and that renderer's own flags (:data:`RENDERERS`):
-  ``arnold`` adds ``-rt 0 -ai:lve 2 -ai:ltc 1 -ai:alf 1`` (render rather than
-  export, the Info log level that prints ``% done`` lines, log to the console,
-  abort on licence failure instead of watermarking). Without a name the
-  scene's renderer is used (``-r file``). Maya's node names
-  (``mayaSoftware``, ``mayaHardware2``, ``renderManRIS``) are accepted too.
+* What differs per renderer is one table, :mod:`.maya_renderers` (the same in
+  docs/worker-adapters.md, and followed by the test stand-in): ``renderer.name``
+  picks ``-r``, that renderer's fixed flags (``arnold``: ``-rt 0 -ai:lve 2 -ai:ltc 1
+  -ai:alf 1``), its missing-texture switch (``-amt true``, ``-ai:aerr 1``), its
+  environment and its region rule. Without a name the scene's renderer is used
+  (``-r file``). Maya's node names (``mayaSoftware``, ``mayaHardware2``,
+  ``renderManRIS``) are accepted too.
+* One layer per ``Render`` call: a version 1 group of several layers is one run per
+  layer, its prefix given a ``<RenderLayer>/`` folder (as Maya would when several
+  layers render) so the layers' files stay apart.
 * ``Render -cam`` takes one camera, so a job may name at most one.
-* Tiles: ``-reg left right bottom top`` from :func:`farmhand.tiles.to_maya_region`
-  (Maya counts from the bottom-left, inclusive; the image stays full size with
-  only the region rendered, ``tile_mode="full"``), for the renderers that accept
-  ``-reg`` (sw, arnold, redshift, vray). The output prefix gets
-  :data:`TILE_SUFFIX` (``<Scene>_tile0003``) so tiles of a frame never share a name.
+* Tiles: ``-reg`` from the renderer's :class:`~.maya_renderers.RegionRule` (Software
+  counts rows from the bottom-left, Arnold from the top-left; inclusive), and the
+  tile's images read as the rule says the renderer wrote them (``tile_mode`` and
+  ``tile_modes`` per extension: Arnold's PNG/TIFF/JPEG are cropped to the region,
+  its EXR and every Software image full size). Renderers without a verified rule
+  refuse tiles. The output prefix gets :data:`TILE_SUFFIX` (``<Scene>_tile0003``)
+  so tiles of a frame never share a name.
+* Environment: :data:`~.maya_renderers.COMMON_ENV` (no telemetry or crash dialogs,
+  a UTF-8 locale), the renderer's own, and ``MAYA_RENDER_SETUP_INCLUDE_ALL_LIGHTS``
+  from the spec's ``renderer.include_all_lights`` (the artist's preference).
 * Paths: a pre-render MEL (``-preRender 'source "…/farmhand_prerender.mel";'``)
   runs ``dirmap -en true`` and one ``dirmap -m "<client>" "<local>"`` per pair of
   ``task.path_map`` (a Windows prefix also spelled with backslashes, since dirmap
@@ -37,17 +46,17 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from farmhand.frames import chunks
 from farmhand.jobspec import relative_path_problem
 from farmhand.plan import LayerGroup, PlanError, expected_outputs, group_of
 from farmhand.scene.renderers import RENDER_FLAG
-from farmhand.tiles import to_maya_region
 
 from . import options
 from .base import AdapterError, LineEvent, RenderCommand, RenderTask
+from .maya_renderers import COMMON_ENV, FULL, INCLUDE_ALL_LIGHTS, RENDERERS, MayaRenderer
+from .maya_renderers import fatal_patterns as _fatal_patterns
 
 TILE_SUFFIX = "_tile{index:04d}"
 """Appended to the output prefix of a tile task (before Maya's frame number and extension)."""
@@ -55,43 +64,8 @@ TILE_SUFFIX = "_tile{index:04d}"
 PRE_RENDER_MEL = "farmhand_prerender.mel"
 ARNOLD_PATHMAP_JSON = "farmhand_arnold_pathmap.json"
 
-QUIET_ENV = {
-    "MAYA_DISABLE_CIP": "1",  # Customer Involvement Program
-    "MAYA_DISABLE_CER": "1",  # Customer Error Reporting (a crash dialog on a farm node)
-    "MAYA_DISABLE_CLIC_IPM": "1",  # in-product messages
-    "MAYA_DEBUG_ENABLE_CRASH_REPORTING": "0",
-}
-"""Environment for every Maya run: no telemetry, crash dialogs or product messages."""
-
-
-@dataclass(frozen=True)
-class RendererFlags:
-    """How ``Render`` is called for one renderer: its ``-r`` value, fixed flags, env, ``-reg``."""
-
-    r: str
-    flags: tuple[str, ...] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
-    region: bool = False
-
-
-RENDERERS: dict[str, RendererFlags] = {
-    "file": RendererFlags("file"),
-    "sw": RendererFlags("sw", region=True),
-    "hw2": RendererFlags("hw2"),
-    "arnold": RendererFlags(
-        "arnold",
-        ("-rt", "0", "-ai:lve", "2", "-ai:ltc", "1", "-ai:alf", "1"),
-        {"ARNOLD_FORCE_ABORT_ON_LICENSE_FAIL": "1"},
-        region=True,
-    ),
-    # Redshift quits instead of hanging on an internal error (Deadline sets the same).
-    "redshift": RendererFlags(
-        "redshift", env={"REDSHIFT_FORCEQUITONINTERNALERROR": "1"}, region=True
-    ),
-    "vray": RendererFlags("vray", region=True),
-    "renderman": RendererFlags("renderman"),
-}
-"""The renderers the adapter drives, by ``renderer.name``."""
+QUIET_ENV = COMMON_ENV
+"""Environment for every Maya run (the table's common environment)."""
 
 ALIASES = {name: flag for name, flag in RENDER_FLAG.items() if name != flag}
 """Maya's ``defaultRenderGlobals.currentRenderer`` values that differ from ``Render -r``."""
@@ -172,7 +146,7 @@ def arnold_pathmap(path_map: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- options
 
 
-def _renderer(name: str | None) -> RendererFlags:
+def _renderer(name: str | None) -> MayaRenderer:
     name = name or "file"
     name = ALIASES.get(name, name)
     if name not in RENDERERS:
@@ -225,16 +199,26 @@ def _size(task: RenderTask, group: LayerGroup) -> tuple[int, int] | None:
     return width, height
 
 
-def _common_flags(task: RenderTask, group: LayerGroup, renderer: RendererFlags) -> list[str]:
-    """Every flag after the frame range and camera, before the scene (the same for each run)."""
+def _layers(group: LayerGroup) -> list[str | None]:
+    """The layers to render, one per ``Render`` call (None: the scene's renderable ones)."""
+    return list(_checked_names(group.name.split(","), "layer")) if group.name else [None]
+
+
+def _common_flags(
+    task: RenderTask, group: LayerGroup, renderer: MayaRenderer, layer: str | None, layers: int
+) -> list[str]:
+    """Every flag after the frame range and camera, before the scene (the same for each run
+    of one layer)."""
     argv: list[str] = []
-    if group.name:
-        argv += ["-rl", ",".join(_checked_names(group.name.split(","), "layer"))]
+    if layer:
+        argv += ["-rl", layer]
     size = _size(task, group)
     if size:
         argv += ["-x", str(size[0]), "-y", str(size[1])]
     argv += ["-rd", str(task.output_dir)]
     prefix = _output_prefix(task, group)
+    if layers > 1 and "<RenderLayer>" not in (prefix or ""):
+        prefix = "<RenderLayer>/" + (prefix or "<Scene>")
     if prefix:
         argv += ["-im", prefix]
     image_format = task.renderer.get("image_format")
@@ -245,9 +229,12 @@ def _common_flags(task: RenderTask, group: LayerGroup, renderer: RendererFlags) 
     if task.project_dir is not None:
         argv += ["-proj", str(task.project_dir)]
     if task.tile is not None:
-        if not renderer.region:
-            raise AdapterError(f"Render -r {renderer.r} takes no -reg: tiles need another renderer")
-        region = to_maya_region(task.tile.tile, task.tile.image_height)
+        if renderer.region is None:
+            raise AdapterError(f"Render -r {renderer.r} {renderer.no_region_why}: "
+                               "tiles need another renderer")  # fmt: skip
+        tile = task.tile.tile
+        region = renderer.region.argv(tile.x, tile.y, tile.width, tile.height,
+                                      task.tile.image_height)  # fmt: skip
         argv += ["-reg", *(str(v) for v in region)]
     if task.path_map:
         source = f"source {mel_string((task.work_dir / PRE_RENDER_MEL).as_posix())};"
@@ -280,16 +267,24 @@ class MayaAdapter:
             raise AdapterError("a tile task without its tile")
         group = _group(task)
         renderer = _renderer(group.renderer)
-        head = [task.executable or "Render", "-r", renderer.r, *renderer.flags]
-        tail = [*_common_flags(task, group, renderer), str(task.scene)]
+        head = [task.executable or "Render", "-r", renderer.r, *renderer.flags,
+                *renderer.missing_texture]  # fmt: skip
+        layers = _layers(group)
         cameras = _checked_names(group.cameras, "camera") if group.pick_cameras else []
         picks = [["-cam", camera] for camera in cameras] or [[]]
         runs = [
-            [*head, *frames, *pick, *tail]
+            [*head, *frames, *pick, *_common_flags(task, group, renderer, layer, len(layers)),
+             str(task.scene)]
+            for layer in layers
             for pick in picks
             for frames in _frame_ranges(task, group)
-        ]
-        env = {**QUIET_ENV, **renderer.env}
+        ]  # fmt: skip
+        env = {**COMMON_ENV, **renderer.env}
+        lights = task.renderer.get("include_all_lights")
+        if lights is not None:
+            if not isinstance(lights, bool):
+                raise AdapterError("renderer.include_all_lights must be true or false")
+            env[INCLUDE_ALL_LIGHTS] = "1" if lights else "0"
         files: dict[Path, str] = {}
         if task.path_map:
             pairs = with_backslashes(task.path_map)
@@ -304,8 +299,11 @@ class MayaAdapter:
             env=env,
             expected=[task.output_dir / _safe_relative(p) for p in expected],
             files=files,
-            tile_mode="full" if task.tile is not None else None,
-        )
+            tile_mode=(renderer.region.default if renderer.region else FULL)
+            if task.tile is not None else None,
+            tile_modes=dict(renderer.region.written)
+            if task.tile is not None and renderer.region else {},
+        )  # fmt: skip
 
     def parse_line(self, line: str) -> LineEvent | None:
         """Progress of the frame being rendered, or why the attempt must fail (see the docs)."""
@@ -322,49 +320,12 @@ def _safe_relative(path: str) -> str:
 
 # --------------------------------------------------------------------------- output lines
 # Where the patterns come from: Arnold's progress line as CGRU's Afanasy parsers quote it
-# ("00:00:15   325MB         |    20% done - 115 rays/pixel"); the Arnold, Redshift, V-Ray
-# and RenderMan licence lines matched by AWS Deadline Cloud's Maya adaptor; Deadline's
-# MayaCmd plug-in's progress lines and the Maya errors it treats as fatal; Redshift's
-# "Block 32/48 (7,4) rendered by GPU 0" as CGRU quotes it. None was seen from a live Maya
-# here; docs/worker-adapters.md lists them.
+# ("00:00:15   325MB         |    20% done - 115 rays/pixel"); the fatal lines are the
+# table's (maya_renderers: Deadline's MayaCmd plug-in's list, the licence lines AWS Deadline
+# Cloud's Maya adaptor matches); Redshift's "Block 32/48 (7,4) rendered by GPU 0" as CGRU
+# quotes it. None was seen from a live Maya here; docs/worker-adapters.md lists them.
 
-_FATAL: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, flags), reason)
-    for p, flags, reason in [
-        # Licences: a farm must never deliver watermarked or evaluation frames.
-        (r"aborting render because .*abort_on_license_fail", 0, "Arnold licence failure"),
-        (r"\[mtoa\].*\bfail.*\blicen[cs]e", re.I, "Arnold licence failure"),
-        (r"ERROR\s*\|.*\blicen[cs]e", 0, "Arnold licence failure"),
-        (r"render(?:ing|s)? with watermarks?", re.I, "Arnold renders with watermarks"),
-        (r"running in evaluation mode", re.I, "the renderer runs in evaluation mode"),
-        (r"Maxon licen(?:se|sing) error", re.I, "Redshift licence failure"),
-        (r"Could not obtain a license|could not get a license", re.I, "licence failure"),
-        (r"\{SEVERE\}\s+License", 0, "RenderMan licence failure"),
-        (r"FLEXlm error:|License was not obtained", 0, "Maya licence failure"),
-        (r"Error encountered when initializing Maya - Please check", 0, "Maya licence failure"),
-        # Missing files.
-        (r"\[mtoa\].*\bunable to load\b", re.I, "missing file"),
-        (r"Error:.*Cannot find file", 0, "missing file"),
-        (
-            r"ERROR\s*\|.*(?:unable to (?:open|load|find)|could not (?:open|load|find)"
-            r"|can't open|No such file)",
-            re.I,
-            "missing file",
-        ),
-        # The scene did not load or could not render.
-        (r'Plug-in, "mtoa", was not found', 0, "MtoA (Arnold) is not installed"),
-        (r"\[mtoa\] Failed batch render", 0, "MtoA batch render failed"),
-        (r"Cannot load scene|Scene was not loaded properly", 0, "the scene did not load"),
-        (r"Could not open file\. :|Error reading file\. :", 0, "the scene did not load"),
-        (r"Cannot open project", 0, "the Maya project did not open"),
-        (r"Error: Camera .*does not exist", 0, "the camera does not exist"),
-        (r"does not have any renderable cameras", 0, "no renderable camera"),
-        (r"Error: There was a fatal error rendering the scene", 0, "fatal render error"),
-        (r"Error: An exception has occurred, rendering aborted", 0, "fatal render error"),
-        (r"Frame rendering aborted|Rendering was internally aborted", 0, "Redshift aborted"),
-        (r"^Usage: Render ", 0, "Render refused its command line"),
-    ]
-]
+_FATAL = _fatal_patterns()
 
 _PERCENT = [
     re.compile(r"\|\s*(\d{1,3})% done"),  # Arnold

@@ -83,22 +83,29 @@ def unloadPlugin(name: str, **kwargs: Any) -> list[str]:
 
 
 def pluginInfo(*args: str, **kwargs: Any) -> Any:
-    """Plug-in queries (loaded, autoload, path, list, in use, commands) and -e -autoload."""
+    """Plug-in queries (loaded, autoload, path, list, in use, commands), -e -autoload and
+    -savePluginPrefs (recorded in `Session.saved_autoload`)."""
     flags = parse(
         "pluginInfo",
         kwargs,
         {
             "query": "q", "edit": "e", "loaded": "l", "autoload": "a", "path": "p",
             "listPlugins": "ls", "pluginsInUse": "pu", "command": "c", "version": "v",
+            "savePluginPrefs": "spp",
         },
     )  # fmt: skip
     session = current()
+    if flags.get("savePluginPrefs"):  # what Maya writes to pluginPrefs.mel (on exit, or now)
+        session.saved_autoload = sorted(r.name for r in session.plugins.values() if r.autoload)
+        return None
     if flags.get("query") and not args:
         if flags.get("listPlugins"):
             return [r.name for r in session.plugins.values() if r.loaded] or None
         if flags.get("pluginsInUse"):
             requires = session.scene.header.requires
-            return [x for k, v in requires.items() if k != "maya" for x in (k, v)] or None
+            missing = session.scene.missing_plugins
+            return [x for k, v in requires.items() if k != "maya" and k not in missing
+                    for x in (k, v)] or None  # fmt: skip
         raise NotImplementedError(f"maya stub: pluginInfo {sorted(flags)} without a plug-in")
     if len(args) != 1:
         raise NotImplementedError("maya stub: pluginInfo needs one plug-in name")
@@ -128,8 +135,12 @@ def pluginInfo(*args: str, **kwargs: Any) -> Any:
 
 
 def unknownPlugin(*args: str, **kwargs: Any) -> Any:
-    """`unknownPlugin -q -list`: the stub treats every plug-in a scene requires as available."""
-    flags = parse("unknownPlugin", kwargs, {"query": "q", "list": "l"})
+    """`unknownPlugin -q -list`: the plug-ins a scene requires that the session lacks
+    (`stub_open(missing_plugins=…)`), or None; `unknownPlugin NAME -q -version`."""
+    flags = parse("unknownPlugin", kwargs, {"query": "q", "list": "l", "version": "v"})
+    missing = current().scene.missing_plugins
+    if args and flags.get("query") and flags.get("version"):
+        return current().scene.header.requires.get(args[0], "")
     if args or not (flags.get("query") and flags.get("list")):
         raise NotImplementedError("maya stub: unknownPlugin only implements q=True, list=True")
-    return None
+    return list(missing) or None

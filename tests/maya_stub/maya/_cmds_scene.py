@@ -22,8 +22,9 @@ def _scene():
 
 
 def ls(*objects: str, **kwargs: Any) -> list[str]:
-    """`ls -exactType T [-referencedNodes]` and `ls -selection`."""
-    flags = parse("ls", kwargs, {"exactType": "et", "referencedNodes": "rn", "selection": "sl"})
+    """`ls -exactType T [-referencedNodes]`, `ls -type T…`, `ls -cameras` and `ls -selection`."""
+    flags = parse("ls", kwargs, {"exactType": "et", "referencedNodes": "rn", "selection": "sl",
+                                 "cameras": "ca", "type": "typ"})  # fmt: skip
     if objects:
         raise NotImplementedError("maya stub: cmds.ls() with object arguments is not implemented")
     scene = _scene()
@@ -31,8 +32,13 @@ def ls(*objects: str, **kwargs: Any) -> list[str]:
         names = list(current().selection)
     elif "exactType" in flags:
         names = scene.nodes_of_type(flags["exactType"])
+    elif flags.get("cameras"):
+        names = scene.nodes_of_type("camera")
+    elif "type" in flags:
+        kinds = [flags["type"]] if isinstance(flags["type"], str) else list(flags["type"])
+        names = [n for kind in kinds for n in scene.nodes_of_type(kind)]
     else:
-        raise NotImplementedError("maya stub: cmds.ls() needs exactType or selection")
+        raise NotImplementedError("maya stub: cmds.ls() needs exactType, type, cameras, selection")
     if flags.get("referencedNodes"):
         names = [n for n in names if scene.is_referenced(n)]
     return names
@@ -83,6 +89,54 @@ def getAttr(plug: str, **kwargs: Any) -> Any:
     return value
 
 
+def editRenderLayerGlobals(**kwargs: Any) -> Any:
+    """`editRenderLayerGlobals -q -currentRenderLayer` and `-currentRenderLayer NAME` (switch)."""
+    flags = parse("editRenderLayerGlobals", kwargs, {"query": "q", "currentRenderLayer": "crl"})
+    layers = _scene().layers
+    if flags.get("query"):
+        if not flags.get("currentRenderLayer"):
+            raise NotImplementedError("maya stub: editRenderLayerGlobals -q needs -crl")
+        return layers.visible
+    if "currentRenderLayer" not in flags:
+        raise NotImplementedError("maya stub: editRenderLayerGlobals needs -crl")
+    layers.switch(str(flags["currentRenderLayer"]))
+    return None
+
+
+def unknownNode(node: str, **kwargs: Any) -> Any:
+    """`unknownNode NODE -q -realClassName | -plugin`: what an unknown node really is."""
+    flags = parse("unknownNode", kwargs, {"query": "q", "realClassName": "rcn", "plugin": "p"})
+    scene = _scene()
+    if scene.node_type(node) != "unknown":
+        raise RuntimeError(f"unknownNode: {node} is not an unknown node")
+    real = scene.real_type(node)
+    if flags.get("realClassName"):
+        return real
+    if flags.get("plugin"):
+        return scene.missing_types().get(real, "")
+    raise NotImplementedError("maya stub: unknownNode needs realClassName or plugin")
+
+
+def optionVar(**kwargs: Any) -> Any:
+    """`optionVar -q/-exists NAME`, `-iv/-sv NAME VALUE`, `-remove NAME` on the session's vars."""
+    flags = parse("optionVar", kwargs, {"query": "q", "exists": "ex", "intValue": "iv",
+                                        "stringValue": "sv", "remove": "rm"})  # fmt: skip
+    store = current().option_vars
+    if "query" in flags:
+        return store.get(flags["query"], 0)  # Maya answers 0 for a variable it does not have
+    if "exists" in flags:
+        return flags["exists"] in store
+    if "remove" in flags:
+        store.pop(flags["remove"], None)
+        return None
+    for key in ("intValue", "stringValue"):
+        if key in flags:
+            name, value = flags[key]
+            store[name] = value
+            return None
+    raise NotImplementedError(f"maya stub: optionVar {sorted(flags)} is not implemented")
+
+
 def setAttr(plug: str, *values: Any, **kwargs: Any) -> None:
     """`setAttr plug value` and `setAttr plug "text" -type "string"`."""
     flags = parse("setAttr", kwargs, {"type": "typ"})
@@ -99,6 +153,7 @@ def setAttr(plug: str, *values: Any, **kwargs: Any) -> None:
     if kind == "string" and not isinstance(value, str):
         raise RuntimeError(f"setAttr: {plug}: a string value is needed for -type string")
     scene.set(node, attr, value)
+    current().modified = True
 
 
 def listConnections(node: str, **kwargs: Any) -> list[str] | None:
@@ -161,18 +216,32 @@ def select(*names: str, **kwargs: Any) -> None:
 
 
 def file(*args: str, **kwargs: Any) -> Any:
-    """`file -q -sceneName|-reference`, `file PATH -q -type`, `file PATH -loadReference RFN`."""
+    """`file -q -sceneName|-reference|-modified`, `file PATH -q -type`, `file PATH
+    -loadReference RFN`, `file -save` (clears -modified; fires the SceneSaved jobs)."""
     flags = parse(
         "file",
         kwargs,
-        {**COMMON, "sceneName": "sn", "reference": "r", "type": "typ", "loadReference": "lr"},
-    )
+        {**COMMON, "sceneName": "sn", "reference": "r", "type": "typ", "loadReference": "lr",
+         "modified": "mf", "save": "s"},
+    )  # fmt: skip
     scene = _scene()
+    session = current()
+    if flags.get("save"):
+        if scene.path is None:
+            raise RuntimeError("file: an untitled scene needs a name (file -rename) to be saved")
+        session.modified, session.saves = False, session.saves + 1
+        from ._cmds_ui import fire
+
+        fire("SceneSaved")
+        return scene.path.as_posix()
+    if flags.get("query") and flags.get("modified"):
+        return session.modified
     if "loadReference" in flags:
         ref = scene.find_reference(flags["loadReference"])
         if ref is None or len(args) != 1:
             raise RuntimeError(f"Reference node '{flags['loadReference']}' not found.")
         ref.path, ref.copy_number, ref.loaded = args[0], None, True
+        session.modified = True
         ref.located = Path(args[0]) if Path(args[0]).is_file() else None
         return args[0]
     if not flags.get("query"):
@@ -268,6 +337,8 @@ def fileInfo(*args: str, **kwargs: Any) -> Any:
         return [mel_escape(info[args[0]])] if args[0] in info else []
     if len(args) != 2 or not all(isinstance(a, str) for a in args):
         raise TypeError("fileInfo: a keyword and a string value are needed")
+    if info.get(args[0]) != args[1]:
+        current().modified = True
     info[args[0]] = args[1]
     return None
 
@@ -306,8 +377,12 @@ def currentUnit(**kwargs: Any) -> str:
 
 
 def internalVar(**kwargs: Any) -> str:
-    """`internalVar -userAppDir` (with Maya's trailing slash)."""
-    flags = parse("internalVar", kwargs, {"userAppDir": "uad"})
+    """`internalVar -userAppDir` and `-userShelfDir` (`<app dir>/<version>/prefs/shelves/`),
+    with Maya's trailing slash."""
+    flags = parse("internalVar", kwargs, {"userAppDir": "uad", "userShelfDir": "ush"})
+    session = current()
+    if flags.get("userShelfDir"):
+        return f"{session.user_app_dir.rstrip('/')}/{session.version}/prefs/shelves/"
     if not flags.get("userAppDir"):
-        raise NotImplementedError("maya stub: cmds.internalVar() only implements userAppDir")
-    return current().user_app_dir.rstrip("/") + "/"
+        raise NotImplementedError("maya stub: cmds.internalVar() needs userAppDir or userShelfDir")
+    return session.user_app_dir.rstrip("/") + "/"

@@ -312,4 +312,49 @@ def confirmDialog(**kwargs: Any) -> str:
     buttons = flags.get("button", ["Confirm"])
     buttons = [buttons] if isinstance(buttons, str) else list(buttons)
     ui.dialogs.append({**flags, "button": buttons})
+    if ui.answers:  # a test said what the artist clicks
+        return ui.answers.pop(0)
     return flags.get("defaultButton") or (buttons[0] if buttons else flags.get("dismissString", ""))
+
+
+SCRIPT_JOB_EVENTS = ("SceneOpened", "NewSceneOpened", "SceneSaved")
+
+
+def scriptJob(**kwargs: Any) -> Any:
+    """`scriptJob -event NAME CALLABLE [-parent CONTROL]` (its id), `-kill ID`, `-exists ID`.
+
+    A job with a parent dies with that control, as in Maya; events fire from
+    `maya.stub.open_scene` / `new_scene` / `file -save`.
+    """
+    flags = parse("scriptJob", kwargs, {"event": "e", "parent": "p", "kill": "k",
+                                        "force": "f", "exists": "ex"})  # fmt: skip
+    ui = _ui("scriptJob")
+    if "kill" in flags:
+        if flags["kill"] not in ui.jobs:
+            raise RuntimeError(f"scriptJob: job {flags['kill']} does not exist")
+        del ui.jobs[flags["kill"]]
+        return None
+    if "exists" in flags:
+        return flags["exists"] in ui.jobs
+    event, command = flags["event"]
+    if event not in SCRIPT_JOB_EVENTS:
+        raise NotImplementedError(f"maya stub: scriptJob event {event!r}")
+    parent = flags.get("parent")
+    if parent is not None and ui.find(parent) is None:
+        raise RuntimeError(f"scriptJob: Object '{parent}' not found.")
+    job = max(ui.jobs, default=0) + 1
+    ui.jobs[job] = (event, command, parent)
+    return job
+
+
+def fire(event: str) -> None:
+    """Run the script jobs of an event (those whose parent control is gone died with it)."""
+    session = current()
+    ui = session.ui
+    if ui is None:
+        return
+    for job, (name, command, parent) in list(ui.jobs.items()):
+        if parent is not None and ui.find(parent) is None:
+            del ui.jobs[job]
+        elif name == event:
+            command()

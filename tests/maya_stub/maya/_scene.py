@@ -2,10 +2,19 @@
 
 Everything the file writes is decoded (no `wants` filter). Loaded references
 bring their nodes in under their namespace (`a:b:node`), marked as
-referenced, the way `ls` shows them in Maya; their attribute values are not
-read. An attribute the file does not set is unknown to the stub: `getAttr`
-raises for it as Maya does for a missing attribute (Maya itself would answer
-the attribute's default).
+referenced, the way `ls` shows them in Maya, with their values: the
+referenced file's, with the reference node's `setAttr` edits applied (as Maya
+applies them on load). An Alembic reference brings in the cameras its edits
+name (the stub's stand-in for what AbcImport creates). An attribute the file
+does not set is unknown to the stub: `getAttr` raises for it as Maya does for
+a missing attribute (Maya itself would answer the attribute's default).
+
+Values depend on the visible render layer (`_layers.LayerModel`). The startup
+cameras persp, top, front and side exist whether or not the file writes them
+(persp renderable). With `missing_plugins`, the nodes of the types a missing
+plug-in's `requires -nodeType` line names are `unknown` nodes whose real class
+`unknownNode -realClassName` gives, and `unknownPlugin -q -list` names the
+plug-ins, as when Maya opens a scene whose plug-ins are not installed.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ from farmhand.scene.attributes import canonical
 from farmhand.scene.errors import SceneError
 from farmhand.scene.maya_ascii import DEFAULT_NODE_TYPES, MayaAsciiScene, read_scene
 from farmhand.scene.query import SceneHeader
+
+from ._layers import LayerModel
 
 MISSING = object()
 """What `StubScene.get` answers for an attribute the file does not set."""
@@ -43,6 +54,10 @@ LONG_NAMES: dict[tuple[str | None, str], str] = {
 
 # Startup nodes a referenced file does not bring in (Maya shares its own).
 _SHARED = set(DEFAULT_NODE_TYPES) | {"persp", "top", "front", "side"}
+STARTUP_CAMERAS = {"perspShape": "persp", "topShape": "top", "frontShape": "front",
+                   "sideShape": "side"}  # fmt: skip
+_REQUIRES = re.compile(r"^requires\s+(.*?);\s*$", re.M)
+_WORD = re.compile(r'"([^"]*)"|(\S+)')
 _COMPONENT = re.compile(r"([^\[]+)(.*)")
 
 
@@ -89,11 +104,20 @@ class StubReference:
 class StubScene:
     """The open scene: the file's nodes, attributes and connections, plus referenced nodes."""
 
-    def __init__(self, path: Path | None, project: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        project: Path | None = None,
+        missing_plugins: frozenset[str] = frozenset(),
+    ) -> None:
         self.path = path
         self.file = read_scene(str(path)) if path else MayaAsciiScene("")
+        self.layers = LayerModel(self.file)
         self.overrides: dict[tuple[str, str], Any] = {}
         self._referenced: dict[str, tuple[str, str | None, StubReference]] = {}
+        self._referenced_values: dict[str, dict[str, Any]] = {}
+        self._referenced_files: dict[str, tuple[MayaAsciiScene, str]] = {}
+        self.missing_plugins = self._missing(path, missing_plugins)
         bases = [p for p in (path.parent if path else None, project) if p is not None]
         self.references = self._tree(bases)
         for ref in self.all_references():
@@ -115,20 +139,46 @@ class StubScene:
             return name if "|" not in name else leaf
         if leaf in self._referenced:
             return leaf
-        return leaf if self.file.node_type(leaf) is not None else None
+        if self.file.node_type(leaf) is not None:
+            return leaf
+        startup = set(STARTUP_CAMERAS) | set(STARTUP_CAMERAS.values())
+        return leaf if leaf in startup else None
 
-    def node_type(self, name: str) -> str | None:
-        """A node's type, or None."""
+    def real_type(self, name: str) -> str | None:
+        """A node's type as its plug-in defines it (an unknown node's real class), or None."""
         found = self.name_of(name)
         if found is None:
             return None
         if found in self._referenced:
             return self._referenced[found][0]
-        return self.file.node_type(found)
+        kind = self.file.node_type(found)
+        if kind is None:
+            return "camera" if found in STARTUP_CAMERAS else "transform"
+        return kind
+
+    def node_type(self, name: str) -> str | None:
+        """A node's type as `nodeType` answers: `unknown` for a missing plug-in's node."""
+        kind = self.real_type(name)
+        return "unknown" if kind in self.missing_types() else kind
+
+    def missing_types(self) -> dict[str, str]:
+        """Node type → the missing plug-in that defines it."""
+        return {t: plugin for plugin, types in self.missing_plugins.items() for t in types}
 
     def nodes_of_type(self, node_type: str) -> list[str]:
-        """Nodes of exactly this type: the file's in creation order, then referenced ones."""
+        """Nodes of exactly this type: the file's in creation order, then referenced ones
+        (the startup cameras first among cameras)."""
+        if node_type == "unknown":
+            missing = self.missing_types()
+            return [n for t in missing for n in self.file.nodes(t)]
+        if node_type in self.missing_types():
+            return []
         own = self.file.nodes(node_type)
+        if node_type in ("camera", "transform"):
+            pairs = STARTUP_CAMERAS.items() if node_type == "camera" else (
+                (t, t) for t in STARTUP_CAMERAS.values())  # fmt: skip
+            own = [s for s, t in pairs if s not in own and t not in own and
+                   self.file.node_type(s) is None] + own  # fmt: skip
         return own + [n for n, (t, _, _) in self._referenced.items() if t == node_type]
 
     def is_referenced(self, name: str) -> bool:
@@ -146,6 +196,8 @@ class StubScene:
         found = self.name_of(name)
         if found in self._referenced:
             return self._referenced[found][1]
+        if found in STARTUP_CAMERAS and self.file.node_type(found) is None:
+            return STARTUP_CAMERAS[found]
         return self.file.parent(found) if found else None
 
     # -- attributes ---------------------------------------------------------------------------
@@ -158,8 +210,15 @@ class StubScene:
         if key in self.overrides:
             return self.overrides[key]
         if found in self._referenced:
-            return MISSING
-        return self.file.get_attr(found, attr, MISSING)
+            edited = self._referenced_values.get(found, {})
+            if key[1] in edited:
+                return edited[key[1]]
+            inner, local = self._referenced_files.get(found, (None, ""))
+            return inner.get_attr(local, attr, MISSING) if inner is not None else MISSING
+        stored = self.file.get_attr(found, attr, MISSING)
+        if stored is MISSING and found in STARTUP_CAMERAS and self.file.node_type(found) is None:
+            stored = {"rnd": found == "perspShape"}.get(key[1], MISSING)
+        return self.layers.value(found, attr, stored, MISSING)
 
     def set(self, node: str, attr: str, value: Any) -> None:
         """Set an attribute for the rest of the session."""
@@ -248,8 +307,11 @@ class StubScene:
         return top
 
     def _bring_in(self, ref: StubReference) -> None:
+        if (ref.file_type or "").lower() == "alembic":
+            self._alembic_cameras(ref)
+            return
         try:
-            inner = read_scene(str(ref.located), wants={})
+            inner = read_scene(str(ref.located))
         except (SceneError, OSError):
             return  # a binary or unreadable file: its nodes stay unknown to the stub
         prefix = ref.full_namespace + ":" if ref.full_namespace else ""
@@ -263,6 +325,56 @@ class StubScene:
                     prefix + parent if parent and parent not in _SHARED else None,
                     ref,
                 )
+                self._referenced_files[prefix + name] = (inner, name)
+        self._apply_edits(ref)
+
+    def _apply_edits(self, ref: StubReference) -> None:
+        """The reference node's setAttr edits, as Maya applies them when it loads the file."""
+        for node_path, attr, text in self.file.reference_edits(ref.node):
+            leaf = node_path.rpartition("|")[2].lstrip(":")
+            if leaf in self._referenced:
+                self._referenced_values.setdefault(leaf, {})[canonical(attr)] = _edit_value(text)
+
+    def _alembic_cameras(self, ref: StubReference) -> None:
+        for node_path, attr, _ in self.file.reference_edits(ref.node):
+            parts = [p for p in node_path.split("|") if p]
+            if len(parts) >= 2 and canonical(attr) == "rnd":
+                self._referenced[parts[-2]] = ("transform", None, ref)
+                self._referenced[parts[-1]] = ("camera", parts[-2], ref)
+        self._apply_edits(ref)
+
+    def _missing(self, path: Path | None, plugins: frozenset) -> dict[str, list[str]]:
+        """Missing plug-in → the node types its `requires` line names."""
+        if not plugins or path is None:
+            return {}
+        found: dict[str, list[str]] = {}
+        for match in _REQUIRES.finditer(path.read_text(encoding="utf-8", errors="replace")):
+            words = [a or b for a, b in _WORD.findall(match[1])]
+            types = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-nodeType"]
+            plain = [
+                w for i, w in enumerate(words)
+                if not w.startswith("-") and (i == 0 or not words[i - 1].startswith("-"))
+            ]  # fmt: skip
+            if plain and plain[0] in plugins:
+                found[plain[0]] = types
+        return found
+
+
+def _edit_value(text: str) -> Any:
+    """A setAttr edit's value text as getAttr answers it (one number or word)."""
+    words = text.split()
+    if len(words) != 1:
+        return text.strip()
+    word = words[0].strip('"')
+    if word in ("yes", "true", "on"):
+        return True
+    if word in ("no", "false", "off"):
+        return False
+    try:
+        number = float(word)
+    except ValueError:
+        return word
+    return int(number) if number.is_integer() and "." not in word else number
 
 
 def long_name(node_type: str | None, short: str) -> str:

@@ -43,6 +43,10 @@ class Session:
     deferred: list[Callable[[], Any]] = field(default_factory=list)
     messages: list[tuple[str, str]] = field(default_factory=list)  # (level, text)
     result: Any = None  # what the last plug-in command set with setResult
+    option_vars: dict[str, Any] = field(default_factory=dict)  # Maya's preferences (optionVar)
+    saved_autoload: list[str] | None = None  # plug-ins pluginPrefs.mel loads; None: never saved
+    modified: bool = False  # unsaved changes (`file -q -modified`)
+    saves: int = 0  # how many times the scene was saved (`file -save`)
 
     def message(self, level: str, text: str) -> None:
         """Record a line Maya would print in the Script Editor (and print it to stderr)."""

@@ -57,6 +57,8 @@ class UIState:
         shelves.props["selectTab"] = STOCK_SHELVES[0]
         self.current_parent: Control | None = None  # set while a uiScript runs
         self.dialogs: list[dict[str, Any]] = []
+        self.answers: list[str] = []  # what the artist clicks in the next confirm dialogs
+        self.jobs: dict[int, tuple[str, Any, str | None]] = {}  # id → (event, callable, parent)
         self._counter = itertools.count(1)
 
     def walk(self) -> list[Control]:

@@ -26,17 +26,20 @@ def stub_open(
     version: str = "2025",
     codeset: str = "UTF-8",
     user_app_dir: str | os.PathLike[str] | None = None,
+    missing_plugins: tuple[str, ...] = (),
 ) -> Session:
     """Start a session with `path` open (None: an untitled scene).
 
-    `project` is the session's Maya project (`workspace -q -rd`); by default
+    `missing_plugins` names plug-ins the scene requires that this session lacks: their
+    nodes open as `unknown` nodes. `project` is the session's Maya project
+    (`workspace -q -rd`); by default
     Maya's own default project folder, which holds no scene. `user_app_dir`
     is `internalVar -userAppDir` (default: a folder under the temp dir).
     """
     close()
     scene_path = Path(path).absolute() if path is not None else None
     project_dir = Path(project).absolute() if project is not None else None
-    scene = StubScene(scene_path, project_dir)
+    scene = StubScene(scene_path, project_dir, frozenset(missing_plugins))
     session = Session(
         scene=scene,
         batch=batch,
@@ -50,6 +53,29 @@ def stub_open(
         session.ui = UIState()
     replace(session)
     return session
+
+
+def open_scene(path: str | os.PathLike[str] | None) -> Session:
+    """File > Open (None: File > New) in the running session: the scene changes, the UI,
+    plug-ins and preferences stay, and the SceneOpened / NewSceneOpened jobs run."""
+    from ._cmds_ui import fire
+
+    session = current()
+    scene_path = Path(path).absolute() if path is not None else None
+    project = Path(session.workspace) if session.workspace else None
+    session.scene = StubScene(scene_path, project)
+    session.file_info = dict(session.scene.header.file_info)
+    session.selection, session.modified = [], False
+    fire("SceneOpened" if path is not None else "NewSceneOpened")
+    return session
+
+
+def answer_next(*buttons: str) -> None:
+    """The buttons the artist clicks in the next confirm dialogs, in order."""
+    ui: UIState | None = current().ui
+    if ui is None:
+        raise RuntimeError("maya stub: a batch session shows no dialogs")
+    ui.answers.extend(buttons)
 
 
 def stub_new(**kwargs: Any) -> Session:

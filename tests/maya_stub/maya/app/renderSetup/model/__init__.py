@@ -1,0 +1,1 @@
+"""maya.app.renderSetup.model (stub)."""
