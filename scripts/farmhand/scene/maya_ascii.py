@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -446,6 +447,8 @@ class _Builder:
         wanted = self._wanted_names
         plug_wanted = self._plug_wanted
         nodes = _CONNECT_NODES.findall(run)
+        if b"|" not in run and wanted.isdisjoint(itertools.chain.from_iterable(nodes)):
+            return  # the usual batch: checked in C, no Python step per line
         hits: Iterable[int] = [
             i for i, (a, b) in enumerate(nodes)
             if a in wanted or b in wanted
