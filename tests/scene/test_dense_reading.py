@@ -9,16 +9,21 @@ pattern that names a camera's transform (matched on cameras only, not every tran
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from farmhand.scene import analyze
+from farmhand.scene import analyze, byte_patterns
 from farmhand.scene.analysis import WANTS
 from farmhand.scene.errors import SceneParseError
 from farmhand.scene.maya_ascii import read_scene
 from farmhand.scene.render_settings import CONNECT_TYPES
 
-SCENES = Path(__file__).resolve().parents[1] / "scenes"
+REPO = Path(__file__).resolve().parents[2]
+SCENES = REPO / "tests" / "scenes"
 HEADER = '//Maya ASCII 2024 scene\n//Codeset: UTF-8\nrequires maya "2024";\n'
 
 
@@ -115,3 +120,45 @@ def test_wanted_connections_in_a_run_longer_than_one_batch(tmp_path: Path) -> No
     ]
     assert scene.connections("fx") == [("defaultRenderGlobals.ef", "|grp|fx.adjs[0].plg")]
     assert scene.connections("tex7") == []  # not a node the analysis follows
+
+
+_ANALYSE_ALL = """
+import json, sys
+from farmhand.scene import analyze
+from farmhand.scene.byte_patterns import ENGINE
+found = {}
+for path in sys.argv[1:]:
+    try:
+        found[path] = analyze(path).to_dict()
+    except Exception as exc:
+        found[path] = repr(exc)
+print(json.dumps({"engine": ENGINE, "scenes": found}))
+"""
+
+
+@pytest.mark.skipif(byte_patterns.ENGINE != "re2", reason="google-re2 is not installed")
+def test_re2_and_python_re_read_every_scene_alike(tmp_path: Path, corpus_dir: Path) -> None:
+    # The reader uses RE2 where it is installed and Python's re elsewhere (some Maya
+    # Pythons): both must read every scene to the same analysis.
+    dense = tmp_path / "dense.ma"
+    generator = REPO / "bench" / "dense_scene.py"
+    made = subprocess.run(
+        [sys.executable, str(generator), str(dense), "--size-mb", "3"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    rows = (corpus_dir / "INDEX.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    scenes = [str(corpus_dir / row.split("\t", 1)[0]) for row in rows if row.strip()]
+    scenes += [str(p) for p in sorted(SCENES.rglob("*.ma"))] + [str(dense)]
+    results = {}
+    for engine in ("re2", "re"):
+        env = {**os.environ, "FARMHAND_REGEX_ENGINE": engine}
+        done = subprocess.run(
+            [sys.executable, "-c", _ANALYSE_ALL, *scenes],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        results[engine] = json.loads(done.stdout)
+    assert results["re2"]["engine"] == "re2" and results["re"]["engine"] == "re"
+    assert results["re2"]["scenes"] == results["re"]["scenes"]
+    assert isinstance(results["re"]["scenes"][str(dense)], dict)

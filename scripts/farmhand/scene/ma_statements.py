@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .byte_patterns import BytePattern, compile_bytes
 from .errors import SceneParseError
 
 BLOCK = 8 * 1024 * 1024
@@ -30,11 +31,10 @@ _LINE_STARTS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz/
 _BLANKS = frozenset(b" \t\r")
 NEWLINE = 0x0A
 # A run of plain `connectAttr "a.b" "c.d" [flags];` lines, as Maya writes them
-# at the end of a file; matched in C and handed over whole, not statement by statement.
-CONNECT_LINES = 20_000  # lines of one batch: bounds the regex engine's and the caller's memory
-_CONNECT_RUN = re.compile(
-    rb'(?:connectAttr "[^"\\\n]*" "[^"\\\n]*"[^;"\\\n]*;[ \t\r]*\n){1,%d}' % CONNECT_LINES
-)
+# at the end of a file; matched in C and handed over whole (at most CONNECT_BYTES at a
+# time), not statement by statement.
+CONNECT_BYTES = 2 * 1024 * 1024  # bytes of one batch: bounds the caller's memory
+_CONNECT_RUN = compile_bytes(rb'(?:connectAttr "[^"\\\n]*" "[^"\\\n]*"[^;"\\\n]*;[ \t\r]*\n)+')
 
 _RESUME_TAIL = 4096  # bytes kept between reads while skipping: a `;`, blanks, a command
 
@@ -50,7 +50,7 @@ class Statement:
 
     `body` is the bytes from after the command word to (not including) the
     `;`; for `CONNECT_BATCH`, the whole run of plain connectAttr lines (at most
-    `CONNECT_LINES`), each ending in a newline.
+    `CONNECT_BYTES`), each ending in a newline.
     """
 
     command: bytes
@@ -79,7 +79,7 @@ class StatementReader:
         path: str | None,
         want: Callable[[bytes, bytes, int], int],
         block: int = BLOCK,
-        resume: re.Pattern[bytes] | None = None,
+        resume: BytePattern | None = None,
     ) -> None:
         self._stream = stream
         self._path = path
@@ -131,7 +131,7 @@ class StatementReader:
                 self._fail(self._base + pos, "a MEL command", buf[pos : pos + 20])
             command = m.group()
             if command == b"connectAttr":
-                run = _CONNECT_RUN.match(buf, pos)
+                run = _CONNECT_RUN.match(buf, pos, min(len(buf), pos + CONNECT_BYTES))
                 if run is not None:
                     yield Statement(CONNECT_BATCH, self._base + pos, run.group())
                     pos = run.end()
@@ -173,7 +173,7 @@ class StatementReader:
         while True:
             found = resume.search(self._buf, start)
             if found is not None:
-                return found.end()
+                return found.start(1)
             if self._eof:
                 return -1
             keep = max(start, len(self._buf) - _RESUME_TAIL)
@@ -251,18 +251,16 @@ class StatementReader:
         )
 
 
-def resume_pattern(commands: Iterable[str], node_types: Iterable[str]) -> re.Pattern[bytes]:
+def resume_pattern(commands: Iterable[str], node_types: Iterable[str]) -> BytePattern:
     """The top-level statements a reader may want: these commands, and `createNode` of these
-    types. The match ends where the statement starts (right after the previous `;` and its
-    line end), as `_block_end` finds a top-level statement."""
+    types. Group 1 starts where the statement starts (right after the previous `;` and its
+    line end, as `_block_end` finds a top-level statement)."""
     words = b"|".join(re.escape(c.encode("ascii")) for c in sorted(commands))
     types = b"|".join(re.escape(t.encode("ascii")) for t in sorted(node_types))
-    # The first letters, tried first, turn most statement ends away with one class test.
-    firsts = re.escape(bytes(sorted({ord(c[0]) for c in commands} | {ord("c")})))
-    return re.compile(
-        rb";(?=[ \t\r]*\n[" + firsts + rb"])[ \t\r]*\n"
-        rb"(?=(?:" + words + rb")\s|createNode\s+(?:" + types + rb")[\s;])"
-    )
+    return compile_bytes(
+        rb";[ \t\r]*\n((?:" + words + rb")[ \t\r\n]|createNode[ \t\r\n]+(?:" + types
+        + rb")[ \t\r\n;])"
+    )  # fmt: skip
 
 
 def _string_end(buf: bytes, start: int) -> int:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from .attributes import base_name, canonical
+from .byte_patterns import ENGINE, BytePattern, compile_bytes
 from .errors import BinarySceneError, SceneError, SceneParseError
 from .ma_statements import (
     BLOCK,
@@ -370,6 +371,8 @@ class _Builder:
         # kept only when they touch one, and checked without decoding.
         self._wanted_names: set[bytes] = set()
         self._top: list[Reference] = []
+        self._probe: BytePattern | None = None  # see `_may_touch_wanted`
+        self._probe_size = -1
         self._handlers = {
             b"createNode": self._create_node,
             b"setAttr": self._set_attr,
@@ -446,9 +449,11 @@ class _Builder:
         # when it touches a wanted node (a few hundred of a node-dense scene's 400,000).
         wanted = self._wanted_names
         plug_wanted = self._plug_wanted
+        if not wanted or not self._may_touch_wanted(run):
+            return  # the usual batch: told by one search, no Python step per line
         nodes = _CONNECT_NODES.findall(run)
         if b"|" not in run and wanted.isdisjoint(itertools.chain.from_iterable(nodes)):
-            return  # the usual batch: checked in C, no Python step per line
+            return
         hits: Iterable[int] = [
             i for i, (a, b) in enumerate(nodes)
             if a in wanted or b in wanted
@@ -466,6 +471,18 @@ class _Builder:
             src, dst = pair.group(1, 3)
             if plug_wanted(src) or plug_wanted(dst):
                 add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
+
+    def _may_touch_wanted(self, run: bytes) -> bool:
+        """False only when no line of `run` can name a wanted node (RE2: one DFA pass over
+        an alternation of the wanted names; Python's `re` is slow at that, so it says True
+        and lets the caller look line by line)."""
+        if ENGINE != "re2":
+            return True
+        if self._probe_size != len(self._wanted_names):
+            names = b"|".join(re.escape(n) for n in sorted(self._wanted_names))
+            self._probe = compile_bytes(rb'[":|](?:' + names + rb')[."]')
+            self._probe_size = len(self._wanted_names)
+        return self._probe is not None and self._probe.search(run) is not None
 
     def _text(self, statement: Statement) -> str:
         return statement.body.decode(self.codec, "replace")
