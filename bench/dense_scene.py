@@ -203,6 +203,27 @@ class Writer:
         self.n_meshes += 1
 
 
+def collection(writer: Writer, name: str, selection: str, attr: str, value: str) -> str:
+    """A collection, its simpleSelector (SELECTION: its setAttr lines) and one absolute
+    bool override of ATTR, with the connections Render Setup writes; returns NAME."""
+    sink, rng, connect = writer.sink, writer.rng, writer.connect
+    selector, override = f"{name}Selector", f"{name}_{attr}"
+    node(sink, rng, "collection", name)
+    node(sink, rng, "simpleSelector", selector)
+    sink.write(selection)
+    connect(f"{selector}.c", f"{name}.sel")
+    node(sink, rng, "absOverride", override)
+    sink.write(
+        '\taddAttr -ci true -sn "atv" -ln "attrValue" -min 0 -max 1 -at "bool";\n'
+        f'\tsetAttr ".atr" -type "string" "{attr}";\n\tsetAttr ".atv" {value};\n'
+    )
+    connect(f"{override}.msg", f"{name}.cl")
+    connect(f"{override}.msg", f"{name}.ch")
+    connect(f"{name}.lit", f"{override}.pls")
+    connect(f"{name}.en", f"{override}.pen")
+    return name
+
+
 def render_setup(sink: Sink, writer: Writer, n_props: int) -> tuple[int, dict[str, list[str]]]:
     """Render Setup layers with prop collections (static and pattern selectors) and a camera
     collection per layer; returns (collections written, renderable cameras per layer)."""
@@ -229,46 +250,21 @@ def render_setup(sink: Sink, writer: Writer, n_props: int) -> tuple[int, dict[st
         previous_layer = layer
         items = []
         for ci in range(per_layer):
-            col = f"{layer}_props{ci:04d}"
-            sel = f"{col}Selector"
-            node(sink, rng, "collection", col)
-            node(sink, rng, "simpleSelector", sel)
             if ci % 2 == 0:
-                start = rng.randrange(max(1, n_props - STATIC_SELECTION))
-                names = "\\n".join(prop_path(p) for p in range(start, start + STATIC_SELECTION))
-                sink.write(f'\tsetAttr ".ssl" -type "string" "{names}";\n\tsetAttr ".tf" 0;\n')
+                first = rng.randrange(max(1, n_props - STATIC_SELECTION))
+                names = "\\n".join(prop_path(p) for p in range(first, first + STATIC_SELECTION))
+                selection = f'\tsetAttr ".ssl" -type "string" "{names}";\n\tsetAttr ".tf" 0;\n'
             else:
                 s = rng.randrange(n_sets)
                 pattern = f"set_{s:04d}:prop_*;*:prop_00{ci % 10}*;|env|set_{s:04d}:grp|*"
-                sink.write(f'\tsetAttr ".pat" -type "string" "{pattern}";\n\tsetAttr ".tf" 0;\n')
-            connect(f"{sel}.c", f"{col}.sel")
-            override = f"{col}_primaryVisibility"
-            node(sink, rng, "absOverride", override)
-            sink.write(
-                '\taddAttr -ci true -sn "atv" -ln "attrValue" -min 0 -max 1 -at "bool";\n'
-                '\tsetAttr ".atr" -type "string" "primaryVisibility";\n\tsetAttr ".atv" no;\n'
+                selection = f'\tsetAttr ".pat" -type "string" "{pattern}";\n\tsetAttr ".tf" 0;\n'
+            items.append(
+                collection(writer, f"{layer}_props{ci:04d}", selection, "primaryVisibility", "no")
             )
-            connect(f"{override}.msg", f"{col}.cl")
-            connect(f"{override}.msg", f"{col}.ch")
-            connect(f"{col}.lit", f"{override}.pls")
-            connect(f"{col}.en", f"{override}.pen")
-            items.append(col)
         # The camera collection: shotCam renders in every layer, persp only in camOnly.
-        cam_col, cam_sel = f"{layer}_cameras", f"{layer}_camerasSelector"
-        node(sink, rng, "collection", cam_col)
-        node(sink, rng, "simpleSelector", cam_sel)
         picked = "persp*" if layer == "camOnly" else "nothing_*"
-        sink.write(f'\tsetAttr ".pat" -type "string" "{picked}";\n\tsetAttr ".tf" 7;\n')
-        connect(f"{cam_sel}.c", f"{cam_col}.sel")
-        renderable = f"{layer}_renderable"
-        node(sink, rng, "absOverride", renderable)
-        sink.write(
-            '\taddAttr -ci true -sn "atv" -ln "attrValue" -min 0 -max 1 -at "bool";\n'
-            '\tsetAttr ".atr" -type "string" "renderable";\n\tsetAttr ".atv" yes;\n'
-        )
-        connect(f"{renderable}.msg", f"{cam_col}.cl")
-        connect(f"{cam_col}.lit", f"{renderable}.pls")
-        items.append(cam_col)
+        selection = f'\tsetAttr ".pat" -type "string" "{picked}";\n\tsetAttr ".tf" 7;\n'
+        items.append(collection(writer, f"{layer}_cameras", selection, "renderable", "yes"))
         connect(f"{items[0]}.msg", f"{layer}.cl")
         for before, after in itertools.pairwise(items):
             connect(f"{before}.nxt", f"{after}.prv")
