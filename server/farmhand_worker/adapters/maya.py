@@ -46,6 +46,7 @@ from farmhand.plan import LayerGroup, PlanError, expected_outputs, group_of
 from farmhand.scene.renderers import RENDER_FLAG
 from farmhand.tiles import to_maya_region
 
+from .. import maya_startup
 from . import options
 from .base import AdapterError, LineEvent, RenderCommand, RenderTask
 
@@ -296,6 +297,9 @@ class MayaAdapter:
             files[task.work_dir / PRE_RENDER_MEL] = dirmap_mel(pairs)
             files[task.work_dir / ARNOLD_PATHMAP_JSON] = arnold_pathmap(pairs)
             env["ARNOLD_PATHMAP"] = str(task.work_dir / ARNOLD_PATHMAP_JSON)
+            startup_files, startup_env = maya_startup.startup(task.work_dir, pairs, mel_string)
+            files.update(startup_files)
+            env.update(startup_env)
         expected = [] if task.tile is not None else expected_outputs(group, task.frames)
         return RenderCommand(
             argv=runs[0],
