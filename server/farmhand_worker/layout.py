@@ -7,10 +7,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from farmhand.client import FarmError
+
+from .api import BlobCorrupt
 from .cache import BlobCache, Fetch
 
 
@@ -22,10 +25,22 @@ class Mapper(Protocol):
 
 @dataclass(slots=True)
 class LaidOut:
-    """The job's files on disk: client path → local path, and the blobs pinned for the task."""
+    """The job's files on disk: client path → local path, the blobs pinned for the task, and
+    the client paths whose blobs the server no longer has or sent damaged (with why)."""
 
     files: dict[str, Path]
     pinned: list[dict[str, Any]]
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+def unavailable_blob(exc: BaseException) -> str | None:
+    """Why a fetch error means the blob is not to be had (gone from the server, damaged), or
+    None for an error worth retrying (the server unreachable)."""
+    if isinstance(exc, FarmError) and exc.status in (404, 410):
+        return f"the server does not have its blob ({exc.message})"
+    if isinstance(exc, BlobCorrupt):
+        return f"its blob arrived damaged ({exc})"
+    return None
 
 
 def lay_out(
@@ -35,15 +50,27 @@ def lay_out(
     fetch: Fetch,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> LaidOut:
-    """Fetch each manifest entry (once per blob) and place it at its mapped path."""
+    """Fetch each manifest entry (once per blob) and place it at its mapped path.
+
+    An entry whose blob cannot be had (:func:`unavailable_blob`) is left out and listed in
+    ``unavailable``, so the check before the render can name it with the others.
+    """
     files: dict[str, Path] = {}
     pinned: list[dict[str, Any]] = []
+    unavailable: dict[str, str] = {}
     try:
         for entry in manifest:
             if cancelled():
                 raise InterruptedError("task stopped while fetching its files")
             local = mapper.to_local(entry["path"])
-            cached = cache.get(entry, fetch)
+            try:
+                cached = cache.get(entry, fetch)
+            except Exception as exc:
+                why = unavailable_blob(exc)
+                if why is None:
+                    raise
+                unavailable[entry["path"]] = why
+                continue
             pinned.append(entry)
             place(cached, local)
             files[entry["path"]] = local
@@ -51,7 +78,7 @@ def lay_out(
         for blob in pinned:
             cache.release(blob)
         raise
-    return LaidOut(files, pinned)
+    return LaidOut(files, pinned, unavailable)
 
 
 def place(cached: Path, local: Path) -> None:

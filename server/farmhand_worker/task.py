@@ -21,7 +21,7 @@ from typing import Any
 from farmhand.pathmap import PathMapper
 from farmhand.tiles import Tile
 
-from . import adapters, orphans, process, results, sandbox
+from . import adapters, node_files, orphans, process, results, sandbox
 from .api import Stale, WorkerClient, deliver
 from .cache import BlobCache
 from .config import WorkerConfig
@@ -163,6 +163,11 @@ class TaskRun:
             raise _Failed(None, f"this worker does not run the {renderer.get('adapter')!r} "
                                 f"adapter (enabled: {enabled})")  # fmt: skip
         adapter = adapters.get(renderer.get("adapter", ""))
+        project_dir = mapper.to_local(scene["project_path"]) if scene.get("project_path") else None
+        failed = node_files.prepare(renderer.get("adapter", ""), local[scene["path"]], project_dir,
+                                    laid, local, self.job_root, mapper, logs.write)  # fmt: skip
+        if failed:
+            raise _Failed(None, failed)
         software = self.spec.get("software") or {}
         tile = self.task.get("tile")
         render_task = adapters.RenderTask(
@@ -173,8 +178,7 @@ class TaskRun:
             tile=tile_job(tile) if tile else None,
             executable=self.config.executable(software.get("cg_name", renderer.get("adapter", "")),
                                               software.get("cg_version"), software.get("accept")),
-            project_dir=(mapper.to_local(scene["project_path"])
-                         if scene.get("project_path") else None),
+            project_dir=project_dir,
             path_map=mapper.path_map(local), layer=self.task.get("layer"),
         )  # fmt: skip
         try:

@@ -1,0 +1,74 @@
+"""Between laying out a job's files and rendering: make them what the node opens, and check.
+
+For a Maya job the job folder's ``.ma`` and ``.xgen`` copies are rewritten with
+the node's paths (``remap``), then the scene is analysed as the node will open
+it (``node_check``). For every job, a file whose blob could not be fetched
+fails the attempt by name. Each step writes its result into the attempt's log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from . import node_check, remap
+from .layout import LaidOut
+
+Log = Callable[[str], None]
+
+
+def prepare(
+    adapter: str,
+    scene: Path,
+    project: Path | None,
+    laid: LaidOut,
+    every: dict[str, Path],
+    root: Path,
+    mapper: remap.Mapper,
+    log: Log,
+) -> str | None:
+    """Rewrite and check a laid-out job; the failure message, or None when it may render.
+
+    `every` is each manifest file's local path by client path (those on studio storage
+    too); only files under the job root (`laid`) are rewritten.
+    """
+    if adapter == "maya":
+        return _maya(scene, project, laid, every, root, mapper, log)
+    if laid.unavailable:
+        for client, why in laid.unavailable.items():
+            log(f"[farmhand] missing: {client}: {why}\n")
+        names = ", ".join(laid.unavailable)
+        return f"{len(laid.unavailable)} file(s) could not be fetched to this node: {names}"
+    return None
+
+
+def _maya(
+    scene: Path,
+    project: Path | None,
+    laid: LaidOut,
+    every: dict[str, Path],
+    root: Path,
+    mapper: remap.Mapper,
+    log: Log,
+) -> str | None:
+    done = remap.remap_job(laid.files, root, mapper)
+    for line in remap.describe(done):
+        log(line)
+    renamed = {c.new.rstrip("/"): c.old for item in done for c in item.changes}
+    for client, why in laid.unavailable.items():
+        log(f"[farmhand] missing: {client}: {why}\n")
+    if scene.suffix.lower() != ".ma":
+        log(f"[farmhand] node check: {scene.name} is not Maya ASCII; not analysed here\n")
+        if laid.unavailable:
+            return f"file(s) could not be fetched to this node: {', '.join(laid.unavailable)}"
+        return None
+    manifest = {local: client for client, local in every.items()}
+    started = time.monotonic()
+    check = node_check.check_scene(
+        scene, project, manifest, renamed, laid.unavailable, mapper.to_local
+    )
+    for line in check.log_lines():
+        log(line)
+    log(f"[farmhand] node check took {time.monotonic() - started:.2f} s\n")
+    return None if check.ok else check.failure()
