@@ -22,7 +22,9 @@ runs after the first, so ``1-3,7`` is ``-s 1 -e 3 -b 1`` then ``-s 7 -e 7``).
   ``task.path_map`` (a Windows prefix also spelled with backslashes, since dirmap
   compares text); ``ARNOLD_PATHMAP`` names a JSON file
   ``{"linux": {"C:/": "/jobs/7/C/", …}}`` for Arnold's own texture and
-  stand-in loading. Both files are written as UTF-8.
+  stand-in loading. Both files are written as UTF-8. The same pairs are set at
+  Maya's start-up too (``farmhand_worker.maya_startup``: a farm ``userSetup.mel``
+  first on ``MAYA_SCRIPT_PATH``), for references loaded as the scene opens.
 
 Expected outputs are left empty: Maya names files from the prefix tokens
 (``<Scene>``, ``<RenderLayer>``, ``<Camera>``, ``<RenderPass>``), the scene's
