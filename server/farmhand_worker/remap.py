@@ -184,8 +184,8 @@ class _MayaAsciiPaths:
             self.node_type = node_type.decode(self.codec, "replace")
         else:
             names = [w for w in words if not w.startswith(b"-")]
-            short = names[0].decode(self.codec, "replace").rpartition("|")[2].lstrip(":")
-            self.node_type = DEFAULT_NODE_TYPES.get(short, "") if names else ""
+            short = names[0].decode(self.codec, "replace").rpartition("|")[2] if names else ""
+            self.node_type = DEFAULT_NODE_TYPES.get(short.lstrip(":"), "")
         self.wanted = _WANTS.get(self.node_type)
 
     def _file(self, tokens: list[tuple[int, int, bytes | None, bytes]]) -> None:
@@ -429,6 +429,8 @@ def remap_job(files: dict[str, Path], root: Path, mapper: Mapper) -> list[FileRe
             result.skipped = str(why)
         except OSError as exc:
             result.skipped = f"cannot be rewritten: {exc}"
+        except Exception as exc:  # a file the artist sent must never stop the others
+            result.skipped = f"cannot be rewritten: {type(exc).__name__}: {exc}"
         done.append(result)
     return done
 

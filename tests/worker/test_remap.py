@@ -175,3 +175,35 @@ def test_the_maya_adapter_sets_dirmap_at_start_up(tmp_path) -> None:
     assert 'dirmap -en true;\ndirmap -m "P:/" "/farm/P/";' in text
     assert 'dirmap -m "P:\\\\" "/farm/P/";' in text
     assert command.env["MAYA_SCRIPT_PATH"].split(os.pathsep)[0] == setup.parent.as_posix()
+
+
+def test_copy_numbers_backslashes_and_edits_keep_their_form() -> None:
+    text = (
+        b"//Maya ASCII 2025 scene\r\n//Codeset: 1252\r\n"
+        b'file -r -ns "c1" -rfn "cRN1" "P:\\\\lib\\\\c.ma{1}";\r\n'
+        b"select -ne;\r\n"
+        b'createNode reference -n "cRN1";\r\n'
+        b'\tsetAttr ".ed" -type "dataReferenceEdits" \r\n\t\t"cRN1"\r\n'
+        b'\t\t2 "c1:tex" "fileTextureName" " -type \\"string\\" \\"P:/lib/t.png\\""\r\n'
+        b'\t\t2 "c1:grp" "translate" " -type \\"double3\\" 1 0 0";\r\n'
+    )
+    data, changes = remap.rewrite_maya_ascii(text, lambda p: "/n/" + p[3:].replace("\\", "/"))
+    assert changes == [
+        remap.Change("P:\\lib\\c.ma", "/n/lib/c.ma"),
+        remap.Change("P:/lib/t.png", "/n/lib/t.png"),
+    ]
+    assert data == (
+        text.replace(b"P:\\\\lib\\\\c.ma{1}", b"/n/lib/c.ma{1}").replace(
+            b"P:/lib/t.png", b"/n/lib/t.png"
+        )
+    )
+
+
+def test_a_damaged_scene_is_left_and_the_others_are_still_rewritten(tmp_path) -> None:
+    root, mapper, files, originals = lay_out_show(tmp_path)
+    scene = next(c for c in files if c.endswith("shot.ma"))
+    files[scene].unlink()
+    files[scene].write_bytes(originals[scene][:-200] + b'"unterminated')
+    done = {item.client: item for item in remap.remap_job(files, root, mapper)}
+    assert done[scene].skipped and "not read as Maya ASCII" in done[scene].skipped
+    assert done["P:/show/assets/char/char_body.ma"].changes
