@@ -2,7 +2,7 @@
 
 The scene names references, a nested reference, a reference edit, an XGen
 collection, a UDIM set and a sequence by ``P:/show/…`` paths; the artist's
-files sit in a library found by ``--search-path``. On a real worker (with the
+files sit in a library found by ``farmhand submit --search-path``. On a real worker (with the
 stand-in for Maya's ``Render``) the node-side analysis finds every file, the
 rewritten copies differ from the originals only in the mapped paths, and a file
 whose blob is gone fails the attempt before anything renders, by name.
@@ -10,11 +10,12 @@ whose blob is gone fails the attempt before anything renders, by name.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+from cli_support import farm_env, run_cli
 from farmhand.client import FarmClient
-from farmhand.submission import Choices, submit_scene
 from farmhand_worker.config import Software
 from show_scene import CLIENT_PATHS, windows_show
 from worker_support import running_worker, wait_for, wait_job
@@ -23,17 +24,20 @@ STANDIN = Path(__file__).parent / "standin" / "Render"
 MAYA = Software("maya", "2025", str(STANDIN))
 
 
-def submit_show(client: FarmClient, root: Path) -> tuple[dict, dict[str, bytes]]:
-    """Submit the show with its library as a search path; the artist's folders then go."""
+def submit_show(server, token: str, client: FarmClient, root: Path) -> tuple[dict, dict]:
+    """`farmhand submit --search-path LIBRARY` as an artist runs it; the artist's folders
+    then go, so the node has only the farm's copies."""
     scene, library = windows_show(root)
     originals = {c: (library / found).read_bytes() for c, found in CLIENT_PATHS.items()}
     originals["scene"] = scene.read_bytes()
     originals["xgen"] = (scene.parent / "shot__hairColl.xgen").read_bytes()
-    submitted = submit_scene(client, scene, Choices(frames="1-2", frames_per_task=2),
-                             search_paths=(str(library),))  # fmt: skip
+    done = run_cli("submit", str(scene), "--search-path", str(library), "--frames", "1-2",
+                   "--frames-per-task", "2", env=farm_env(root, server, token))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    job_id = int(re.search(r"job (\d+) submitted", done.stdout).group(1))
     shutil.rmtree(root / "artist")
     shutil.rmtree(library)
-    return submitted.job, originals
+    return client.job(job_id), originals
 
 
 def attempt_log(client: FarmClient, attempt_id: int) -> str:
@@ -43,8 +47,8 @@ def attempt_log(client: FarmClient, attempt_id: int) -> str:
 def test_the_show_opens_on_the_node_with_every_file(farm, tmp_path) -> None:
     server, token = farm
     client = FarmClient(server.base.removesuffix("/api/v1"), token)
-    job, originals = submit_show(client, tmp_path)
-    manifest = {m["path"] for m in client.job(job["id"])["spec"]["manifest"]}
+    job, originals = submit_show(server, token, client, tmp_path)
+    manifest = {m["path"] for m in job["spec"]["manifest"]}
     assert set(CLIENT_PATHS) <= manifest
     node = tmp_path / "node"
     with running_worker(server, node, software=[MAYA], keep_jobs=True):
@@ -74,9 +78,8 @@ def test_the_show_opens_on_the_node_with_every_file(farm, tmp_path) -> None:
 def test_a_file_gone_from_the_server_fails_the_attempt_before_rendering(farm, tmp_path) -> None:
     server, token = farm
     client = FarmClient(server.base.removesuffix("/api/v1"), token)
-    job, _ = submit_show(client, tmp_path)
-    spec = client.job(job["id"])["spec"]
-    [tile] = [m for m in spec["manifest"] if m["path"] == "P:/show/tex/skin.1002.png"]
+    job, _ = submit_show(server, token, client, tmp_path)
+    [tile] = [m for m in job["spec"]["manifest"] if m["path"] == "P:/show/tex/skin.1002.png"]
     key = f"{tile['md5']}-{tile['size']}"
     [blob] = (tmp_path / "server").rglob(key)
     blob.unlink()
