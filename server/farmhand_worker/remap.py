@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from farmhand.scene import xgen
 from farmhand.scene.attributes import base_name, canonical
 from farmhand.scene.errors import SceneError
 from farmhand.scene.file_attributes import EDIT_ATTRIBUTES, wants
@@ -60,11 +61,7 @@ _CODESET = re.compile(rb"//Codeset: *(\S+)")
 _TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"|[^\s"]+', re.S)
 _STR = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
 _COPY_NUMBER = re.compile(r"\{\d+\}$")
-_XGEN_KEYS = frozenset(
-    {"xgDataPath", "xgProjectPath", "cacheFileName", "regionMap", "pointDir", "maskDir",
-     "bakeDir", "archiveFile"}
-)  # fmt: skip
-_XGEN_MAP = re.compile(r"map\(\s*'([^']+)'\s*\)")
+_XGEN_KEYS = xgen.PATH_KEYS | xgen.PALETTE_PATH_KEYS
 
 
 class Mapper(Protocol):
@@ -357,7 +354,7 @@ def _xgen_line(line: bytes, map_path: PathFn, changes: list[Change]) -> bytes:
     if name in _XGEN_KEYS:
         new = ";".join(_mapped_xgen(part, map_path, changes) for part in text.split(";"))
     if "map(" in new:
-        new = _XGEN_MAP.sub(
+        new = xgen.MAP_EXPRESSION.sub(
             lambda m: m.group().replace(m.group(1), _mapped_xgen(m.group(1), map_path, changes)),
             new,
         )
