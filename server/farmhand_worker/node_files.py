@@ -38,9 +38,19 @@ def prepare(
     if laid.unavailable:
         for client, why in laid.unavailable.items():
             log(f"[farmhand] missing: {client}: {why}\n")
-        names = ", ".join(laid.unavailable)
-        return f"{len(laid.unavailable)} file(s) could not be fetched to this node: {names}"
+        return _not_fetched(laid)
     return None
+
+
+def _not_fetched(laid: LaidOut) -> str:
+    names = list(laid.unavailable)
+    shown = ", ".join(names[: node_check.MAX_LISTED])
+    more = (
+        f" and {len(names) - node_check.MAX_LISTED} more"
+        if len(names) > node_check.MAX_LISTED
+        else ""
+    )
+    return f"{len(names)} file(s) could not be fetched to this node: {shown}{more}"
 
 
 def _maya(
@@ -60,9 +70,7 @@ def _maya(
         log(f"[farmhand] missing: {client}: {why}\n")
     if scene.suffix.lower() != ".ma":
         log(f"[farmhand] node check: {scene.name} is not Maya ASCII; not analysed here\n")
-        if laid.unavailable:
-            return f"file(s) could not be fetched to this node: {', '.join(laid.unavailable)}"
-        return None
+        return _not_fetched(laid) if laid.unavailable else None
     manifest = {local: client for client, local in every.items()}
     started = time.monotonic()
     check = node_check.check_scene(
