@@ -106,12 +106,18 @@ def mel_literal(text: str) -> str:
 
 def local_paths(mapper: Mapper) -> PathFn:
     """The rule of the module doc: an absolute client path → its mapped local path if it
-    (or its folder) exists here, a trailing slash kept; else None."""
+    (or its folder) exists here, a trailing slash kept; else None. A path already inside
+    the job root (a copy an earlier attempt rewrote) is left."""
+
+    root = getattr(mapper, "root", None)
+    inside = root.as_posix().rstrip("/") + "/" if root is not None else None
 
     def map_path(written: str) -> str | None:
         path = normalise(written)
         if not path or not is_absolute(path) or unexpanded(path) or "%" in path:
             return None
+        if inside is not None and path.startswith(inside):
+            return None  # already the node's path (a copy rewritten by an earlier attempt)
         try:
             local = mapper.to_local(path.rstrip("/") or path)
         except ValueError:

@@ -87,6 +87,8 @@ def test_rewriting_twice_changes_nothing_more(tmp_path) -> None:
     root, mapper, files, _ = lay_out_show(tmp_path)
     remap.remap_job(files, root, mapper)
     first = {c: p.read_bytes() for c, p in files.items()}
+    # Even where the node's path would map again (its folder made under the root as well).
+    (root / root.relative_to("/") / "P/show/tex").mkdir(parents=True)
     again = remap.remap_job(files, root, mapper)
     assert all(not item.changes for item in again)
     assert {c: p.read_bytes() for c, p in files.items()} == first
