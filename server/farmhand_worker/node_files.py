@@ -1,9 +1,10 @@
 """Between laying out a job's files and rendering: make them what the node opens, and check.
 
-For a Maya job the job folder's ``.ma`` and ``.xgen`` copies are rewritten with
-the node's paths (``remap``), then the scene is analysed as the node will open
-it (``node_check``). For every job, a file whose blob could not be fetched
-fails the attempt by name. Each step writes its result into the attempt's log.
+For a Maya job the job folder's ``.ma`` and ``.xgen`` copies were rewritten with
+the node's paths as they were laid out (``remap.JobRewriter``); what that did is
+logged, then the scene is analysed as the node will open it (``node_check``). For
+every job, a file whose blob could not be fetched fails the attempt by name. Each
+step writes its result into the attempt's log.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ def prepare(
     project: Path | None,
     laid: LaidOut,
     every: dict[str, Path],
-    root: Path,
+    remapped: list[remap.FileRemap],
     mapper: remap.Mapper,
     log: Log,
 ) -> str | None:
-    """Rewrite and check a laid-out job; the failure message, or None when it may render.
+    """Check a laid-out job; the failure message, or None when it may render.
 
     `every` is each manifest file's local path by client path (those on studio storage
-    too); only files under the job root (`laid`) are rewritten.
+    too); `remapped` what the rewrite did as the files were laid out.
     """
     if adapter == "maya":
-        return _maya(scene, project, laid, every, root, mapper, log)
+        return _maya(scene, project, laid, every, remapped, mapper, log)
     if laid.unavailable:
         for client, why in laid.unavailable.items():
             log(f"[farmhand] missing: {client}: {why}\n")
@@ -58,11 +59,10 @@ def _maya(
     project: Path | None,
     laid: LaidOut,
     every: dict[str, Path],
-    root: Path,
+    done: list[remap.FileRemap],
     mapper: remap.Mapper,
     log: Log,
 ) -> str | None:
-    done = remap.remap_job(laid.files, root, mapper)
     for line in remap.describe(done):
         log(line)
     renamed = {c.new.rstrip("/"): c.old for item in done for c in item.changes}

@@ -387,28 +387,37 @@ class _Skip(Exception):
     """A file left as it is, and why."""
 
 
+def rewrite_file(
+    source: Path, dest: Path, map_path: PathFn, suffix: str | None = None
+) -> list[Change]:
+    """Write `source` (a ``.ma`` or ``.xgen`` file, by `suffix`, else its own) to `dest` with
+    its paths mapped, when any path changes; the changes (none: `dest` is not written).
+    Raises ``_Skip`` (a reason)."""
+    suffix = (suffix or source.suffix).lower()
+    if suffix == ".ma":
+        with open(source, "rb") as src, open(dest, "wb") as dst:
+            try:
+                return _rewrite_ma_stream(src, dst, map_path, str(source))
+            except SceneError as exc:
+                raise _Skip(f"not read as Maya ASCII: {exc}") from None
+    if suffix == ".xgen":
+        if source.stat().st_size > MAX_XGEN_BYTES:
+            raise _Skip(f"larger than {MAX_XGEN_BYTES} bytes")
+        data, changes = rewrite_xgen(source.read_bytes(), map_path)
+        if changes:
+            dest.write_bytes(data)
+        return changes
+    return []
+
+
 def remap_file(local: Path, map_path: PathFn) -> list[Change]:
     """Rewrite one laid-out ``.ma`` or ``.xgen`` file in place (by rename); its changes.
 
     Raises ``_Skip`` (a reason) for a file left as it is.
     """
-    suffix = local.suffix.lower()
     staged = local.with_name(f".{local.name}.{uuid.uuid4().hex[:8]}")
     try:
-        if suffix == ".ma":
-            with open(local, "rb") as src, open(staged, "wb") as dst:
-                try:
-                    changes = _rewrite_ma_stream(src, dst, map_path, str(local))
-                except SceneError as exc:
-                    raise _Skip(f"not read as Maya ASCII: {exc}") from None
-        elif suffix == ".xgen":
-            if local.stat().st_size > MAX_XGEN_BYTES:
-                raise _Skip(f"larger than {MAX_XGEN_BYTES} bytes")
-            data, changes = rewrite_xgen(local.read_bytes(), map_path)
-            if changes:
-                staged.write_bytes(data)
-        else:
-            return []
+        changes = rewrite_file(local, staged, map_path)
         if changes:
             os.chmod(staged, local.stat().st_mode & 0o777)
             os.replace(staged, local)
@@ -417,25 +426,55 @@ def remap_file(local: Path, map_path: PathFn) -> list[Change]:
         staged.unlink(missing_ok=True)
 
 
+def _attempt(result: FileRemap, rewrite: Callable[[], list[Change]]) -> FileRemap:
+    try:
+        result.changes = rewrite()
+    except _Skip as why:
+        result.skipped = str(why)
+    except OSError as exc:
+        result.skipped = f"cannot be rewritten: {exc}"
+    except Exception as exc:  # a file the artist sent must never stop the others
+        result.skipped = f"cannot be rewritten: {type(exc).__name__}: {exc}"
+    return result
+
+
+def _rewritable(local: Path, root: Path) -> bool:
+    return local.suffix.lower() in (".ma", ".xgen") and local.is_relative_to(root)
+
+
 def remap_job(files: dict[str, Path], root: Path, mapper: Mapper) -> list[FileRemap]:
     """Rewrite every laid-out ``.ma`` and ``.xgen`` file under the job `root` (never a file a
     worker rule maps onto studio storage): client path → local path in `files`."""
     map_path = local_paths(mapper)
-    done: list[FileRemap] = []
-    for client, local in files.items():
-        if local.suffix.lower() not in (".ma", ".xgen") or not local.is_relative_to(root):
-            continue
-        result = FileRemap(client, local)
-        try:
-            result.changes = remap_file(local, map_path)
-        except _Skip as why:
-            result.skipped = str(why)
-        except OSError as exc:
-            result.skipped = f"cannot be rewritten: {exc}"
-        except Exception as exc:  # a file the artist sent must never stop the others
-            result.skipped = f"cannot be rewritten: {type(exc).__name__}: {exc}"
-        done.append(result)
-    return done
+    return [
+        _attempt(FileRemap(client, local), lambda local=local: remap_file(local, map_path))
+        for client, local in files.items()
+        if _rewritable(local, root)
+    ]
+
+
+class JobRewriter:
+    """The rewrite as the job's files are laid out (``layout.lay_out(rewriter=…)``): each
+    ``.ma``/``.xgen`` file under the job root takes its rewritten bytes in one rename, so a
+    renderer of another task of the job never sees the unmapped copy between two steps."""
+
+    def __init__(self, root: Path, mapper: Mapper) -> None:
+        self.root = root
+        self.map_path = local_paths(mapper)
+        self.done: list[FileRemap] = []
+
+    def wants(self, local: Path) -> bool:
+        """True for a file this rewrites (``.ma``/``.xgen`` under the job root)."""
+        return _rewritable(local, self.root)
+
+    def __call__(self, client: str, local: Path, source: Path, dest: Path) -> bool:
+        """Write `source` rewritten to `dest`; True when it was (a path changed)."""
+        result = _attempt(
+            FileRemap(client, local),
+            lambda: rewrite_file(source, dest, self.map_path, local.suffix),
+        )
+        self.done.append(result)
+        return bool(result.changes)
 
 
 def describe(done: Iterable[FileRemap]) -> Iterator[str]:

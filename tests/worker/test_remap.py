@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +14,8 @@ from farmhand.scene import analyze
 from farmhand_worker import node_check, remap
 from farmhand_worker.adapters import RenderTask
 from farmhand_worker.adapters.maya import ADAPTER
+from farmhand_worker.cache import BlobCache
+from farmhand_worker.layout import lay_out
 from farmhand_worker.maya_startup import STARTUP_DIR, USER_SETUP
 from show_scene import CLIENT_PATHS, windows_show
 
@@ -209,3 +212,45 @@ def test_a_damaged_scene_is_left_and_the_others_are_still_rewritten(tmp_path) ->
     done = {item.client: item for item in remap.remap_job(files, root, mapper)}
     assert done[scene].skipped and "not read as Maya ASCII" in done[scene].skipped
     assert done["P:/show/assets/char/char_body.ma"].changes
+
+
+def test_laying_out_again_never_puts_the_unmapped_copy_back(tmp_path) -> None:
+    """A second task of the job on this node lays the files out again while the first may be
+    rendering: each rewritten file goes from one rewritten copy to the next in one rename."""
+    scene, library = windows_show(tmp_path)
+    pairs = client_files(analyze(scene, search_paths=[library]))
+    sources = {client: Path(local) for client, local in pairs}
+    manifest = [
+        {"path": client, "md5": hashlib.md5(path.read_bytes()).hexdigest(),
+         "size": path.stat().st_size, "source": path}
+        for client, path in sources.items()
+    ]  # fmt: skip
+    root = tmp_path / "node" / "root"
+    mapper = PathMapper(root)
+    cache = BlobCache(tmp_path / "node" / "cache", 1 << 30)
+
+    def fetch(entry: dict, dest: Path) -> None:
+        shutil.copyfile(entry["source"], dest)
+
+    class Watching(remap.JobRewriter):
+        def __call__(self, client: str, local: Path, source: Path, dest: Path) -> bool:
+            if local.exists():  # what a renderer would read at this moment
+                seen.append(local.read_bytes() != source.read_bytes())
+            return super().__call__(client, local, source, dest)
+
+    seen: list[bool] = []
+    first = Watching(root, mapper)
+    lay_out(manifest, mapper, cache, fetch, rewriter=first)
+    assert seen == [] and sum(bool(item.changes) for item in first.done) == 6
+    again = Watching(root, mapper)
+    laid = lay_out(manifest, mapper, cache, fetch, rewriter=again)
+    assert len(seen) == 6 and all(seen)  # the rewritten copy, never the original
+    assert [item.changes for item in again.done] == [item.changes for item in first.done]
+    rig = laid.files["P:/show/assets/char/char_rig.ma"].read_bytes()
+    assert rig != sources["P:/show/assets/char/char_rig.ma"].read_bytes()
+    assert (
+        sources["P:/show/assets/char/char_rig.ma"].read_bytes()
+        == cache.path(
+            manifest[[m["path"] for m in manifest].index("P:/show/assets/char/char_rig.ma")]
+        ).read_bytes()
+    )  # the cached blob is the artist's file, untouched
