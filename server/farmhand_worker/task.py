@@ -21,7 +21,7 @@ from typing import Any
 from farmhand.pathmap import PathMapper
 from farmhand.tiles import Tile
 
-from . import adapters, orphans, process, results, sandbox
+from . import adapters, node_files, orphans, process, remap, results, sandbox
 from .api import Stale, WorkerClient, deliver
 from .cache import BlobCache
 from .config import WorkerConfig
@@ -153,16 +153,25 @@ class TaskRun:
                 logs.write(f"[farmhand] warning: {path} (for {m['path']}) "
                            "is not on this worker's storage\n")  # fmt: skip
         started = time.monotonic()
-        laid = lay_out(inside, mapper, self.cache, self.client.download_blob, self.stop.is_set)
+        renderer = self.spec.get("renderer") or {}
+        rewriter = remap.JobRewriter(self.job_root, mapper) if renderer.get("adapter") == "maya" \
+            else None  # fmt: skip
+        laid = lay_out(inside, mapper, self.cache, self.client.download_blob, self.stop.is_set,
+                       rewriter)  # fmt: skip
         pinned.extend(laid.pinned)
         logs.write(f"[farmhand] {len(laid.files)} file(s) ready in "
                    f"{time.monotonic() - started:.1f} s\n")  # fmt: skip
-        renderer = self.spec.get("renderer") or {}
         if renderer.get("adapter") not in self.config.adapters:
             enabled = ", ".join(self.config.adapters)
             raise _Failed(None, f"this worker does not run the {renderer.get('adapter')!r} "
                                 f"adapter (enabled: {enabled})")  # fmt: skip
         adapter = adapters.get(renderer.get("adapter", ""))
+        project_dir = mapper.to_local(scene["project_path"]) if scene.get("project_path") else None
+        failed = node_files.prepare(renderer.get("adapter", ""), local[scene["path"]], project_dir,
+                                    laid, local, rewriter.done if rewriter else [], mapper,
+                                    logs.write)  # fmt: skip
+        if failed:
+            raise _Failed(None, failed)
         software = self.spec.get("software") or {}
         tile = self.task.get("tile")
         render_task = adapters.RenderTask(
@@ -173,8 +182,7 @@ class TaskRun:
             tile=tile_job(tile) if tile else None,
             executable=self.config.executable(software.get("cg_name", renderer.get("adapter", "")),
                                               software.get("cg_version"), software.get("accept")),
-            project_dir=(mapper.to_local(scene["project_path"])
-                         if scene.get("project_path") else None),
+            project_dir=project_dir,
             path_map=mapper.path_map(local), layer=self.task.get("layer"),
         )  # fmt: skip
         try:

@@ -331,6 +331,17 @@ def test_an_absolute_texture_path_is_mapped_to_the_job_files(reference: Path,
     result = run(command)
     assert result.returncode == 0 and not result.fatal, "\n".join(result.lines)
     assert np.array_equal(pixels(command.expected[0]), pixels(reference))
+    assert "FARMHAND: node check: 1 file(s) found, 0 missing" in result.lines
+
+    # Missing on the node although mapped: named by the artist's path, before rendering.
+    local_texture = root / (artist / "textures" / "checker.png").relative_to("/")
+    local_texture.unlink()
+    gone = run(ADAPTER.build(make_task(local_scene, tmp_path / "gone", [4],
+                                       path_map={top: f"{root}{top}"})))  # fmt: skip
+    assert gone.returncode == 3 and not any((tmp_path / "gone" / "out").iterdir())
+    artist_texture = (artist / "textures" / "checker.png").as_posix()
+    assert gone.fatal == [f"missing image 'checker.png': {artist_texture} (here {local_texture})"]
+    assert "FARMHAND: node check: 0 file(s) found, 1 missing" in gone.lines
 
 
 # --------------------------------------------------------------------------- output lines

@@ -13,8 +13,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_MAP = re.compile(r"map\(\s*'([^']+)'\s*\)")
-_PATH_KEYS = {"cacheFileName", "regionMap", "pointDir", "maskDir", "bakeDir", "archiveFile"}
+MAP_EXPRESSION = re.compile(r"map\(\s*'([^']+)'\s*\)")
+"""A map file inside an expression: ``map('${DESC}/paintmaps/length')``."""
+PATH_KEYS = frozenset(
+    {"cacheFileName", "regionMap", "pointDir", "maskDir", "bakeDir", "archiveFile"}
+)
+"""Keys of a module's attributes whose value is a file or folder path."""
+PALETTE_PATH_KEYS = frozenset({"xgDataPath", "xgProjectPath"})
+"""The palette's own path keys (``;``-separated lists)."""
 
 
 @dataclass
@@ -55,9 +61,9 @@ def read_collection(path: Path, maya_project: str | None) -> Collection:
                 out.descriptions.append(value)
             elif key == "name":
                 module = value
-            elif key in _PATH_KEYS and value:
+            elif key in PATH_KEYS and value:
                 raw.append((key, value, description, module))
-            for found in _MAP.findall(value):
+            for found in MAP_EXPRESSION.findall(value):
                 raw.append((key, found, description, module))
     # The project saved in the file wins when it exists here; a collection moved
     # with its project (the usual case on another machine) uses the Maya project.

@@ -7,7 +7,9 @@ mapping); no Python code is ever built from job data. In order, it:
    where the worker laid the job's files out, by the task's prefix pairs (the worker's
    ``PathMapper.path_map``); relative ``//`` paths follow the .blend and need nothing;
 2. fails the task when a file the render needs is still missing (Blender 3.4 renders a
-   missing image texture as magenta without a word, and a missing library as nothing);
+   missing image texture as magenta without a word, and a missing library as nothing),
+   naming it by the artist's path when it was mapped; prints the check's result
+   (``FARMHAND: node check: N file(s) found, M missing``) for the attempt's log;
 3. sets the image size, the view layers and the camera the job asks for;
 4. sets the border of a tile.
 
@@ -64,6 +66,14 @@ class _Mapper:
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.prefixes = [(a.replace("\\", "/"), b) for a, b in prefixes.items()]
 
+    def client(self, local: str) -> str | None:
+        """The artist's path of a local path under one of the local prefixes, or None."""
+        local = local.replace("\\", "/")
+        for prefix, target in self.prefixes:
+            if local.startswith(target):
+                return prefix + local[len(target) :]
+        return None
+
     def map(self, path: str) -> str | None:
         client = _client_path(path)
         if client is None:
@@ -97,30 +107,43 @@ def _used(block) -> bool:
     return block.users > (1 if block.use_fake_user else 0)
 
 
-def _missing() -> list[str]:
-    """Files the render needs that are not here."""
-    problems = []
-    for lib in bpy.data.libraries:
-        path = os.path.normpath(bpy.path.abspath(lib.filepath))
-        if not os.path.isfile(path):
-            problems.append(f"missing library {lib.name!r}: {path}")
+def _needed() -> list[tuple[str, str, str]]:
+    """(what, name, local path) of each file the render needs: libraries, used images (each
+    UDIM tile), caches and volumes."""
+    needed = [("library", lib.name, os.path.normpath(bpy.path.abspath(lib.filepath)))
+              for lib in bpy.data.libraries]  # fmt: skip
     for image in bpy.data.images:
         if image.packed_file is not None or not _used(image):
             continue
         path = os.path.normpath(bpy.path.abspath(image.filepath, library=image.library))
         if image.source in ("FILE", "MOVIE"):
-            paths = [path]
+            needed.append(("image", image.name, path))
         elif image.source == "TILED" and "<UDIM>" in path:
-            paths = [path.replace("<UDIM>", str(tile.number)) for tile in image.tiles]
-        else:
-            continue  # sequences are frame-dependent; generated images have no file
-        problems += [f"missing image {image.name!r}: {p}" for p in paths if not os.path.isfile(p)]
+            needed += [("image", image.name, path.replace("<UDIM>", str(tile.number)))
+                       for tile in image.tiles]  # fmt: skip
+        # sequences are frame-dependent; generated images have no file
     for block in (*bpy.data.cache_files, *bpy.data.volumes):
         if getattr(block, "is_sequence", False) or getattr(block, "packed_file", None):
             continue
-        path = os.path.normpath(bpy.path.abspath(block.filepath, library=block.library))
-        if _used(block) and not os.path.isfile(path):
-            problems.append(f"missing cache {block.name!r}: {path}")
+        if _used(block):
+            path = os.path.normpath(bpy.path.abspath(block.filepath, library=block.library))
+            needed.append(("cache", block.name, path))
+    return needed
+
+
+def _missing(mapper: _Mapper | None = None) -> list[str]:
+    """Files the render needs that are not here, each by its path here and, when it was
+    mapped, the artist's path; the check's result is printed for the attempt's log."""
+    problems = []
+    needed = _needed()
+    for what, name, path in needed:
+        if os.path.isfile(path):
+            continue
+        client = mapper.client(path) if mapper is not None else None
+        where = f"{client} (here {path})" if client else path
+        problems.append(f"missing {what} {name!r}: {where}")
+    print(f"FARMHAND: node check: {len(needed) - len(problems)} file(s) found, "
+          f"{len(problems)} missing", flush=True)  # fmt: skip
     return problems
 
 
@@ -155,10 +178,12 @@ def _settings(scene, args: argparse.Namespace) -> list[str]:
 def main() -> None:
     """Apply the task to the open scene, or print why not and exit before rendering."""
     args = _args(sys.argv)
+    mapper = None
     if args.paths:
         with open(args.paths, encoding="utf-8") as f:
-            _remap(_Mapper(json.load(f)))
-    problems = _missing() + _settings(bpy.context.scene, args)
+            mapper = _Mapper(json.load(f))
+        _remap(mapper)
+    problems = _missing(mapper) + _settings(bpy.context.scene, args)
     for problem in problems:
         print(f"FARMHAND-ERROR: {problem}", flush=True)
     if problems:

@@ -31,7 +31,9 @@ runs after the first, so ``1-3,7`` is ``-s 1 -e 3 -b 1`` then ``-s 7 -e 7``).
   ``task.path_map`` (a Windows prefix also spelled with backslashes, since dirmap
   compares text); ``ARNOLD_PATHMAP`` names a JSON file
   ``{"linux": {"C:/": "/jobs/7/C/", …}}`` for Arnold's own texture and
-  stand-in loading. Both files are written as UTF-8.
+  stand-in loading. Both files are written as UTF-8. The same pairs are set at
+  Maya's start-up too (``farmhand_worker.maya_startup``: a farm ``userSetup.mel``
+  first on ``MAYA_SCRIPT_PATH``), for references loaded as the scene opens.
 
 Expected outputs are left empty: Maya names files from the prefix tokens
 (``<Scene>``, ``<RenderLayer>``, ``<Camera>``, ``<RenderPass>``), the scene's
@@ -53,6 +55,7 @@ from farmhand.jobspec import relative_path_problem
 from farmhand.plan import LayerGroup, PlanError, expected_outputs, group_of
 from farmhand.scene.renderers import RENDER_FLAG
 
+from .. import maya_startup
 from . import options
 from .base import AdapterError, LineEvent, RenderCommand, RenderTask
 from .maya_renderers import COMMON_ENV, FULL, INCLUDE_ALL_LIGHTS, RENDERERS, MayaRenderer
@@ -291,6 +294,9 @@ class MayaAdapter:
             files[task.work_dir / PRE_RENDER_MEL] = dirmap_mel(pairs)
             files[task.work_dir / ARNOLD_PATHMAP_JSON] = arnold_pathmap(pairs)
             env["ARNOLD_PATHMAP"] = str(task.work_dir / ARNOLD_PATHMAP_JSON)
+            startup_files, startup_env = maya_startup.startup(task.work_dir, pairs, mel_string)
+            files.update(startup_files)
+            env.update(startup_env)
         expected = [] if task.tile is not None else expected_outputs(group, task.frames)
         return RenderCommand(
             argv=runs[0],
