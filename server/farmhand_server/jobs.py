@@ -439,7 +439,8 @@ async def tasks_with_attempts(
 ) -> list[dict[str, Any]]:
     """A page of a job's tasks with their attempts (one row per try), in dispatch order.
 
-    At most `limit` tasks, those whose `seq` comes after `after`.
+    At most `limit` tasks, those whose `seq` comes after `after`. Each has its `retried_at`
+    (a person's or the liveness rule's last retry, for `waiting.task_reasons`).
     """
     t, a, w = db.tasks, db.attempts, db.workers
     query = sa.select(t).where(t.c.job_id == job_id).order_by(t.c.seq).limit(limit)
@@ -465,6 +466,6 @@ async def tasks_with_attempts(
     return [
         {"id": r.id, "seq": r.seq, "kind": r.kind, "frames": r.frames, "tile": r.tile,
          "layer": r.layer, "is_test": r.is_test, "state": r.state, "failures": r.failures,
-         "message": r.message, "attempts": attempts.get(r.id, [])}
+         "message": r.message, "attempts": attempts.get(r.id, []), "retried_at": r.retried_at}
         for r in tasks
     ]  # fmt: skip

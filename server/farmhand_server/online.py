@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from farmhand import versions
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db, scheduler, states
+from . import db
 from .planning import capability_keys
 
 
@@ -36,6 +36,7 @@ class Online:
     hardware_config_id: str
     software: dict[str, Any]  # as registered: {name: {version: {"plugins": {…}}}}
     offers: versions.Offers
+    slots: int = 1  # tasks it runs at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +52,15 @@ async def online_workers(conn: AsyncConnection, online_seconds: float) -> list[O
     since = time.time() - online_seconds
     rows = await conn.execute(
         sa.select(w.c.id, w.c.name, w.c.ram_gb, w.c.cpu_cores, w.c.gpu_count, w.c.gpu_memory_gb,
-                  w.c.hardware_config_id, w.c.tags, w.c.software)
+                  w.c.hardware_config_id, w.c.tags, w.c.software, w.c.slots)
         .where(w.c.revoked_at.is_(None), w.c.last_seen >= since)
         .order_by(w.c.id)
     )  # fmt: skip
     return [
         Online(r.id, r.name, r.ram_gb, r.cpu_cores, r.gpu_count, r.gpu_memory_gb,
                r.hardware_config_id or "", dict(r.software or {}),
-               versions.Offers.of(capability_keys({"tags": r.tags, "software": r.software})))
+               versions.Offers.of(capability_keys({"tags": r.tags, "software": r.software})),
+               r.slots or 1)
         for r in rows
     ]  # fmt: skip
 
@@ -180,18 +182,7 @@ async def blocklists(conn: AsyncConnection, job_ids: list[int]) -> dict[int, set
 async def waiting_reasons(
     conn: AsyncConnection, jobs: list[Any], online_seconds: float
 ) -> dict[int, str]:
-    """For each queued or rendering job no online worker can take: why (by job id)."""
-    waiting = {j.id: j for j in jobs if j.state in states.DISPATCHING}
-    if not waiting:
-        return {}
-    workers = await online_workers(conn, online_seconds)
-    ids = list(waiting)
-    needs = await scheduler.job_needs(conn, ids)
-    blocked = await blocklists(conn, ids)
-    found = {}
-    for job_id, job in waiting.items():
-        keys, configs = needs[job_id]
-        reason = explain(job, sorted(keys), configs, blocked[job_id], workers)
-        if reason:
-            found[job_id] = reason
-    return found
+    """For each of these jobs that waits: why (by job id); see `waiting.job_reasons`."""
+    from . import waiting  # it builds on this module
+
+    return await waiting.job_reasons(conn, jobs, online_seconds)
