@@ -289,12 +289,13 @@ async def approve(conn: AsyncConnection, job: Any) -> None:
     await _move(conn, job, states.RENDERING, "approved")
 
 
-async def retry(conn: AsyncConnection, job: Any, task_id: int | None) -> int:
-    """Queue failed (or cancelled) tasks again — one, or all of the job's; how many."""
+async def retry(conn: AsyncConnection, job: Any, task_ids: list[int] | None) -> int:
+    """Queue failed (or cancelled) tasks again — these (at most a request's 1000), or all of
+    the job's; how many. Ids of tasks in another state or job are left alone."""
     t = db.tasks
     where = [t.c.job_id == job.id, t.c.state.in_(("failed", "cancelled"))]
-    if task_id is not None:
-        where.append(t.c.id == task_id)
+    if task_ids is not None:
+        where.append(t.c.id.in_(task_ids))
     rows = (await conn.execute(sa.select(t.c.id, t.c.state, t.c.is_test).where(*where))).all()
     if not rows:
         return 0

@@ -206,8 +206,12 @@ async def approve_job(request: web.Request) -> web.Response:
 
 
 async def retry_job(request: web.Request) -> web.Response:
-    task_id = request[BODY].get("task_id")
-    return await _act(request, lambda conn, job: jobs.retry(conn, job, task_id))
+    body = request[BODY]
+    wanted = list(body.get("task_ids") or [])
+    if "task_id" in body:
+        wanted.append(body["task_id"])
+    task_ids = list(dict.fromkeys(wanted)) or None
+    return await _act(request, lambda conn, job: jobs.retry(conn, job, task_ids))
 
 
 async def update_job(request: web.Request) -> web.Response:
