@@ -78,7 +78,8 @@ async def read_log(request: web.Request) -> web.StreamResponse:
     offset = request[PARAMS].get("offset", 0)
     if not path.exists():
         return web.Response(
-            body=b"", content_type="text/plain",
+            body=b"",
+            content_type="text/plain",
             headers={"X-Log-Size": "0", "X-Log-Offset": "0", **state},
         )
     size = path.stat().st_size
