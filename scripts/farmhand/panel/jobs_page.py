@@ -16,6 +16,7 @@ from farmhand.downloads import DownloadReport, download_job
 from . import theme
 from .connection import Login, LoginForm, describe_error
 from .frame_grid import FrameGrid, legend
+from .job_watch import JobWatch, Notice
 from .jobs_model import ROLE_JOB, JobsModel, ProgressDelegate
 from .qt import Qt, QtCore, QtGui, QtWidgets
 from .state import PanelState
@@ -217,6 +218,8 @@ class JobsPage(QtWidgets.QWidget):
         splitter.setStretchFactor(1, 5)
         splitter.setSizes([170, 470])
 
+        self.watch = JobWatch(state, self)
+        self.watch.notice.connect(self._notice)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -268,6 +271,7 @@ class JobsPage(QtWidgets.QWidget):
         self._in_flight = False
         self.polls += 1
         self.model.set_jobs(snapshot.jobs)
+        self.watch.saw(snapshot.jobs)
         self._reselect()
         self.status.setText(f"{len(snapshot.jobs)} job(s) · updated {_clock()}")
         if snapshot.job is not None and snapshot.job.get("id") == self.selected_id:
@@ -278,6 +282,12 @@ class JobsPage(QtWidgets.QWidget):
                 if pixmap.loadFromData(data):
                     self.previews[frame] = pixmap
             self._show_job()
+
+    def _notice(self, notice: Notice) -> None:
+        if notice.job_id == self.selected_id and self.isVisible():
+            self.watch.seen(notice.job_id)  # the artist is looking at it
+        self.model.set_notices({i: n.text for i, n in self.watch.unseen.items()})
+        self.status.setText(notice.text)
 
     def _poll_failed(self, exc: BaseException) -> None:
         self._in_flight = False
@@ -312,6 +322,9 @@ class JobsPage(QtWidgets.QWidget):
             self.show_job(int(job["id"]))
 
     def _show_job(self) -> None:
+        if self.selected_id in self.watch.unseen and self.isVisible():
+            self.watch.seen(self.selected_id)
+            self.model.set_notices({i: n.text for i, n in self.watch.unseen.items()})
         job = self.job
         if job is None:
             listed = self.model.jobs[self.model.row_of(self.selected_id)] \
