@@ -12,9 +12,7 @@ pytest.importorskip("farmhand.panel.window", reason="the panel widgets are not i
 SCENES = Path(__file__).resolve().parents[1] / "scenes"
 
 
-def test_a_notice_of_the_docked_panel_is_shown_in_the_viewport(
-    maya_stub, tmp_path, monkeypatch
-):
+def test_a_notice_of_the_docked_panel_is_shown_in_the_viewport(maya_stub, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     maya_stub.stub_open(SCENES / "legacy_layers.ma")
     from farmhand.maya_ui import dock
