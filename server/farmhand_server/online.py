@@ -23,6 +23,9 @@ from . import db
 from .planning import capability_keys
 
 
+_SOFTWARE_SHOWN = 4  # software versions a reason names when none is the one asked for
+
+
 @dataclass(frozen=True, slots=True)
 class Online:
     """One online worker, as the reasons compare it."""
@@ -89,6 +92,20 @@ def _versions_of(name: str, workers: list[Online]) -> dict[str, int]:
     )
 
 
+def _other_software(workers: list[Online]) -> str:
+    """What the online workers have when none has the software asked for (a few, most first)."""
+    summary = sorted(software_summary(workers), key=lambda s: (-s["workers"], s["name"]))
+    if not summary:
+        return "the online workers offer no software"
+    shown = [
+        f"{versions.title(versions.clean_name(s['name']))} {s['version']} on {s['workers']} "
+        f"worker{'' if s['workers'] == 1 else 's'}"
+        for s in summary[:_SOFTWARE_SHOWN]
+    ]
+    more = len(summary) - _SOFTWARE_SHOWN
+    return "online: " + ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
 def _instead(values: Iterable[Any], unit: str = "") -> str:
     counts = Counter(values)
     parts = [f"{v:g}{unit}" if isinstance(v, float) else f"{v}{unit}" for v in sorted(counts)]
@@ -118,7 +135,7 @@ def _checks(
             need.describe(),
             lambda w, n=need: any(n.met_by_version(v) for v in w.offers.versions.get(n.name, ())),
             "online: " + versions.on_workers(need.name, have) if have
-            else f"no online worker has {versions.title(need.name)}",
+            else _other_software(workers),
         ))  # fmt: skip
     for key in sorted(needs.plain):
         kind, _, rest = key.partition(":")

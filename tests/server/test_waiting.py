@@ -126,3 +126,15 @@ def test_a_node_that_failed_the_task_is_not_counted_as_free_for_it(
         None,
     ]
     assert second is not None
+
+
+def test_a_job_for_software_no_node_has_names_what_they_have(server: RunningServer) -> None:
+    ann = new_user(server, "ann")
+    created = submit(server, ann, frames="1", software={"cg_name": "maya", "cg_version": "2025"})
+    new_worker(server, "b1")
+    new_worker(server, "b2")
+    new_worker(server, "h", software={"houdini": {"20.5": {}}})
+    assert job(server, ann, created["id"])["waiting_reason"] == (
+        "no online worker has Maya ≥ 2025 (online: Blender 3.4 on 2 workers, "
+        "houdini 20.5 on 1 worker)"
+    )

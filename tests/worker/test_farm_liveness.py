@@ -102,3 +102,20 @@ def test_with_the_studio_setting_the_node_that_failed_it_renders_it(artist, tmp_
     attempts = client.tasks(job["id"])[0]["attempts"]
     assert [a["state"] for a in attempts] == ["failed", "done"]
     assert attempts[0]["worker_id"] == attempts[1]["worker_id"]
+
+
+def test_a_job_for_software_no_node_has_says_so(artist, tmp_path):
+    server, token, client = artist
+    scene = make_scene(tmp_path / "maya" / "shot.blend", frames=(1, 1), width=64, height=48)
+    spec = blend_spec(client, scene, frames="1", software={"cg_name": "maya",
+                                                           "cg_version": "2025"})  # fmt: skip
+    job = client.submit_job(spec)
+    nodes = workers(server, tmp_path, 1)
+    try:
+        wait_for(lambda: client.job(job["id"])["waiting_reason"] != "no worker is online", 30)
+        status = farmhand(server, token, tmp_path, "status", str(job["id"]))
+    finally:
+        stop_all(nodes)
+    assert ("waiting: no online worker has Maya ≥ 2025 (online: Blender 3.4 on 1 worker)"
+            in status.stdout), status.stdout  # fmt: skip
+    assert client.job(job["id"])["state"] == "queued"
