@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import db
 from .planning import capability_keys
 
-
 _SOFTWARE_SHOWN = 4  # software versions a reason names when none is the one asked for
 
 
