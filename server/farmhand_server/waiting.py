@@ -61,12 +61,27 @@ class Farm:
     busy: Counter[int]  # worker id → running attempts
     running: Counter[int]  # job id → running attempts
     _able: dict[int, list[online.Online]] = field(default_factory=dict)
+    _ahead: dict[frozenset[int], dict[int, int]] = field(default_factory=dict)
+    _fits: dict[tuple, list[online.Online]] = field(default_factory=dict)
+    _explained: dict[tuple, str | None] = field(default_factory=dict)
+
+    def _needs(self, job_id: int) -> tuple:
+        """What decides who can run the job: jobs alike are matched once (`_fits`)."""
+        row = self.jobs[job_id]
+        keys, configs = self.needs[job_id]
+        return (frozenset(keys), frozenset(configs), row.ram_gb, row.cpu_cores, row.gpu_count,
+                row.gpu_memory_gb)  # fmt: skip
 
     def able(self, job_id: int) -> list[online.Online]:
         """Online workers meeting the job's needs and not blocklisted for it."""
         if job_id not in self._able:
-            keys, configs = self.needs[job_id]
-            fits = online.able(self.jobs[job_id], sorted(keys), configs, self.workers)
+            alike = self._needs(job_id)
+            fits = self._fits.get(alike)
+            if fits is None:
+                keys, configs = self.needs[job_id]
+                fits = self._fits[alike] = online.able(
+                    self.jobs[job_id], sorted(keys), configs, self.workers
+                )
             self._able[job_id] = [w for w in fits if w.id not in self.blocked[job_id]]
         return self._able[job_id]
 
@@ -76,23 +91,34 @@ class Farm:
 
     def capability(self, job_id: int) -> str | None:
         """Why no online worker can take the job at all (`online.explain`), else None."""
-        keys, configs = self.needs[job_id]
-        return online.explain(
-            self.jobs[job_id], sorted(keys), configs, self.blocked[job_id], self.workers
-        )
+        if self.workers and self.able(job_id):
+            return None  # someone online may take it (what `explain` says then too)
+        alike = (self._needs(job_id), frozenset(self.blocked[job_id]))
+        if alike not in self._explained:
+            keys, configs = self.needs[job_id]
+            self._explained[alike] = online.explain(
+                self.jobs[job_id], sorted(keys), configs, self.blocked[job_id], self.workers
+            )
+        return self._explained[alike]
 
     def ahead(self, job_id: int, candidates: list[online.Online]) -> int:
-        """Tasks waiting in jobs dispatched before this one that these workers could take."""
-        ids = {w.id for w in candidates}
-        count = 0
-        for other in self.order:
-            if other == job_id:
-                break
-            if any(w.id in ids for w in self.able(other)):
-                row = self.jobs[other]
-                left = row.tasks_total - row.tasks_done - row.tasks_failed - self.running[other]
-                count += max(left, 0)
-        return count
+        """Tasks waiting in jobs dispatched before this one that these workers could take.
+
+        One pass over the dispatch order per set of workers asked about, kept: a page of
+        jobs that mostly wait for the same workers costs one pass, not one per job.
+        """
+        ids = frozenset(w.id for w in candidates)
+        before = self._ahead.get(ids)
+        if before is None:
+            before = self._ahead[ids] = {}
+            count = 0
+            for other in self.order:
+                before[other] = count
+                if any(w.id in ids for w in self.able(other)):
+                    row = self.jobs[other]
+                    left = row.tasks_total - row.tasks_done - row.tasks_failed
+                    count += max(left - self.running[other], 0)
+        return before.get(job_id, 0)
 
 
 async def farm(conn: AsyncConnection, online_seconds: float) -> Farm:
