@@ -48,8 +48,13 @@ def test_retry_of_a_selection_queues_only_its_failed_tasks(server: RunningServer
     assert job(server, ann, created["id"])["state"] == "queued"
     one = ann.post(url, json={"task_id": ids[2]})
     assert one.status_code == 200 and one.json()["affected"] == 1
-    for body, word in (({"task_ids": []}, "task_ids"), ({"task_ids": list(range(1, 1002))},
-                       "task_ids"), ({"task_ids": ["1"]}, "task_ids"),
-                       ({"task_ids": [2**80]}, "task_ids"), ({"task_id": 2**80}, "task_id")):  # fmt: skip
+    refusals = [
+        ({"task_ids": []}, "task_ids"),
+        ({"task_ids": list(range(1, 1002))}, "task_ids"),
+        ({"task_ids": ["1"]}, "task_ids"),
+        ({"task_ids": [2**80]}, "task_ids"),
+        ({"task_id": 2**80}, "task_id"),
+    ]
+    for body, word in refusals:
         refused = ann.post(url, json=body)
         assert refused.status_code == 400 and word in refused.json()["error"]["message"]
