@@ -46,15 +46,18 @@ def test_jobs_that_end_or_wait_for_approval_are_told_and_marked(
     assert by_job[second["id"]].endswith(" awaits approval")
 
     jobs = panel.show_section("jobs")
+    assert jobs.selected_id == second["id"]  # the job submitted last is the one shown
     wait_for(qtbot, lambda: jobs.model.row_of(first["id"]) >= 0)
+    # The job on screen is read once its news is shown; the other stays marked.
+    wait_for(qtbot, lambda: second["id"] not in watch.unseen)
     row = jobs.model.index(jobs.model.row_of(first["id"]), 0)
     assert row.data(Qt.ItemDataRole.FontRole).bold()
     assert row.data(Qt.ItemDataRole.ToolTipRole) == by_job[first["id"]]
+    other = jobs.model.index(jobs.model.row_of(second["id"]), 0)
+    assert other.data(Qt.ItemDataRole.FontRole) is None
     jobs.show_job(first["id"])  # opened: read
     row = jobs.model.index(jobs.model.row_of(first["id"]), 0)
-    assert row.data(Qt.ItemDataRole.FontRole) is None
-    other = jobs.model.index(jobs.model.row_of(second["id"]), 0)
-    assert other.data(Qt.ItemDataRole.FontRole).bold()  # not opened yet
+    assert row.data(Qt.ItemDataRole.FontRole) is None and not watch.unseen
     # Nothing is told twice.
     qtbot.wait(600)
     assert len(told) == 2
