@@ -127,13 +127,17 @@ class FarmClient:
         """Every task of a job, in dispatch order (following the server's pages)."""
         return list(self.pages(f"/jobs/{job_id}/tasks", "tasks"))
 
-    def attempt_log(self, attempt_id: int, offset: int = 0) -> tuple[bytes, int, str | None]:
+    def attempt_log(
+        self, attempt_id: int, offset: int = 0, tail: int | None = None
+    ) -> tuple[bytes, int, str | None]:
         """An attempt's log from byte `offset`: (the bytes, the log's full size, attempt state).
 
-        The state (running, done, failed, …) is the server's `X-Attempt-State`, None from a
-        server that does not send it.
+        With `tail`, at most its last `tail` bytes. The state (running, done, failed, …) is
+        the server's `X-Attempt-State`, None from a server that does not send it.
         """
-        params = {"offset": offset} if offset else None
+        params: dict[str, int] | None = {"offset": offset} if offset else None
+        if tail is not None:
+            params = {**(params or {}), "tail": tail}
         response = self.request("GET", f"/attempts/{attempt_id}/log", params=params)
         size = int(response.headers.get("X-Log-Size", offset + len(response.content)))
         return response.content, size, response.headers.get("X-Attempt-State")

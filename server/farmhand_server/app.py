@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from . import auth, credentials, db
+from . import auth, credentials, db, webhooks
 from .api import HANDLERS
 from .api.work import reaper
 from .blobstore import BlobStore
@@ -105,5 +105,6 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reaper)
     app.cleanup_ctx.append(credentials.watch)
+    app.cleanup_ctx.append(webhooks.watch)
     app.on_shutdown.append(_answer_long_polls)
     return app

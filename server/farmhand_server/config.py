@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,18 @@ class Config:
     gc_interval_seconds: float = 3600.0  # how often blobs and abandoned uploads are collected
     access_log: bool = False  # one log line per request (costly under load)
     public_url: str = ""  # how clients reach the server, for links; default from host/port
+    # Webhooks (`webhooks`): a JSON POST to each URL on these job events; retried with a
+    # doubling delay, at most `webhook_tries` times; an optional HMAC secret signs the body.
+    webhook_urls: list[str] = field(default_factory=list)
+    webhook_events: list[str] = field(
+        default_factory=lambda: ["completed", "failed", "awaiting_approval"]
+    )
+    webhook_secret: str = ""
+    webhook_tries: int = 5
+    webhook_backoff_seconds: float = 2.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_queue: int = 1000  # deliveries waiting at most; more are dropped (and logged)
+    webhook_poll_seconds: float = 1.0
 
     @property
     def db_url(self) -> str:
@@ -105,6 +117,9 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
     try:
+        if isinstance(default, list):
+            items = raw if isinstance(raw, list) else str(raw).replace(",", " ").split()
+            return [str(item) for item in items]
         if isinstance(default, Path):
             return Path(raw).expanduser()
         if isinstance(default, bool):

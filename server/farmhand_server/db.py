@@ -311,6 +311,15 @@ revocations = sa.Table(
     sa.Column("by_user", sa.Integer, nullable=True),  # None: `farmhand admin` on the database
 )
 
+# Where the webhooks have got to in `events` (one row): moved with a compare-and-set, so
+# that of several server processes one sends each event (`webhooks`).
+webhook_cursor = sa.Table(
+    "webhook_cursor",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -393,11 +402,15 @@ async def _v7_task_message(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: index.create(sync, checkfirst=True))
 
 
+async def _v8_webhook_cursor(conn: AsyncConnection) -> None:
+    await conn.run_sync(webhook_cursor.create, checkfirst=True)
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
 # v1 creates the tables as they are now, so later steps must be no-ops on a new database.
 MIGRATIONS: list[Migration] = [
     _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations, _v5_task_layer,
-    _v6_credentials_and_projects, _v7_task_message,
+    _v6_credentials_and_projects, _v7_task_message, _v8_webhook_cursor,
 ]  # fmt: skip
 
 

@@ -289,12 +289,13 @@ async def approve(conn: AsyncConnection, job: Any) -> None:
     await _move(conn, job, states.RENDERING, "approved")
 
 
-async def retry(conn: AsyncConnection, job: Any, task_id: int | None) -> int:
-    """Queue failed (or cancelled) tasks again — one, or all of the job's; how many."""
+async def retry(conn: AsyncConnection, job: Any, task_ids: list[int] | None) -> int:
+    """Queue failed (or cancelled) tasks again — these (at most a request's 1000), or all of
+    the job's; how many. Ids of tasks in another state or job are left alone."""
     t = db.tasks
     where = [t.c.job_id == job.id, t.c.state.in_(("failed", "cancelled"))]
-    if task_id is not None:
-        where.append(t.c.id == task_id)
+    if task_ids is not None:
+        where.append(t.c.id.in_(task_ids))
     rows = (await conn.execute(sa.select(t.c.id, t.c.state, t.c.is_test).where(*where))).all()
     if not rows:
         return 0
@@ -439,7 +440,8 @@ async def tasks_with_attempts(
 ) -> list[dict[str, Any]]:
     """A page of a job's tasks with their attempts (one row per try), in dispatch order.
 
-    At most `limit` tasks, those whose `seq` comes after `after`.
+    At most `limit` tasks, those whose `seq` comes after `after`. Each has its `retried_at`
+    (a person's or the liveness rule's last retry, for `waiting.task_reasons`).
     """
     t, a, w = db.tasks, db.attempts, db.workers
     query = sa.select(t).where(t.c.job_id == job_id).order_by(t.c.seq).limit(limit)
@@ -465,6 +467,6 @@ async def tasks_with_attempts(
     return [
         {"id": r.id, "seq": r.seq, "kind": r.kind, "frames": r.frames, "tile": r.tile,
          "layer": r.layer, "is_test": r.is_test, "state": r.state, "failures": r.failures,
-         "message": r.message, "attempts": attempts.get(r.id, [])}
+         "message": r.message, "attempts": attempts.get(r.id, []), "retried_at": r.retried_at}
         for r in tasks
     ]  # fmt: skip

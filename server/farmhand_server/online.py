@@ -19,8 +19,10 @@ import sqlalchemy as sa
 from farmhand import versions
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db, scheduler, states
+from . import db
 from .planning import capability_keys
+
+_SOFTWARE_SHOWN = 4  # software versions a reason names when none is the one asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class Online:
     hardware_config_id: str
     software: dict[str, Any]  # as registered: {name: {version: {"plugins": {…}}}}
     offers: versions.Offers
+    slots: int = 1  # tasks it runs at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +54,15 @@ async def online_workers(conn: AsyncConnection, online_seconds: float) -> list[O
     since = time.time() - online_seconds
     rows = await conn.execute(
         sa.select(w.c.id, w.c.name, w.c.ram_gb, w.c.cpu_cores, w.c.gpu_count, w.c.gpu_memory_gb,
-                  w.c.hardware_config_id, w.c.tags, w.c.software)
+                  w.c.hardware_config_id, w.c.tags, w.c.software, w.c.slots)
         .where(w.c.revoked_at.is_(None), w.c.last_seen >= since)
         .order_by(w.c.id)
     )  # fmt: skip
     return [
         Online(r.id, r.name, r.ram_gb, r.cpu_cores, r.gpu_count, r.gpu_memory_gb,
                r.hardware_config_id or "", dict(r.software or {}),
-               versions.Offers.of(capability_keys({"tags": r.tags, "software": r.software})))
+               versions.Offers.of(capability_keys({"tags": r.tags, "software": r.software})),
+               r.slots or 1)
         for r in rows
     ]  # fmt: skip
 
@@ -85,6 +89,20 @@ def _versions_of(name: str, workers: list[Online]) -> dict[str, int]:
     return dict(
         Counter(v for w in workers for v in set(w.offers.versions.get(name, ()))).most_common()
     )
+
+
+def _other_software(workers: list[Online]) -> str:
+    """What the online workers have when none has the software asked for (a few, most first)."""
+    summary = sorted(software_summary(workers), key=lambda s: (-s["workers"], s["name"]))
+    if not summary:
+        return "the online workers offer no software"
+    shown = [
+        f"{versions.title(versions.clean_name(s['name']))} {s['version']} on {s['workers']} "
+        f"worker{'' if s['workers'] == 1 else 's'}"
+        for s in summary[:_SOFTWARE_SHOWN]
+    ]
+    more = len(summary) - _SOFTWARE_SHOWN
+    return "online: " + ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def _instead(values: Iterable[Any], unit: str = "") -> str:
@@ -116,7 +134,7 @@ def _checks(
             need.describe(),
             lambda w, n=need: any(n.met_by_version(v) for v in w.offers.versions.get(n.name, ())),
             "online: " + versions.on_workers(need.name, have) if have
-            else f"no online worker has {versions.title(need.name)}",
+            else _other_software(workers),
         ))  # fmt: skip
     for key in sorted(needs.plain):
         kind, _, rest = key.partition(":")
@@ -180,18 +198,7 @@ async def blocklists(conn: AsyncConnection, job_ids: list[int]) -> dict[int, set
 async def waiting_reasons(
     conn: AsyncConnection, jobs: list[Any], online_seconds: float
 ) -> dict[int, str]:
-    """For each queued or rendering job no online worker can take: why (by job id)."""
-    waiting = {j.id: j for j in jobs if j.state in states.DISPATCHING}
-    if not waiting:
-        return {}
-    workers = await online_workers(conn, online_seconds)
-    ids = list(waiting)
-    needs = await scheduler.job_needs(conn, ids)
-    blocked = await blocklists(conn, ids)
-    found = {}
-    for job_id, job in waiting.items():
-        keys, configs = needs[job_id]
-        reason = explain(job, sorted(keys), configs, blocked[job_id], workers)
-        if reason:
-            found[job_id] = reason
-    return found
+    """For each of these jobs that waits: why (by job id); see `waiting.job_reasons`."""
+    from . import waiting  # it builds on this module
+
+    return await waiting.job_reasons(conn, jobs, online_seconds)

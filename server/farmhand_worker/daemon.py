@@ -64,6 +64,7 @@ class Worker:
         self._lock = threading.Lock()
         self.guard = RenderGuard()
         self._orphans: list[orphans.Orphan] = []
+        self._token = ""
 
     # -- connecting ---------------------------------------------------------------------------
     def connect(self) -> WorkerClient:
@@ -83,6 +84,7 @@ class Worker:
             self._save_token(int(registered["id"]), token)
             log.info("registered as worker %s", registered["id"])
         client = WorkerClient(self.config.server, token)
+        self._token = token  # the render guard reports lost attempts with it
         me = client.update_self(body)
         self.worker_id = int(me["id"])
         self.client = client
@@ -130,7 +132,7 @@ class Worker:
         """Connect, then run one claiming thread per slot (returns at once)."""
         if self.client is None:
             self.connect()
-        self.guard.start()
+        self.guard.start(self.config.server, self._token)
         for slot in range(self.config.slots):
             thread = threading.Thread(target=self._slot, name=f"slot-{slot}", daemon=True)
             thread.start()

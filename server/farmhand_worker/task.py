@@ -237,7 +237,7 @@ class TaskRun:
                 self.guard.remove(self.pid)
         self.pid = pid
         if self.guard is not None:
-            self.guard.add(pid)
+            self.guard.add(pid, self.attempt_id)
         orphans.record(self.config.data_dir, pid, self.attempt_id)
 
     # -- assembly -----------------------------------------------------------------------------

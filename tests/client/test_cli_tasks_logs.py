@@ -105,6 +105,26 @@ def test_status_promises_no_time_while_awaiting_approval(artist, tmp_path):
     shown = farmhand(env, "status", str(job["id"]))
     assert shown.returncode == 0, shown.stderr
     assert "awaiting_approval, 50%" in shown.stdout and "left" not in shown.stdout
+    assert "  waiting: awaiting approval of its test frames: approve it" in shown.stdout
+    table = farmhand(env, "status", str(job["id"]), "--tasks").stdout.splitlines()
+    queued = next(line for line in table if " queued " in line)
+    assert "waiting: its job awaits approval" in queued, table  # cut to 100 columns
+    rows = json.loads(farmhand(env, "status", str(job["id"]), "--tasks", "--json").stdout)
+    assert [r["waiting_reason"] for r in rows["tasks"]] == [
+        None, "its job awaits approval of its test frames"]  # fmt: skip
+
+
+def test_status_wait_with_tasks_prints_the_end_then_the_table(artist, tmp_path):
+    server, client, scene, ref, env = artist
+    server.config.max_retries = 0
+    job = run_job(server, client, scene, ref, tmp_path, frames="1-2")
+    shown = farmhand(env, "status", str(job["id"]), "--wait", "--tasks")
+    assert shown.returncode == 1, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith(f"job {job['id']}: failed")
+    assert lines[1].startswith("  failed: 1 task(s) failed; frame 2:"), lines
+    heading = next(i for i, line in enumerate(lines) if line.split()[:2] == ["task", "frames"])
+    assert heading == 2 and "renderer exited with code 3" in lines[heading + 2]
 
 
 def test_ctrl_c_ends_a_follower_quietly(artist, tmp_path):

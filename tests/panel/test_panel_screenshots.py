@@ -30,6 +30,7 @@ from panel_support import (  # noqa: F401
 )
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from test_panel_task_detail import click_frame
 
 
 @pytest.fixture
@@ -144,6 +145,21 @@ def test_every_section_at_a_realistic_size(
     wait_for(qtbot, lambda: jobs.grid.counts().get("running") and len(jobs.previews) >= 10,
              timeout=30)  # fmt: skip
     shots["jobs"] = screenshot(panel, "panel-jobs", tmp_path)
+    # A frame another node failed, opened: its attempt, its log, why it waits now.
+    other = RenderNode(server, spec["spec"]["software"], name="node02", hardware_config_id="418")
+    failing = other.claim()
+    lines = b"".join(b"00:00:%02d  1200MB  | [kick] rendering tile %d of 64\n" % (i, i)
+                     for i in range(1, 9))  # fmt: skip
+    lines += b"00:00:09  ERROR | [mtoa] license not available\n"
+    other.session.post(server.url(f"/attempts/{failing['attempt_id']}/log"), data=lines)
+    other.fail(failing)
+    failed_frame = failing["task"]["frames"][0]
+    wait_for(qtbot, lambda: any(a for t in jobs.tasks if failed_frame in t["frames"]
+                                for a in t["attempts"]))  # fmt: skip
+    click_frame(qtbot, jobs.grid, failed_frame)
+    wait_for(qtbot, lambda: "license not available" in jobs.detail.log.toPlainText()
+             and "busy" in jobs.detail.waiting.text())  # fmt: skip
+    details = {"panel-jobs-detail": screenshot(panel, "panel-jobs-detail", tmp_path)}
 
     presets = panel.show_section("presets")
     presets.list.setCurrentRow(0)
@@ -151,8 +167,15 @@ def test_every_section_at_a_realistic_size(
     shots["presets"] = screenshot(panel, "panel-presets", tmp_path)
 
     assert sorted(shots) == sorted(SECTIONS)
-    for name, path in shots.items():
+    for name, path in [*shots.items(), *details.items()]:
         assert_shot(path, SCREENSHOT_SIZE, name)
+
+    panel.resize(*DOCK_SIZE)
+    wait_for(qtbot, lambda: panel.compact)
+    panel.show_section("jobs")
+    qtbot.wait(300)
+    docked = screenshot(panel, "panel-jobs-dock", tmp_path)
+    assert_shot(docked, DOCK_SIZE, "panel-jobs-dock")
 
 
 def assert_shot(path: Path, size: tuple[int, int], name: str) -> None:

@@ -14,7 +14,7 @@ from blender_scenes import make_scene
 from cli_support import farm_env, run_cli
 from farmhand.client import FarmClient
 from test_farm_blender import blend_spec, stop_all, workers
-from worker_support import command_spec, start_worker, upload_files, wait_job
+from worker_support import command_spec, start_worker, upload_files, wait_for, wait_job
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def farmhand(server, token: str, tmp_path: Path, *args: str, timeout: float = 24
     return run_cli(*args, env=farm_env(tmp_path, server, token), timeout=timeout)
 
 
-@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("count", [1, 2, 3])
 def test_a_frame_longer_than_its_time_out_fails_the_job(artist, tmp_path, count):
     """Issue 12: each node kills the frame at time_out; the job ends, saying why."""
     server, token, client = artist
@@ -54,24 +54,29 @@ def test_a_frame_longer_than_its_time_out_fails_the_job(artist, tmp_path, count)
     assert want in status.stdout
 
 
-def test_a_job_blocklisted_on_every_node_fails(artist, tmp_path):
+@pytest.mark.parametrize("count", [2, 3])
+def test_a_job_blocklisted_on_every_node_fails(artist, tmp_path, count):
     server, _, client = artist
     server.config.blocklist_after = 1
     scene = tmp_path / "scene.txt"
     scene.write_text("s")
     ref = upload_files(client, [scene])[scene]
     argv = [sys.executable, "-c", "import sys; print('no licence'); sys.exit(3)"]
-    job = client.submit_job(command_spec(scene, ref, argv, frames="1-4"))
-    nodes = [start_worker(server, tmp_path / f"w{i}", name=f"w{i}") for i in (1, 2)]
+    nodes = [start_worker(server, tmp_path / f"w{i}", name=f"w{i}") for i in range(1, count + 1)]
     try:
+        # Every node online before the job exists: the first failure must not find fewer.
+        admin = server.session()
+        wait_for(lambda: len(admin.get(server.url("/workers")).json()["workers"]) == count, 30)
+        job = client.submit_job(command_spec(scene, ref, argv, frames="1-4"))
         finished = wait_job(client, job["id"], states=("failed",), timeout=120)
     finally:
         stop_all(nodes)
     assert finished["tasks_failed"] == 4
     reason = client.job(job["id"])["state_reason"]
-    assert "every online node able to run it is blocklisted for this job: w1, w2" in reason
+    names = ", ".join(f"w{i}" for i in range(1, count + 1))
+    assert f"every online node able to run it is blocklisted for this job: {names}" in reason
     tried = [a for t in client.tasks(job["id"]) for a in t["attempts"]]
-    assert len(tried) == 2  # one failure each, then nobody was left to try
+    assert len(tried) == count  # one failure each, then nobody was left to try
 
 
 def test_with_the_studio_setting_the_node_that_failed_it_renders_it(artist, tmp_path):
@@ -97,3 +102,20 @@ def test_with_the_studio_setting_the_node_that_failed_it_renders_it(artist, tmp_
     attempts = client.tasks(job["id"])[0]["attempts"]
     assert [a["state"] for a in attempts] == ["failed", "done"]
     assert attempts[0]["worker_id"] == attempts[1]["worker_id"]
+
+
+def test_a_job_for_software_no_node_has_says_so(artist, tmp_path):
+    server, token, client = artist
+    scene = make_scene(tmp_path / "maya" / "shot.blend", frames=(1, 1), width=64, height=48)
+    spec = blend_spec(client, scene, frames="1", software={"cg_name": "maya",
+                                                           "cg_version": "2025"})  # fmt: skip
+    job = client.submit_job(spec)
+    nodes = workers(server, tmp_path, 1)
+    try:
+        wait_for(lambda: client.job(job["id"])["waiting_reason"] != "no worker is online", 30)
+        status = farmhand(server, token, tmp_path, "status", str(job["id"]))
+    finally:
+        stop_all(nodes)
+    assert ("waiting: no online worker has Maya ≥ 2025 (online: Blender 3.4 on 1 worker)"
+            in status.stdout), status.stdout  # fmt: skip
+    assert client.job(job["id"])["state"] == "queued"

@@ -212,7 +212,10 @@ def run_status(args: argparse.Namespace) -> int:
     if args.job is None:
         return run_jobs(args)
     if getattr(args, "wait", False) and not args.json:
-        return _follow(client, args.job)
+        code = _follow(client, args.job)
+        if args.tasks:
+            _print_tasks(client, client.job(args.job), as_json=False)
+        return code
     job = client.job(args.job)
     if args.json and args.tasks:
         _print_tasks(client, job, as_json=True)

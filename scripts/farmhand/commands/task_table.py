@@ -2,7 +2,7 @@
 
 The rows come from `GET /jobs/{id}/tasks` (`FarmClient.tasks`): per task its frames,
 layer, state, progress, number of attempts, and its last attempt's node, exit code and
-message.
+message; a task that waits says why first (its `waiting_reason`).
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def row(task: dict[str, Any], spec: dict[str, Any] | None) -> dict[str, Any]:
         "exit_code": last.get("exit_code"),
         "message": task_message(task),
         "task_message": task.get("message"),
+        "waiting_reason": task.get("waiting_reason"),
     }
 
 
@@ -129,6 +130,8 @@ def render(tasks: list[dict[str, Any]], spec: dict[str, Any] | None, width: int 
             "exit": "-" if r["exit_code"] is None else str(r["exit_code"]),
         }
         message = " ".join(r["message"].split())
+        if r["waiting_reason"]:  # why it is not running now comes first; the last try after
+            message = f"waiting: {r['waiting_reason']}" + (f"; last: {message}" if message else "")
         lines.append(_line(columns, [cells[h] for h, _, _ in columns] + [message], rest))
     if any(t.get("is_test") for t in tasks):
         lines.append("(* a test frame)")

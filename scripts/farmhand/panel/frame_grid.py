@@ -1,7 +1,9 @@
 """A job's frames as a grid of small squares coloured by the state of the tasks that render them.
 
 A frame rendered in tiles is done when its assembly is; it shows failed or
-running as soon as one of its tiles is. Test frames carry a white corner.
+running as soon as one of its tiles is. Test frames carry a white corner. A click
+selects a frame (Ctrl adds or removes one, Shift a range): `selection_changed` tells
+the page, which opens its tasks (`task_detail`).
 
 >>> states = frame_states([{"frames": [1, 2], "state": "done", "is_test": False},
 ...                        {"frames": [3], "state": "running", "is_test": True}])
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import theme
-from .qt import Qt, QtCore, QtGui, QtWidgets
+from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 
 CELL = 16  # a square per frame when there are many
 LABELLED = (42, 24)  # a numbered cell per frame when they fit
@@ -70,11 +72,16 @@ def frame_states(tasks: list[dict[str, Any]]) -> list[FrameState]:
 
 
 class FrameGrid(QtWidgets.QWidget):
-    """Squares for frames, wrapping to the widget's width; hover for the frame's details."""
+    """Squares for frames, wrapping to the widget's width; hover for the frame's details,
+    click to select."""
+
+    selection_changed = Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.frames: list[FrameState] = []
+        self.selected: list[int] = []  # frames, in the order they were picked
+        self._anchor: int | None = None  # the frame a Shift-click extends from
         self.setMouseTracking(True)
         policy = QtWidgets.QSizePolicy(
             QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred
@@ -83,10 +90,45 @@ class FrameGrid(QtWidgets.QWidget):
         self.setSizePolicy(policy)
 
     def set_tasks(self, tasks: list[dict[str, Any]]) -> None:
-        """Show these tasks' frames."""
+        """Show these tasks' frames (a selection keeps the frames that are still there)."""
         self.frames = frame_states(tasks)
+        present = {f.frame for f in self.frames}
+        kept = [f for f in self.selected if f in present]
+        if kept != self.selected:
+            self.selected = kept
+            self.selection_changed.emit()
         self.updateGeometry()
         self.update()
+
+    def select(self, frames: list[int]) -> None:
+        """Select these frames (those the grid shows), as clicks would."""
+        present = {f.frame for f in self.frames}
+        self.selected = list(dict.fromkeys(f for f in frames if f in present))
+        self._anchor = self.selected[-1] if self.selected else None
+        self.update()
+        self.selection_changed.emit()
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        """Qt: a click selects its frame; Ctrl toggles one, Shift takes the range."""
+        cell = self.cell_at(event.position().toPoint())
+        if event.button() != Qt.MouseButton.LeftButton or cell is None:
+            super().mousePressEvent(event)
+            return
+        modifiers = event.modifiers()
+        order = [f.frame for f in self.frames]
+        if modifiers & Qt.KeyboardModifier.ShiftModifier and self._anchor in order:
+            a, b = sorted((order.index(self._anchor), order.index(cell.frame)))
+            self.selected = order[a : b + 1]
+        elif modifiers & Qt.KeyboardModifier.ControlModifier:
+            if cell.frame in self.selected:
+                self.selected = [f for f in self.selected if f != cell.frame]
+            else:
+                self.selected = [*self.selected, cell.frame]
+            self._anchor = cell.frame
+        else:
+            self.selected, self._anchor = [cell.frame], cell.frame
+        self.update()
+        self.selection_changed.emit()
 
     def counts(self) -> dict[str, int]:
         """How many frames are in each state."""
@@ -147,6 +189,8 @@ class FrameGrid(QtWidgets.QWidget):
             return
         w, h = self.cell_size()
         labelled = self.labelled()
+        chosen = set(self.selected)
+        outline = QtGui.QPen(QtGui.QColor("#ffffff"), 2)
         font = painter.font()
         font.setPointSizeF(max(6.5, font.pointSizeF() * 0.8))
         painter.setFont(font)
@@ -167,6 +211,11 @@ class FrameGrid(QtWidgets.QWidget):
                 corner = QtGui.QPolygonF([rect.topLeft(), rect.topLeft() + QtCore.QPointF(7, 0),
                                           rect.topLeft() + QtCore.QPointF(0, 7)])  # fmt: skip
                 painter.drawPolygon(corner)
+            if f.frame in chosen:
+                painter.setPen(outline)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 3, 3)
+                painter.setPen(Qt.PenStyle.NoPen)
         painter.end()
 
     def event(self, event: QtCore.QEvent) -> bool:

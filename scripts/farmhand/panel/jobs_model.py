@@ -42,6 +42,7 @@ class JobsModel(QtCore.QAbstractTableModel):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs: list[dict[str, Any]] = []
+        self.notices: dict[int, str] = {}  # job id → what changed, until the job is opened
 
     def set_jobs(self, jobs: list[dict[str, Any]]) -> None:
         """Show these jobs; when the same jobs come back only their cells are refreshed."""
@@ -54,6 +55,12 @@ class JobsModel(QtCore.QAbstractTableModel):
         self.beginResetModel()
         self.jobs = jobs
         self.endResetModel()
+
+    def set_notices(self, notices: dict[int, str]) -> None:
+        """Mark these jobs' rows (bold, with the notice as tooltip) until they are opened."""
+        self.notices = dict(notices)
+        if self.jobs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.jobs) - 1, 0))
 
     def row_of(self, job_id: int) -> int:
         """The row of a job, or -1."""
@@ -100,6 +107,16 @@ class JobsModel(QtCore.QAbstractTableModel):
                 return text + (f" · {failed} failed" if failed else "")
             if column == 4:
                 return ago(job.get("created_at"))
+        notice = self.notices.get(job.get("id"))  # type: ignore[arg-type]
+        if notice and column == 0:
+            if role == Qt.ItemDataRole.FontRole:
+                font = QtGui.QFont()
+                font.setBold(True)
+                return font
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return notice
+            if role == Qt.ItemDataRole.DecorationRole:
+                return theme.dot_icon(theme.JOB_COLOURS.get(state, theme.MUTED), 8)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return theme.colour(theme.JOB_COLOURS.get(state, theme.MUTED))
         if role == Qt.ItemDataRole.DecorationRole and column == 1:

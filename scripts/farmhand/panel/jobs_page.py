@@ -1,6 +1,7 @@
 """My jobs: the artist's jobs, live (polled in the background), a frame grid of the selected
-job coloured by task state, previews of finished frames when the server offers them, and
-the job actions (pause, resume, cancel, approve, retry failed)."""
+job coloured by task state whose frames open their tasks' attempts, log and retry
+(`task_detail`), previews of finished frames when the server offers them, and the job
+actions (pause, resume, cancel, approve, retry failed)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from farmhand.downloads import DownloadReport, download_job
 from . import theme
 from .connection import Login, LoginForm, describe_error
 from .frame_grid import FrameGrid, legend
+from .job_watch import JobWatch, Notice
 from .jobs_model import ROLE_JOB, JobsModel, ProgressDelegate
 from .qt import Qt, QtCore, QtGui, QtWidgets
 from .state import PanelState
+from .task_detail import TaskDetail
 
 POLL_MS = 2500
 THUMB = 144
@@ -165,6 +168,7 @@ class JobsPage(QtWidgets.QWidget):
         self.action_buttons: dict[str, QtWidgets.QPushButton] = {}
         for action, text, icon in ACTIONS:
             button = QtWidgets.QPushButton(text)
+            button.setToolTip(text)
             button.setIcon(theme.standard_icon(self, icon))
             button.clicked.connect(lambda _=False, a=action: self.act(a))
             self.action_buttons[action] = button
@@ -182,16 +186,21 @@ class JobsPage(QtWidgets.QWidget):
         frames_head = QtWidgets.QHBoxLayout()
         frames_head.addWidget(theme.label("Frames", "heading"))
         frames_head.addStretch(1)
-        frames_head.addWidget(legend())
+        self.legend = legend()
+        frames_head.addWidget(self.legend)
         rl.addLayout(frames_head)
         self.grid = FrameGrid()
         grid_scroll = QtWidgets.QScrollArea()
         grid_scroll.setWidgetResizable(True)
         grid_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         grid_scroll.setWidget(self.grid)
-        grid_scroll.setMinimumHeight(40)
+        grid_scroll.setMinimumHeight(2 * 27 + 4)  # two rows of numbered squares
         rl.addWidget(grid_scroll, 1)
         self.grid_scroll = grid_scroll
+        self.detail = TaskDetail(state)
+        self.grid.selection_changed.connect(self._frames_picked)
+        self.detail.retried.connect(lambda job: self._acted("retry", job))
+        rl.addWidget(self.detail, 2)
         rl.addWidget(theme.label("Previews", "heading"))
         self.thumbs = QtWidgets.QListWidget()
         self.thumbs.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
@@ -209,6 +218,8 @@ class JobsPage(QtWidgets.QWidget):
         splitter.setStretchFactor(1, 5)
         splitter.setSizes([170, 470])
 
+        self.watch = JobWatch(state, self)
+        self.watch.notice.connect(self._notice)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -216,6 +227,14 @@ class JobsPage(QtWidgets.QWidget):
         state.job_submitted.connect(lambda job: self.show_job(int(job["id"])))
         self._login_changed()
         self._show_job()
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow (a slim Maya dock): the buttons show their icons (the text as a tooltip),
+        and the legend gives way (a square's tooltip names its state)."""
+        for action, text, _ in ACTIONS:
+            self.action_buttons[action].setText("" if compact else text)
+        self.download_button.setText("" if compact else "Download outputs…")
+        self.legend.setVisible(not compact)
 
     # -- polling ----------------------------------------------------------------------------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
@@ -252,6 +271,7 @@ class JobsPage(QtWidgets.QWidget):
         self._in_flight = False
         self.polls += 1
         self.model.set_jobs(snapshot.jobs)
+        self.watch.saw(snapshot.jobs)
         self._reselect()
         self.status.setText(f"{len(snapshot.jobs)} job(s) · updated {_clock()}")
         if snapshot.job is not None and snapshot.job.get("id") == self.selected_id:
@@ -262,6 +282,12 @@ class JobsPage(QtWidgets.QWidget):
                 if pixmap.loadFromData(data):
                     self.previews[frame] = pixmap
             self._show_job()
+
+    def _notice(self, notice: Notice) -> None:
+        if notice.job_id == self.selected_id and self.isVisible():
+            self.watch.seen(notice.job_id)  # the artist is looking at it
+        self.model.set_notices({i: n.text for i, n in self.watch.unseen.items()})
+        self.status.setText(notice.text)
 
     def _poll_failed(self, exc: BaseException) -> None:
         self._in_flight = False
@@ -274,6 +300,7 @@ class JobsPage(QtWidgets.QWidget):
             self.selected_id, self.job, self.tasks, self.previews = job_id, None, [], {}
             self.outputs = []
             self.download_status.setText("")
+            self.grid.select([])
         self._reselect()
         self._show_job()
         self.poll()
@@ -295,6 +322,9 @@ class JobsPage(QtWidgets.QWidget):
             self.show_job(int(job["id"]))
 
     def _show_job(self) -> None:
+        if self.selected_id in self.watch.unseen and self.isVisible():
+            self.watch.seen(self.selected_id)
+            self.model.set_notices({i: n.text for i, n in self.watch.unseen.items()})
         job = self.job
         if job is None:
             listed = self.model.jobs[self.model.row_of(self.selected_id)] \
@@ -334,7 +364,11 @@ class JobsPage(QtWidgets.QWidget):
         for action, on in enabled.items():
             self.action_buttons[action].setEnabled(on)
         self.grid.set_tasks(self.tasks)
+        self._frames_picked()
         self._show_previews()
+
+    def _frames_picked(self) -> None:
+        self.detail.show_frames(self.selected_id, self.tasks, self.grid.selected)
 
     def _show_previews(self) -> None:
         self.thumbs.clear()

@@ -11,7 +11,7 @@ from aiohttp import web
 from farmhand.jobspec import validate_jobspec
 from farmhand.renderbus import read_task_json
 
-from .. import accounting, db, jobs, online, outputs, states
+from .. import accounting, db, jobs, outputs, states, waiting
 from ..auth import Principal
 from ..errors import ApiError, bad_request, not_found
 from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
@@ -107,7 +107,7 @@ async def list_jobs(request: web.Request) -> web.Response:
         rows = rows[: limit + 1]
         following = rows[limit - 1].id if len(rows) > limit else None
         rows = rows[:limit]
-        reasons = await online.waiting_reasons(conn, rows, request.app[CONFIG].online_seconds)
+        reasons = await waiting.job_reasons(conn, rows, request.app[CONFIG].online_seconds)
         running = await jobs.running_progress(conn, [r.id for r in rows])
     body = [
         {**jobs.job_json(r, running.get(r.id, 0.0)), "waiting_reason": reasons.get(r.id)}
@@ -121,7 +121,7 @@ async def get_job(request: web.Request) -> web.Response:
         row = await _visible_job(request, conn)
         running = await jobs.running_progress(conn, [row.id])
         body = jobs.job_json(row, running.get(row.id, 0.0))
-        reasons = await online.waiting_reasons(conn, [row], request.app[CONFIG].online_seconds)
+        reasons = await waiting.job_reasons(conn, [row], request.app[CONFIG].online_seconds)
         body["waiting_reason"] = reasons.get(row.id)
         body["state_reason"] = await jobs.state_reason(conn, row.id)
         body["eta_seconds"] = await jobs.eta_seconds(conn, row)
@@ -136,8 +136,15 @@ async def list_tasks(request: web.Request) -> web.Response:
     async with request.app[DB].read() as conn:
         row = await _visible_job(request, conn)
         tasks = await jobs.tasks_with_attempts(conn, row.id, limit + 1, params.get("after"))
-    following = tasks[limit - 1]["seq"] if len(tasks) > limit else None
-    return web.json_response({"tasks": tasks[:limit], "next": following})
+        following = tasks[limit - 1]["seq"] if len(tasks) > limit else None
+        tasks = tasks[:limit]
+        retried = {t["id"]: t.pop("retried_at") for t in tasks}
+        reasons = await waiting.task_reasons(
+            conn, row, tasks, retried, request.app[CONFIG].online_seconds
+        )
+    for task in tasks:
+        task["waiting_reason"] = reasons.get(task["id"])
+    return web.json_response({"tasks": tasks, "next": following})
 
 
 async def list_outputs(request: web.Request) -> web.Response:
@@ -199,8 +206,12 @@ async def approve_job(request: web.Request) -> web.Response:
 
 
 async def retry_job(request: web.Request) -> web.Response:
-    task_id = request[BODY].get("task_id")
-    return await _act(request, lambda conn, job: jobs.retry(conn, job, task_id))
+    body = request[BODY]
+    wanted = list(body.get("task_ids") or [])
+    if "task_id" in body:
+        wanted.append(body["task_id"])
+    task_ids = list(dict.fromkeys(wanted)) or None
+    return await _act(request, lambda conn, job: jobs.retry(conn, job, task_ids))
 
 
 async def update_job(request: web.Request) -> web.Response:

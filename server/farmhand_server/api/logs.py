@@ -78,11 +78,15 @@ async def read_log(request: web.Request) -> web.StreamResponse:
     offset = request[PARAMS].get("offset", 0)
     if not path.exists():
         return web.Response(
-            body=b"", content_type="text/plain", headers={"X-Log-Size": "0", **state}
+            body=b"",
+            content_type="text/plain",
+            headers={"X-Log-Size": "0", "X-Log-Offset": "0", **state},
         )
     size = path.stat().st_size
     if offset > size:
         raise conflict("offset_beyond_end", f"the log has {size} bytes", {"size": size})
+    if (tail := request[PARAMS].get("tail")) is not None:
+        offset = max(offset, size - tail)
     with open(path, "rb") as f:
         f.seek(offset)
         body = f.read(size - offset)  # what X-Log-Size promises, not what came since
@@ -90,7 +94,7 @@ async def read_log(request: web.Request) -> web.StreamResponse:
         body=body,
         content_type="text/plain",
         charset="utf-8",
-        headers={"X-Log-Size": str(size), **state},
+        headers={"X-Log-Size": str(size), "X-Log-Offset": str(offset), **state},
     )
 
 
