@@ -3,7 +3,11 @@
 
 from setuptools import find_packages, setup
 
+# The scene reader's fast search (farmhand.scene.byte_patterns); Python's re is the fallback.
+SCENE = ["google-re2>=1.1"]
+
 WORKER = [
+    *SCENE,
     "requests>=2.31",
     "xxhash>=3.4",
     "numpy>=1.26",
@@ -13,6 +17,7 @@ WORKER = [
 ]
 
 SERVER = [
+    *SCENE,
     "aiohttp>=3.9",
     "sqlalchemy[asyncio]>=2.0",
     "aiosqlite>=0.20",
@@ -38,7 +43,7 @@ setup(
     install_requires=[],
     extras_require={
         # What runs inside Maya's own Python (installed with mayapy -m pip --target).
-        "maya": ["requests>=2.31", "xxhash>=3.4", "jsonschema>=4.21"],
+        "maya": ["requests>=2.31", "xxhash>=3.4", "jsonschema>=4.21", *SCENE],
         "server": SERVER,
         "worker": WORKER,
         # The panel outside Maya (Maya ships its own PySide6).

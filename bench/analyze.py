@@ -1,19 +1,27 @@
-"""Benchmark ``farmhand analyze`` against ``md5sum`` on a large production-shaped Maya scene.
+"""Benchmark ``farmhand analyze`` against ``md5sum`` on large production-shaped Maya scenes.
 
-Generates a synthetic Maya ASCII scene (``synthetic_scene.py``, about 800 MB by default), then
-times ``md5sum FILE`` and ``python -m farmhand analyze FILE --json OUT`` in the same run,
-interleaved, best of N after one md5sum warm-up, so both read the file from the page cache.
-Wall time and peak RSS come from ``os.wait4`` on each child. The targets: the analysis takes
-no longer than md5sum (ratio <= 1.0) and peaks under 200 MB. The analysis JSON is checked
-against what was generated (renderer, render layers, number of file textures), so a parser
-that skips the work cannot look fast.
+Two shapes of scene, each generated at two sizes (200 and 800 MB by default):
+
+* ``payload``: a lighting file whose bytes are almost all mesh payload (``synthetic_scene.py``);
+* ``dense``: a set-dressed environment, hundreds of thousands of small nodes, Render Setup
+  collections with static and pattern selectors, half its bytes in mesh payload
+  (``dense_scene.py``).
+
+For each scene it times ``md5sum FILE`` and ``python -m farmhand analyze FILE --json OUT``
+in the same run, interleaved, best of N after one md5sum warm-up, so both read the file
+from the page cache. Wall time and peak RSS come from ``os.wait4`` on each child. The
+targets: the analysis takes no longer than md5sum (ratio <= 1.0), peaks under 200 MB, and
+its time per MB at the largest size is within 10 % of that at the smallest (no step grows
+faster than the scene). The analysis JSON is checked against what was generated (renderer,
+render layers, number of file textures, cameras per layer), so a parser that skips the
+work cannot look fast.
 
 Usage::
 
-    python bench/analyze.py                      # 800 MB, best of 3
-    python bench/analyze.py --size-mb 200 --repeat 5 --json
-    python bench/analyze.py --keep /tmp/bench    # keep the scene (and its .expected.json)
-    python bench/analyze.py --scene /tmp/bench/bench_scene.ma   # reuse a kept scene
+    python bench/analyze.py                      # both shapes, 200 and 800 MB, best of 3
+    python bench/analyze.py --shape dense --sizes 100 --repeat 5 --json
+    python bench/analyze.py --keep /tmp/bench    # keep the scenes (and their .expected.json)
+    python bench/analyze.py --scene /tmp/bench/dense_800.ma   # one existing scene
 
 Exit status: 0 whatever the targets say (this is a benchmark, not a test); 1 when the analysis
 itself fails (exit 2 = unreadable input, a crash, or no JSON written) or the scene cannot be
@@ -37,8 +45,8 @@ from typing import IO, Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-GENERATOR = BENCH_DIR / "synthetic_scene.py"
-SCENE_NAME = "bench_scene.ma"
+GENERATORS = {"payload": BENCH_DIR / "synthetic_scene.py", "dense": BENCH_DIR / "dense_scene.py"}
+SCALING_TARGET = 0.10  # time per MB at the largest size, within this of the smallest
 
 RATIO_TARGET = 1.0
 RSS_TARGET_MB = 200.0
@@ -116,11 +124,11 @@ def analysis_env() -> dict[str, str]:
     return env
 
 
-def generate(scene: Path, size_mb: float, seed: int) -> dict[str, Any]:
-    """Write the synthetic scene in a child process (keeps this one small); return its summary."""
+def generate(scene: Path, shape: str, size_mb: float, seed: int) -> dict[str, Any]:
+    """Write a synthetic scene in a child process (keeps this one small); return its summary."""
     argv = [
         sys.executable,
-        str(GENERATOR),
+        str(GENERATORS[shape]),
         str(scene),
         "--size-mb",
         str(size_mb),
@@ -248,6 +256,21 @@ def check_references(result: dict[str, Any], expected: dict[str, Any] | None) ->
     return Check("references", found, text, None)
 
 
+def check_cameras(result: dict[str, Any], expected: dict[str, Any] | None) -> Check | None:
+    """Each layer's rendering cameras (dense scenes: Render Setup camera collections)."""
+    wanted = (expected or {}).get("layer_cameras")
+    if not wanted:
+        return None
+    layers = result.get("scene_info_render") or {}
+    found = {
+        name: sorted((layer.get("common") or {}).get("render_camera") or [])
+        for name, layer in layers.items()
+    }
+    wrong = [k for k, cams in wanted.items() if found.get(k) != sorted(cams)]
+    text = "all layers" if not wrong else f"differ on {', '.join(wrong)}"
+    return Check("layer cameras", text, f"{len(wanted)} layers as generated", not wrong)
+
+
 def sanity(result_path: Path, expected: dict[str, Any] | None) -> list[Check]:
     """Compare the analysis JSON with what the generator wrote."""
     try:
@@ -257,7 +280,9 @@ def sanity(result_path: Path, expected: dict[str, Any] | None) -> list[Check]:
     if not isinstance(result, dict):
         return [Check("analysis JSON", type(result).__name__, "a JSON object", False)]
     checks = (check_renderer, check_layers, check_textures, check_frames, check_references)
-    return [check(result, expected) for check in checks]
+    found = [check(result, expected) for check in checks]
+    cameras = check_cameras(result, expected)
+    return found + ([cameras] if cameras else [])
 
 
 # ----------------------------------------------------------------------------- report
@@ -347,7 +372,8 @@ def print_report(report: dict[str, Any]) -> None:
     if generated:
         print(
             f", generated in {generated['seconds']:.1f} s (seed {generated['seed']}, "
-            f"{generated['n_meshes']:,} meshes, {generated['n_connect_attr']:,} connectAttr)"
+            f"{generated['n_meshes']:,} meshes, {generated.get('n_props', 0):,} props, "
+            f"{generated['n_connect_attr']:,} connectAttr)"
         )
     else:
         print()
@@ -400,13 +426,21 @@ def progress(message: str) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
-        description="Benchmark farmhand analyze against md5sum on a synthetic Maya scene."
+        description="Benchmark farmhand analyze against md5sum on synthetic Maya scenes."
     )
     parser.add_argument(
-        "--size-mb",
+        "--shape",
+        choices=("payload", "dense", "both"),
+        default="both",
+        help="which scene shape to generate (default both)",
+    )
+    parser.add_argument(
+        "--sizes",
         type=float,
-        default=800.0,
-        help="size of the generated scene in MB (10^6 bytes; default 800)",
+        nargs="+",
+        default=[200.0, 800.0],
+        metavar="MB",
+        help="scene sizes in MB (10^6 bytes; default 200 800)",
     )
     parser.add_argument(
         "--repeat",
@@ -418,25 +452,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--keep",
         type=Path,
         metavar="DIR",
-        help="write the scene (and its .expected.json) to DIR and keep it",
+        help="write the scenes (and their .expected.json) to DIR and keep them",
     )
     parser.add_argument(
         "--scene",
         type=Path,
         metavar="FILE",
-        help="benchmark this existing scene instead of generating one",
+        help="benchmark this existing scene instead of generating any",
     )
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    if args.size_mb <= 0:
-        parser.error("--size-mb must be positive")
+    if any(size <= 0 for size in args.sizes):
+        parser.error("--sizes must be positive")
     return args
 
 
-def prepare_scene(args: argparse.Namespace, work: Path) -> tuple[Path, dict[str, Any] | None]:
+def scene_plan(args: argparse.Namespace) -> list[tuple[str, float]]:
+    """(shape, size) of every scene to generate, smallest first within a shape."""
+    shapes = ("payload", "dense") if args.shape == "both" else (args.shape,)
+    return [(shape, size) for shape in shapes for size in sorted(args.sizes)]
+
+
+def prepare_scene(
+    args: argparse.Namespace, work: Path, shape: str, size_mb: float
+) -> tuple[Path, dict[str, Any] | None]:
     """The scene to benchmark and what it is expected to hold (None if unknown)."""
     if args.scene:
         scene = args.scene.resolve()
@@ -445,34 +487,88 @@ def prepare_scene(args: argparse.Namespace, work: Path) -> tuple[Path, dict[str,
         sidecar = expected_path(scene)
         expected = json.loads(sidecar.read_text()) if sidecar.is_file() else None
         return scene, expected
-    scene = work / SCENE_NAME
-    progress(f"generating a {args.size_mb:g} MB scene in {work}")
-    summary = generate(scene, args.size_mb, args.seed)
+    scene = work / f"{shape}_{size_mb:g}.ma"
+    if args.keep and scene.is_file() and expected_path(scene).is_file():
+        progress(f"reusing {scene}")
+        return scene, json.loads(expected_path(scene).read_text())
+    progress(f"generating a {size_mb:g} MB {shape} scene in {work}")
+    summary = generate(scene, shape, size_mb, args.seed)
     expected_path(scene).write_text(json.dumps(summary, indent=2) + "\n")
     progress(f"generated {summary['size_bytes'] / 1e6:.1f} MB in {summary['seconds']:.1f} s")
     return scene, summary
 
 
-def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """Prepare the scene, time both commands and check the analysis output."""
+def benchmark(args: argparse.Namespace, work: Path, shape: str, size_mb: float) -> dict[str, Any]:
+    """Prepare one scene, time both commands and check the analysis output."""
     if shutil.which("md5sum") is None:
         raise BenchError("md5sum is not on PATH")
-    scene, expected = prepare_scene(args, work)
+    scene, expected = prepare_scene(args, work, shape, size_mb)
     measured = measure(scene, work, args.repeat)
     checks = sanity(work / "analysis.json", expected)
-    return build_report(scene, expected, measured, checks)
+    report = build_report(scene, expected, measured, checks)
+    report["shape"] = shape
+    if not args.keep and not args.scene:
+        scene.unlink(missing_ok=True)  # two 800 MB scenes need not sit on disk at once
+    return report
+
+
+def scaling(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per shape: analysis seconds per MB at the largest size against the smallest."""
+    rows = []
+    for shape in dict.fromkeys(r["shape"] for r in reports):
+        runs = sorted((r for r in reports if r["shape"] == shape), key=lambda r: r["size_bytes"])
+        if len(runs) < 2:
+            continue
+        small, large = runs[0], runs[-1]
+        per_mb = [r["analysis"]["best_s"] / r["size_mb"] for r in (small, large)]
+        growth = per_mb[1] / per_mb[0] - 1.0
+        rows.append(
+            {
+                "shape": shape,
+                "sizes_mb": [small["size_mb"], large["size_mb"]],
+                "s_per_mb": [round(v, 6) for v in per_mb],
+                "growth": round(growth, 3),
+                "result": "PASS" if growth <= SCALING_TARGET else "FAIL",
+            }
+        )
+    return rows
+
+
+def print_summary(reports: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """One line per scene, then the size scaling per shape."""
+    print("Summary")
+    print(f"  {'shape':<8}{'size':>9}{'md5sum':>10}{'analysis':>10}{'ratio':>8}{'peak RSS':>11}")
+    for r in reports:
+        print(
+            f"  {r['shape']:<8}{r['size_mb']:>6.0f} MB{r['md5sum']['best_s']:>9.3f}s"
+            f"{r['analysis']['best_s']:>9.3f}s{r['ratio']:>8.2f}"
+            f"{r['analysis']['peak_rss_mb']:>8.1f} MB"
+        )
+    for row in rows:
+        small, large = row["sizes_mb"]
+        print(
+            f"  scaling {row['shape']}: {row['s_per_mb'][1] * 1000:.2f} ms/MB at {large:.0f} MB "
+            f"vs {row['s_per_mb'][0] * 1000:.2f} ms/MB at {small:.0f} MB: "
+            f"{row['growth']:+.1%} (limit +{SCALING_TARGET:.0%}) {row['result']}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; 0 unless the analysis (or the generator) itself failed."""
+    """Run the benchmark; 0 unless the analysis (or a generator) itself failed."""
     args = parse_args(argv)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         work = args.keep.resolve()
     else:
         work = Path(tempfile.mkdtemp(prefix="farmhand-bench-"))
+    plan = [("given", 0.0)] if args.scene else scene_plan(args)
+    reports: list[dict[str, Any]] = []
     try:
-        report = benchmark(args, work)
+        for shape, size in plan:
+            reports.append(benchmark(args, work, shape, size))
+            if not args.json:
+                print_report(reports[-1])
+                print()
     except BenchError as exc:
         if args.json:
             print(json.dumps({"error": str(exc)}, indent=2))
@@ -481,10 +577,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    rows = scaling(reports)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps({"scenes": reports, "scaling": rows}, indent=2))
     else:
-        print_report(report)
+        print_summary(reports, rows)
     return 0
 
 

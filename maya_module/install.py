@@ -28,7 +28,7 @@ MODULE_NAME = "farmhand"
 MODULE_VERSION = "0.1.0"
 MAYA_VERSIONS = ("2025", "2026")
 PLATFORMS = ("win64", "linux", "mac")
-REQUIREMENTS = ("requests>=2.31", "xxhash>=3.4", "jsonschema>=4.21")
+REQUIREMENTS = ("requests>=2.31", "xxhash>=3.4", "jsonschema>=4.21", "google-re2>=1.1")
 PLUGIN = "farmhand_plugin"
 MOD_FILE = "farmhand.mod"
 

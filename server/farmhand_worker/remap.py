@@ -43,7 +43,13 @@ from farmhand.scene import xgen
 from farmhand.scene.attributes import base_name, canonical
 from farmhand.scene.errors import SceneError
 from farmhand.scene.file_attributes import EDIT_ATTRIBUTES, wants
-from farmhand.scene.ma_statements import KEEP, SKIP, SKIP_BLOCK, StatementReader
+from farmhand.scene.ma_statements import (
+    CONNECT_BATCH,
+    KEEP,
+    SKIP,
+    SKIP_BLOCK,
+    StatementReader,
+)
 from farmhand.scene.maya_ascii import DEFAULT_NODE_TYPES
 from farmhand.scene.mel_tokens import unescape
 from farmhand.scene.resolve import is_absolute, normalise, unexpanded
@@ -167,6 +173,8 @@ class _MayaAsciiPaths:
 
     def run(self, stream: BinaryIO, name: str | None) -> None:
         for statement in StatementReader(stream, name, self.want):
+            if statement.command == CONNECT_BATCH:
+                continue  # a run of connectAttr lines names no file
             body_at = statement.offset + len(statement.command)
             tokens = [
                 (m.start() + body_at, m.end() + body_at, m.group(1), m.group())

@@ -85,11 +85,13 @@ def test_write_mod_refuses_a_folder_that_is_not_farmhand(installer, tmp_path):
         installer.write_mod(tmp_path / "app", tmp_path)
 
 
-def test_pip_argv_installs_the_three_packages_into_the_vendor_folder(installer, tmp_path):
+def test_pip_argv_installs_the_four_packages_into_the_vendor_folder(installer, tmp_path):
     argv = installer.pip_argv(Path("/maya/bin/mayapy"), tmp_path / "vendor" / "2025-linux")
     assert argv[:4] == ["/maya/bin/mayapy", "-m", "pip", "install"]
     assert argv[argv.index("--target") + 1] == str(tmp_path / "vendor" / "2025-linux")
-    assert [a.split(">=")[0] for a in argv if ">=" in a] == ["requests", "xxhash", "jsonschema"]
+    assert [a.split(">=")[0] for a in argv if ">=" in a] == [
+        "requests", "xxhash", "jsonschema", "google-re2"
+    ]  # fmt: skip
 
 
 def test_find_mayapy_beside_maya(installer, tmp_path):

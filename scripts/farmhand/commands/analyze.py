@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="analyse a Maya ASCII scene without Maya")
     p.add_argument("scene", help="path to a .ma file")
     p.add_argument(
-        "--json", metavar="FILE", help="write the analysis as JSON to FILE ('-': stdout)"
+        "--json",
+        metavar="FILE",
+        help="write the analysis as JSON to FILE ('-': stdout; indented only on a terminal)",
     )
     p.add_argument(
         "--search-path",
@@ -49,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"farmhand analyze: cannot read {args.scene}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     if args.json:
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+        to_terminal = args.json == "-" and sys.stdout.isatty()
+        # Indented only for a person at a terminal: json's C encoder writes compact JSON
+        # several times faster than its indenting Python one, on a scene with 100k files.
+        text = json.dumps(result.to_dict(), indent=2 if to_terminal else None, ensure_ascii=False)
         if args.json == "-":
             sys.stdout.write(text + "\n")
         else:

@@ -12,10 +12,11 @@ more than one block plus the statement being kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .byte_patterns import BytePattern, compile_bytes
 from .errors import SceneParseError
 
 BLOCK = 8 * 1024 * 1024
@@ -30,11 +31,12 @@ _LINE_STARTS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz/
 _BLANKS = frozenset(b" \t\r")
 NEWLINE = 0x0A
 # A run of plain `connectAttr "a.b" "c.d" [flags];` lines, as Maya writes them
-# at the end of a file; matched and split in C, not statement by statement.
-_CONNECT_RUN = re.compile(rb'(?:connectAttr "[^"\\\n]*" "[^"\\\n]*"[^;"\\\n]*;[ \t\r]*\n)+')
-# (source node, source plug, destination node, destination plug); the node
-# is the plug's text before its first `.`, a leading `:` (root namespace) dropped.
-_CONNECT_PAIR = re.compile(rb'connectAttr ":?(([^".]*)[^"]*)" ":?(([^".]*)[^"]*)"')
+# at the end of a file; matched in C and handed over whole (at most CONNECT_BYTES at a
+# time), not statement by statement.
+CONNECT_BYTES = 2 * 1024 * 1024  # bytes of one batch: bounds the caller's memory
+_CONNECT_RUN = compile_bytes(rb'(?:connectAttr "[^"\\\n]*" "[^"\\\n]*"[^;"\\\n]*;[ \t\r]*\n)+')
+
+_RESUME_TAIL = 4096  # bytes kept between reads while skipping: a `;`, blanks, a command
 
 SKIP, KEEP, SKIP_BLOCK = 0, 1, 2
 BACKSLASH = 0x5C
@@ -47,14 +49,13 @@ class Statement:
     """One statement: its command word, absolute byte offset, and raw body bytes.
 
     `body` is the bytes from after the command word to (not including) the
-    `;`. For `CONNECT_BATCH`, `pairs` holds (source plug, source node,
-    destination plug, destination node) of a run of plain connectAttr lines.
+    `;`; for `CONNECT_BATCH`, the whole run of plain connectAttr lines (at most
+    `CONNECT_BYTES`), each ending in a newline.
     """
 
     command: bytes
     offset: int
     body: bytes
-    pairs: list[tuple[bytes, bytes, bytes, bytes]] | None = None
 
 
 class StatementReader:
@@ -63,6 +64,13 @@ class StatementReader:
     `want(command, buf, index)` gets the command word and the buffer with the
     index just after it, and answers SKIP, KEEP, or SKIP_BLOCK (skip this and
     every following indented statement of the same node block).
+
+    `resume` (see `resume_pattern`), when given, says which top-level statements
+    the caller could want at all: a SKIP_BLOCK then skips to the next of those
+    in one regex search, over every node block and statement in between, so
+    the statements nobody needs are never visited by Python code. It needs a
+    seekable stream (the rest of the file after the last wanted statement is
+    read again, statement by statement, to find where a cut-off file ends).
     """
 
     def __init__(
@@ -71,11 +79,13 @@ class StatementReader:
         path: str | None,
         want: Callable[[bytes, bytes, int], int],
         block: int = BLOCK,
+        resume: BytePattern | None = None,
     ) -> None:
         self._stream = stream
         self._path = path
         self._want = want
         self._block = block
+        self._resume = resume
         self._buf = b""
         self._base = 0  # absolute offset of _buf[0]
         self._eof = False
@@ -121,13 +131,21 @@ class StatementReader:
                 self._fail(self._base + pos, "a MEL command", buf[pos : pos + 20])
             command = m.group()
             if command == b"connectAttr":
-                run = _CONNECT_RUN.match(buf, pos)
+                run = _CONNECT_RUN.match(buf, pos, min(len(buf), pos + CONNECT_BYTES))
                 if run is not None:
-                    pairs = _CONNECT_PAIR.findall(buf, pos, run.end())
-                    yield Statement(CONNECT_BATCH, self._base + pos, b"", pairs)
+                    yield Statement(CONNECT_BATCH, self._base + pos, run.group())
                     pos = run.end()
                     continue
             decision = want(command, buf, m.end())
+            if decision == SKIP_BLOCK and self._resume is not None:
+                origin = self._base + pos
+                pos = self._resume_at(m.end())
+                if pos < 0:
+                    # Nothing wanted up to the end: walk the rest the slow way, so
+                    # a file cut off inside a skipped block still fails as malformed.
+                    self._rewind(origin)
+                    pos = 0
+                continue
             if decision == SKIP_BLOCK:
                 end = self._block_end(m.end())
                 if end >= 0:
@@ -142,6 +160,32 @@ class StatementReader:
             if decision == KEEP:
                 yield Statement(command, offset, self._buf[body_start:end])
             pos = end + 1
+
+    def _resume_at(self, start: int) -> int:
+        """Index of the next top-level statement `resume` matches, reading on as needed;
+        -1 when the file ends first.
+
+        Keeps only a short tail of the buffer between reads, so memory stays
+        flat however much is skipped.
+        """
+        resume = self._resume
+        assert resume is not None
+        while True:
+            found = resume.search(self._buf, start)
+            if found is not None:
+                return found.start(1)
+            if self._eof:
+                return -1
+            keep = max(start, len(self._buf) - _RESUME_TAIL)
+            start = keep - self._fill(keep)
+
+    def _rewind(self, offset: int) -> None:
+        """Read again from absolute `offset`, and walk statement by statement from there."""
+        self._resume = None
+        self._stream.seek(offset)
+        self._buf = self._stream.read(self._block)
+        self._base = offset
+        self._eof = len(self._buf) < self._block
 
     def _block_end(self, start: int) -> int:
         """Start of the next top-level statement after the current node block.
@@ -205,6 +249,18 @@ class StatementReader:
             expected,
             found.decode("latin-1").replace("\n", "\\n")[:40],
         )
+
+
+def resume_pattern(commands: Iterable[str], node_types: Iterable[str]) -> BytePattern:
+    """The top-level statements a reader may want: these commands, and `createNode` of these
+    types. Group 1 starts where the statement starts (right after the previous `;` and its
+    line end, as `_block_end` finds a top-level statement)."""
+    words = b"|".join(re.escape(c.encode("ascii")) for c in sorted(commands))
+    types = b"|".join(re.escape(t.encode("ascii")) for t in sorted(node_types))
+    return compile_bytes(
+        rb";[ \t\r]*\n((?:" + words + rb")[ \t\r\n]|createNode[ \t\r\n]+(?:" + types
+        + rb")[ \t\r\n;])"
+    )  # fmt: skip
 
 
 def _string_end(buf: bytes, start: int) -> int:

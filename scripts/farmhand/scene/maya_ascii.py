@@ -1,21 +1,25 @@
 """Read a Maya ASCII (`.ma`) file offline and answer SceneQuery about it.
 
-Streams the file statement by statement (see `ma_statements`); keeps every
-node's name and type, but decodes attribute values only for the node types
-and attributes the caller asks for (`wants`), so mesh, curve and animation
-payloads are skipped at the speed of a byte search.
+Streams the file statement by statement (see `ma_statements`). Given `wants`,
+it keeps only nodes of the wanted types and decodes only the attributes asked
+for; every other node block, and every top-level statement that cannot matter,
+is skipped by one regex search (`resume_pattern`), so mesh payloads and the
+hundreds of thousands of small nodes of a set-dressed scene cost about as much
+as reading their bytes. Without `wants` every node and attribute is kept.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from .attributes import base_name, canonical
+from .byte_patterns import ENGINE, BytePattern, compile_bytes
 from .errors import BinarySceneError, SceneError, SceneParseError
 from .ma_statements import (
     BLOCK,
@@ -26,6 +30,7 @@ from .ma_statements import (
     Statement,
     StatementReader,
     line_at,
+    resume_pattern,
 )
 from .mel_tokens import Str, flag_values, scalar, tokenize
 from .query import Reference, SceneHeader
@@ -83,6 +88,16 @@ _CURRENT_UNIT_FLAGS = {
 _CREATE_FAST = re.compile(
     rb'\s+([A-Za-z_][\w:]*)(?:\s+-s{1,2})?\s+-n\s+"([^"\\]+)"(?:\s+-p\s+"([^"\\]+)")?(?:\s+-s{1,2})?\s*\Z'
 )
+# Top-level commands that change the scene whatever node came before them (a createNode
+# of a wanted type is the other thing a skip stops at; see `StatementReader`).
+_RESUME_COMMANDS = (
+    "select", "file", "requires", "currentUnit", "fileInfo", "connectAttr", "rename",
+)  # fmt: skip
+# (source plug, source node, destination plug, destination node) of a plain connectAttr
+# line; the node is the plug's text before its first `.`, a leading `:` (root namespace)
+# dropped. `_CONNECT_NODES` takes the two nodes alone.
+_CONNECT_PAIR = re.compile(rb'connectAttr ":?(([^".]*)[^"]*)" ":?(([^".]*)[^"]*)"')
+_CONNECT_NODES = re.compile(rb'connectAttr ":?([^".]*)[^"]*" ":?([^".]*)')
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
 _HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
@@ -356,6 +371,8 @@ class _Builder:
         # kept only when they touch one, and checked without decoding.
         self._wanted_names: set[bytes] = set()
         self._top: list[Reference] = []
+        self._probe: BytePattern | None = None  # see `_may_touch_wanted`
+        self._probe_size = -1
         self._handlers = {
             b"createNode": self._create_node,
             b"setAttr": self._set_attr,
@@ -371,7 +388,10 @@ class _Builder:
         }
 
     def run(self) -> None:
-        reader = StatementReader(self.stream, self.path, self._want, self.block)
+        resume = None
+        if self.wants is not None and self.stream.seekable():
+            resume = resume_pattern(_RESUME_COMMANDS, {*self.wants, *self.connect_types})
+        reader = StatementReader(self.stream, self.path, self._want, self.block, resume)
         handlers = self._handlers
         for statement in reader:
             self.offset = statement.offset
@@ -418,19 +438,51 @@ class _Builder:
         return node.lstrip(b":") in self._wanted_names
 
     def _connect_batch(self, statement: Statement) -> None:
-        wanted = self._wanted_names
-        pairs = statement.pairs
-        if self.wants is not None:
-            # Plain node names are checked in one pass; DAG paths (`|a|b`) by their leaf.
-            pairs = [
-                p for p in pairs
-                if p[1] in wanted or p[3] in wanted
-                or (b"|" in p[1] + p[3] and (self._plug_wanted(p[0]) or self._plug_wanted(p[2])))
-            ]  # fmt: skip
+        run = statement.body
         codec = self.codec
         add = self.scene.add_connection
-        for src, _, dst, _ in pairs:
-            add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
+        if self.wants is None:
+            for src, _, dst, _ in _CONNECT_PAIR.findall(run):
+                add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
+            return
+        # Only the node names are taken from every line; a line is split into its plugs only
+        # when it touches a wanted node (a few hundred of a node-dense scene's 400,000).
+        wanted = self._wanted_names
+        plug_wanted = self._plug_wanted
+        if not wanted or not self._may_touch_wanted(run):
+            return  # the usual batch: told by one search, no Python step per line
+        nodes = _CONNECT_NODES.findall(run)
+        if b"|" not in run and wanted.isdisjoint(itertools.chain.from_iterable(nodes)):
+            return
+        hits: Iterable[int] = [
+            i for i, (a, b) in enumerate(nodes)
+            if a in wanted or b in wanted
+            or ((b"|" in a or b"|" in b) and (plug_wanted(a) or plug_wanted(b)))
+        ]  # fmt: skip
+        if not hits:
+            return
+        lines = run.split(b"\n")
+        if len(lines) != len(nodes) + 1:  # a plug that holds the word connectAttr: try each
+            hits = range(len(lines))
+        for i in hits:
+            pair = _CONNECT_PAIR.match(lines[i])
+            if pair is None:
+                continue
+            src, dst = pair.group(1, 3)
+            if plug_wanted(src) or plug_wanted(dst):
+                add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
+
+    def _may_touch_wanted(self, run: bytes) -> bool:
+        """False only when no line of `run` can name a wanted node (RE2: one DFA pass over
+        an alternation of the wanted names; Python's `re` is slow at that, so it says True
+        and lets the caller look line by line)."""
+        if ENGINE != "re2":
+            return True
+        if self._probe_size != len(self._wanted_names):
+            names = b"|".join(re.escape(n) for n in sorted(self._wanted_names))
+            self._probe = compile_bytes(rb'[":|](?:' + names + rb')[."]')
+            self._probe_size = len(self._wanted_names)
+        return self._probe is not None and self._probe.search(run) is not None
 
     def _text(self, statement: Statement) -> str:
         return statement.body.decode(self.codec, "replace")
@@ -445,19 +497,20 @@ class _Builder:
             node_type, name, parent = (
                 g.decode(self.codec, "replace") if g is not None else None for g in fast.groups()
             )
-            self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
-            self.current_wanted = self._wanted_for(node_type)
-            if node_type in self.connect_types:
-                self._wanted_names.add(fast.group(2))
-            return
-        flags, rest = flag_values(self._tokens(statement), _CREATE_FLAGS)
-        if not rest:
-            self._fail(statement, "a node type after createNode")
-        node_type = str(rest[0])
-        name = str(flags.get("name") or f"{node_type}#")
-        parent = flags.get("parent")
-        self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
+        else:
+            flags, rest = flag_values(self._tokens(statement), _CREATE_FLAGS)
+            if not rest:
+                self._fail(statement, "a node type after createNode")
+            node_type = str(rest[0])
+            name = str(flags.get("name") or f"{node_type}#")
+            parent = flags.get("parent")
         self.current_wanted = self._wanted_for(node_type)
+        if self.current_wanted is False and node_type not in self.connect_types:
+            # Not kept: the reader skips most such nodes unseen (see `resume_pattern`),
+            # so keeping the few it sees would make the scene depend on their order.
+            self.current = None
+            return
+        self.current = self.scene.add_node(name, node_type, _short(parent) if parent else None)
         self._note_wanted(self.current)
 
     def _note_wanted(self, node: Node) -> None:

@@ -103,6 +103,27 @@ class LayerInfo:
     outputs: LayerOutputs | None = None  # the files Maya will write (docs/analysis.md)
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def plain(value: Any) -> Any:
+    """A tree of dataclasses as plain dicts and lists, as `dataclasses.asdict` gives it but
+    without its deep copy of every leaf (a node-dense scene has hundreds of thousands)."""
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return kind(plain(item) for item in value)
+    return value
+
+
 @dataclass(slots=True)
 class Analysis:
     """Everything the farm needs to know about one scene."""
@@ -133,7 +154,7 @@ class Analysis:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data, with the derived Renderbus fields added."""
-        data = dataclasses.asdict(self)
+        data = plain(self)
         for dep, out in zip(self.asset, data["asset"], strict=True):
             out["plug"] = dep.plug
         existing = [d for d in self.asset if d.exists]

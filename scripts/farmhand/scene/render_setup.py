@@ -32,6 +32,7 @@ Only Render Setup layers are handled here; legacy layers are in
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,12 +148,13 @@ def ordered_children(scene: SceneQuery, parent: str) -> list[str]:
          if dst == f"{parent}.cl" and src.endswith(".msg")),
         None,
     )  # fmt: skip
-    ordered: list[str] = []
+    listed = set(children)
+    ordered: dict[str, None] = {}  # insertion-ordered set: a long list stays linear
     item = head
-    while item is not None and item in children and item not in ordered:
-        ordered.append(item)
+    while item is not None and item in listed and item not in ordered:
+        ordered[item] = None
         item = _next(scene, item)
-    return ordered + [c for c in children if c not in ordered]
+    return list(ordered) + [c for c in children if c not in ordered]
 
 
 def _next(scene: SceneQuery, item: str) -> str | None:
@@ -178,14 +180,22 @@ def _targets(scene: SceneQuery, collection: str) -> list[str]:
     pattern = scene.get_attr(selector, "pat")
     if pattern:
         patterns = [p.strip() for p in str(pattern).split(";") if p.strip()]
-        for node_type in ("camera", "transform"):
-            names += [
-                n for n in scene.nodes(node_type)
-                if any(fnmatch.fnmatchcase(n, p) for p in patterns)
-            ]  # fmt: skip
+        matches = re.compile("|".join(fnmatch.translate(p) for p in patterns)).match
+        # Only cameras and camera transforms are ever read through a layer's overrides, so
+        # the patterns are tried on those alone: trying every transform of the scene for
+        # every collection made the analysis grow with the square of a node-dense scene.
+        names += [n for n in _camera_nodes(scene) if matches(n)]
     # A transform selected stands for its shapes (a camera's attributes are on its shape).
-    shapes = [c for c in scene.nodes("camera") if scene.parent(c) in names]
+    chosen = set(names)
+    shapes = [c for c in scene.nodes("camera") if scene.parent(c) in chosen]
     return names + shapes
+
+
+def _camera_nodes(scene: SceneQuery) -> list[str]:
+    """Camera shapes, then their transforms (each once), in the scene's order."""
+    shapes = scene.nodes("camera")
+    transforms = dict.fromkeys(p for p in (scene.parent(c) for c in shapes) if p)
+    return shapes + list(transforms)
 
 
 def master_values(scene: SceneQuery) -> dict[tuple[str, str], Any]:
