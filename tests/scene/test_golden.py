@@ -7,8 +7,8 @@ A change that is meant (a new rule, a fixed rule) is recorded again, on purpose,
     FARMHAND_RECORD_GOLDEN=1 .venv/bin/python -m pytest tests/scene/test_golden.py
 
 and the diff of the golden files is then part of the commit that changes the rule.
-Absolute paths are written relative to `$CORPUS` / `$SCENES` so the files do not depend on
-where the repository is checked out.
+Absolute paths are written relative to `$CORPUS` / `$SCENES`, and files' modification times
+are left out, so the golden files do not depend on where or when the repository was checked out.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def _scene_files() -> list[str]:
 
 def _relative(value: Any, roots: dict[str, str]) -> Any:
     """The analysis JSON with each checkout-dependent folder named by its placeholder."""
-    if isinstance(value, dict):
-        return {k: _relative(v, roots) for k, v in value.items()}
+    if isinstance(value, dict):  # a file's mtime is the checkout's, not the analysis'
+        return {k: _relative(v, roots) for k, v in value.items() if k != "mtime"}
     if isinstance(value, list):
         return [_relative(v, roots) for v in value]
     if isinstance(value, str):
