@@ -67,6 +67,14 @@ def maya_stub_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
             _purge()
 
 
+def without_binary_notices(offline: dict) -> dict:
+    """An offline analysis without its `.mb` reference notices: inside Maya the nodes a
+    binary reference brings in are at hand (`LiveScene.loaded_reference`), so the live
+    analysis lists what they use instead (the stub cannot read a real `.mb`: none here)."""
+    offline["diagnostics"] = [d for d in offline["diagnostics"] if d["code"] != "binary-reference"]
+    return offline
+
+
 def as_offline(live: dict) -> dict:
     """A live analysis's dict without what only Maya knows (the artist's Render Setup light
     preference, read from an optionVar; default on), to compare with the offline one."""

@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import SCENES, corpus_root
 from farmhand.scene import analyze, analyze_query
-from maya_session import as_offline, maya_stub_fixture  # noqa: F401 - the maya_stub fixture
+from maya_session import (  # noqa: F401 - the maya_stub fixture
+    as_offline,
+    maya_stub_fixture,
+    without_binary_notices,
+)
 
 CORPUS = corpus_root()
 
@@ -44,7 +48,7 @@ def live_analysis(stub, path: Path, **kwargs):
 @pytest.mark.parametrize("relative", corpus_scenes() or ["(corpus absent)"])
 def test_corpus_scene_same_analysis_live_and_offline(maya_stub, corpus_dir, relative):
     path = corpus_dir / relative
-    offline = analyze(path).to_dict()
+    offline = without_binary_notices(analyze(path).to_dict())
     live = as_offline(live_analysis(maya_stub, path, batch=True).to_dict())
     assert live == offline
     json.dumps(live)  # and it is the JSON contract, not just equal objects
@@ -78,6 +82,48 @@ def test_referenced_nodes_are_left_to_the_reference_reader(maya_stub):
     deps = {d.node: d for d in analyze_query(LiveScene()).asset if d.kind == "texture"}
     assert deps["prop:crate_FILE"].path == "textures/prop/crate_edited.png"
     assert deps["prop:crate_FILE"].from_reference_edit
+
+
+def test_textures_inside_a_binary_reference_are_collected_in_maya(maya_stub, tmp_path):
+    # Offline an `.mb` reference cannot be read (a notice says so); inside Maya its nodes are
+    # loaded, edits applied, so their files are listed. The stub loads a reference with its
+    # parser, so the referenced file here is Maya ASCII text under an `.mb` name.
+    import shutil
+
+    from farmhand.scene.live import LiveScene
+
+    shutil.copytree(SCENES / "textures", tmp_path / "textures")
+    (tmp_path / "ref_edits_assets").mkdir()
+    prop = (SCENES / "ref_edits_assets" / "prop.ma").read_text(encoding="utf-8")
+    label = (
+        'createNode file -n "label_FILE";\n'
+        '\tsetAttr ".ftn" -type "string" "textures/prop/crate_orig.png";\n'
+    )
+    (tmp_path / "ref_edits_assets" / "prop.mb").write_text(
+        prop.replace(
+            'createNode file -n "crate_FILE";', label + 'createNode file -n "crate_FILE";'
+        ),
+        encoding="utf-8",
+    )
+    text = (SCENES / "ref_edits.ma").read_text(encoding="utf-8")
+    scene = tmp_path / "binary_ref.ma"
+    scene.write_text(
+        text.replace(
+            '"mayaAscii" "ref_edits_assets/prop.ma"', '"mayaBinary" "ref_edits_assets/prop.mb"'
+        ),
+        encoding="utf-8",
+    )
+    offline = analyze(scene)
+    assert "binary-reference" in {d.code for d in offline.diagnostics}
+    assert "prop:label_FILE" not in {d.node for d in offline.asset if d.kind == "texture"}
+    maya_stub.stub_open(scene)
+    live = analyze_query(LiveScene())
+    assert "binary-reference" not in {d.code for d in live.diagnostics}
+    textures = {d.node: d for d in live.asset if d.kind == "texture"}
+    # The reference edit's path, applied by Maya, is the node's value.
+    assert textures["prop:crate_FILE"].path == "textures/prop/crate_edited.png"
+    assert textures["prop:crate_FILE"].exists
+    assert textures["prop:label_FILE"].path == "textures/prop/crate_orig.png"
 
 
 def test_connections_come_back_with_short_names(maya_stub):

@@ -4,7 +4,8 @@ The only scene module that imports Maya (inside the methods, so this file
 imports anywhere). Main thread only: every call is a cheap `maya.cmds` query.
 
 It answers as the offline reader does for the same file: the scene's own
-nodes (referenced files are read by the scanner, as offline), short
+nodes (referenced `.ma` files are read by the scanner, as offline; an `.mb`
+reference's nodes are taken from Maya, `loaded_reference`), short
 attribute names in connection plugs, references depth first with their
 nesting, and the header of the saved file. So `analyze_query(LiveScene())`
 in Maya gives what `analyze(path)` gives on disk for a scene saved as it is
@@ -39,7 +40,7 @@ from .diagnostics import UNKNOWN_NODES
 from .maya_ascii import _HEADER_CODESET, _HEADER_VERSION  # the same header lines as offline
 from .mel_tokens import unescape
 from .model import WARNING, Diagnostic
-from .query import Reference, SceneHeader
+from .query import Reference, SceneHeader, SceneQuery
 
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _SET_ATTR_EDIT = re.compile(r'setAttr\s+"?([^\s"]+?)\.([^\s"]+)"?(.*)\Z', re.S)
@@ -155,6 +156,16 @@ class LiveScene:
             if m is not None:
                 out.append((m.group(1), m.group(2), m.group(3).strip()))
         return out
+
+    def loaded_reference(self, ref_node: str) -> SceneQuery | None:
+        """What a loaded reference brought in, as Maya holds it (edits applied): the
+        scanner's way into an `.mb` reference, whose file it cannot read."""
+        try:
+            if not self._cmds.referenceQuery(ref_node, isLoaded=True):
+                return None
+        except RuntimeError:
+            return None
+        return _ReferenceView(self, ref_node)
 
     # -- what Maya knows better than the file ----------------------------------------------
     @contextmanager
@@ -323,3 +334,50 @@ def saved_header(path: str) -> tuple[str, str]:
         version.group(1).decode("ascii", "replace") if version else "",
         codeset.group(1).decode("ascii", "replace") if codeset else "",
     )
+
+
+class _ReferenceView:
+    """The nodes one loaded reference brought into the live scene (not its nested
+    references', which Maya lists under their own reference nodes)."""
+
+    def __init__(self, live: LiveScene, ref_node: str) -> None:
+        self._live = live
+        self._ref_node = ref_node
+        self.header = live.header
+        try:
+            self.scene_path = live._cmds.referenceQuery(ref_node, filename=True)
+        except RuntimeError:
+            self.scene_path = live.scene_path
+
+    def nodes(self, node_type: str) -> list[str]:
+        """This reference's nodes of exactly this type."""
+        cmds = self._live._cmds
+        try:
+            names = cmds.ls(exactType=node_type, referencedNodes=True) or []
+        except RuntimeError:  # a node type Maya does not know
+            return []
+        return [n for n in names if cmds.referenceQuery(n, referenceNode=True) == self._ref_node]
+
+    def node_type(self, node: str) -> str | None:
+        return self._live.node_type(node)
+
+    def parent(self, node: str) -> str | None:
+        return self._live.parent(node)
+
+    def get_attr(self, node: str, attr: str, default: Any = None) -> Any:
+        return self._live.get_attr(node, attr, default)
+
+    def attr_indices(self, node: str, attr: str) -> list[int]:
+        return self._live.attr_indices(node, attr)
+
+    def connections(self, node: str) -> list[tuple[str, str]]:
+        return self._live.connections(node)
+
+    def references(self) -> list[Reference]:
+        return []  # nested references are in the scene's own list (`LiveScene.references`)
+
+    def reference_edits(self, ref_node: str) -> list[tuple[str, str, str]]:
+        return []  # applied already: the values are Maya's
+
+    def loaded_reference(self, ref_node: str) -> SceneQuery | None:
+        return self._live.loaded_reference(ref_node)

@@ -198,6 +198,9 @@ class MayaAsciiScene:
                 edits.append((str(tokens[i + 1]), str(tokens[i + 2]), str(tokens[i + 3])))
         return edits
 
+    def loaded_reference(self, ref_node: str) -> None:
+        return None  # a file holds no referenced nodes: the scanner reads the file
+
     # -- building --------------------------------------------------------------
     def _node(self, name: str) -> Node | None:
         found = self._nodes.get(name)

@@ -68,3 +68,8 @@ class SceneQuery(Protocol):
 
     def reference_edits(self, ref_node: str) -> list[tuple[str, str, str]]:
         """(node, long attribute, value text) of the `setAttr` edits a reference node stores."""
+
+    def loaded_reference(self, ref_node: str) -> SceneQuery | None:
+        """The nodes a loaded reference brought into this scene, as a scene of their own
+        (names with their namespace, values with the reference edits applied), or None
+        where they are not at hand: offline, a referenced file is read from disk instead."""

@@ -271,7 +271,14 @@ class Scanner:
                 continue
             self._visited.add(resolved)
             if dep.resolved.lower().endswith(".mb") or (ref.file_type or "") == "mayaBinary":
-                self.scan.diagnostics.append(diagnostics.binary_reference(node, ref.path))
+                # Inside Maya the referenced nodes are at hand, edits applied; offline the
+                # binary file cannot be read.
+                held = scene.loaded_reference(ref.node) if ref.node else None
+                if held is None:
+                    self.scan.diagnostics.append(diagnostics.binary_reference(node, ref.path))
+                else:
+                    child = dataclasses.replace(resolver, scene_dir=Path(dep.resolved).parent)
+                    self._scene(held, child, prefix, edits)
                 continue
             try:
                 inner = self.open_scene(dep.resolved)
