@@ -50,6 +50,7 @@ setup(
             | {
                 "PySide6-Essentials>=6.5",
                 "pytest-qt>=4.4",
+                "playwright>=1.40",
                 "requests>=2.31",
                 "pytest>=8",
                 "schemathesis>=4.32",

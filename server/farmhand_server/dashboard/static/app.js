@@ -128,7 +128,9 @@ function route() {
     h("p", {}, h("a", { href: "#/jobs" }, "Back to the jobs")));
 }
 
-whenUnauthorized(() => showSignIn("Your session ended: the server no longer accepts the token."));
+whenUnauthorized(() => {
+  if (ctx) showSignIn("Your session ended: the server no longer accepts the token.");
+});
 window.addEventListener("hashchange", route);
 
 if (token()) {
