@@ -34,7 +34,10 @@ setup(
     },
     packages=find_packages("scripts", include=["farmhand", "farmhand.*"])
     + find_packages("server", include=["farmhand_server*", "farmhand_worker*"]),
-    package_data={"farmhand": ["schemas/*.json"], "farmhand_server": ["openapi.yaml", "dashboard/static/*", "dashboard/static/*/*"]},
+    package_data={
+        "farmhand": ["schemas/*.json"],
+        "farmhand_server": ["openapi.yaml", "dashboard/static/*", "dashboard/static/*/*"],
+    },
     install_requires=[],
     extras_require={
         # What runs inside Maya's own Python (installed with mayapy -m pip --target).

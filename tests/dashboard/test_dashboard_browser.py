@@ -184,3 +184,26 @@ def test_sign_out_forgets_the_token(farm, page, sign_in):
     page.click("#signin button[type=submit]")
     page.locator("#signin-error", has_text="does not accept").wait_for()
     assert page.evaluate("sessionStorage.getItem('farmhand.token')") is None
+
+
+def test_a_worker_drains_from_the_workers_page(farm, worker, shot, page, sign_in):
+    client = farm.ann.client
+    job_id = client.submit_job(blend_spec(client, shot, name="drain me"))["id"]
+    sign_in(page, farm.admin)
+    page.click("#nav-workers")
+    row = page.locator("#workers-table tr", has_text="node1")
+    row.locator(".state-busy").wait_for(timeout=60_000)
+    assert row.locator("a", has_text=f"job {job_id}").count() == 1
+    row.get_by_role("button", name="Drain").click()
+    row.locator(".state-draining, .state-drained").first.wait_for()
+    # The task it renders finishes; then it takes no other, though the job has more.
+    row.locator(".state-drained").wait_for(timeout=60_000)
+    done = client.job(job_id)["tasks_done"]
+    assert 1 <= done < 4
+    time.sleep(4)  # two of the worker's claim periods
+    assert client.job(job_id)["tasks_done"] == done
+    assert client.job(job_id)["state"] == "rendering"
+    row.get_by_role("button", name="Enable").click()
+    row.locator(".state-busy, .state-idle").first.wait_for(timeout=30_000)
+    wait_job(client, job_id, timeout=180)
+    assert page.errors == []

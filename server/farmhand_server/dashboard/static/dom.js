@@ -40,7 +40,7 @@ const STATE_MARKS = {
   queued: "○", submitting: "◌", preparing: "◌", rendering: "▶", running: "▶",
   awaiting_approval: "?", paused: "‖", completed: "✓", done: "✓", failed: "✕",
   cancelled: "⊘", killed: "⊘", timeout: "⧗", lost: "!", idle: "○", busy: "▶",
-  offline: "—", revoked: "⊘", disabled: "⊘", draining: "↓",
+  offline: "—", revoked: "⊘", disabled: "⊘", draining: "↓", drained: "⇣",
 };
 
 /** A state as a mark and a word (never as colour alone), styled by its class. */
