@@ -133,6 +133,7 @@ export function render(ctx, main, params) {
       }
     }
     main.dataset.drawnMs = String(Math.round(performance.now() - loadStarted));
+    main.dataset.loaded = String(Date.now());
   }
 
   function taskLabel(task) {
@@ -322,7 +323,6 @@ export function render(ctx, main, params) {
     loadStarted = performance.now();
     if (!(await loadJob())) return;
     await loadTasks();
-    main.dataset.loaded = String(Date.now());
     loadOutputs();
     loadEvents();
   }
