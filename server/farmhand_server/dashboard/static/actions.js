@@ -12,6 +12,20 @@ export const ACTIONS = {
   retry: { label: "Retry failed", done: "queued again", path: "retry" },
 };
 
+const OPEN = ["submitting", "queued", "rendering", "awaiting_approval", "paused"];
+
+/** Whether an action can apply to a job in its state (the server has the last word). */
+export function applies(action, job) {
+  switch (action) {
+    case "pause": return ["queued", "rendering", "awaiting_approval"].includes(job.state);
+    case "resume": return job.state === "paused";
+    case "cancel": return OPEN.includes(job.state);
+    case "approve": return job.state === "awaiting_approval";
+    case "retry": return job.tasks_failed > 0 || job.state === "failed" || job.state === "cancelled";
+    default: return OPEN.includes(job.state);
+  }
+}
+
 /** Run an action on jobs; resolves to a sentence saying what happened (null if not confirmed). */
 export async function act(action, ids, extra) {
   const spec = ACTIONS[action];

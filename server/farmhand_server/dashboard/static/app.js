@@ -49,8 +49,8 @@ function showSignIn(message) {
     h("label", { for: "token" }, "API token"),
     input,
     h("p", { id: "token-help", class: "help" },
-      "Your fhu_… token (from your admin or `farmhand admin`). It is kept in this tab only ",
-      "and sent as a bearer header; closing the tab forgets it."),
+      "Your user token, fhu_… (from your admin, or farmhand admin create-user). It is kept in ",
+      "this tab only and sent as a bearer header; closing the tab forgets it."),
     error,
     h("button", { type: "submit" }, "Sign in"));
   form.addEventListener("submit", async (event) => {

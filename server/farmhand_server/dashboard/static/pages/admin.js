@@ -4,6 +4,13 @@
 import { api } from "../api.js";
 import { confirmDialog, fill, h, when } from "../dom.js";
 
+function enrolState(t) {
+  if (t.revoked_at) return "⊘ revoked";
+  if (t.uses_left <= 0) return "— used up";
+  if (t.expires_at && t.expires_at < Date.now() / 1000) return "⧗ expired";
+  return "✓ usable";
+}
+
 export function render(ctx, main) {
   const status = h("p", { class: "status", role: "status", id: "admin-status" });
   const issued = h("div", { id: "issued", "aria-live": "polite" });
@@ -95,15 +102,15 @@ export function render(ctx, main) {
             return `${user.name} ${user.disabled ? "enabled" : "disabled"}.`;
           }) }, user.disabled ? "Enable" : "Disable"))))));
       fill(enrolment,
-        h("thead", {}, h("tr", {}, ["ID", "Uses left", "Issued", "Expires", "Revoked", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("thead", {}, h("tr", {}, ["ID", "State", "Uses left", "Issued", "Expires", "Revoked", ""].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, e.enrolment_tokens.length ? e.enrolment_tokens.map((t) => h("tr", {},
-          h("td", { class: "num" }, String(t.id)), h("td", { class: "num" }, String(t.uses_left)), h("td", {}, when(t.created_at)),
+          h("td", { class: "num" }, String(t.id)), h("td", {}, enrolState(t)), h("td", { class: "num" }, String(t.uses_left)), h("td", {}, when(t.created_at)),
           h("td", {}, t.expires_at ? when(t.expires_at) : "never"), h("td", {}, t.revoked_at ? when(t.revoked_at) : "—"),
-          h("td", {}, t.revoked_at ? "" : h("button", { type: "button", class: "danger", onclick: () => attempt(async () => {
+          h("td", {}, enrolState(t) !== "✓ usable" ? "" : h("button", { type: "button", class: "danger", onclick: () => attempt(async () => {
             await api("DELETE", `/workers/enrolment-tokens/${t.id}`);
             return `Enrolment token ${t.id} revoked.`;
           }) }, "Revoke"))))
-          : h("tr", {}, h("td", { colspan: "6", class: "empty" }, "None issued."))));
+          : h("tr", {}, h("td", { colspan: "7", class: "empty" }, "None issued."))));
       const hwKeys = ["id", "name", "cpu_cores", "ram_gb", "gpu_count", "gpu_model", "price_per_hour"];
       fill(hardware,
         h("thead", {}, h("tr", {}, hwKeys.map((k) => h("th", { scope: "col" }, k.replace(/_/g, " "))))),

@@ -44,8 +44,8 @@ export function render(ctx, main) {
       const rows = Array.isArray(usage.usage) ? usage.usage : [];
       const keys = rows.length ? Object.keys(rows[0]) : [];
       fill(usageTable,
-        h("thead", {}, h("tr", {}, keys.map((k) => h("th", { scope: "col" }, k.replace(/_/g, " "))))),
-        h("tbody", {}, rows.length ? rows.map((r) => h("tr", {}, keys.map((k) => h("td", {}, typeof r[k] === "number" ? (Number.isInteger(r[k]) ? String(r[k]) : r[k].toFixed(3)) : String(r[k] ?? "—")))))
+        h("thead", {}, h("tr", {}, keys.map((k) => h("th", { scope: "col", class: typeof rows[0][k] === "number" ? "num" : "" }, k.replace(/_/g, " "))))),
+        h("tbody", {}, rows.length ? rows.map((r) => h("tr", {}, keys.map((k) => h("td", { class: typeof r[k] === "number" ? "num" : "" }, typeof r[k] === "number" ? (Number.isInteger(r[k]) ? String(r[k]) : r[k].toFixed(3)) : String(r[k] ?? "—")))))
           : h("tr", {}, h("td", { class: "empty" }, "Nothing rendered yet."))));
       fill(status);
     } catch (err) {

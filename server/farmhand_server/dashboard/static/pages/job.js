@@ -1,7 +1,7 @@
 // One job: its summary and actions, settings (per layer group), the frame grid one page of
 // tasks at a time, a task's attempts and live log, the outputs with their previews, events.
 
-import { ACTIONS, act } from "../actions.js";
+import { ACTIONS, act, applies } from "../actions.js";
 import { ApiError, api, blobUrl, query } from "../api.js";
 import { debounce, duration, fill, h, progressBar, stateBadge, stateMark, when } from "../dom.js";
 
@@ -62,14 +62,14 @@ export function render(ctx, main, params) {
     const job = view.job;
     document.title = `${job.name} — Farmhand`;
     const buttons = Object.entries(ACTIONS).map(([name, spec]) =>
-      h("button", { type: "button", id: `job-${name}`, class: name === "cancel" ? "danger" : "", onclick: () => run(name) }, spec.label));
+      h("button", { type: "button", id: `job-${name}`, class: name === "cancel" ? "danger" : "", disabled: !applies(name, job), onclick: () => run(name) }, spec.label));
     const priority = h("input", { id: "job-priority-value", type: "number", min: "0", max: "100", value: String(job.priority), class: "narrow", "aria-label": "Priority" });
     fill(header,
       h("h1", { id: "job-name" }, job.name),
       h("div", { class: "head-line" }, stateBadge(job.state), progressBar(job.progress, "job progress"),
         h("span", { id: "job-counts" }, `${job.tasks_done} of ${job.tasks_total} tasks done, ${job.tasks_failed} failed`)),
       h("div", { class: "toolbar", role: "toolbar", "aria-label": "Job actions" }, buttons, priority,
-        h("button", { type: "button", id: "job-set-priority", onclick: () => run("priority", Number(priority.value)) }, "Set priority")));
+        h("button", { type: "button", id: "job-set-priority", disabled: !applies("priority", job), onclick: () => run("priority", Number(priority.value)) }, "Set priority")));
     const usage = job.usage || {};
     const rows = [
       ["Job", `#${job.id}`],
@@ -179,7 +179,7 @@ export function render(ctx, main, params) {
     const logBox = fresh || !detail.querySelector("#task-log") ? h("pre", { id: "task-log", class: "log", tabindex: "0", "aria-label": "Log" }) : detail.querySelector("#task-log");
     const logNote = fresh || !detail.querySelector("#log-note") ? h("p", { id: "log-note", class: "help" }) : detail.querySelector("#log-note");
     fill(detail,
-      h("h2", { id: "detail-h" }, `Task ${taskLabel(task)} (${task.kind}${task.is_test ? ", test" : ""})`),
+      h("h2", { id: "detail-h" }, `${task.kind === "chunk" ? ((task.frames || []).length > 1 ? "Frames" : "Frame") : task.kind === "tile" ? "Tile of frame" : "Assembly of frame"} ${taskLabel(task)}${task.is_test ? " (test frame)" : ""}`),
       h("p", {}, stateBadge(task.state), ` · failures: ${task.failures}`, task.message ? ` · ${task.message}` : ""),
       h("div", { class: "toolbar" },
         h("button", { type: "button", id: "task-retry", disabled: !["failed", "cancelled"].includes(task.state), onclick: retryTask }, "Retry this task"),

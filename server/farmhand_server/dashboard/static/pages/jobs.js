@@ -167,7 +167,7 @@ export function render(ctx, main) {
       h("td", { class: "num" }, String(job.priority)),
       h("td", {}, progressBar(job.progress, `job ${job.id} progress`)),
       h("td", { class: "tasks" }, `${job.tasks_done} done · `, failed, ` · ${job.tasks_total} total`),
-      h("td", {}, when(job.created_at)),
+      h("td", { class: "when" }, when(job.created_at)),
       h("td", { class: "reason" }, job.waiting_reason || (job.state === "awaiting_approval" ? "test frames done: waiting for approval" : "")));
   }
 
