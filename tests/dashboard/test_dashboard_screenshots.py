@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from test_dashboard_browser import HOSTILE, blend_spec, shot, worker  # noqa: F401 - fixtures
 from worker_support import wait_for, wait_job
+
+from .test_dashboard_browser import HOSTILE, blend_spec, shot, worker  # noqa: F401 - fixtures
 
 VIEWPORT = {"width": 1360, "height": 900}
 

@@ -104,13 +104,20 @@ export function confirmDialog(title, text, yes = "Confirm", no = "Keep") {
   });
 }
 
-/** Run `fn` at most once per `ms` after the last call (live refreshes). */
-export function debounce(fn, ms) {
+/** Coalesce calls: `fn` runs once, `ms` after the first call of a burst (live refreshes).
+ * Unlike a debounce, a steady stream of events cannot postpone it for ever. */
+export function coalesce(fn, ms) {
   let timer = null;
-  const call = (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
+  const call = () => {
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
   };
-  call.cancel = () => clearTimeout(timer);
+  call.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
   return call;
 }

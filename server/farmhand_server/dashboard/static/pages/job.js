@@ -3,7 +3,7 @@
 
 import { ACTIONS, act, applies } from "../actions.js";
 import { ApiError, api, blobUrl, query } from "../api.js";
-import { debounce, duration, fill, h, progressBar, stateBadge, stateMark, when } from "../dom.js";
+import { coalesce, duration, fill, h, progressBar, stateBadge, stateMark, when } from "../dom.js";
 
 const TASK_PAGE = 500;
 const OUTPUT_PAGE = 24;
@@ -327,7 +327,7 @@ export function render(ctx, main, params) {
     loadEvents();
   }
 
-  const refresh = debounce(refreshAll, 300);
+  const refresh = coalesce(refreshAll, 500);
   const unsubscribe = ctx.live.subscribe((kind, data) => {
     if (data && data.job_id === jobId) refresh();
   });

@@ -3,7 +3,7 @@
 
 import { ACTIONS, act } from "../actions.js";
 import { api, query } from "../api.js";
-import { debounce, fill, h, progressBar, stateBadge, when } from "../dom.js";
+import { coalesce, fill, h, progressBar, stateBadge, when } from "../dom.js";
 
 const PAGE = 100;
 const STATES = ["", "queued", "rendering", "awaiting_approval", "paused", "completed", "failed", "cancelled"];
@@ -171,7 +171,7 @@ export function render(ctx, main) {
       h("td", { class: "reason" }, job.waiting_reason || (job.state === "awaiting_approval" ? "test frames done: waiting for approval" : "")));
   }
 
-  const refresh = debounce(load, 300);
+  const refresh = coalesce(load, 1000);
   const unsubscribe = ctx.live.subscribe((kind) => {
     if (kind === "job" || kind === "task") refresh();
   });

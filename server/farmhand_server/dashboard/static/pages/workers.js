@@ -1,7 +1,7 @@
 // The render nodes (admins): state, hardware and software, last heartbeat, and revocation.
 
 import { api } from "../api.js";
-import { ago, confirmDialog, debounce, fill, h, stateBadge } from "../dom.js";
+import { ago, confirmDialog, coalesce, fill, h, stateBadge } from "../dom.js";
 
 const ONLINE_SECONDS = 120; // the server's default `online_seconds`
 
@@ -97,7 +97,7 @@ export function render(ctx, main) {
     load();
   }
 
-  const refresh = debounce(load, 300);
+  const refresh = coalesce(load, 1000);
   const unsubscribe = ctx.live.subscribe((kind) => {
     if (kind === "worker" || kind === "task") refresh();
   });
