@@ -56,9 +56,13 @@ def farm(tmp_path_factory) -> Iterator[Farm]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium (Debian's), shared by the session."""
+    """Headless Chromium (Debian's), for one module.
+
+    Not for the session: Playwright's sync API keeps an asyncio loop running on the main
+    thread while it is open, and later tests that call `asyncio.run()` would fail.
+    """
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")

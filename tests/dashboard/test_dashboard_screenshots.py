@@ -32,6 +32,8 @@ def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # no
     client.submit_job({**spec, "name": "sq010_sh040_comp_v001", "frames_per_task": 2})
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     shots = []
 
     def snap(name: str, full: bool = True) -> None:
@@ -81,5 +83,6 @@ def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # no
     page.locator("#issued-token").wait_for()
     snap("admin")
     context.close()
+    assert errors == []
     for path in shots:
         assert path.stat().st_size > 10_000, path
