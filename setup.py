@@ -39,7 +39,10 @@ setup(
     },
     packages=find_packages("scripts", include=["farmhand", "farmhand.*"])
     + find_packages("server", include=["farmhand_server*", "farmhand_worker*"]),
-    package_data={"farmhand": ["schemas/*.json"], "farmhand_server": ["openapi.yaml"]},
+    package_data={
+        "farmhand": ["schemas/*.json"],
+        "farmhand_server": ["openapi.yaml", "dashboard/static/*", "dashboard/static/*/*"],
+    },
     install_requires=[],
     extras_require={
         # What runs inside Maya's own Python (installed with mayapy -m pip --target).
@@ -55,6 +58,7 @@ setup(
             | {
                 "PySide6-Essentials>=6.5",
                 "pytest-qt>=4.4",
+                "playwright>=1.40",
                 "requests>=2.31",
                 "pytest>=8",
                 "schemathesis>=4.32",

@@ -7,6 +7,10 @@ set -euo pipefail
 if [ "$(id -u)" = 0 ]; then
     bash tools/ensure_postgres.sh
     bash tools/ensure_blender.sh
+    # The dashboard's browser tests drive Debian's Chromium (not a browser Playwright downloads).
+    if [ ! -x /usr/bin/chromium ]; then
+        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    fi
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from . import auth, credentials, db, webhooks
+from . import auth, credentials, dashboard, db, webhooks
 from .api import HANDLERS
 from .api.work import reaper
 from .blobstore import BlobStore
@@ -102,6 +102,7 @@ def create_app(config: Config) -> web.Application:
     app[JOB_CACHE] = JobCache()
     app[LIVENESS] = Clock()
     app.add_routes(build_routes(HANDLERS, authenticate))
+    app.add_routes(dashboard.routes())
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reaper)
     app.cleanup_ctx.append(credentials.watch)

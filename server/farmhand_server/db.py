@@ -98,6 +98,8 @@ workers = sa.Table(
     sa.Column("hardware_config_id", sa.String(40), nullable=True),
     sa.Column("slots", sa.Integer, nullable=False, default=1),
     sa.Column("state", sa.String(16), nullable=False, default="idle"),
+    # An admin's hold: "drain" (finish what runs, take no more) or "disable"; NULL: takes work.
+    sa.Column("hold", sa.String(16), nullable=True),
     _now_column("registered_at"),
     _now_column("last_seen", nullable=True),
     _now_column("revoked_at", nullable=True),
@@ -406,11 +408,15 @@ async def _v8_webhook_cursor(conn: AsyncConnection) -> None:
     await conn.run_sync(webhook_cursor.create, checkfirst=True)
 
 
+async def _v9_worker_hold(conn: AsyncConnection) -> None:
+    await _add_columns(conn, "workers", {"hold": "VARCHAR(16)"})
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
 # v1 creates the tables as they are now, so later steps must be no-ops on a new database.
 MIGRATIONS: list[Migration] = [
     _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations, _v5_task_layer,
-    _v6_credentials_and_projects, _v7_task_message, _v8_webhook_cursor,
+    _v6_credentials_and_projects, _v7_task_message, _v8_webhook_cursor, _v9_worker_hold,
 ]  # fmt: skip
 
 

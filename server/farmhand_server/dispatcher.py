@@ -728,8 +728,8 @@ class _Statements:
                      FROM jobs j WHERE j.id = tasks.job_id)
                 AND NOT EXISTS (SELECT 1 FROM blocklist b
                                 WHERE b.job_id = tasks.job_id AND b.worker_id = v.worker_id)
-                AND NOT EXISTS (SELECT 1 FROM workers w
-                                WHERE w.id = v.worker_id AND w.revoked_at IS NOT NULL)
+                AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = v.worker_id
+                                AND (w.revoked_at IS NOT NULL OR w.hold IS NOT NULL))
                 AND NOT EXISTS (SELECT 1 FROM attempts a
                                 WHERE a.task_id = tasks.id AND a.worker_id = v.worker_id
                                 AND a.state IN ({failed})

@@ -57,7 +57,7 @@ async def revoke_worker(conn: AsyncConnection, worker_id: int, by_user: int | No
 
     Revoking a revoked worker again changes nothing (and requeues nothing).
     """
-    w, a, t = db.workers, db.attempts, db.tasks
+    w = db.workers
     row = (
         await conn.execute(sa.select(w.c.name, w.c.revoked_at).where(w.c.id == worker_id))
     ).first()
@@ -70,6 +70,19 @@ async def revoke_worker(conn: AsyncConnection, worker_id: int, by_user: int | No
     await conn.execute(
         w.update().where(w.c.id == worker_id).values(revoked_at=now, state="revoked")
     )
+    running = await requeue_running(conn, worker_id, now, "worker revoked")
+    await events.emit(conn, "worker", {"worker_id": worker_id, "name": row.name,
+                                       "state": "revoked"})  # fmt: skip
+    await _record(conn, "worker", worker_id, by_user)
+    return Revoked(worker_id, row.name, now, running)
+
+
+async def requeue_running(conn: AsyncConnection, worker_id: int, now: float, why: str) -> int:
+    """Kill the worker's running attempts and queue their tasks again; how many.
+
+    The worker hears of it at its next heartbeat (409) and stops the render.
+    """
+    a, t = db.attempts, db.tasks
     running = (
         await conn.execute(
             sa.select(a.c.id, a.c.task_id, t.c.job_id, db.jobs.c.user_id, t.c.frames)
@@ -83,7 +96,7 @@ async def revoke_worker(conn: AsyncConnection, worker_id: int, by_user: int | No
         await conn.execute(
             a.update()
             .where(a.c.id == attempt.id, a.c.state == RUNNING)
-            .values(state=KILLED, ended_at=now, message="worker revoked", lease_expires=None)
+            .values(state=KILLED, ended_at=now, message=why, lease_expires=None)
         )
         await conn.execute(
             t.update()
@@ -93,15 +106,12 @@ async def revoke_worker(conn: AsyncConnection, worker_id: int, by_user: int | No
         await events.emit(
             conn, "task",
             {"job_id": attempt.job_id, "task_id": attempt.task_id, "state": states.QUEUED,
-             "frames": attempt.frames, "message": "worker revoked: queued again"},
+             "frames": attempt.frames, "message": f"{why}: queued again"},
             attempt.job_id, attempt.user_id,
         )  # fmt: skip
-    await events.emit(conn, "worker", {"worker_id": worker_id, "name": row.name,
-                                       "state": "revoked"})  # fmt: skip
-    await _record(conn, "worker", worker_id, by_user)
     if running and conn.dialect.name == "postgresql":
         await conn.execute(sa.text(f"SELECT pg_notify('{WORK_CHANNEL}', '')"))
-    return Revoked(worker_id, row.name, now, len(running))
+    return len(running)
 
 
 async def revoke_enrolment_token(conn: AsyncConnection, token_id: int, by_user: int | None) -> bool:

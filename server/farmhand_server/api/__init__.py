@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs, farm, jobs, logs, presets, scenes, stream, work
+from . import accounts, blobs, farm, holds, jobs, logs, presets, scenes, stream, work
 
 HANDLERS = {
     **accounts.HANDLERS,
@@ -14,4 +14,5 @@ HANDLERS = {
     **logs.HANDLERS,
     **presets.HANDLERS,
     **farm.HANDLERS,
+    **holds.HANDLERS,
 }

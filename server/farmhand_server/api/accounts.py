@@ -157,6 +157,7 @@ async def put_hardware_config(request: web.Request) -> web.Response:
 _WORKER_FIELDS = (
     "id", "name", "hostname", "platform", "ram_gb", "cpu_cores", "gpu_count", "gpu_memory_gb",
     "tags", "software", "hardware_config_id", "slots", "state", "last_seen", "revoked_at",
+    "hold",
 )  # fmt: skip
 
 
@@ -171,7 +172,37 @@ async def list_workers(request: web.Request) -> web.Response:
             sa.select(*(db.workers.c[f] for f in _WORKER_FIELDS)).order_by(db.workers.c.id)
         )
         workers = [dict(r._mapping) for r in rows]
+        await _add_work(conn, workers)
     return web.json_response({"workers": workers})
+
+
+async def _add_work(conn, workers: list[dict]) -> None:
+    """Each worker's running attempts, and how many attempts it finished and failed."""
+    a, t = db.attempts, db.tasks
+    by_id = {w["id"]: {**w, "running": [], "attempts_done": 0, "attempts_failed": 0}
+             for w in workers}  # fmt: skip
+    running = await conn.execute(
+        sa.select(a.c.id, a.c.worker_id, a.c.progress, a.c.started_at, t.c.id.label("task_id"),
+                  t.c.job_id, t.c.frames)
+        .join(t, t.c.id == a.c.task_id)
+        .where(a.c.state == "running")
+    )  # fmt: skip
+    for r in running:
+        if r.worker_id in by_id:
+            by_id[r.worker_id]["running"].append(
+                {"attempt_id": r.id, "task_id": r.task_id, "job_id": r.job_id,
+                 "frames": r.frames, "progress": r.progress, "started_at": r.started_at}
+            )  # fmt: skip
+    counts = await conn.execute(
+        sa.select(a.c.worker_id, a.c.state, sa.func.count().label("n"))
+        .where(a.c.state.in_(("done", "failed", "timeout", "lost")))
+        .group_by(a.c.worker_id, a.c.state)
+    )
+    for r in counts:
+        if r.worker_id in by_id:
+            key = "attempts_done" if r.state == "done" else "attempts_failed"
+            by_id[r.worker_id][key] += r.n
+    workers[:] = list(by_id.values())
 
 
 async def issue_enrolment_token(request: web.Request) -> web.Response:

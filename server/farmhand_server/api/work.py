@@ -23,9 +23,11 @@ from ..keys import (
     WAKE,
     WORKER_CACHE,
 )
+from . import holds
 
 log = logging.getLogger("farmhand.server")
 _WORKER_CACHE_SECONDS = 30.0
+_HELD_WAIT_SECONDS = 5.0
 
 
 async def _worker_info(request: web.Request, worker_id: int) -> scheduler.WorkerInfo:
@@ -49,6 +51,9 @@ async def claim_task(request: web.Request) -> web.Response:
     worker: Principal = request[PRINCIPAL]
     config = request.app[CONFIG]
     wait = min(float(request[BODY].get("wait", config.claim_wait_seconds)), 60.0)
+    if await holds.is_held(request, worker.id):  # drained or disabled by an admin
+        await asyncio.sleep(min(wait, _HELD_WAIT_SECONDS))  # still a long-poll, not a spin
+        return web.Response(status=204)
     info = await _worker_info(request, worker.id)
     assignment = await request.app[DISPATCHER].claim(info, wait)
     if assignment is None:

@@ -1,0 +1,128 @@
+// Administration: users and their tokens, enrolment tokens for new render nodes, hardware
+// configs and the presets published to the panel. A token is shown once, when issued.
+
+import { api } from "../api.js";
+import { confirmDialog, fill, h, when } from "../dom.js";
+
+function enrolState(t) {
+  if (t.revoked_at) return "⊘ revoked";
+  if (t.uses_left <= 0) return "— used up";
+  if (t.expires_at && t.expires_at < Date.now() / 1000) return "⧗ expired";
+  return "✓ usable";
+}
+
+export function render(ctx, main) {
+  const status = h("p", { class: "status", role: "status", id: "admin-status" });
+  const issued = h("div", { id: "issued", "aria-live": "polite" });
+  const users = h("table", { id: "users" });
+  const enrolment = h("table", { id: "enrolment-tokens" });
+  const hardware = h("table", { id: "hardware" });
+  const presets = h("ul", { id: "presets" });
+
+  const newName = h("input", { id: "new-user", required: true, pattern: "[A-Za-z0-9_.@-]{1,120}", "aria-label": "New user's name", placeholder: "name" });
+  const newRole = h("select", { id: "new-role", "aria-label": "Role" }, h("option", { value: "artist" }, "artist"), h("option", { value: "admin" }, "admin"));
+  const userForm = h("form", { class: "inline", id: "user-form" }, newName, newRole, h("button", { type: "submit" }, "Add user"));
+  userForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await attempt(async () => {
+      const made = await api("POST", "/users", { name: newName.value.trim(), role: newRole.value });
+      ctx.users.set(made.id, made.name);
+      newName.value = "";
+      return `User ${made.name} added.`;
+    });
+  });
+
+  const tokenId = h("input", { id: "revoke-token-id", type: "number", min: "1", "aria-label": "Token id", placeholder: "token id", class: "narrow" });
+  const revokeForm = h("form", { class: "inline", id: "revoke-form" }, tokenId, h("button", { type: "submit", class: "danger" }, "Revoke token"));
+  revokeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = Number(tokenId.value);
+    if (!(await confirmDialog(`Revoke token ${id}?`, "Whoever uses it is signed out at once.", "Revoke", "Keep"))) return;
+    await attempt(async () => {
+      await api("DELETE", `/tokens/${id}`);
+      tokenId.value = "";
+      return `Token ${id} revoked.`;
+    });
+  });
+
+  const uses = h("input", { id: "enrol-uses", type: "number", min: "1", max: "10000", value: "1", class: "narrow", "aria-label": "Uses" });
+  const hours = h("input", { id: "enrol-hours", type: "number", min: "0", step: "any", value: "24", class: "narrow", "aria-label": "Valid for hours (0: no expiry)" });
+  const enrolForm = h("form", { class: "inline", id: "enrol-form" }, h("label", { for: "enrol-uses" }, "Uses "), uses,
+    h("label", { for: "enrol-hours" }, " valid for hours "), hours, h("button", { type: "submit" }, "Issue enrolment token"));
+  enrolForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await attempt(async () => {
+      const body = { uses: Number(uses.value) };
+      if (Number(hours.value) > 0) body.ttl_seconds = Number(hours.value) * 3600;
+      const made = await api("POST", "/workers/enrolment-tokens", body);
+      showToken(`Enrolment token ${made.id}`, made.token);
+      return `Enrolment token ${made.id} issued.`;
+    });
+  });
+
+  fill(main, h("h1", {}, "Admin"), status, issued,
+    h("section", { "aria-labelledby": "users-h" }, h("h2", { id: "users-h" }, "Users and tokens"), userForm, users,
+      h("p", { class: "help" }, "A user's tokens are not listed (only their hashes are kept); revoke one by the id it was issued with."), revokeForm),
+    h("section", { "aria-labelledby": "enrol-h" }, h("h2", { id: "enrol-h" }, "Enrolment tokens"), enrolForm, enrolment),
+    h("section", { "aria-labelledby": "hw-h" }, h("h2", { id: "hw-h" }, "Hardware configs"), hardware),
+    h("section", { "aria-labelledby": "presets-h" }, h("h2", { id: "presets-h" }, "Presets published to the panel"), presets));
+
+  function showToken(what, token) {
+    const field = h("input", { readonly: true, value: token, class: "token", id: "issued-token", "aria-label": what });
+    fill(issued, h("div", { class: "issued" }, h("p", {}, `${what} — shown once, copy it now:`), field,
+      h("button", { type: "button", class: "secondary", onclick: () => fill(issued) }, "Done")));
+    field.select();
+  }
+
+  async function attempt(fn) {
+    try {
+      fill(status, await fn());
+    } catch (err) {
+      fill(status, err.message);
+    }
+    load();
+  }
+
+  async function load() {
+    try {
+      const [u, e, hw, p] = await Promise.all([api("GET", "/users"), api("GET", "/workers/enrolment-tokens"),
+        api("GET", "/hardware-configs"), api("GET", "/presets")]);
+      fill(users,
+        h("thead", {}, h("tr", {}, ["ID", "Name", "Role", "State", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, u.users.map((user) => h("tr", { dataset: { user: String(user.id) } },
+          h("td", { class: "num" }, String(user.id)), h("td", {}, user.name), h("td", {}, user.role),
+          h("td", {}, user.disabled ? "⊘ disabled" : "✓ active"),
+          h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => attempt(async () => {
+            const made = await api("POST", `/users/${user.id}/tokens`, { label: "dashboard" });
+            showToken(`Token ${made.id} for ${user.name}`, made.token);
+            return `Token ${made.id} issued for ${user.name}.`;
+          }) }, "New token"), " ",
+          user.id === ctx.me.id ? null : h("button", { type: "button", class: user.disabled ? "secondary" : "danger", onclick: () => attempt(async () => {
+            await api("POST", `/users/${user.id}/${user.disabled ? "enable" : "disable"}`);
+            return `${user.name} ${user.disabled ? "enabled" : "disabled"}.`;
+          }) }, user.disabled ? "Enable" : "Disable"))))));
+      fill(enrolment,
+        h("thead", {}, h("tr", {}, ["ID", "State", "Uses left", "Issued", "Expires", "Revoked", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, e.enrolment_tokens.length ? e.enrolment_tokens.map((t) => h("tr", {},
+          h("td", { class: "num" }, String(t.id)), h("td", {}, enrolState(t)), h("td", { class: "num" }, String(t.uses_left)), h("td", {}, when(t.created_at)),
+          h("td", {}, t.expires_at ? when(t.expires_at) : "never"), h("td", {}, t.revoked_at ? when(t.revoked_at) : "—"),
+          h("td", {}, enrolState(t) !== "✓ usable" ? "" : h("button", { type: "button", class: "danger", onclick: () => attempt(async () => {
+            await api("DELETE", `/workers/enrolment-tokens/${t.id}`);
+            return `Enrolment token ${t.id} revoked.`;
+          }) }, "Revoke"))))
+          : h("tr", {}, h("td", { colspan: "7", class: "empty" }, "None issued."))));
+      const hwKeys = ["id", "name", "cpu_cores", "ram_gb", "gpu_count", "gpu_model", "price_per_hour"];
+      fill(hardware,
+        h("thead", {}, h("tr", {}, hwKeys.map((k) => h("th", { scope: "col" }, k.replace(/_/g, " "))))),
+        h("tbody", {}, hw.hardware_configs.length ? hw.hardware_configs.map((c) => h("tr", {}, hwKeys.map((k) => h("td", {}, String(c[k] ?? "—")))))
+          : h("tr", {}, h("td", { colspan: String(hwKeys.length), class: "empty" }, "None (PUT /hardware-configs/{id} adds one)."))));
+      fill(presets, p.presets.length ? p.presets.map((x) => h("li", {}, h("strong", {}, x.name), ` — ${Object.keys(x.fields || {}).join(", ") || "no fields"}`))
+        : h("li", {}, "None published (farmhand presets publish, or PUT /presets/{name})."));
+    } catch (err) {
+      fill(status, `Could not load: ${err.message}`);
+    }
+  }
+
+  load();
+  return null;
+}

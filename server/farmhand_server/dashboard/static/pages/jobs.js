@@ -1,0 +1,188 @@
+// The jobs list: one page of jobs from the server (newest first, filtered by state there),
+// sorted and searched within the page here, with actions on a selection.
+
+import { ACTIONS, act } from "../actions.js";
+import { api, query } from "../api.js";
+import { coalesce, fill, h, progressBar, stateBadge, when } from "../dom.js";
+
+const PAGE = 100;
+const STATES = ["", "queued", "rendering", "awaiting_approval", "paused", "completed", "failed", "cancelled"];
+const COLUMNS = [
+  ["id", "ID"], ["name", "Name"], ["owner", "Owner"], ["state", "State"], ["priority", "Priority"],
+  ["progress", "Progress"], ["tasks", "Tasks done / failed / total"], ["created_at", "Submitted"],
+  ["waiting_reason", "Why it waits"],
+];
+
+/** Draw the page into `main`; returns its cleanup. */
+export function render(ctx, main) {
+  const view = {
+    state: sessionStorage.getItem("farmhand.jobs.state") || "",
+    text: "",
+    sort: "id",
+    dir: -1,
+    cursors: [null], // `before` of each page seen; the last is the current one
+    next: null,
+    jobs: [],
+    selected: new Set(),
+    loadedAt: 0,
+    drawnAt: 0,
+  };
+  const status = h("p", { class: "status", role: "status", id: "jobs-status" });
+  const table = h("table", { class: "jobs", id: "jobs-table" });
+  const pager = h("div", { class: "pager" });
+  const count = h("span", { class: "count", id: "jobs-count" });
+
+  const stateSelect = h("select", { id: "filter-state", "aria-label": "State" },
+    STATES.map((s) => h("option", { value: s }, s ? s.replace(/_/g, " ") : "every state")));
+  stateSelect.value = view.state;
+  stateSelect.addEventListener("change", () => {
+    view.state = stateSelect.value;
+    sessionStorage.setItem("farmhand.jobs.state", view.state);
+    view.cursors = [null];
+    load();
+  });
+  const search = h("input", { id: "filter-text", type: "search", placeholder: "Name or owner", "aria-label": "Search name or owner" });
+  search.addEventListener("input", () => {
+    view.text = search.value.trim().toLowerCase();
+    draw();
+  });
+
+  const priority = h("input", { id: "priority-value", type: "number", min: "0", max: "100", value: "50", "aria-label": "New priority", class: "narrow" });
+  const buttons = Object.entries(ACTIONS).map(([name, spec]) =>
+    h("button", { type: "button", id: `act-${name}`, class: name === "cancel" ? "danger" : "", onclick: () => run(name) }, spec.label));
+  const setPriority = h("button", { type: "button", id: "act-priority", onclick: () => run("priority") }, "Set priority");
+  const toolbar = h("div", { class: "toolbar", role: "toolbar", "aria-label": "Actions on the selected jobs" },
+    h("span", { id: "selected-count" }, "0 selected"), buttons, priority, setPriority);
+
+  fill(main,
+    h("div", { class: "title" }, h("h1", {}, "Jobs"), count),
+    h("div", { class: "filters" }, h("label", { for: "filter-state" }, "State "), stateSelect,
+      h("label", { for: "filter-text" }, " Search this page "), search),
+    toolbar, status, table, pager);
+
+  async function run(name) {
+    const ids = [...view.selected];
+    if (!ids.length) return;
+    let extra;
+    if (name === "priority") {
+      extra = Number(priority.value);
+      if (!Number.isInteger(extra) || extra < 0 || extra > 100) {
+        fill(status, "Priority is a whole number from 0 to 100.");
+        return;
+      }
+    }
+    const said = await act(name, ids, extra);
+    if (said !== null) fill(status, said);
+    load();
+  }
+
+  async function load() {
+    const started = performance.now();
+    try {
+      const before = view.cursors[view.cursors.length - 1];
+      const answer = await api("GET", `/jobs${query({ limit: PAGE, before, state: view.state })}`);
+      view.jobs = answer.jobs;
+      view.next = answer.next;
+      view.loadedAt = performance.now() - started;
+      const visible = new Set(view.jobs.map((j) => j.id));
+      for (const id of view.selected) if (!visible.has(id)) view.selected.delete(id);
+      draw();
+      view.drawnAt = performance.now() - started;
+      main.dataset.drawnMs = String(Math.round(view.drawnAt));
+      main.dataset.loaded = String(Date.now());
+    } catch (err) {
+      fill(status, `Could not load the jobs: ${err.message}`);
+    }
+  }
+
+  function owner(job) {
+    return ctx.users.get(job.user_id) || `user ${job.user_id}`;
+  }
+
+  function sortValue(job, key) {
+    if (key === "owner") return owner(job).toLowerCase();
+    if (key === "name") return job.name.toLowerCase();
+    if (key === "tasks") return job.tasks_done;
+    if (key === "waiting_reason") return job.waiting_reason || "";
+    return job[key] ?? 0;
+  }
+
+  function draw() {
+    const focusKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+    let rows = view.jobs;
+    if (view.text) rows = rows.filter((j) => j.name.toLowerCase().includes(view.text) || owner(j).toLowerCase().includes(view.text));
+    rows = [...rows].sort((a, b) => {
+      const x = sortValue(a, view.sort);
+      const y = sortValue(b, view.sort);
+      return (x < y ? -1 : x > y ? 1 : 0) * view.dir || (b.id - a.id);
+    });
+    const all = h("input", { type: "checkbox", "aria-label": "Select every job shown", dataset: { key: "all" } });
+    all.checked = rows.length > 0 && rows.every((j) => view.selected.has(j.id));
+    all.indeterminate = !all.checked && rows.some((j) => view.selected.has(j.id));
+    all.addEventListener("change", () => {
+      for (const j of rows) all.checked ? view.selected.add(j.id) : view.selected.delete(j.id);
+      draw();
+    });
+    const head = h("tr", {}, h("th", { scope: "col" }, all), COLUMNS.map(([key, label]) => {
+      const sorted = view.sort === key;
+      return h("th", { scope: "col", "aria-sort": sorted ? (view.dir > 0 ? "ascending" : "descending") : "none" },
+        h("button", { type: "button", class: "sort", dataset: { key: `sort-${key}` }, onclick: () => {
+          view.dir = view.sort === key ? -view.dir : (key === "id" || key === "created_at" ? -1 : 1);
+          view.sort = key;
+          draw();
+        } }, label, sorted ? (view.dir > 0 ? " ▲" : " ▼") : ""));
+    }));
+    const body = h("tbody", {}, rows.map((job) => row(job)));
+    if (!rows.length) body.append(h("tr", {}, h("td", { colspan: String(COLUMNS.length + 1), class: "empty" },
+      view.jobs.length ? "No job on this page matches the search." : "No jobs.")));
+    fill(table, h("caption", { class: "sr-only" }, "Jobs, newest first unless sorted"), h("thead", {}, head), body);
+    const n = view.selected.size;
+    fill(toolbar.querySelector("#selected-count"), `${n} selected`);
+    for (const b of toolbar.querySelectorAll("button")) b.disabled = n === 0;
+    const pageNo = view.cursors.length;
+    fill(count, `page ${pageNo}, ${view.jobs.length} job${view.jobs.length === 1 ? "" : "s"}${view.state ? ` ${view.state.replace(/_/g, " ")}` : ""}`);
+    fill(pager,
+      h("button", { type: "button", class: "secondary", id: "page-newer", disabled: pageNo === 1, onclick: () => { view.cursors.pop(); load(); } }, "← Newer"),
+      h("button", { type: "button", class: "secondary", id: "page-older", disabled: view.next === null, onclick: () => { view.cursors.push(view.next); load(); } }, "Older →"));
+    if (focusKey) {
+      const again = main.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  function row(job) {
+    const box = h("input", { type: "checkbox", "aria-label": `Select job ${job.id}`, dataset: { key: `sel-${job.id}` } });
+    box.checked = view.selected.has(job.id);
+    box.addEventListener("change", () => {
+      box.checked ? view.selected.add(job.id) : view.selected.delete(job.id);
+      draw();
+    });
+    const failed = job.tasks_failed ? h("span", { class: "failed-count" }, `${job.tasks_failed} failed`) : "0 failed";
+    return h("tr", { dataset: { job: String(job.id) } },
+      h("td", {}, box),
+      h("td", { class: "num" }, String(job.id)),
+      h("td", { class: "name" }, h("a", { href: `#/jobs/${job.id}`, dataset: { key: `open-${job.id}` } }, job.name)),
+      h("td", {}, owner(job)),
+      h("td", {}, stateBadge(job.state)),
+      h("td", { class: "num" }, String(job.priority)),
+      h("td", {}, progressBar(job.progress, `job ${job.id} progress`)),
+      h("td", { class: "tasks" }, `${job.tasks_done} done · `, failed, ` · ${job.tasks_total} total`),
+      h("td", { class: "when" }, when(job.created_at)),
+      h("td", { class: "reason" }, job.waiting_reason || (job.state === "awaiting_approval" ? "test frames done: waiting for approval" : "")));
+  }
+
+  const refresh = coalesce(load, 1000);
+  const unsubscribe = ctx.live.subscribe((kind) => {
+    if (kind === "job" || kind === "task") refresh();
+  });
+  // Heartbeat progress of running tasks is not an event: while something renders, look again.
+  const timer = setInterval(() => {
+    if (view.jobs.some((j) => j.state === "rendering")) load();
+  }, 3000);
+  load();
+  return () => {
+    unsubscribe();
+    refresh.cancel();
+    clearInterval(timer);
+  };
+}

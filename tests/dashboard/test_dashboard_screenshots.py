@@ -1,0 +1,88 @@
+"""Screenshots of every dashboard page on a real farm: jobs in each state, a Blender job
+rendered by a real worker (thumbnails, a task's attempts and log), workers, farm, admin.
+
+`FARMHAND_SCREENSHOTS=docs/screenshots pytest tests/dashboard/test_dashboard_screenshots.py`
+regenerates the images docs/dashboard.md and the README show; without it they go to tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from worker_support import wait_for, wait_job
+
+from .test_dashboard_browser import HOSTILE, blend_spec, shot, worker  # noqa: F401 - fixtures
+
+VIEWPORT = {"width": 1360, "height": 900}
+
+
+def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # noqa: F811
+    out = Path(os.environ.get("FARMHAND_SCREENSHOTS", tmp_path))
+    out.mkdir(parents=True, exist_ok=True)
+    client = farm.ann.client
+    spec = blend_spec(client, shot)
+    done = client.submit_job({**spec, "name": "sq010_sh020_lighting_v004"})["id"]
+    wait_job(client, done, timeout=180)
+    held = client.submit_job({**spec, "name": "sq010_sh030_fx_v002", "priority": 70})["id"]
+    client.json("POST", f"/jobs/{held}/pause")
+    farm.bob.client.submit_job({**blend_spec(farm.bob.client, shot), "name": "sq020_sh010_anim"})
+    hostile = client.submit_job({**spec, "name": HOSTILE})["id"]
+    client.json("POST", f"/jobs/{hostile}/cancel")
+    client.submit_job({**spec, "name": "sq010_sh040_comp_v001", "frames_per_task": 2})
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    shots = []
+
+    def snap(name: str, full: bool = True) -> None:
+        path = out / f"dashboard-{name}.png"
+        page.screenshot(path=str(path), full_page=full)
+        shots.append(path)
+
+    page.goto(farm.root + "/")
+    page.locator("#token").wait_for()
+    snap("signin", full=False)
+    page.fill("#token", farm.admin.token)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#jobs-table tbody tr")
+    page.locator("#jobs-table .state-rendering").first.wait_for(timeout=60_000)
+    page.locator(f'tr[data-job="{held}"] input[type=checkbox]').check()
+    snap("jobs", full=False)
+    # The finished job: thumbnails and a task's attempts and whole log.
+    page.goto(f"{farm.root}/#/jobs/{done}")
+    page.locator("#outputs img.thumb").first.wait_for()
+    thumbs = "[...document.querySelectorAll('#outputs img.thumb')]"
+    loaded = f"{thumbs}.every(i => i.complete && i.naturalWidth)"
+    wait_for(lambda: page.evaluate(loaded), timeout=30)
+    page.locator("#frame-grid .tile").nth(1).click()
+    page.locator("#task-log").wait_for()
+    wait_for(lambda: len(page.locator("#task-log").text_content() or "") > 200, timeout=30)
+    snap("job")
+    # A job while it renders: the running task's live log.
+    page.goto(f"{farm.root}/#/jobs")
+    running = page.locator("#jobs-table tr", has=page.locator(".state-rendering")).first
+    running.locator("td.name a").click()
+    tile = page.locator("#frame-grid .tile.state-running").first
+    tile.wait_for(timeout=60_000)
+    tile.click()
+    wait_for(lambda: len(page.locator("#task-log").text_content() or "") > 0, timeout=30)
+    page.locator("#task-log").scroll_into_view_if_needed()
+    snap("job-rendering", full=False)
+    page.goto(f"{farm.root}/#/workers")
+    page.locator("#workers-table tbody tr").first.wait_for()
+    snap("workers", full=False)
+    page.goto(f"{farm.root}/#/farm")
+    page.locator("#farm-stats .stat").first.wait_for()
+    page.locator("#farm-usage tbody tr").first.wait_for()
+    snap("farm", full=False)
+    page.goto(f"{farm.root}/#/admin")
+    page.locator("#users tbody tr").first.wait_for()
+    page.click("#enrol-form button[type=submit]")
+    page.locator("#issued-token").wait_for()
+    snap("admin")
+    context.close()
+    assert errors == []
+    for path in shots:
+        assert path.stat().st_size > 10_000, path
