@@ -52,7 +52,8 @@ async def _pump(request: web.Request, response: web.StreamResponse, database, la
             await response.write(b": keep-alive\n\n")
             quiet_since = time.monotonic()
         if not rows:
-            await request.app[WAKE].wait(_POLL_SECONDS)
+            left = _POLL_SECONDS if ends is None else min(_POLL_SECONDS, ends - time.monotonic())
+            await request.app[WAKE].wait(max(left, 0.0))
 
 
 def _start_id(request: web.Request) -> int | None:
