@@ -1,0 +1,25 @@
+"""Fixtures for the scale-out and chaos suite: a real PostgreSQL for the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pg_server
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--chaos-full", action="store_true", default=False,
+        help="the chaos run at full size: 200 simulated workers, a 5,000-task job",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg_server.PostgresServer]:
+    """One PostgreSQL server for the session (each test gets its own database)."""
+    reason = pg_server.available()
+    if reason:
+        pytest.skip(f"PostgreSQL not available: {reason}")
+    with pg_server.PostgresServer() as server:
+        yield server
