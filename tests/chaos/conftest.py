@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 
 import pg_server
 import pytest
@@ -23,3 +27,14 @@ def postgres() -> Iterator[pg_server.PostgresServer]:
         pytest.skip(f"PostgreSQL not available: {reason}")
     with pg_server.PostgresServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def simworkers() -> ModuleType:
+    """`bench/simworkers.py`, imported."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "simworkers.py"
+    spec = importlib.util.spec_from_file_location("simworkers", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["simworkers"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
