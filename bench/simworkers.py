@@ -180,8 +180,11 @@ class SimWorker:
     async def render(self, attempt: int, seconds: float) -> bool:
         """Sleep `seconds`, heartbeating; False when the server took the attempt back."""
         ends = time.monotonic() + seconds
+        # Real nodes start renders at scattered times: so do the heartbeats here.
+        beat = self.rng.uniform(0.0, self.farm.heartbeat)
         while (left := ends - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, self.farm.heartbeat))
+            await asyncio.sleep(min(left, beat))
+            beat = self.farm.heartbeat
             if time.monotonic() >= ends:
                 break
             status, _ = await self.call("heartbeat", f"/attempts/{attempt}/heartbeat", {}, 30)
