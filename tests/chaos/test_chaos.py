@@ -8,36 +8,39 @@ task is done exactly once and every attempt the server recorded is accounted for
 worker that reported it, or ended (lost) with no task left running. The time from the server's
 kill to its workers' tasks running again through the other process is printed (target < 10 s).
 
-CI size: 40 workers, 400 tasks (about 30 s). By hand: `pytest tests/chaos --chaos-full -s`
-(200 workers, 5,000 tasks).
+CI size: 40 workers, 400 tasks (about 30 s). By hand, at full size (200 workers, 5,000
+tasks): `FARMHAND_CHAOS_FULL=1 pytest tests/chaos/test_chaos.py -s`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import time
 from collections import Counter
 
-import pytest
+import chaos_support
 from farmhand.client import FarmClient
 from server_harness import free_port, start_server_process
 from worker_support import upload_files
 
 LEASE = 5
 
+# Fixtures (see chaos_support).
+postgres = chaos_support.postgres
+simworkers = chaos_support.simworkers
 
-def _size(config: pytest.Config) -> dict:
-    if config.getoption("--chaos-full"):
+
+def _size() -> dict:
+    if os.environ.get("FARMHAND_CHAOS_FULL") == "1":
         return {"workers": 200, "tasks": 5000, "render": "uniform:0.5:2", "timeout": 900}
     return {"workers": 40, "tasks": 400, "render": "uniform:0.5:1.5", "timeout": 150}
 
 
-def test_chaos_every_task_once_every_attempt_accounted(
-    postgres, tmp_path, pytestconfig, simworkers
-):
-    size = _size(pytestconfig)
+def test_chaos_every_task_once_every_attempt_accounted(postgres, tmp_path, simworkers):
+    size = _size()
     sim = simworkers
     url = postgres.create_database("chaos")
     env = {"FARMHAND_LEASE_SECONDS": str(LEASE), "FARMHAND_RESERVATION_SECONDS": "5"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import chaos_support
 import requests
 from farmhand.client import FarmClient
 from farmhand_worker.config import Software, WorkerConfig
@@ -19,6 +20,9 @@ from server_harness import free_port, start_server_process
 from worker_support import HARDWARE, command_spec, upload_files, wait_for, wait_job
 
 LEASE = 4  # seconds: the render outlives it twice over after the kill
+
+# Fixtures (see chaos_support).
+postgres = chaos_support.postgres
 
 
 def _enrol(base: str, admin_token: str) -> str:

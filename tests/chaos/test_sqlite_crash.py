@@ -13,11 +13,15 @@ import asyncio
 import time
 from collections import Counter
 
+import chaos_support
 from farmhand.client import FarmClient
 from server_harness import free_port, start_server_process
 from worker_support import upload_files
 
 TASKS, WORKERS, LEASE = 300, 30, 4
+
+# Fixtures (see chaos_support).
+simworkers = chaos_support.simworkers
 
 
 def test_sqlite_server_killed_during_dispatch_loses_nothing(tmp_path, simworkers) -> None:

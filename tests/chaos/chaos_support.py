@@ -1,4 +1,8 @@
-"""Fixtures for the scale-out and chaos suite: a real PostgreSQL for the session."""
+"""Fixtures for the scale-out and chaos suite: a real PostgreSQL, the worker simulator.
+
+Not a conftest.py: a conftest here would be imported as `conftest` before `tests/conftest.py`
+(doctest collection goes in name order) and hide it. Test modules import these fixtures.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,6 @@ from types import ModuleType
 
 import pg_server
 import pytest
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--chaos-full", action="store_true", default=False,
-        help="the chaos run at full size: 200 simulated workers, a 5,000-task job",
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
