@@ -160,3 +160,34 @@ def test_an_event_committed_after_a_later_one_is_not_skipped(postgres, tmp_path:
         loop.run_until_complete(conn.close())
         loop.close()
         server.stop()
+
+
+def test_webhooks_wait_for_an_event_that_commits_late(postgres, tmp_path: Path) -> None:
+    from farmhand_server import events, webhooks
+
+    url = postgres.create_database("webhook_gap")
+    server = start_server(tmp_path / "data", url)  # no URLs: no poller of its own
+    app = server._runner.app
+    server.config.webhook_urls = ["http://127.0.0.1:9/hook"]
+    gaps = events.GapWatch(webhooks.GAP_SECONDS)
+    loop = asyncio.new_event_loop()
+    conn = loop.run_until_complete(asyncpg.connect(url))
+    try:
+        ann = new_user(server, "ann")
+        created = submit(server, ann, frames="1")
+        _run(server, webhooks.take(app, gaps))  # the cursor starts at the newest event
+        loop.run_until_complete(conn.execute("BEGIN"))
+        loop.run_until_complete(conn.execute(
+            "INSERT INTO events (at, kind, job_id, data) VALUES ($1, 'job', $2, $3)",
+            time.time(), created["id"],
+            json.dumps({"job_id": created["id"], "from": "rendering", "state": "completed"}),
+        ))  # fmt: skip
+        submit(server, ann, frames="1")  # later ids, committed first
+        assert _run(server, webhooks.take(app, gaps)) == []  # held at the gap
+        loop.run_until_complete(conn.execute("COMMIT"))
+        sent = _run(server, webhooks.take(app, gaps))
+        assert [d.event for d in sent] == ["job.completed"]
+    finally:
+        loop.run_until_complete(conn.close())
+        loop.close()
+        server.stop()
