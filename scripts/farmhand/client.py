@@ -4,6 +4,10 @@ Where the server and token come from, in order: arguments, the environment
 (`FARMHAND_SERVER`, `FARMHAND_TOKEN`), then the user config file that
 `farmhand login` writes (`~/.config/farmhand/config.json`, readable by the
 user only).
+
+A server setting may name several server processes of one farm, separated by commas
+(`http://farm1:8642,http://farm2:8642`): a request that cannot connect to one is sent to
+the next (`FarmClient.request`), and later requests stay with the one that answered.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 DEFAULT_SERVER = "http://127.0.0.1:8642"
 MISSING_BATCH = 1000
@@ -55,23 +60,70 @@ def resolve_login(server: str | None = None, token: str | None = None) -> tuple[
         saved = json.loads(config_path().read_text(encoding="utf-8"))
     server = server or os.environ.get("FARMHAND_SERVER") or saved.get("server") or DEFAULT_SERVER
     token = token or os.environ.get("FARMHAND_TOKEN") or saved.get("token") or ""
-    return server.rstrip("/"), token
+    return ",".join(server_list(server)), token
+
+
+MAX_SERVERS = 16  # addresses one setting may list
+
+
+def server_list(server: str) -> list[str]:
+    """The addresses a server setting names: one URL, or several separated by commas.
+
+    At most `MAX_SERVERS` (the first ones) are kept.
+    """
+    found = [s.strip().rstrip("/") for s in server.replace(" ", ",").split(",") if s.strip()]
+    return found[:MAX_SERVERS] or [DEFAULT_SERVER]
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the request never reached a server (refused, no route, connect time-out)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 class FarmClient:
-    """Calls the API with a bearer token; error answers raise FarmError."""
+    """Calls the API with a bearer token; error answers raise FarmError.
+
+    With several server addresses (`server_list`), a request that finds one unreachable
+    fails over to the next: at once when it never connected, whatever the method; a request
+    cut off after it was sent is raised (it may have been carried out: the caller decides
+    whether to repeat it), and the next request goes to the next address.
+    """
 
     def __init__(self, server: str, token: str, timeout: float = 120.0) -> None:
-        self.server = server.rstrip("/")
-        self.base = self.server + "/api/v1"
+        self.servers = server_list(server)
+        self._current = 0
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
 
+    @property
+    def server(self) -> str:
+        """The server address in use."""
+        return self.servers[self._current]
+
+    @property
+    def base(self) -> str:
+        """The API root of the server in use."""
+        return self.server + "/api/v1"
+
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One request; raises FarmError for an error answer, requests errors for no answer."""
         kwargs.setdefault("timeout", self.timeout)
-        response = self.session.request(method, self.base + path, **kwargs)
+        for turn in range(len(self.servers)):
+            current = self._current
+            try:
+                response = self.session.request(method, self.base + path, **kwargs)
+                break
+            except requests.ConnectionError as exc:
+                if len(self.servers) == 1:
+                    raise
+                if self._current == current:  # another thread may have moved on already
+                    self._current = (current + 1) % len(self.servers)
+                if turn + 1 == len(self.servers) or not _never_connected(exc):
+                    raise
         if response.status_code >= 400:
             raise _error(response)
         return response

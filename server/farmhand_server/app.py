@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from . import auth, credentials, dashboard, db, webhooks
+from . import auth, credentials, dashboard, db, duties, storage_check, webhooks
 from .api import HANDLERS
 from .api.work import reaper
 from .blobstore import BlobStore
@@ -70,6 +70,9 @@ async def _database(app: web.Application):
     await db.migrate(engine)
     if app[DB].is_postgres:
         await app[WAKE].listen(config.db_url.replace("postgresql+asyncpg://", "postgresql://"))
+    async with app[DB].write() as conn:  # the shared blob folder, before anything is served
+        await storage_check.check(conn, [app[STORE].blob_dir, app[STORE].upload_dir])
+        await duties.ensure(conn)
     async with app[DB].write() as conn:
         token = await auth.ensure_admin(conn)
     if token:

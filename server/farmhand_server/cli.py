@@ -65,7 +65,13 @@ def run_server(args: argparse.Namespace) -> int:
     access = logging.getLogger("aiohttp.access") if config.access_log else None
     if config.access_log:
         logging.basicConfig(level=logging.INFO)
-    web.run_app(app, host=config.host, port=config.port, print=None, access_log=access)
+    from .storage_check import StorageMismatch
+
+    try:
+        web.run_app(app, host=config.host, port=config.port, print=None, access_log=access)
+    except StorageMismatch as exc:
+        print(f"farmhand server: {exc}", file=sys.stderr, flush=True)
+        return 2
     return 0
 
 

@@ -322,6 +322,26 @@ webhook_cursor = sa.Table(
     sa.Column("last_event_id", sa.Integer, nullable=False),
 )
 
+# Periodic duties (`duties`): when each last ran and where, claimed with a compare-and-set so
+# that of several server processes one runs each round.
+duties = sa.Table(
+    "duties",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("last_run", sa.Float, nullable=False),
+    sa.Column("owner", sa.String(120), nullable=False, default=""),
+)
+
+# The identity of the blob folder this database's blobs live in (one row, `storage_check`):
+# every server process must find the same id in the marker file of its blob folder.
+storage_identity = sa.Table(
+    "storage_identity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("store_id", sa.String(64), nullable=False),
+    _now_column("created_at"),
+)
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -412,11 +432,17 @@ async def _v9_worker_hold(conn: AsyncConnection) -> None:
     await _add_columns(conn, "workers", {"hold": "VARCHAR(16)"})
 
 
+async def _v10_scale_out(conn: AsyncConnection) -> None:
+    await conn.run_sync(duties.create, checkfirst=True)
+    await conn.run_sync(storage_identity.create, checkfirst=True)
+
+
 # Ordered; each runs once, in its own transaction, recorded in schema_version.
 # v1 creates the tables as they are now, so later steps must be no-ops on a new database.
 MIGRATIONS: list[Migration] = [
     _v1_initial, _v2_outputs, _v3_attempt_progress, _v4_task_reservations, _v5_task_layer,
     _v6_credentials_and_projects, _v7_task_message, _v8_webhook_cursor, _v9_worker_hold,
+    _v10_scale_out,
 ]  # fmt: skip
 
 

@@ -43,3 +43,53 @@ async def since(
 async def latest_id(conn: AsyncConnection) -> int:
     """The newest event id (0 when there is none)."""
     return int(await conn.scalar(sa.select(sa.func.coalesce(sa.func.max(db.events.c.id), 0))))
+
+
+GAP_WINDOW = 2000  # ids below the newest this far are not waited for
+
+
+class GapWatch:
+    """Holds a stream back at a gap in event ids until the gap is filled or old enough.
+
+    Ids are taken when an event is written and become visible when its transaction commits,
+    in another order under concurrent writers (PostgreSQL). A reader that stepped past a gap
+    would miss the event that fills it; so events are released only up to the first gap,
+    until `grace` seconds after the gap was first seen (then it is a rolled-back write).
+    Gaps are judged on all events, not only those the reader may see: a user's stream skips
+    other users' ids by design.
+    """
+
+    def __init__(self, grace: float) -> None:
+        self.grace = grace
+        self._seen: dict[int, float] = {}  # first missing id → when the gap was first seen
+
+    async def ready(self, conn: AsyncConnection, last: int, rows: list[Any]) -> list[Any]:
+        """The prefix of `rows` (events after `last`, ascending) that may be sent now."""
+        if not rows or self.grace <= 0:
+            return rows
+        # Only the newest ids can still be filled by a commit; older gaps are rolled back.
+        floor = max(last, rows[-1].id - GAP_WINDOW)
+        present = set(
+            (
+                await conn.execute(
+                    sa.select(db.events.c.id).where(
+                        db.events.c.id > floor, db.events.c.id <= rows[-1].id
+                    )
+                )
+            ).scalars()
+        )
+        now = time.monotonic()
+        released: list[Any] = []
+        expected = last + 1
+        for row in rows:
+            start = max(expected, floor + 1)
+            missing = [i for i in range(start, row.id) if i not in present]
+            if missing:
+                first_seen = self._seen.setdefault(missing[0], now)
+                if now - first_seen < self.grace:
+                    break
+            released.append(row)
+            expected = row.id + 1
+        for key in [k for k in self._seen if k < expected]:
+            del self._seen[key]
+        return released

@@ -33,7 +33,7 @@ import aiohttp
 import sqlalchemy as sa
 from aiohttp import web
 
-from . import db
+from . import db, events
 from .config import Config
 from .keys import CONFIG, DB
 
@@ -41,6 +41,7 @@ log = logging.getLogger("farmhand.webhooks")
 BATCH = 200  # events read per poll
 SENDERS = 4  # deliveries in flight at once
 REASON_SHOWN = 500  # characters of a state's reason a body carries
+GAP_SECONDS = 3.0  # how long a gap in event ids is waited for (see `events.GapWatch`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +93,12 @@ async def _cursor(conn) -> int:
     return int(found)
 
 
-async def take(app: web.Application) -> list[Delivery]:
-    """Claim the job events since the shared cursor; the deliveries they make (may be [])."""
+async def take(app: web.Application, gaps: events.GapWatch | None = None) -> list[Delivery]:
+    """Claim the job events since the shared cursor; the deliveries they make (may be []).
+
+    `gaps` holds the cursor at a gap in event ids until the late event commits (PostgreSQL
+    commits out of id order; `events.GapWatch`), so an event is never stepped over.
+    """
     config = app[CONFIG]
     e, j, u, c = db.events, db.jobs, db.users, db.webhook_cursor
     async with app[DB].write() as conn:
@@ -101,6 +106,8 @@ async def take(app: web.Application) -> list[Delivery]:
         rows = (
             await conn.execute(sa.select(e).where(e.c.id > last).order_by(e.c.id).limit(BATCH))
         ).all()
+        if gaps is not None:
+            rows = await gaps.ready(conn, last, rows)
         if not rows:
             return []
         moved = await conn.execute(
@@ -177,10 +184,12 @@ async def watch(app: web.Application):
     queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=max(config.webhook_queue, 1))
     session = aiohttp.ClientSession()
 
+    gaps = events.GapWatch(GAP_SECONDS if app[DB].is_postgres else 0.0)
+
     async def poll() -> None:
         while True:
             try:
-                for item in await take(app):
+                for item in await take(app, gaps):
                     try:
                         queue.put_nowait(item)
                     except asyncio.QueueFull:

@@ -11,7 +11,11 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `worker` subcommand."""
     p = sub.add_parser("worker", help="run this machine as a render node")
-    p.add_argument("--server", help="farm server URL (default http://127.0.0.1:8642)")
+    p.add_argument(
+        "--server",
+        help="farm server URL (default http://127.0.0.1:8642); several "
+        "processes of one farm separated by commas, tried in turn",
+    )
     p.add_argument("--token", help="this node's worker token, or an enrolment token (fhe_…)")
     p.add_argument("--config", type=Path, help="worker.toml (docs/worker.md)")
     p.add_argument("--name", help="name shown on the farm (default: the host name)")

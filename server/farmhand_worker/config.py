@@ -155,6 +155,8 @@ def load(path: Path | None = None, env: dict[str, str] | None = None, **flags: A
 def _build(raw: dict[str, Any], where: str) -> WorkerConfig:
     config = WorkerConfig()
     for key, value in raw.items():
+        if key == "server" and isinstance(value, list):  # several processes of one farm
+            value = ",".join(str(v) for v in value)
         if key in _SIMPLE:
             setattr(config, key, _convert(value, _SIMPLE[key], f"{where}: {key}"))
         elif key == "data_dir":

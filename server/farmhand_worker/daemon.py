@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from farmhand.client import FarmError
+from farmhand.client import FarmError, server_list
 
 from . import orphans, sandbox
 from .api import Stale, WorkerClient
@@ -117,14 +117,15 @@ class Worker:
             os.replace(legacy, self._state_file())
         with contextlib.suppress(OSError, ValueError, KeyError):
             saved = json.loads(self._state_file().read_text(encoding="utf-8"))
-            if saved["server"] == self.config.server.rstrip("/"):
+            # Any address in common: the same farm (addresses may be added or removed).
+            if set(server_list(saved["server"])) & set(server_list(self.config.server)):
                 return str(saved["token"])
         return None
 
     def _save_token(self, worker_id: int, token: str) -> None:
         fd = os.open(self._state_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"server": self.config.server.rstrip("/"), "worker_id": worker_id,
+            json.dump({"server": ",".join(server_list(self.config.server)), "worker_id": worker_id,
                        "token": token}, f)  # fmt: skip
 
     # -- running ------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ class Worker:
         """Connect, then run one claiming thread per slot (returns at once)."""
         if self.client is None:
             self.connect()
-        self.guard.start(self.config.server, self._token)
+        self.guard.start(",".join(server_list(self.config.server)), self._token)
         for slot in range(self.config.slots):
             thread = threading.Thread(target=self._slot, name=f"slot-{slot}", daemon=True)
             thread.start()

@@ -135,14 +135,21 @@ def _kill_all(groups: dict[int, int]) -> None:
 
 
 def report_lost(server: str, token: str, attempts: list[int], tries: int = 2) -> None:
-    """Tell the server these attempts are lost (best effort: a lapsed lease does it later)."""
+    """Tell the server these attempts are lost (best effort: a lapsed lease does it later).
+
+    `server` may list several addresses of one farm, separated by commas: each try goes to
+    the next one.
+    """
     body = json.dumps({"exit_code": None, "message": LOST_MESSAGE, "lost": True}).encode()
+    servers = [s for s in server.split(",") if s] or [server]
+    tries = max(tries, len(servers))
     for attempt in attempts:
-        request = urllib.request.Request(
-            f"{server}/api/v1/attempts/{attempt}/fail", data=body, method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )  # fmt: skip
         for n in range(tries):
+            request = urllib.request.Request(
+                f"{servers[n % len(servers)]}/api/v1/attempts/{attempt}/fail", data=body,
+                method="POST",
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )  # fmt: skip
             try:
                 with urllib.request.urlopen(request, timeout=5) as answer:
                     answer.read()
@@ -151,7 +158,7 @@ def report_lost(server: str, token: str, attempts: list[int], tries: int = 2) ->
                 break  # the server answered: not ours any more, or already reported
             except OSError:
                 if n + 1 < tries:
-                    time.sleep(1.0)
+                    time.sleep(1.0 if n % len(servers) == len(servers) - 1 else 0.0)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import time
 
 from farm import claim, complete, new_user, new_worker, submit, upload
 from farmhand_server.api.work import collect_garbage
+from farmhand_server.storage_check import MARKER
 from server_harness import RunningServer
 
 
@@ -58,4 +59,5 @@ def test_unreferenced_blobs_are_collected_after_retention(server: RunningServer)
     assert ann.delete(server.url(f"/jobs/{created['id']}")).status_code == 204
     assert _collect(server)["blobs"] == 1
     assert ann.get(server.url(f"/blobs/{scene_key}")).status_code == 404
-    assert [p for p in server.config.blob_dir.rglob("*") if p.is_file()] == []
+    blob_files = [p for p in server.config.blob_dir.rglob("*") if p.is_file()]
+    assert [p.name for p in blob_files] == [MARKER]  # the shared-storage marker stays

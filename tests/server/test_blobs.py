@@ -6,6 +6,7 @@ import hashlib
 import os
 
 import xxhash
+from farmhand_server.storage_check import MARKER
 from server_harness import RunningServer
 
 
@@ -95,7 +96,7 @@ def test_corrupted_upload_is_refused_and_nothing_is_stored(server: RunningServer
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "hash_mismatch"
     blob_path = server.config.blob_dir / ref["md5"][:2] / f"{ref['md5']}-{ref['size']}"
     assert not blob_path.exists()
-    assert list(server.config.upload_dir.iterdir()) == []
+    assert [p.name for p in server.config.upload_dir.iterdir()] == [MARKER]  # no part left
     assert ann.post(server.url("/blobs/missing"), json={"blobs": [ref]}).json()["missing"] == [ref]
     assert ann.get(server.url(f"/uploads/{upload['id']}")).status_code == 404
     assert _upload(server, ann, data)["md5"] == ref["md5"]  # a clean re-send goes through
@@ -122,7 +123,7 @@ def test_users_do_not_see_each_others_blobs(server: RunningServer) -> None:
     # Uploading identical bytes gives Bob the blob without a second copy on disk.
     assert _upload(server, bob, data)["key"] == key
     assert bob.get(server.url(f"/blobs/{key}")).content == data
-    files = [p for p in server.config.blob_dir.rglob("*") if p.is_file()]
+    files = [p for p in server.config.blob_dir.rglob("*") if p.is_file() and p.name != MARKER]
     assert len(files) == 1
     # Ann's uploads are hers: Bob cannot read their progress.
     other = ann.post(server.url("/uploads"), json=_ref(b"x" * 10)).json()

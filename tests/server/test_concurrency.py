@@ -23,11 +23,10 @@ def _session(token: str) -> requests.Session:
 def test_two_servers_fifty_workers_each_task_once(postgres, tmp_path: Path) -> None:
     url = postgres.create_database("concurrency")
     first, admin_token = start_server_process(tmp_path / "a", url, free_port())
-    second, _ = start_server_process(tmp_path / "b", url, free_port())
+    second, _ = start_server_process(tmp_path / "a", url, free_port())
     try:
         admin = _session(admin_token)
         ref = upload(first, admin, b"scene for two servers")
-        # Both servers share the database but not their blob folders: submit where it was stored.
         spec = job_spec(ref, frames=f"1-{FRAMES}")
         job_id = admin.post(first.base + "/jobs", json=spec).json()["id"]
         enrol = admin.post(first.base + "/workers/enrolment-tokens", json={"uses": WORKERS}).json()[
@@ -93,7 +92,7 @@ def test_two_servers_long_polls_and_next_each_task_once(postgres, tmp_path: Path
     url = postgres.create_database("concurrency_next")
     env = {"FARMHAND_RESERVATION_SECONDS": "2"}  # some lapse mid-run and are reserved again
     first, admin_token = start_server_process(tmp_path / "a", url, free_port(), env)
-    second, _ = start_server_process(tmp_path / "b", url, free_port(), env)
+    second, _ = start_server_process(tmp_path / "a", url, free_port(), env)
     try:
         admin = _session(admin_token)
         ref = upload(first, admin, b"scene for two servers, next")

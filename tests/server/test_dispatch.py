@@ -118,7 +118,7 @@ def test_reservations_of_a_dead_process_are_reclaimed(database_url: str, tmp_pat
         assert first["task"]["frames"] == [1]
     finally:
         dead.kill()  # SIGKILL: it gives nothing back
-    alive = start_server(tmp_path / "alive", database_url)
+    alive = start_server(data, database_url)  # the same (shared) blob folder
     try:
         held = reservations(alive, job_id)
         dead_owner = {by for by, _ in held.values()}
@@ -238,7 +238,7 @@ def test_a_stopping_server_gives_back_its_reservations(database_url: str, tmp_pa
         assert {by for by, _ in reservations(first, created["id"]).values()} == {owner(first)}
     finally:
         first.stop()
-    second = start_server(tmp_path / "second", database_url)
+    second = start_server(tmp_path / "first", database_url)
     try:
         assert reservations(second, created["id"]) == dict.fromkeys(range(1, 5), (None, None))
     finally:

@@ -216,9 +216,9 @@ def test_a_random_farm_on_two_servers_keeps_the_rules(postgres, tmp_path: Path) 
     url = postgres.create_database("random_farm")
     env = {"FARMHAND_RESERVATION_SECONDS": "1"}  # reservations lapse and change hands
     first, token = start_server_process(tmp_path / "a", url, free_port(), env)
-    second, _ = start_server_process(tmp_path / "b", url, free_port(), env)
+    second, _ = start_server_process(tmp_path / "a", url, free_port(), env)
     try:
-        # The scene is uploaded to the first server's blob folder; both share the database.
+        # Both share the database and the blob folder.
         check_rules(run_farm([first.base, second.base], token, seed=11))
     finally:
         first.stop()

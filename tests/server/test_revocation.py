@@ -153,7 +153,7 @@ def _refused_within(server, session: requests.Session, path: str, seconds: float
 def test_revocations_reach_every_server_process_at_once(postgres, tmp_path: Path) -> None:
     url = postgres.create_database("revocations")
     first, admin_token = start_server_process(tmp_path / "a", url, free_port())
-    second, _ = start_server_process(tmp_path / "b", url, free_port())
+    second, _ = start_server_process(tmp_path / "a", url, free_port())
     try:
         admin = _session(admin_token)
         made = [admin.post(first.url("/users"), json={"name": n}).json() for n in ("ann", "bob")]

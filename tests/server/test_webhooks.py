@@ -186,7 +186,7 @@ def test_two_server_processes_send_each_event_once(
     database_url: str, tmp_path: Path, receiver: Receiver
 ) -> None:
     one = _server(database_url, tmp_path / "a", receiver)
-    two = _server(database_url, tmp_path / "b", receiver)
+    two = _server(database_url, tmp_path / "a", receiver)  # one shared blob folder
     try:
         ann = new_user(one, "ann")
         worker = new_worker(one, "node1")

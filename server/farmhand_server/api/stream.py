@@ -14,6 +14,11 @@ from ..keys import DB, PARAMS, PRINCIPAL, WAKE
 
 _POLL_SECONDS = 0.5  # also picks up events other server processes wrote
 _KEEPALIVE_SECONDS = 15.0
+# On PostgreSQL event ids come from a sequence when the row is written, not when it commits:
+# a transaction that began first may commit after a later id is visible. A gap in the ids is
+# waited for this long before it is taken for a rolled-back write and skipped; otherwise
+# the stream would step past the late event and never send it.
+GAP_SECONDS = 3.0
 
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
@@ -40,9 +45,11 @@ async def _pump(request: web.Request, response: web.StreamResponse, database, la
     quiet_since = time.monotonic()
     max_seconds = request[PARAMS].get("max_seconds", 0.0)
     ends = time.monotonic() + max_seconds if max_seconds > 0 else None
+    gaps = events.GapWatch(GAP_SECONDS if database.is_postgres else 0.0)
     while ends is None or time.monotonic() < ends:
         async with database.read() as conn:
             rows = await events.since(conn, last, owner)
+            rows = await gaps.ready(conn, last, rows)
         for row in rows:
             payload = json.dumps({"id": row.id, "at": row.at, **row.data})
             await response.write(f"id: {row.id}\nevent: {row.kind}\ndata: {payload}\n\n".encode())

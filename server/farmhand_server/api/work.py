@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from .. import gc, jobs, liveness, scheduler
+from .. import duties, gc, jobs, liveness, scheduler
 from ..auth import Principal
 from ..errors import conflict
 from ..keys import (
@@ -155,6 +155,8 @@ async def reap_once(app: web.Application) -> int:
     now = time.time()
     changed = 0
     async with app[DB].write() as conn:
+        if not await duties.claim(conn, "reap", config.reap_interval, now):
+            return 0  # another server process runs this round
         failed_jobs = set()
         for row in await scheduler.expired_attempts(conn, now):
             state = scheduler.LOST if row.lease_expires < now else scheduler.TIMEOUT
@@ -183,9 +185,14 @@ async def reap_once(app: web.Application) -> int:
     return changed
 
 
-async def check_liveness(app: web.Application) -> liveness.Outcome:
-    """The liveness rule over every dispatching job (see `liveness`)."""
+async def check_liveness(app: web.Application, once: bool = False) -> liveness.Outcome:
+    """The liveness rule over every dispatching job (see `liveness`).
+
+    `once`: only if no server process on the database ran it within `liveness_interval`.
+    """
     async with app[DB].write() as conn:
+        if once and not await duties.claim(conn, "liveness", app[CONFIG].liveness_interval):
+            return liveness.Outcome()
         decided = await liveness.check(conn, app[CONFIG], clock=app[LIVENESS])
         if decided.retried:
             await app[DB].announce_work(conn)
@@ -194,19 +201,27 @@ async def check_liveness(app: web.Application) -> liveness.Outcome:
     return decided
 
 
-async def collect_garbage(app: web.Application) -> dict:
+async def collect_garbage(app: web.Application, once: bool = False) -> dict:
     """One round of blob and abandoned-upload collection (see `gc`), after removing abandoned
-    half-created jobs."""
+    half-created jobs.
+
+    `once`: only if no server process on the database ran it within `gc_interval_seconds`.
+    """
     config = app[CONFIG]
     retention = config.blob_retention_days * 86400
     async with app[DB].write() as conn:
+        if once and not await duties.claim(conn, "collect", config.gc_interval_seconds):
+            return {"blobs": 0, "uploads": 0, "abandoned_jobs": 0, "skipped": True}
         abandoned = await jobs.discard_abandoned(conn)
         found = await gc.collect(conn, app[STORE], retention, config.upload_abandon_hours * 3600)
         return {**found, "abandoned_jobs": abandoned}
 
 
 async def reaper(app: web.Application):
-    """Background loop of `reap_once`, and of collection every `gc_interval_seconds`."""
+    """Background loop of `reap_once`, and of collection every `gc_interval_seconds`.
+
+    Each round runs in one server process of those sharing the database (`duties`).
+    """
 
     async def loop() -> None:
         last_gc = last_liveness = time.monotonic()
@@ -216,10 +231,10 @@ async def reaper(app: web.Application):
                 await reap_once(app)
                 if time.monotonic() - last_liveness >= app[CONFIG].liveness_interval:
                     last_liveness = time.monotonic()
-                    await check_liveness(app)
+                    await check_liveness(app, once=True)
                 if time.monotonic() - last_gc > app[CONFIG].gc_interval_seconds:
                     last_gc = time.monotonic()
-                    await collect_garbage(app)
+                    await collect_garbage(app, once=True)
             except Exception:  # keep reaping; the next round retries
                 log.exception("reaper round failed")
 

@@ -1,0 +1,232 @@
+"""Load: 500 simulated workers heartbeating plus 20 clients polling and submitting.
+
+For each configuration (one server process on SQLite, one on PostgreSQL, two on PostgreSQL
+sharing the database and the blob folder) this starts `farmhand server` process(es), enrols
+the simulated workers of `bench/simworkers.py` (each holds a long task and heartbeats every
+`--heartbeat` seconds, spread over the processes, as workers given every address do), and runs
+`--clients` artist clients that each, once a second, list jobs (`GET /jobs?limit=50`), read one
+job (`GET /jobs/{id}`), and every tenth round submit a small job (`POST /jobs`). After a warm-up
+it measures for `--seconds` (default 60; `--minutes 5` for the issue's figure) and prints p50 /
+p99 latency per operation and the error count (connection errors, 5xx and timeouts). Claims
+are long-polls and are not counted in the latency figures (they wait on purpose).
+
+Usage::
+
+    python bench/load.py                      # 60 s per configuration
+    python bench/load.py --minutes 5          # the issue's 5 minutes
+    python bench/load.py --configs pg2 --workers 200 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts"), str(REPO / "server")]
+
+import pg_server  # noqa: E402
+from farmhand.client import FarmClient  # noqa: E402
+from server_harness import free_port, start_server_process  # noqa: E402
+
+
+def _simworkers():
+    spec = importlib.util.spec_from_file_location("simworkers", REPO / "bench" / "simworkers.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["simworkers"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sim = _simworkers()
+
+
+def _spec(ref: dict, frames: str, name: str) -> dict:
+    return {
+        "name": name, "scene": {"path": "C:/proj/load.blend", "blob": ref},
+        "software": {"cg_name": "blender", "cg_version": "3.4"},
+        "renderer": {"adapter": "blender"}, "frames": frames,
+    }  # fmt: skip
+
+
+async def _client(index: int, roots: list[str], token: str, ref: dict, stats, stop) -> None:
+    """One artist: poll the list and a job each second, submit every tenth round."""
+    rng = random.Random(index)
+    headers = {"Authorization": f"Bearer {token}"}
+    servers = sim.Servers(roots)
+    servers.index = index
+    job_ids: list[int] = []
+    round_ = 0
+    async with aiohttp.ClientSession(headers=headers) as session:
+        while not stop.is_set():
+            round_ += 1
+            calls = [("list", "GET", "/jobs?limit=50", None)]
+            if job_ids:
+                calls.append(("job", "GET", f"/jobs/{rng.choice(job_ids)}", None))
+            if round_ % 10 == index % 10:
+                calls.append(("submit", "POST", "/jobs", _spec(ref, "1-10", f"c{index}-{round_}")))
+            for op, method, path, body in calls:
+                base = servers.base()
+                started = time.monotonic()
+                try:
+                    async with session.request(
+                        method, base + path, json=body, timeout=aiohttp.ClientTimeout(total=30)
+                    ) as response:
+                        data = await response.read()
+                        status = response.status
+                except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+                    stats.errors[f"{op}: {type(exc).__name__}"] += 1
+                    servers.failed(base)
+                    continue
+                stats.latency[op].append(time.monotonic() - started)
+                if status >= 400:
+                    stats.errors[f"{op}: {status}"] += 1
+                elif op == "submit":
+                    job_ids.append(json.loads(data)["id"])
+            await asyncio.sleep(1.0 + rng.uniform(-0.1, 0.1))
+
+
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes (user + system)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
+async def _measure(
+    roots: list[str], admin_token: str, opts: argparse.Namespace, pids: list[int]
+) -> dict:
+    admin = FarmClient(",".join(roots), admin_token)
+    scene = Path(tempfile.mkdtemp()) / "scene.blend"
+    scene.write_bytes(b"load scene")
+    from farmhand.hashing import hash_file
+    from farmhand.transfer import LocalFile, Uploader
+
+    local = LocalFile(scene, hash_file(scene), scene.stat().st_mtime_ns)
+    Uploader(admin).upload([local])
+    ref = local.ref
+    # Enough long tasks that every worker holds one and heartbeats for the whole run.
+    admin.submit_job(_spec(ref, f"1-{opts.workers * 2}", "long"))
+    enrol = admin.json("POST", "/workers/enrolment-tokens", {"uses": opts.workers})["token"]
+    tokens = []
+    for i in range(opts.clients):  # each artist uploads the scene: blobs are per user
+        user = admin.json("POST", "/users", {"name": f"artist{i}"})
+        tokens.append(admin.json("POST", f"/users/{user['id']}/tokens", {})["token"])
+        Uploader(FarmClient(",".join(roots), tokens[-1])).upload([local])
+    render = f"const:{opts.seconds + opts.warmup + 60}"
+    async with sim.SimFarm(roots, render, heartbeat=opts.heartbeat, claim_wait=20.0) as farm:
+        await farm.enrol(opts.workers, enrol)
+        farm.start()
+        clients_stats = sim.Stats()
+        stop = asyncio.Event()
+        clients = [asyncio.create_task(_client(i, roots, tokens[i], ref, clients_stats, stop))
+                   for i in range(opts.clients)]  # fmt: skip
+        await asyncio.sleep(opts.warmup)
+        farm.stats.latency.clear()
+        farm.stats.errors.clear()
+        clients_stats.latency.clear()
+        clients_stats.errors.clear()
+        servers_cpu, own_cpu, wall = _cpu(pids), _cpu([os.getpid()]), time.monotonic()
+        await asyncio.sleep(opts.seconds)
+        stop.set()
+        wall = time.monotonic() - wall
+        cpu = {"servers_cores": round((_cpu(pids) - servers_cpu) / wall, 2),
+               "bench_cores": round((_cpu([os.getpid()]) - own_cpu) / wall, 2),
+               "machine_load": round(os.getloadavg()[0], 1)}  # fmt: skip
+        snapshot = {
+            "workers": farm.stats.summary(), "clients": clients_stats.summary(),
+            "holding": sum(1 for w in farm.workers if w.holding is not None), "cpu": cpu,
+        }  # fmt: skip
+        all_latency = [v for op, vs in farm.stats.latency.items() if op != "claim" for v in vs]
+        all_latency += [v for vs in clients_stats.latency.values() for v in vs]
+        snapshot["all"] = {
+            "n": len(all_latency),
+            "p50_ms": round(sim.percentile(all_latency, 50) * 1000, 1),
+            "p99_ms": round(sim.percentile(all_latency, 99) * 1000, 1),
+            "errors": sum(farm.stats.errors.values()) + sum(clients_stats.errors.values()),
+        }
+        for task in clients:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return snapshot
+
+
+def _run_config(name: str, opts: argparse.Namespace, pg) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix=f"farmhand-load-{name}-"))
+    url = "" if name == "sqlite1" else pg.create_database(f"load_{name}_{time.time_ns()}")
+    count = 2 if name == "pg2" else 1
+    servers = []
+    try:
+        first, token = start_server_process(tmp / "data", url, free_port())
+        servers.append(first)
+        for _ in range(count - 1):
+            servers.append(start_server_process(tmp / "data", url, free_port())[0])
+        roots = [s.base.removesuffix("/api/v1") for s in servers]
+        return asyncio.run(_measure(roots, token, opts, [s.process.pid for s in servers]))
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--configs", default="sqlite1,pg1,pg2", help="of sqlite1, pg1, pg2")
+    p.add_argument("--workers", type=int, default=500)
+    p.add_argument("--clients", type=int, default=20)
+    p.add_argument("--heartbeat", type=float, default=5.0)
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--minutes", type=float, help="measure this long instead of --seconds")
+    p.add_argument("--warmup", type=float, default=10.0)
+    p.add_argument("--json", action="store_true")
+    opts = p.parse_args(argv)
+    if opts.minutes:
+        opts.seconds = opts.minutes * 60
+    results = {}
+    with contextlib.ExitStack() as stack:
+        pg = None
+        if any(c.startswith("pg") for c in opts.configs.split(",")):
+            reason = pg_server.available()
+            if reason:
+                print(f"PostgreSQL not available: {reason}", file=sys.stderr)
+                return 1
+            pg = stack.enter_context(pg_server.PostgresServer(max_connections=200))
+        for name in opts.configs.split(","):
+            results[name] = _run_config(name, opts, pg)
+            r = results[name]
+            print(f"{name}: {opts.workers} workers (heartbeat {opts.heartbeat:g} s), "
+                  f"{opts.clients} clients, {opts.seconds:.0f} s: all requests p50 "
+                  f"{r['all']['p50_ms']} ms, p99 {r['all']['p99_ms']} ms, "
+                  f"{r['all']['n']} requests, {r['all']['errors']} errors; "
+                  f"{r['holding']} workers holding a task; CPU: servers "
+                  f"{r['cpu']['servers_cores']} cores, this bench {r['cpu']['bench_cores']}, "
+                  f"load average {r['cpu']['machine_load']}", flush=True)  # fmt: skip
+            for who in ("workers", "clients"):
+                for op, f in r[who]["ops"].items():
+                    print(f"    {op:<10} n={f['n']:<7} p50 {f['p50_ms']} ms  p99 {f['p99_ms']} ms")
+                if r[who]["errors"]:
+                    print(f"    {who} errors: {r[who]['errors']}")
+    if opts.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
