@@ -38,8 +38,19 @@ def config_path() -> Path:
     return Path(base) / "farmhand" / "config.json"
 
 
+def server_url(text: str) -> str:
+    """A server address as typed, as a URL: `http://` added when no scheme is given.
+
+    >>> server_url("127.0.0.1:8642/"), server_url("https://farm.example"), server_url(" farm ")
+    ('http://127.0.0.1:8642', 'https://farm.example', 'http://farm')
+    """
+    text = text.strip().rstrip("/")
+    return text if "://" in text else f"http://{text}"
+
+
 def save_login(server: str, token: str, path: Path | None = None) -> Path:
     """Remember a server and token for this user (file mode 0600)."""
+    server = server_url(server)
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -55,14 +66,27 @@ def resolve_login(server: str | None = None, token: str | None = None) -> tuple[
         saved = json.loads(config_path().read_text(encoding="utf-8"))
     server = server or os.environ.get("FARMHAND_SERVER") or saved.get("server") or DEFAULT_SERVER
     token = token or os.environ.get("FARMHAND_TOKEN") or saved.get("token") or ""
-    return server.rstrip("/"), token
+    return server_url(server), token
+
+
+def login_source(server: str | None = None) -> str:
+    """Where `resolve_login` took the server from, said for a person: an argument, the
+    environment, the saved login or the built-in default."""
+    if server:
+        return "--server"
+    if os.environ.get("FARMHAND_SERVER"):
+        return "FARMHAND_SERVER"
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(config_path().read_text(encoding="utf-8")).get("server"):
+            return f"the login saved in {config_path()}"
+    return "the default, as no server is set"
 
 
 class FarmClient:
     """Calls the API with a bearer token; error answers raise FarmError."""
 
     def __init__(self, server: str, token: str, timeout: float = 120.0) -> None:
-        self.server = server.rstrip("/")
+        self.server = server_url(server)
         self.base = self.server + "/api/v1"
         self.timeout = timeout
         self.session = requests.Session()

@@ -199,19 +199,14 @@ def set_invalid(widget: QtWidgets.QWidget, problem: str | None) -> None:
 
 
 def human_size(size: int | float | None) -> str:
-    """Bytes for people: `0 B`, `12.3 KB`, `4.1 GB`.
+    """Bytes for people: `0 B`, `12.3 KiB`, `4.1 GiB` (see `farmhand.units.size`).
 
     >>> human_size(0), human_size(1536), human_size(5 * 2**30)
-    ('0 B', '1.5 KB', '5.0 GB')
+    ('0 B', '1.5 KiB', '5.0 GiB')
     """
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"  # pragma: no cover
+    from farmhand.units import size as _size
+
+    return _size(size)
 
 
 def human_duration(seconds: float | None) -> str:
