@@ -172,10 +172,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--token", required=True, help="your API token (from your farm admin)")
     p.set_defaults(run=_lazy("run_login"))
 
-    p = sub.add_parser("presets", help="list, show or check job presets")
-    p.add_argument("what", choices=("list", "show", "check"),
-                   help="list them all; show one's fields; check one file")  # fmt: skip
-    p.add_argument("name", nargs="?", help="preset name or .json file (for show and check)")
+    p = sub.add_parser(
+        "presets",
+        help="list, show, check, publish or delete job presets",
+        description="Presets of one name layer field by field: studio folders, then the "
+        "server's, then your own; `show` says where each field came from and what it hides.",
+    )
+    p.add_argument("what", choices=("list", "show", "check", "publish", "delete"),
+                   help="list them all; show one's fields layer by layer; check one; publish "
+                        "a local preset or file to the server, or delete a server preset "
+                        "(both for farm admins)")  # fmt: skip
+    p.add_argument("name", nargs="?", help="preset name or .json file")
+    p.add_argument("--as", dest="publish_as", metavar="NAME",
+                   help="with publish: the name on the server (default: the preset's)")  # fmt: skip
+    p.add_argument("--overwrite", action="store_true",
+                   help="with publish: replace a server preset of that name")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="with show: the layered fields as JSON")
     p.add_argument("--offline", action="store_true", help="leave out the server's presets")
     _login_args(p)
     p.set_defaults(run=_lazy("run_presets"))

@@ -67,7 +67,7 @@ def run_submit(args: argparse.Namespace) -> int:
         if not args.dry_run:  # before the long hashing, not after it
             reach.preflight(client, args.server)
         preset_client = _client_or_none(args) if args.preset else None
-        chosen = [preset_files.find(p, preset_client) for p in args.preset]
+        chosen = [preset_files.find(p, preset_client, warn=_preset_warning) for p in args.preset]
         _say_tiles(args, chosen)
         choices = Choices(
             name=args.name, frames=args.frames, layers=args.layer, cameras=args.camera,
@@ -125,6 +125,10 @@ def run_submit(args: argparse.Namespace) -> int:
     )
     print(f"job {done.job['id']} submitted: {done.url}")
     return _follow(client, done.job["id"]) if args.wait else 0
+
+
+def _preset_warning(problem: str) -> None:
+    print(f"farmhand submit: warning: skipped a preset: {problem}", file=sys.stderr)
 
 
 def _say_tiles(args: argparse.Namespace, presets: list[preset_files.Preset]) -> None:
@@ -352,29 +356,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_presets(args: argparse.Namespace) -> int:
-    client = None if args.offline else _client_or_none(args)
-    try:
-        if args.what == "list":
-            for name, preset in sorted(preset_files.available(client).items()):
-                print(f"{name:<24} {preset.scope:<7} {preset.description}")
-            return 0
-        if not args.name:
-            print("farmhand presets: name a preset", file=sys.stderr)
-            return 2
-        preset = preset_files.find(args.name, client)
-    except FarmError as exc:
-        print(f"farmhand presets: cannot read the server's presets: {exc}", file=sys.stderr)
-        return 1
-    except requests.RequestException as exc:
-        line = reach.unreachable(client.server if client else "?", args.server, exc)
-        print(f"farmhand presets: cannot read the server's presets: {line} "
-              "(--offline leaves them out)", file=sys.stderr)  # fmt: skip
-        return 1
-    except preset_files.PresetError as exc:
-        print(f"farmhand presets: {exc}", file=sys.stderr)
-        return 1
-    if args.what == "show":
-        print(json.dumps(preset.fields, indent=2, ensure_ascii=False))
-    else:
-        print(f"{preset.path}: ok")
-    return 0
+    """`farmhand presets`: see `farmhand.commands.presets_run`."""
+    from farmhand.commands import presets_run
+
+    return presets_run.run(args)
