@@ -19,6 +19,7 @@ from farmhand.jobspec import load_schema, validate_preset
 from farmhand.presets import INTERNAL, Preset, PresetError, folders
 
 from . import theme
+from .flow import FlowLayout
 from .preset_store import NAME, PresetExists, internal_fields, save_preset
 from .qt import Qt, QtCore, QtWidgets
 from .state import PanelState
@@ -71,6 +72,8 @@ class PresetsPage(QtWidgets.QWidget):
         splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter)
+        self.splitter = splitter
+        self.outer_layout = layout
 
         left = QtWidgets.QWidget()
         ll = QtWidgets.QVBoxLayout(left)
@@ -83,6 +86,7 @@ class PresetsPage(QtWidgets.QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSpacing(2)
         left.setMinimumWidth(250)
+        self.left = left
         self.list.currentItemChanged.connect(lambda *_: self._open_current())
         ll.addWidget(self.list, 1)
         self.list_problems = theme.label("", "error", wrap=True)
@@ -112,9 +116,8 @@ class PresetsPage(QtWidgets.QWidget):
         form.addRow("Description", self.description)
         form.addRow("Save into", self.folder)
         rl.addLayout(form)
-        head = QtWidgets.QHBoxLayout()
+        head = FlowLayout()
         head.addWidget(theme.label("Fields it sets (JSON)", "heading"))
-        head.addStretch(1)
         self.insert = QtWidgets.QToolButton()
         self.insert.setText("Insert field")
         self.insert.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -139,7 +142,8 @@ class PresetsPage(QtWidgets.QWidget):
         editor_split.addWidget(self.editor)
         self.reference = QtWidgets.QTreeWidget()
         self.reference.setColumnCount(2)
-        self.reference.setHeaderLabels(["Field", "What it sets (double-click to insert)"])
+        self.reference.setHeaderLabels(["Field", "What it sets"])
+        self.reference.setToolTip("Double-click a field to insert it")
         self.reference.setRootIsDecorated(False)
         self.reference.setAlternatingRowColors(True)
         self.reference.setWordWrap(True)
@@ -176,6 +180,14 @@ class PresetsPage(QtWidgets.QWidget):
         state.farm_data_changed.connect(self.refresh)
         self.refresh()
         self.new_preset()
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow dock: the list above the editor, in one column."""
+        vertical = Qt.Orientation.Vertical
+        self.splitter.setOrientation(vertical if compact else Qt.Orientation.Horizontal)
+        self.left.setMinimumWidth(0 if compact else 250)
+        margin = 8 if compact else 18
+        self.outer_layout.setContentsMargins(margin, 14, margin, 14)
 
     # -- the list -------------------------------------------------------------------------------
     def refresh(self) -> None:
