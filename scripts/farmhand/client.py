@@ -43,8 +43,19 @@ def config_path() -> Path:
     return Path(base) / "farmhand" / "config.json"
 
 
+def server_url(text: str) -> str:
+    """A server address as typed, as a URL: `http://` added when no scheme is given.
+
+    >>> server_url("127.0.0.1:8642/"), server_url("https://farm.example"), server_url(" farm ")
+    ('http://127.0.0.1:8642', 'https://farm.example', 'http://farm')
+    """
+    text = text.strip().rstrip("/")
+    return text if "://" in text else f"http://{text}"
+
+
 def save_login(server: str, token: str, path: Path | None = None) -> Path:
     """Remember a server and token for this user (file mode 0600)."""
+    server = ",".join(server_list(server))
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -71,7 +82,7 @@ def server_list(server: str) -> list[str]:
 
     At most `MAX_SERVERS` (the first ones) are kept.
     """
-    found = [s.strip().rstrip("/") for s in server.replace(" ", ",").split(",") if s.strip()]
+    found = [server_url(s) for s in server.replace(" ", ",").split(",") if s.strip()]
     return found[:MAX_SERVERS] or [DEFAULT_SERVER]
 
 
@@ -81,6 +92,19 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def login_source(server: str | None = None) -> str:
+    """Where `resolve_login` took the server from, said for a person: an argument, the
+    environment, the saved login or the built-in default."""
+    if server:
+        return "--server"
+    if os.environ.get("FARMHAND_SERVER"):
+        return "FARMHAND_SERVER"
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(config_path().read_text(encoding="utf-8")).get("server"):
+            return f"the login saved in {config_path()}"
+    return "the default, as no server is set"
 
 
 class FarmClient:

@@ -41,6 +41,12 @@ class Choices:
     project: str | None = None
     presets: list[Preset] = field(default_factory=list)
     resolution: tuple[int, int] | None = None  # (width, height): overrides the scene's size
+    ignore_missing: bool = False  # leave every missing file out, as the panel's Ignore does
+
+
+class ChoiceError(ValueError):
+    """A layer or camera the artist named that the scene does not have; the message lists
+    the ones it has."""
 
 
 class Blocked(Exception):
@@ -89,6 +95,11 @@ def prepare(
     """
     analysis = analyze_scene(scene, choices, project=project, search_paths=search_paths,
                              blender=blender)  # fmt: skip
+    if choices.ignore_missing:
+        from .panel.edits import ignore_key, without_ignored  # no Qt: plain data
+
+        analysis = without_ignored(analysis, [ignore_key(d) for d in analysis.asset
+                                              if not d.exists])  # fmt: skip
     return prepare_analysis(analysis, choices, cache=cache, progress=progress, cancel=cancel)
 
 
@@ -122,7 +133,8 @@ def prepare_analysis(
     cancel: threading.Event | None = None,
 ) -> Prepared:
     """Hash the files of an analysis already made (offline, live in Maya, or edited in the
-    panel) and build its job spec; raises Blocked or SpecInvalid."""
+    panel) and build its job spec; raises ChoiceError, Blocked or SpecInvalid."""
+    check_choices(analysis, choices)
     if analysis.blocking:
         raise Blocked(analysis)
     pairs = client_files(analysis)
@@ -140,6 +152,30 @@ def prepare_analysis(
     if problems:
         raise SpecInvalid(problems)
     return Prepared(analysis, list(files.values()), spec)
+
+
+def check_choices(analysis: Analysis, choices: Choices) -> None:
+    """Refuse (ChoiceError) a layer or a camera the scene does not have, naming those it has."""
+    layers = analysis.scene_info_render
+    unknown = [name for name in choices.layers if name not in layers]
+    if unknown:
+        have = ", ".join(layers) or "none"
+        raise ChoiceError(f"the scene has no render layer {_names(unknown)} (it has: {have})")
+    chosen = [layers[n] for n in choices.layers] or list(layers.values())
+    known: dict[str, None] = {}
+    for layer in chosen:
+        known.update(dict.fromkeys(layer.common.all_camera or layer.common.render_camera))
+    shapes = {s for layer in chosen for s in layer.common.camera_shapes.values()}
+    if not known:  # a scene that lists no cameras: nothing to check against
+        return
+    missing = [c for c in choices.cameras if c not in known and c not in shapes]
+    if missing:
+        where = "the chosen layers have" if choices.layers else "the scene has"
+        raise ChoiceError(f"{where} no camera {_names(missing)} (cameras: {', '.join(known)})")
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names)
 
 
 def build_spec(
@@ -285,6 +321,7 @@ def submit_scene(
     attempts: int = 3,
     blender: str | None = None,
     before_upload: Callable[[dict[str, Any]], None] | None = None,
+    on_prepared: Callable[[Prepared], None] | None = None,
 ) -> Submitted:
     """`prepare` then `upload_and_submit`; a file that changed meanwhile is hashed again.
 
@@ -292,11 +329,13 @@ def submit_scene(
     hashing and upload the scene is prepared again (the cache re-reads only the
     changed files) and the upload resumes; after `attempts` tries FileChanged
     propagates. `before_upload` sees the first JobSpec before anything is sent (the CLI's
-    checks that warn).
+    checks that warn); `on_prepared` the first Prepared (what was left out, for instance).
     """
     for attempt in range(1, attempts + 1):
         prepared = prepare(scene, choices, project=project, search_paths=search_paths,
                            progress=hash_progress, cancel=cancel, blender=blender)  # fmt: skip
+        if on_prepared is not None and attempt == 1:
+            on_prepared(prepared)
         if before_upload is not None and attempt == 1:
             before_upload(prepared.spec)
         try:

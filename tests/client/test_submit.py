@@ -97,7 +97,7 @@ def test_killed_upload_resumes_where_the_server_stopped(farm, tmp_path: Path) ->
     assert finished.returncode == 0, finished.stderr
     assert "submitted" in finished.stdout
     # The second run sent only what the server did not have yet.
-    sent_mb = float(finished.stdout.split("file(s), ")[1].split(" MB")[0])
+    sent_mb = float(finished.stdout.split("file(s), ")[1].split(" MiB")[0])
     total_mb = sum(f.stat().st_size for f in files.values()) / 2**20
     assert sent_mb <= total_mb - partial / 2**20 + 0.5
     client = FarmClient(server.base.removesuffix("/api/v1"), token)
@@ -152,7 +152,7 @@ def test_cli_submit_wait_status_and_actions(farm, tmp_path: Path) -> None:
     assert status.returncode == 0 and "completed" in status.stdout
     assert job_id in farmhand("jobs").stdout
     refused = farmhand("resume", job_id)
-    assert refused.returncode == 1 and "invalid_transition" in refused.stderr
+    assert refused.returncode == 1 and "not paused; there is nothing to resume" in refused.stderr
     login = farmhand("login", "--server", env["FARMHAND_SERVER"], "--token", token)
     assert login.returncode == 0 and "as ann" in login.stdout
 

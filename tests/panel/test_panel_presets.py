@@ -54,6 +54,8 @@ def test_a_valid_preset_is_saved_and_offered_in_the_job_section(qtbot, isolated)
     fields["priority"] = 10
     page.editor.setPlainText(json.dumps(fields))
     studio = isolated / "studio-presets"
+    panel.state.is_admin = True  # the farm said so: studio folders are writable
+    page.refresh()
     page.folder.setCurrentIndex(page.folder.findData(str(studio)))
     path = page.save()
     assert path == studio / "nightly.json"
@@ -71,3 +73,50 @@ def test_a_valid_preset_is_saved_and_offered_in_the_job_section(qtbot, isolated)
     page.list.setCurrentRow(0)
     assert json.loads(page.editor.toPlainText())["priority"] == 10
     assert page.name.text() == "nightly"
+
+
+def test_an_overwrite_is_refused_without_confirmation(qtbot, isolated) -> None:  # noqa: F811
+    user_folder = isolated / "config" / "farmhand" / "presets"
+    user_folder.mkdir(parents=True)
+    (user_folder / "gpu.json").write_text('{"hardware": {"gpu_count": 2}}', encoding="utf-8")
+    panel = open_panel(qtbot, copy_shot(isolated))
+    page = panel.show_section("presets")
+    asked = []
+    page.confirm = lambda title, text: asked.append(text) or False
+    edit(page, "gpu", '{"priority": 70}')
+    assert page.save() is None
+    assert asked and "gpu.json exists" in asked[0]
+    assert "exists and was kept" in page.problems.text()
+    assert json.loads((user_folder / "gpu.json").read_text()) == {"hardware": {"gpu_count": 2}}
+    page.confirm = lambda title, text: True
+    assert page.save() == user_folder / "gpu.json"
+    assert json.loads((user_folder / "gpu.json").read_text())["priority"] == 70
+
+
+def test_studio_presets_are_read_only_unless_admin(qtbot, isolated) -> None:  # noqa: F811
+    studio = isolated / "studio-presets"
+    studio.mkdir()
+    (studio / "final.json").write_text('{"frames_per_task": 5}', encoding="utf-8")
+    (studio / "broken.json").write_text("[1, 2]", encoding="utf-8")
+    panel = open_panel(qtbot, copy_shot(isolated))
+    page = panel.show_section("presets")
+    assert "skipped" in page.list_problems.text() and "broken.json" in page.list_problems.text()
+    assert "a preset is a JSON object" in page.list_problems.text()
+    index = page.folder.findData(str(studio))
+    assert not page.folder.model().item(index).isEnabled()
+    page.list.setCurrentRow(0)  # final: opened as the user's own copy
+    assert page.folder.currentIndex() == page.folder.count() - 1
+    page.folder.setCurrentIndex(index)  # forced, as a script could
+    assert page.save() is None and "read-only" in page.problems.text()
+    assert json.loads((studio / "final.json").read_text()) == {"frames_per_task": 5}
+
+
+def test_the_editor_offers_only_what_a_preset_may_set(qtbot, isolated) -> None:  # noqa: F811
+    panel = open_panel(qtbot, copy_shot(isolated))
+    page = panel.show_section("presets")
+    offered = {page.reference.topLevelItem(i).text(0)
+               for i in range(page.reference.topLevelItemCount())}  # fmt: skip
+    assert "priority" in offered and not offered & {"analysis", "manifest", "scene"}
+    edit(page, "odd", '{"manifest": []}')
+    assert page.save() is None
+    assert "manifest: filled in from the scene at submission" in page.problems.text()

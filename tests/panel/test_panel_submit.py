@@ -129,6 +129,7 @@ def test_submit_follow_act_and_download(qtbot, farm, tmp_path: Path) -> None:
     assert jobs.action_buttons["resume"].isEnabled()
     jobs.action_buttons["resume"].click()
     wait_for(qtbot, lambda: jobs.job and jobs.job["state"] in ("queued", "rendering"))
+    jobs.confirm = lambda title, text: True  # the artist says yes when asked
     jobs.action_buttons["cancel"].click()
     wait_for(qtbot, lambda: jobs.job and jobs.job["state"] == "cancelled")
     assert admin.get(server.url(f"/jobs/{job['id']}")).json()["state"] == "cancelled"
@@ -201,6 +202,7 @@ def test_approve_after_test_frames_and_retry_a_failed_one(qtbot, farm, tmp_path)
     assert jobs.action_buttons["approve"].isEnabled()
     wait_for(qtbot, lambda: jobs.grid.counts().get("done") == 1)
     assert [f.frame for f in jobs.grid.frames if f.state == "done"] == test["task"]["frames"]
+    jobs.confirm = lambda title, text: True  # the artist says yes when asked
     jobs.action_buttons["approve"].click()
     wait_for(qtbot, lambda: jobs.job and jobs.job["state"] in ("queued", "rendering"))
     assert not jobs.action_buttons["approve"].isEnabled()

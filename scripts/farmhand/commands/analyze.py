@@ -10,18 +10,20 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from farmhand.scene import Analysis, SceneError, analyze
 from farmhand.scene.model import ERROR, WARNING, LayerInfo
+from farmhand.units import size as _size
 
 EXIT_OK, EXIT_BLOCKED, EXIT_UNREADABLE = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `analyze` subcommand."""
-    p = sub.add_parser("analyze", help="analyse a Maya ASCII scene without Maya")
-    p.add_argument("scene", help="path to a .ma file")
+    p = sub.add_parser("analyze", help="analyse a Maya ASCII (or .blend) scene without Maya")
+    p.add_argument("scene", help="path to a .ma file (or a .blend, read through Blender)")
     p.add_argument(
         "--json",
         metavar="FILE",
@@ -37,13 +39,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--project", metavar="DIR", help="Maya project folder (default: found by workspace.mel)"
     )
+    p.add_argument("--blender", help="Blender used to read .blend scenes (default: on PATH)")
     p.set_defaults(run=run)
+
+
+SCENES = (".ma", ".blend")
+
+
+def not_a_scene(path: str) -> str | None:
+    """Why `path` is not a scene this command reads, by its extension; None when it is.
+
+    >>> not_a_scene("shot.MA") is None, not_a_scene("a.blend") is None
+    (True, True)
+    >>> not_a_scene("notes.txt")
+    'notes.txt is not a scene: give a Maya ASCII .ma file (or a .blend)'
+    >>> not_a_scene("shot.mb")
+    'shot.mb is a binary Maya scene, which cannot be read without Maya: save it as .ma'
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in SCENES:
+        return None
+    if suffix == ".mb":
+        return f"{path} is a binary Maya scene, which cannot be read without Maya: save it as .ma"
+    return f"{path} is not a scene: give a Maya ASCII .ma file (or a .blend)"
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse, print, and return the exit code."""
+    refusal = not_a_scene(args.scene)
+    if refusal:
+        print(f"farmhand analyze: {refusal}", file=sys.stderr)
+        return EXIT_UNREADABLE
     try:
-        result = analyze(args.scene, project=args.project, search_paths=args.search_path)
+        if Path(args.scene).suffix.lower() == ".blend":
+            from farmhand.blend import analyze_blend
+
+            result = analyze_blend(args.scene, blender=getattr(args, "blender", None),
+                                   search_paths=args.search_path)  # fmt: skip
+        else:
+            result = analyze(args.scene, project=args.project, search_paths=args.search_path)
     except SceneError as exc:
         print(f"farmhand analyze: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -82,9 +116,12 @@ def print_summary(result: Analysis, out: TextIO) -> None:
     """A readable report: scene, layers, dependencies with status, diagnostics."""
     w = out.write
     w(f"Scene     {result.scene_file}\n")
+    software = result.software_config or {}
+    program = str(software.get("cg_name") or "Maya")
+    version = result.maya_version if program == "Maya" else software.get("cg_version")
     w(
-        f"Maya      {result.maya_version or '?'}   time {result.time_unit} ({result.fps:g} fps)"
-        f"   renderer {result.renderer}\n"
+        f"{program:<9} {version or 'version unknown'}   time {result.time_unit} "
+        f"({result.fps:g} fps)   renderer {result.renderer}\n"
     )
     if result.project:
         w(f"Project   {result.project}\n")
@@ -131,12 +168,3 @@ def print_summary(result: Analysis, out: TextIO) -> None:
     warnings = sum(d.severity == WARNING for d in result.diagnostics)
     verdict = "blocked" if errors else "ready to submit"
     w(f"\n{errors} error(s), {warnings} warning(s): {verdict}\n")
-
-
-def _size(n: int | None) -> str:
-    value = float(n or 0)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return ""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `download` subcommand."""
     p = sub.add_parser("download", help="fetch a job's finished outputs (as they complete)")
-    p.add_argument("job", type=int)
+    p.add_argument("job", type=int, help="job id")
     p.add_argument("--dest", type=Path, help="folder for the outputs (default: ./job-<id>)")
     p.add_argument("--no-follow", action="store_true", help="fetch what is done now, then stop")
     p.add_argument("--previews", action="store_true", help="also fetch the small previews")
@@ -19,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import requests
+
     from farmhand.client import FarmClient, FarmError, resolve_login
+    from farmhand.commands import reach
     from farmhand.downloads import DownloadError, download_job
 
     server, token = resolve_login(args.server, args.token)
@@ -33,7 +37,11 @@ def _run(args: argparse.Namespace) -> int:
         report = download_job(client, args.job, dest, follow=not args.no_follow,
                               previews=args.previews, on_file=show)  # fmt: skip
     except (FarmError, DownloadError) as exc:
-        print(f"farmhand download: {exc}")
+        print(f"farmhand download: {exc}", file=sys.stderr)
+        return 1
+    except requests.RequestException as exc:
+        line = reach.unreachable(client.server, args.server, exc)
+        print(f"farmhand download: {line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

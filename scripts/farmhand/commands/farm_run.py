@@ -18,13 +18,16 @@ import requests
 
 from farmhand import plan_preview
 from farmhand import presets as preset_files
-from farmhand.client import FarmClient, FarmError, resolve_login, save_login
-from farmhand.commands.analyze import print_summary
+from farmhand.client import FarmClient, FarmError, resolve_login, save_login, server_url
+from farmhand.commands import reach
+from farmhand.commands.analyze import not_a_scene
+from farmhand.commands.blocked import report_blocked
 from farmhand.farm_check import software_warning
 from farmhand.hashing import Cancelled
 from farmhand.scene import SceneError
 from farmhand.submission import Blocked, Choices, SpecInvalid, prepare, submit_scene
 from farmhand.transfer import FileChanged, Progress
+from farmhand.units import size as _size
 
 FINAL = ("completed", "failed", "cancelled")
 
@@ -55,20 +58,29 @@ def _test_frames(text: str | None) -> dict[str, Any] | None:
 
 def run_submit(args: argparse.Namespace) -> int:
     """Analyse, hash, upload, submit; exit 0 submitted (or completed with --wait)."""
+    refusal = not_a_scene(args.scene)
+    if refusal:
+        print(f"farmhand submit: {refusal}", file=sys.stderr)
+        return 2
     client = _client(args)
     try:
+        if not args.dry_run:  # before the long hashing, not after it
+            reach.preflight(client, args.server)
         preset_client = _client_or_none(args) if args.preset else None
-        chosen = [preset_files.find(p, preset_client) for p in args.preset]
+        chosen = [preset_files.find(p, preset_client, warn=_preset_warning) for p in args.preset]
+        _say_tiles(args, chosen)
         choices = Choices(
             name=args.name, frames=args.frames, layers=args.layer, cameras=args.camera,
             frames_per_task=args.frames_per_task, tiles=args.tiles, tiles_type=args.tiles_type,
             test_frames=_test_frames(args.test_frames), stop_after_test=args.stop_after_test,
             priority=args.priority, presets=chosen, resolution=args.resolution,
+            ignore_missing=args.ignore_missing,
         )  # fmt: skip
         search = tuple(args.search_path)
         if args.dry_run:
             prepared = prepare(args.scene, choices, project=args.project, search_paths=search,
                                progress=_hash_progress, blender=args.blender)  # fmt: skip
+            _say_left_out(prepared.analysis)
             _dry_run(prepared.spec, args.json)
             return 0
         done = submit_scene(
@@ -76,13 +88,16 @@ def run_submit(args: argparse.Namespace) -> int:
             hash_progress=_hash_progress, progress=_upload_progress, cancel=threading.Event(),
             parallel=args.parallel, chunk_size=_chunk_size(), blender=args.blender,
             before_upload=lambda spec: _warn_software(client, spec),
+            on_prepared=lambda prepared: _say_left_out(prepared.analysis),
         )  # fmt: skip
+    except reach.Unreachable as exc:
+        print(f"farmhand submit: {exc}", file=sys.stderr)
+        return 1
     except (preset_files.PresetError, SceneError, ValueError) as exc:
         print(f"farmhand submit: {exc}", file=sys.stderr)
         return 2
     except Blocked as exc:
-        print_summary(exc.analysis, sys.stderr)
-        print("farmhand submit: not submitted — fix the errors above", file=sys.stderr)
+        report_blocked(exc.analysis, sys.stderr)
         return 1
     except SpecInvalid as exc:
         print("farmhand submit: the job spec is not valid:", file=sys.stderr)
@@ -93,7 +108,11 @@ def run_submit(args: argparse.Namespace) -> int:
         print(f"\nfarmhand submit: {exc}, again and again; retry once it is saved",
               file=sys.stderr)  # fmt: skip
         return 1
-    except (FarmError, requests.RequestException, Cancelled) as exc:
+    except requests.RequestException as exc:
+        print(f"\nfarmhand submit: {reach.unreachable(client.server, args.server, exc)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    except (FarmError, Cancelled) as exc:
         print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -106,6 +125,37 @@ def run_submit(args: argparse.Namespace) -> int:
     )
     print(f"job {done.job['id']} submitted: {done.url}")
     return _follow(client, done.job["id"]) if args.wait else 0
+
+
+def _preset_warning(problem: str) -> None:
+    print(f"farmhand submit: warning: skipped a preset: {problem}", file=sys.stderr)
+
+
+def _say_tiles(args: argparse.Namespace, presets: list[preset_files.Preset]) -> None:
+    """`--tiles N` without `--tiles-type` (nor a preset's): say the strips it gives."""
+    if not args.tiles or args.tiles_type or any("tiles_type" in p.fields for p in presets):
+        return
+    print(f"farmhand submit: --tiles {args.tiles} without --tiles-type: each frame is cut into "
+          f"{args.tiles} horizontal strips (--tiles-type block for a grid of blocks)",
+          file=sys.stderr)  # fmt: skip
+
+
+def _say_left_out(analysis: Any) -> None:
+    """With --ignore-missing: how many missing files are left out, the first few, and a
+    warning for each reference or cache (whole objects will not render)."""
+    from farmhand.panel.edits import IGNORED
+
+    left = [d for d in analysis.diagnostics if d.code == IGNORED]
+    if not left:
+        return
+    print(f"farmhand submit: {len(left)} missing file(s) left out (--ignore-missing):",
+          file=sys.stderr)  # fmt: skip
+    shown = [d for d in left if d.severity == "warning"][:10] or left[:5]
+    for d in shown:
+        print(f"  {d.severity}: {d.message}", file=sys.stderr)
+    if len(left) > len(shown):
+        print(f"  … and {len(left) - len(shown)} more (`farmhand analyze` lists them all)",
+              file=sys.stderr)  # fmt: skip
 
 
 def _dry_run(spec: dict[str, Any], json_to: str | None) -> None:
@@ -184,23 +234,17 @@ def _line(text: str) -> None:
             sys.stderr.flush()
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return ""
-
-
 def _with_errors(fn):
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
         except FarmError as exc:
-            print(f"farmhand: {exc}", file=sys.stderr)
+            print(f"farmhand {args.command}: {exc}", file=sys.stderr)
             return 1
         except requests.RequestException as exc:
-            print(f"farmhand: cannot reach the server: {exc}", file=sys.stderr)
+            server, _ = resolve_login(getattr(args, "server", None))
+            line = reach.unreachable(server, getattr(args, "server", None), exc)
+            print(f"farmhand {args.command}: {line}", file=sys.stderr)
             return 1
 
     return run
@@ -263,6 +307,10 @@ def run_jobs(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print(json.dumps(jobs, indent=2))
         return 0
+    if not jobs:
+        print("no jobs" + (f" in state {args.state}" if getattr(args, "state", None) else ""))
+        return 0
+    print(f"{'job':>6}  {'state':<18} {'done':>6}  name")
     for job in jobs:
         print(f"{job['id']:>6}  {job['state']:<18} {job['progress']:>5.0f}%  {job['name']}")
         if job.get("waiting_reason"):
@@ -272,47 +320,43 @@ def run_jobs(args: argparse.Namespace) -> int:
 
 @_with_errors
 def run_action(args: argparse.Namespace) -> int:
+    """pause, resume, cancel, approve, retry: what changed, or why nothing did (exit 1)."""
+    from farmhand.commands import job_actions
+
     body: dict[str, Any] = {}
     if args.action == "retry" and args.task:
         body["task_id"] = args.task
     if args.action == "pause" and args.kill:
         body["kill"] = True
-    job = _client(args).job_action(args.job, args.action, body)
-    print(f"job {job['id']}: {job['state']}")
-    return 0
+    client = _client(args)
+    try:
+        job = client.job_action(args.job, args.action, body)
+    except FarmError as exc:
+        if exc.code != "invalid_transition":
+            raise
+        print(f"farmhand {args.action}: {job_actions.refusal(client, args.job, args.action)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    line, ok = job_actions.outcome(args.action, job, getattr(args, "task", None))
+    print(line, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
 
 def run_login(args: argparse.Namespace) -> int:
-    client = FarmClient(args.server, args.token)
+    """Check the server and token (`GET /me`), then remember them."""
+    server = server_url(args.server)
     try:
-        me = client.json("GET", "/me")
-    except (FarmError, requests.RequestException) as exc:
+        me = reach.preflight(FarmClient(server, args.token), args.server)
+    except reach.Unreachable as exc:
         print(f"farmhand login: {exc}", file=sys.stderr)
         return 1
-    path = save_login(args.server, args.token)
-    print(f"logged in to {args.server} as {me['name']}; saved in {path}")
+    path = save_login(server, args.token)
+    print(f"logged in to {server} as {me['name']}; saved in {path}")
     return 0
 
 
 def run_presets(args: argparse.Namespace) -> int:
-    client = None if args.offline else _client_or_none(args)
-    try:
-        if args.what == "list":
-            for name, preset in sorted(preset_files.available(client).items()):
-                print(f"{name:<24} {preset.scope:<7} {preset.description}")
-            return 0
-        if not args.name:
-            print("farmhand presets: name a preset", file=sys.stderr)
-            return 2
-        preset = preset_files.find(args.name, client)
-    except (FarmError, requests.RequestException) as exc:
-        print(f"farmhand presets: cannot read the server's presets: {exc}", file=sys.stderr)
-        return 1
-    except preset_files.PresetError as exc:
-        print(f"farmhand presets: {exc}", file=sys.stderr)
-        return 1
-    if args.what == "show":
-        print(json.dumps(preset.fields, indent=2, ensure_ascii=False))
-    else:
-        print(f"{preset.path}: ok")
-    return 0
+    """`farmhand presets`: see `farmhand.commands.presets_run`."""
+    from farmhand.commands import presets_run
+
+    return presets_run.run(args)

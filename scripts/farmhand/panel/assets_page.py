@@ -19,6 +19,7 @@ from .assets_model import (
     build_groups,
 )
 from .assets_model import IGNORED as IGNORED_STATUS
+from .flow import FlowLayout
 from .locate import Suggestion, locate
 from .qt import Qt, QtCore, QtWidgets
 from .state import PanelState
@@ -98,8 +99,7 @@ class AssetsPage(QtWidgets.QWidget):
             header.resizeSection(column, width)
         layout.addWidget(self.view, 1)
 
-        actions = QtWidgets.QHBoxLayout()
-        actions.setSpacing(8)
+        actions = FlowLayout()  # wraps onto a second row in a narrow dock
         self.select_button = QtWidgets.QPushButton("Select node")
         self.select_button.clicked.connect(self.select_node)
         self.locate_button = QtWidgets.QPushButton("Locate missing…")
@@ -113,13 +113,18 @@ class AssetsPage(QtWidgets.QWidget):
         for button in (self.select_button, self.locate_button, self.repath_button,
                        self.ignore_button):  # fmt: skip
             actions.addWidget(button)
-        actions.addStretch(1)
         self.hint = theme.label("", "muted")
         actions.addWidget(self.hint)
         layout.addLayout(actions)
 
         state.analysis_changed.connect(self.refresh)
         self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow dock: the file column gives room to the status beside it."""
+        header = self.view.header()
+        header.resizeSection(0, 250 if compact else 330)
+        header.resizeSection(1, 110 if compact else 140)
 
     # -- contents ---------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from farmhand.scene import Diagnostic
 
 from . import theme
+from .flow import FlowLayout
 from .qt import Qt, QtWidgets
 from .state import PanelState
 
@@ -54,31 +55,35 @@ class ChecksPage(QtWidgets.QWidget):
         layout.addWidget(self.tree, 1)
 
         self.detail = theme.card()
-        detail = QtWidgets.QGridLayout(self.detail)
+        # One column that wraps: what is wrong, the fix, the code and path, then the buttons
+        # (a grid gave the wrapped text one line's height in a narrow dock).
+        detail = QtWidgets.QVBoxLayout(self.detail)
         detail.setContentsMargins(14, 10, 14, 10)
-        detail.setHorizontalSpacing(12)
-        detail.setVerticalSpacing(6)
+        detail.setSpacing(6)
         self.detail_icon = QtWidgets.QLabel()
         self.detail_title = theme.label("", wrap=True)
         self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_fix = theme.label("", wrap=True)
         self.detail_fix.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail_code = theme.label("", "muted")
-        detail.addWidget(self.detail_icon, 0, 0, Qt.AlignmentFlag.AlignTop)
-        detail.addWidget(self.detail_title, 0, 1, 1, 2)
-        detail.addWidget(theme.label("Fix", "muted"), 1, 0, Qt.AlignmentFlag.AlignTop)
-        detail.addWidget(self.detail_fix, 1, 1, 1, 2)
-        detail.addWidget(self.detail_code, 2, 1)
-        buttons = QtWidgets.QHBoxLayout()
+        self.detail_code = theme.label("", "muted", wrap=True)
+        self.detail_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        title_row = QtWidgets.QHBoxLayout()
+        title_row.addWidget(self.detail_icon, 0, Qt.AlignmentFlag.AlignTop)
+        title_row.addWidget(self.detail_title, 1)
+        detail.addLayout(title_row)
+        fix_row = QtWidgets.QHBoxLayout()
+        fix_row.addWidget(theme.label("Fix", "muted"), 0, Qt.AlignmentFlag.AlignTop)
+        fix_row.addWidget(self.detail_fix, 1)
+        detail.addLayout(fix_row)
+        detail.addWidget(self.detail_code)
+        buttons = FlowLayout()
         self.select_button = QtWidgets.QPushButton("Select node")
         self.select_button.clicked.connect(self._select_node)
         self.asset_button = QtWidgets.QPushButton("Show in Assets")
         self.asset_button.clicked.connect(self._open_asset)
-        buttons.addStretch(1)
         buttons.addWidget(self.select_button)
         buttons.addWidget(self.asset_button)
-        detail.addLayout(buttons, 2, 2)
-        detail.setColumnStretch(1, 1)
+        detail.addLayout(buttons)
         layout.addWidget(self.detail)
 
         state.analysis_changed.connect(self.refresh)

@@ -2,7 +2,8 @@
 
 Ignoring a missing file takes it out of the job: the dependency leaves the
 analysis, its error no longer blocks, and a notice says it will be absent on
-the farm. The scene itself is untouched.
+the farm. The scene itself is untouched. A reference or a cache left out
+changes what renders (whole objects vanish), so it is a warning, not a notice.
 
 >>> from farmhand.scene.model import Dependency
 >>> dep = Dependency("texture", "file1", "fileTextureName", "a.png")
@@ -16,12 +17,16 @@ import dataclasses
 from collections.abc import Collection
 
 from farmhand.scene import Analysis, Dependency, Diagnostic
-from farmhand.scene.model import NOTICE
+from farmhand.scene.model import NOTICE, WARNING
 
 IGNORED = "ignored-for-submission"
 """Diagnostic code (notice) of a missing file the artist chose to leave out."""
 
 IgnoreKey = tuple[str, str, str]
+
+WHOLE_THINGS = {"reference", "alembic", "gpu_cache", "cache", "standin", "volume", "yeti",
+                "xgen", "xgen_data"}  # fmt: skip
+"""Kinds of file whose absence drops objects from the render, not just a look."""
 
 
 def ignore_key(dep: Dependency) -> IgnoreKey:
@@ -43,12 +48,25 @@ def without_ignored(analysis: Analysis, ignored: Collection[IgnoreKey]) -> Analy
         d for d in analysis.diagnostics if not (d.severity != NOTICE and (d.node, d.path) in gone)
     ]
     diagnostics += [
-        Diagnostic(
-            IGNORED, NOTICE,
-            f"{d.plug} is left out of this submission: {d.path} will be missing on the farm",
-            d.node, d.path,
-            "restore it in Assets if the render needs it",
-        )
+        _left_out(d)
         for d in dropped
     ]  # fmt: skip
     return dataclasses.replace(analysis, asset=kept, diagnostics=diagnostics)
+
+
+def _left_out(dep: Dependency) -> Diagnostic:
+    """The diagnostic for one missing file the artist left out."""
+    if dep.kind in WHOLE_THINGS:
+        return Diagnostic(
+            IGNORED, WARNING,
+            f"{dep.plug}: the missing {dep.kind} {dep.path} is left out of this submission; "
+            "what it brings in will not render",
+            dep.node, dep.path,
+            "locate it, or restore it in Assets, unless the shot does not need it",
+        )  # fmt: skip
+    return Diagnostic(
+        IGNORED, NOTICE,
+        f"{dep.plug} is left out of this submission: {dep.path} will be missing on the farm",
+        dep.node, dep.path,
+        "restore it in Assets if the render needs it",
+    )  # fmt: skip

@@ -56,10 +56,18 @@ class JobPage(QtWidgets.QWidget):
         self.plan = PlanView(state)
         rl.addWidget(self.plan)
         self.estimate = self.plan.total  # "N tasks · N frames · N layers"
-        rl.addWidget(theme.label("Job spec that will be sent", "heading"))
         self.problems = theme.label("", "error", wrap=True)
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         rl.addWidget(self.problems)
+        # The JobSpec JSON is for TDs: behind a toggle, so the plan has the room.
+        self.advanced = QtWidgets.QToolButton()
+        self.advanced.setText("Advanced: the JobSpec that will be sent")
+        self.advanced.setCheckable(True)
+        self.advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced.setToolTip("Show the JSON the farm receives (hashes are filled in at submit)")
+        self.advanced.toggled.connect(self._toggle_advanced)
+        rl.addWidget(self.advanced)
         self.spec_view = QtWidgets.QPlainTextEdit()
         self.spec_view.setReadOnly(True)
         self.spec_view.setProperty("role", "code")
@@ -69,8 +77,12 @@ class JobPage(QtWidgets.QWidget):
         font.setStyleHint(font.StyleHint.Monospace)
         self.spec_view.setFont(font)
         rl.addWidget(self.spec_view, 1)
-        rl.addWidget(theme.label("Hashes are zero until you submit: files are hashed then.",
-                                 "muted", wrap=True))  # fmt: skip
+        self.spec_note = theme.label("Hashes are zero until you submit: files are hashed then.",
+                                     "muted", wrap=True)  # fmt: skip
+        rl.addWidget(self.spec_note)
+        self.spec_view.setVisible(False)
+        self.spec_note.setVisible(False)
+        rl.addStretch(1)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 4)
@@ -86,6 +98,11 @@ class JobPage(QtWidgets.QWidget):
         self._farm_data()
         self._choices_changed()
         self.update_preview()
+
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.spec_view.setVisible(shown)
+        self.spec_note.setVisible(shown)
 
     def set_compact(self, compact: bool) -> None:
         """Narrow (a slim Maya dock): the settings above the spec, not beside it."""

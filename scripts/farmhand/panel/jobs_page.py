@@ -15,6 +15,7 @@ from farmhand.downloads import DownloadReport, download_job
 
 from . import theme
 from .connection import Login, LoginForm, describe_error
+from .flow import FlowLayout
 from .frame_grid import FrameGrid, legend
 from .job_watch import JobWatch, Notice
 from .jobs_model import ROLE_JOB, JobsModel, ProgressDelegate
@@ -23,7 +24,7 @@ from .state import PanelState
 from .task_detail import TaskDetail
 
 POLL_MS = 2500
-THUMB = 144
+THUMB = 220  # previews wide enough to judge a test frame
 FINAL = ("completed", "failed", "cancelled")
 ACTIONS = (("pause", "Pause", "SP_MediaPause"), ("resume", "Resume", "SP_MediaPlay"),
            ("approve", "Approve", "SP_DialogApplyButton"),
@@ -99,6 +100,20 @@ def job_action(login: Login, job_id: int, action: str) -> dict[str, Any]:
     return login.client().job_action(job_id, action, body)
 
 
+def set_priority(login: Login, job_id: int, priority: int) -> dict[str, Any]:
+    """Change a job's priority on the server (`PATCH /jobs/{id}`)."""
+    return login.client().json("PATCH", f"/jobs/{job_id}", {"priority": priority})
+
+
+CONFIRM = {
+    "cancel": ("Cancel job?", "Cancel job #{id} ({name})? Its running tasks stop and its "
+               "queued tasks will not render. Finished frames are kept."),
+    "approve": ("Approve the test frames?", "Approve job #{id} ({name})? The remaining "
+                "{rest} task(s) will render on the farm. Check the test frames' previews first."),
+}  # fmt: skip
+"""The actions that ask first: (title, question) by action."""
+
+
 class JobsPage(QtWidgets.QWidget):
     """The list of jobs and the selected job's frames, previews and actions."""
 
@@ -163,8 +178,21 @@ class JobsPage(QtWidgets.QWidget):
         self.facts = theme.label("", "muted", wrap=True)  # a waiting reason can be long
         top.addWidget(self.facts, 1)
         rl.addLayout(top)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.setSpacing(6)
+        # A job waiting for its test frames to be approved: say so loudly, with the button.
+        self.approval = theme.card()
+        self.approval.setProperty("role", "callout")
+        approval = QtWidgets.QVBoxLayout(self.approval)
+        approval.setContentsMargins(12, 10, 12, 10)
+        self.approval_text = theme.label("", wrap=True)
+        approval.addWidget(self.approval_text)
+        self.approve_now = QtWidgets.QPushButton("Approve and render the rest")
+        self.approve_now.setProperty("role", "primary")
+        self.approve_now.setIcon(theme.standard_icon(self, "SP_DialogApplyButton"))
+        self.approve_now.clicked.connect(lambda: self.act("approve"))
+        approval.addWidget(self.approve_now, 0, Qt.AlignmentFlag.AlignLeft)
+        self.approval.setVisible(False)
+        rl.addWidget(self.approval)
+        buttons = FlowLayout(spacing=6)
         self.action_buttons: dict[str, QtWidgets.QPushButton] = {}
         for action, text, icon in ACTIONS:
             button = QtWidgets.QPushButton(text)
@@ -173,9 +201,13 @@ class JobsPage(QtWidgets.QWidget):
             button.clicked.connect(lambda _=False, a=action: self.act(a))
             self.action_buttons[action] = button
             buttons.addWidget(button)
-        buttons.addStretch(1)
-        self.download_status = theme.label("", "muted")
-        buttons.addWidget(self.download_status)
+        self.priority = QtWidgets.QSpinBox()
+        self.priority.setRange(0, 100)
+        self.priority.setPrefix("priority ")
+        self.priority.setToolTip("0 lowest to 100 highest; the farm takes the change at once")
+        self.priority.setKeyboardTracking(False)
+        self.priority.valueChanged.connect(self._priority_changed)
+        buttons.addWidget(self.priority)
         self.download_button = QtWidgets.QPushButton("Download outputs…")
         self.download_button.setIcon(theme.standard_icon(self, "SP_ArrowDown"))
         self.download_button.setEnabled(False)
@@ -183,6 +215,8 @@ class JobsPage(QtWidgets.QWidget):
         self.download_button.clicked.connect(self._ask_download)
         buttons.addWidget(self.download_button)
         rl.addLayout(buttons)
+        self.download_status = theme.label("", "muted", wrap=True)
+        rl.addWidget(self.download_status)
         frames_head = QtWidgets.QHBoxLayout()
         frames_head.addWidget(theme.label("Frames", "heading"))
         frames_head.addStretch(1)
@@ -209,7 +243,9 @@ class JobsPage(QtWidgets.QWidget):
         self.thumbs.setIconSize(QtCore.QSize(THUMB, THUMB * 9 // 16))
         self.thumbs.setMovement(QtWidgets.QListView.Movement.Static)
         self.thumbs.setSpacing(4)
-        self.thumbs.setFixedHeight(THUMB * 9 // 16 + 48)
+        self.thumbs.setFixedHeight(THUMB * 9 // 16 + 52)
+        self.thumbs.setToolTip("Click a preview to see it large")
+        self.thumbs.itemClicked.connect(self._open_preview)
         self.thumbs_note = theme.label("", "muted", wrap=True)
         rl.addWidget(self.thumbs)
         rl.addWidget(self.thumbs_note)
@@ -235,6 +271,12 @@ class JobsPage(QtWidgets.QWidget):
             self.action_buttons[action].setText("" if compact else text)
         self.download_button.setText("" if compact else "Download outputs…")
         self.legend.setVisible(not compact)
+        # The job's name needs the room: Tasks and Submitted give way (in its tooltip).
+        for column in (3, 4):
+            self.table.setColumnHidden(column, compact)
+        header = self.table.horizontalHeader()
+        header.resizeSection(1, 140 if compact else 150)
+        header.resizeSection(2, 80 if compact else 180)
 
     # -- polling ----------------------------------------------------------------------------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
@@ -334,8 +376,13 @@ class JobsPage(QtWidgets.QWidget):
         for button in self.action_buttons.values():
             button.setEnabled(False)
         self.download_button.setEnabled(bool(self.outputs))
+        self.approval.setVisible(False)
+        self.priority.setEnabled(False)
         if job is None:
-            self.title.setText("Select a job" if self.model.jobs else "No jobs yet")
+            if self.selected_id is not None:  # chosen, its details not fetched yet
+                self.title.setText(f"Job #{self.selected_id}")
+            else:
+                self.title.setText("Select a job" if self.model.jobs else "No jobs yet")
             self.facts.setText("Jobs you submit appear here with their frames.")
             self.grid.set_tasks([])
             self._show_previews()
@@ -363,6 +410,18 @@ class JobsPage(QtWidgets.QWidget):
         }
         for action, on in enabled.items():
             self.action_buttons[action].setEnabled(on)
+        if state == "awaiting_approval":
+            rest = int(job.get("tasks_total", 0)) - int(job.get("tasks_done", 0))
+            self.approval_text.setText(
+                f"<b>Your approval is needed.</b> The test frames of job #{job.get('id')} are "
+                f"done: check their previews below, then approve to render the remaining "
+                f"{rest} task(s), or cancel the job."
+            )
+            self.approval.setVisible(True)
+        self.priority.blockSignals(True)
+        self.priority.setValue(int(job.get("priority", 50)))
+        self.priority.blockSignals(False)
+        self.priority.setEnabled(state not in FINAL)
         self.grid.set_tasks(self.tasks)
         self._frames_picked()
         self._show_previews()
@@ -376,7 +435,10 @@ class JobsPage(QtWidgets.QWidget):
             icon = QtGui.QIcon(pixmap.scaled(
                 THUMB, THUMB * 9 // 16, Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation))  # fmt: skip
-            self.thumbs.addItem(QtWidgets.QListWidgetItem(icon, f"frame {frame}"))
+            item = QtWidgets.QListWidgetItem(icon, self.preview_label(frame))
+            item.setData(Qt.ItemDataRole.UserRole, frame)
+            item.setToolTip(f"{self.preview_label(frame)}: click to see it large")
+            self.thumbs.addItem(item)
         if self.previews:
             self.thumbs_note.setText("")
         elif self.outputs:
@@ -384,6 +446,40 @@ class JobsPage(QtWidgets.QWidget):
         else:
             self.thumbs_note.setText("Previews of finished frames appear here as they render.")
         self.thumbs.setVisible(bool(self.previews))
+
+    def preview_label(self, frame: int) -> str:
+        """`layer · frame N` (the layer of the task that rendered it, when there are layers)."""
+        spec = (self.job or {}).get("spec") or {}
+        layers = spec.get("layers") if isinstance(spec, dict) else None
+        for task in self.tasks:
+            if frame in (task.get("frames") or []) and task.get("layer") is not None:
+                index = int(task["layer"])
+                if isinstance(layers, list) and 0 <= index < len(layers):
+                    layer = layers[index]
+                    name = layer.get("display_name") or layer.get("name") \
+                        if isinstance(layer, dict) else str(layer)  # fmt: skip
+                    return f"{name} · frame {frame}"
+        return f"frame {frame}"
+
+    def _open_preview(self, item: QtWidgets.QListWidgetItem) -> None:
+        frame = item.data(Qt.ItemDataRole.UserRole)
+        pixmap = self.previews.get(frame)
+        if pixmap is None:
+            return
+        title = f"#{self.selected_id} {self.preview_label(frame)}"
+        self.preview_dialog = PreviewDialog(pixmap, title, self)
+        self.preview_dialog.show()
+
+    def _priority_changed(self, value: int) -> None:
+        if self.selected_id is None or self.job is None:
+            return
+        job_id = self.selected_id
+        self.status.setText(f"priority of job {job_id} → {value}…")
+        self.state.background.run(
+            set_priority, self.state.login, job_id, value,
+            on_done=lambda job: self._acted("priority", job),
+            on_error=lambda exc: self._act_failed("change the priority", exc),
+        )  # fmt: skip
 
     # -- downloads -------------------------------------------------------------------------------
     def _ask_download(self) -> None:
@@ -421,10 +517,19 @@ class JobsPage(QtWidgets.QWidget):
 
     # -- actions ---------------------------------------------------------------------------------
     def act(self, action: str) -> None:
-        """Run a job action on the selected job in the background, then refresh."""
+        """Run a job action on the selected job in the background, then refresh; cancelling
+        and approving ask first."""
         if self.selected_id is None:
             return
         job_id = self.selected_id
+        if action in CONFIRM:
+            job = self.job or {"id": job_id}
+            title, text = CONFIRM[action]
+            rest = int(job.get("tasks_total", 0)) - int(job.get("tasks_done", 0))
+            question = text.format(id=job_id, name=job.get("name", ""), rest=rest)
+            if not self.confirm(title, question):
+                self.status.setText(f"{action}: not done")
+                return
         for button in self.action_buttons.values():
             button.setEnabled(False)
         self.status.setText(f"{action} job {job_id}…")
@@ -434,6 +539,10 @@ class JobsPage(QtWidgets.QWidget):
             on_error=lambda exc: self._act_failed(action, exc),
         )  # fmt: skip
 
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask the user (a test replaces this)."""
+        return theme.ask(self, title, text)
+
     def _acted(self, action: str, job: dict[str, Any]) -> None:
         affected = f" ({job['affected']} task(s))" if "affected" in job else ""
         self.status.setText(f"{action}: job {job.get('id')} is {job.get('state')}{affected}")
@@ -442,6 +551,25 @@ class JobsPage(QtWidgets.QWidget):
     def _act_failed(self, action: str, exc: BaseException) -> None:
         self.status.setText(f"Could not {action}: {describe_error(exc)}")
         self._show_job()
+
+
+class PreviewDialog(QtWidgets.QDialog):
+    """A finished frame's preview, large, in a window of its own."""
+
+    def __init__(self, pixmap: QtGui.QPixmap, title: str, parent: QtWidgets.QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QtWidgets.QVBoxLayout(self)
+        self.image = QtWidgets.QLabel()
+        screen = parent.screen().availableGeometry() if parent.screen() else None
+        limit = QtCore.QSize(screen.width() * 3 // 4, screen.height() * 3 // 4) if screen \
+            else QtCore.QSize(1280, 720)  # fmt: skip
+        shown = pixmap if pixmap.width() <= limit.width() and pixmap.height() <= limit.height() \
+            else pixmap.scaled(limit, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)  # fmt: skip
+        self.image.setPixmap(shown)
+        layout.addWidget(self.image)
+        layout.addWidget(theme.label(title, "muted"))
 
 
 def _clock() -> str:

@@ -1,9 +1,11 @@
 """Presets for the panel: list them all (a broken file does not hide the others) and save new ones.
 
-Lookup follows `farmhand.presets`: the server's published presets, then the
-studio folders (`$FARMHAND_PRESETS`), then the user's folder; a later one of
-the same name wins. A preset is saved only when `validate_preset` finds
-nothing wrong; otherwise `PresetError` names the field.
+Lookup follows `farmhand.presets`: the studio folders (`$FARMHAND_PRESETS`),
+the server's published presets, then the user's folder, layered field by field
+by name. A preset is saved only when `check_fields` finds nothing wrong and it
+sets no field the submission fills in (`INTERNAL`); otherwise `PresetError`
+names the field. An existing file is replaced only when asked
+(`overwrite=True`, after the panel's confirmation): `PresetExists` otherwise.
 """
 
 from __future__ import annotations
@@ -11,61 +13,55 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from farmhand.jobspec import validate_preset
-from farmhand.presets import Preset, PresetError, folders, load
+from farmhand.presets import INTERNAL, PresetError, PresetList, check_fields, collect
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
-@dataclass
-class PresetList:
-    """Every preset by name, and the files that could not be used (with why)."""
+class PresetExists(PresetError):
+    """The preset file is there already; saving again needs `overwrite=True`."""
 
-    presets: dict[str, Preset] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists; replacing it needs confirmation")
+        self.path = path
+
+
+def internal_fields(fields: dict[str, Any]) -> list[str]:
+    """A problem per field the submission fills in from the scene (a preset may not set it).
+
+    >>> internal_fields({"priority": 1, "manifest": []})
+    ['manifest: filled in from the scene at submission; a preset cannot set it']
+    """
+    return [f"{k}: filled in from the scene at submission; a preset cannot set it"
+            for k in INTERNAL if k in fields]  # fmt: skip
 
 
 def list_presets(client: Any = None) -> PresetList:
-    """Server presets (when a client is given), then studio, then user presets."""
-    found = PresetList()
-    if client is not None:
-        for item in client.json("GET", "/presets").get("presets", []):
-            fields = item.get("fields") or {}
-            problems = validate_preset(fields)
-            if problems:
-                found.problems.append(f"server preset {item.get('name')}: {problems[0]}")
-                continue
-            url = Path(f"{client.server}/presets/{item['name']}")
-            found.presets[item["name"]] = Preset(item["name"], url, "server", fields)
-    for scope, folder in folders():
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.json")):
-            try:
-                found.presets[path.stem] = load(path, scope)
-            except PresetError as exc:
-                found.problems.append(str(exc))
-    return found
+    """Studio presets, then the server's (when a client is given), then the user's, layered
+    by name (`farmhand.presets.collect`); broken files are listed in `problems`."""
+    return collect(client)
 
 
-def save_preset(folder: Path, name: str, fields: dict[str, Any]) -> Path:
-    """Check a preset and write it as `<folder>/<name>.json`; PresetError names the field."""
+def save_preset(folder: Path, name: str, fields: dict[str, Any], overwrite: bool = False) -> Path:
+    """Check a preset and write it as `<folder>/<name>.json`; PresetError names the field,
+    PresetExists when the file is there and `overwrite` is not given."""
     if not NAME.match(name):
         raise PresetError(
             "name: a preset name is 1-80 letters, digits, '.', '_' or '-' (it is the file name)"
         )
     if not isinstance(fields, dict):
-        raise PresetError("(preset): a preset is a JSON object of JobSpec fields")
+        raise PresetError(check_fields(fields)[0])
     body = {"name": name, **{k: v for k, v in fields.items() if k != "name"}}
-    problems = validate_preset(body)
+    problems = check_fields(body) + internal_fields(body)
     if problems:
         raise PresetError("; ".join(problems))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
+    if path.exists() and not overwrite:
+        raise PresetExists(path)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)

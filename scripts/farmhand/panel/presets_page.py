@@ -1,8 +1,12 @@
 """Presets (for TDs): create, edit and save job presets into the user's or a studio folder.
 
 A preset is edited as the JSON of the JobSpec fields it sets, with a menu
-that inserts any field the preset schema knows and a live check against
-`preset.schema.json`; Save refuses an invalid preset and names the field.
+that inserts any field a preset may set (not those the submission fills in)
+and a live check against `preset.schema.json`; Save refuses an invalid preset
+and names the field. Studio folders are read-only unless the farm says the user
+is an admin, and replacing an existing file asks first. The list shows how
+each preset is layered (studio, server, user) and, in its tooltip, where each
+field comes from and what it hides.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from farmhand.jobspec import load_schema, validate_preset
-from farmhand.presets import Preset, PresetError, folders
+from farmhand.presets import INTERNAL, Preset, PresetError, folders
 
 from . import theme
-from .preset_store import NAME, save_preset
+from .flow import FlowLayout
+from .preset_store import NAME, PresetExists, internal_fields, save_preset
 from .qt import Qt, QtCore, QtWidgets
 from .state import PanelState
 
@@ -40,8 +45,19 @@ def preset_fields() -> dict[str, str]:
     return {
         name: str(described.get(name, {}).get("description", ""))
         for name in sorted(names)
-        if name not in ("name", "description")
+        if name not in ("name", "description", *INTERNAL)
     }
+
+
+def layering_tip(preset: Preset) -> str:
+    """Where each field of a layered preset comes from, and what it hides."""
+    lines = [f"{preset.path}", f"layers: {preset.layered_from}"]
+    for key, scope in preset.origins.items():
+        hidden = preset.hidden.get(key)
+        hides = ("; hides " + ", ".join(f"{s} {json.dumps(v)[:40]}" for s, v in hidden)
+                 if hidden else "")  # fmt: skip
+        lines.append(f"{key}: from {scope}{hides}")
+    return "\n".join(lines)
 
 
 class PresetsPage(QtWidgets.QWidget):
@@ -56,6 +72,8 @@ class PresetsPage(QtWidgets.QWidget):
         splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter)
+        self.splitter = splitter
+        self.outer_layout = layout
 
         left = QtWidgets.QWidget()
         ll = QtWidgets.QVBoxLayout(left)
@@ -68,6 +86,7 @@ class PresetsPage(QtWidgets.QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSpacing(2)
         left.setMinimumWidth(250)
+        self.left = left
         self.list.currentItemChanged.connect(lambda *_: self._open_current())
         ll.addWidget(self.list, 1)
         self.list_problems = theme.label("", "error", wrap=True)
@@ -92,13 +111,13 @@ class PresetsPage(QtWidgets.QWidget):
         self.folder = QtWidgets.QComboBox()
         for scope, folder in folders():
             self.folder.addItem(f"{scope}: {folder}", str(folder))
+            self.folder.setItemData(self.folder.count() - 1, scope, Qt.ItemDataRole.UserRole + 1)
         form.addRow("Name", self.name)
         form.addRow("Description", self.description)
         form.addRow("Save into", self.folder)
         rl.addLayout(form)
-        head = QtWidgets.QHBoxLayout()
+        head = FlowLayout()
         head.addWidget(theme.label("Fields it sets (JSON)", "heading"))
-        head.addStretch(1)
         self.insert = QtWidgets.QToolButton()
         self.insert.setText("Insert field")
         self.insert.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -123,7 +142,8 @@ class PresetsPage(QtWidgets.QWidget):
         editor_split.addWidget(self.editor)
         self.reference = QtWidgets.QTreeWidget()
         self.reference.setColumnCount(2)
-        self.reference.setHeaderLabels(["Field", "What it sets (double-click to insert)"])
+        self.reference.setHeaderLabels(["Field", "What it sets"])
+        self.reference.setToolTip("Double-click a field to insert it")
         self.reference.setRootIsDecorated(False)
         self.reference.setAlternatingRowColors(True)
         self.reference.setWordWrap(True)
@@ -161,6 +181,14 @@ class PresetsPage(QtWidgets.QWidget):
         self.refresh()
         self.new_preset()
 
+    def set_compact(self, compact: bool) -> None:
+        """A narrow dock: the list above the editor, in one column."""
+        vertical = Qt.Orientation.Vertical
+        self.splitter.setOrientation(vertical if compact else Qt.Orientation.Horizontal)
+        self.left.setMinimumWidth(0 if compact else 250)
+        margin = 8 if compact else 18
+        self.outer_layout.setContentsMargins(margin, 14, margin, 14)
+
     # -- the list -------------------------------------------------------------------------------
     def refresh(self) -> None:
         """List the presets there are."""
@@ -170,15 +198,18 @@ class PresetsPage(QtWidgets.QWidget):
         self.list.clear()
         for name, preset in sorted(self.state.presets.presets.items()):
             about = f" · {preset.description}" if preset.description else ""
-            item = QtWidgets.QListWidgetItem(f"{name}\n{preset.scope}{about}")
+            hides = sum(len(v) for v in preset.hidden.values())
+            note = f" · hides {hides} lower value(s)" if hides else ""
+            item = QtWidgets.QListWidgetItem(f"{name}\n{preset.layered_from}{about}{note}")
             item.setData(ROLE_PRESET, preset)
-            item.setToolTip(str(preset.path))
+            item.setToolTip(layering_tip(preset))
             self.list.addItem(item)
             if name == keep:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+        self._lock_studio_folders()
         problems = self.state.presets.problems
-        self.list_problems.setText("\n".join(f"• {p}" for p in problems))
+        self.list_problems.setText("\n".join(f"• skipped {p}" for p in problems))
         self.list_problems.setVisible(bool(problems))
 
     def _open_current(self) -> None:
@@ -195,8 +226,10 @@ class PresetsPage(QtWidgets.QWidget):
         self.editor.setPlainText(json.dumps(fields, indent=2, ensure_ascii=False))
         if preset.scope != "server":
             index = self.folder.findData(str(preset.path.parent))
-            if index >= 0:
+            if index >= 0 and self._writable(index):
                 self.folder.setCurrentIndex(index)
+            else:  # a studio preset without admin rights: edited as the user's own copy
+                self.folder.setCurrentIndex(self.folder.count() - 1)
         self.check()
 
     def new_preset(self) -> None:
@@ -238,7 +271,7 @@ class PresetsPage(QtWidgets.QWidget):
         body = {"name": name, **fields}
         if self.description.text().strip():
             body["description"] = self.description.text().strip()
-        return body, problems + validate_preset(body)
+        return body, problems + validate_preset(body) + internal_fields(body)
 
     def check(self) -> list[str]:
         """Check the preset now and show the verdict."""
@@ -264,8 +297,25 @@ class PresetsPage(QtWidgets.QWidget):
             self.check()
             return None
         folder = Path(self.folder.currentData())
+        if not self._writable(self.folder.currentIndex()):
+            self._say_error("Not saved: studio presets are read-only; only a farm admin may "
+                            "change them. Save it into your user folder instead.")  # fmt: skip
+            return None
+        target = folder / f"{body['name']}.json"
+        overwrite = False
+        if target.exists():
+            overwrite = self.confirm(
+                "Replace preset?",
+                f"{target} exists. Replace it with this preset? Its fields will be lost.",
+            )
+            if not overwrite:
+                self._say_error(f"Not saved: {target} exists and was kept.")
+                return None
         try:
-            path = save_preset(folder, body["name"], body)
+            path = save_preset(folder, body["name"], body, overwrite=overwrite)
+        except PresetExists as exc:
+            self._say_error(f"Not saved: {exc}")
+            return None
         except (PresetError, OSError) as exc:
             self.problems.setProperty("role", "error")
             self.problems.setText(f"Not saved: {exc}")
@@ -277,6 +327,38 @@ class PresetsPage(QtWidgets.QWidget):
         self.problems.style().unpolish(self.problems)
         self.problems.style().polish(self.problems)
         return path
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask the user (a test replaces this)."""
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(self, title, text, buttons.Yes | buttons.No,
+                                                buttons.No)  # fmt: skip
+        return answer == buttons.Yes
+
+    def _say_error(self, text: str) -> None:
+        self.problems.setProperty("role", "error")
+        self.problems.setText(text)
+        self.problems.style().unpolish(self.problems)
+        self.problems.style().polish(self.problems)
+
+    def _writable(self, index: int) -> bool:
+        """A studio folder only for an admin; the user's folder always."""
+        scope = self.folder.itemData(index, Qt.ItemDataRole.UserRole + 1)
+        return scope != "studio" or self.state.is_admin
+
+    def _lock_studio_folders(self) -> None:
+        """Grey out the studio folders unless the user is an admin (say why in a tooltip)."""
+        model = self.folder.model()
+        for i in range(self.folder.count()):
+            item = model.item(i) if hasattr(model, "item") else None
+            if item is None:
+                continue
+            writable = self._writable(i)
+            item.setEnabled(writable)
+            item.setToolTip("" if writable else "Studio presets are read-only: only a farm "
+                            "admin may change them")  # fmt: skip
+        if not self._writable(self.folder.currentIndex()):
+            self.folder.setCurrentIndex(self.folder.count() - 1)
 
     def _scope_of(self, folder: Path) -> str:
         for scope, known in folders():

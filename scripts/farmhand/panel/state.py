@@ -56,6 +56,7 @@ class PanelState(QtCore.QObject):
         self.login: Login = current_login()
         self.presets = PresetList()
         self.hardware_configs: list[dict[str, Any]] = []
+        self.is_admin = False  # the farm says so (`GET /me`): studio presets are then writable
         self.farm_error = ""
         self.farm_loads = 0  # how many times presets and hardware configs came from the farm
         self._preview: Preview | None = None
@@ -207,8 +208,8 @@ class PanelState(QtCore.QObject):
     def _load_local_presets(self) -> None:
         self.presets = list_presets(None)
 
-    def _farm_data(self, data: tuple[PresetList, list[dict[str, Any]]]) -> None:
-        self.presets, self.hardware_configs = data
+    def _farm_data(self, data: tuple[PresetList, list[dict[str, Any]], bool]) -> None:
+        self.presets, self.hardware_configs, self.is_admin = data
         self.farm_error = ""
         self.farm_loads += 1
         self._preview = None
@@ -230,9 +231,11 @@ class PanelState(QtCore.QObject):
         return self.presets.presets.get(name)
 
 
-def _farm_data(login: Login) -> tuple[PresetList, list[dict[str, Any]]]:
-    """Presets (server, studio, user) and the server's hardware configs."""
+def _farm_data(login: Login) -> tuple[PresetList, list[dict[str, Any]], bool]:
+    """Presets (studio, server, user), the server's hardware configs, and whether the user
+    is a farm admin."""
     client = login.client()
     presets = list_presets(client)
     configs = client.json("GET", "/hardware-configs").get("hardware_configs", [])
-    return presets, configs
+    me = client.json("GET", "/me") or {}
+    return presets, configs, me.get("role") == "admin"

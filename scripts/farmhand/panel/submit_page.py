@@ -3,8 +3,10 @@ progress (files, bytes, rate, ETA), a Cancel button and a link to the job."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from farmhand.hashing import Cancelled, HashError
 from farmhand.submission import Blocked, SpecInvalid, Submitted
@@ -22,24 +24,24 @@ class StageRow(QtWidgets.QWidget):
 
     def __init__(self, number: int, title: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        # One column: the title over its bar and numbers, which wrap in a narrow dock.
         layout = QtWidgets.QGridLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
         layout.setHorizontalSpacing(12)
         layout.setVerticalSpacing(3)
         self.badge = theme.label(str(number), "heading")
         self.badge.setFixedWidth(22)
-        self.title = theme.label(title)
+        self.title = theme.label(title, wrap=True)
         self.bar = QtWidgets.QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.bar.setTextVisible(False)
-        self.detail = theme.label("waiting", "muted")
-        layout.addWidget(self.badge, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        self.detail = theme.label("waiting", "muted", wrap=True)
+        layout.addWidget(self.badge, 0, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.title, 0, 1)
-        layout.addWidget(self.bar, 0, 2)
-        layout.addWidget(self.detail, 1, 2)
-        layout.setColumnMinimumWidth(1, 210)
-        layout.setColumnStretch(2, 1)
+        layout.addWidget(self.bar, 1, 1)
+        layout.addWidget(self.detail, 2, 1)
+        layout.setColumnStretch(1, 1)
 
     def reset(self) -> None:
         """Back to waiting."""
@@ -162,6 +164,9 @@ class SubmitPage(QtWidgets.QWidget):
         state.farm_data_changed.connect(self.refresh)
         self.refresh()
 
+    last_submitted: tuple[str, int] | None = None  # (what was submitted, its job id)
+    _fingerprint = ""
+
     @property
     def running(self) -> bool:
         """True while a submission is in flight."""
@@ -215,6 +220,17 @@ class SubmitPage(QtWidgets.QWidget):
         if problems or not preview.ok or not self.state.login.usable:
             self.refresh()
             return False
+        fingerprint = submission_fingerprint(self.state.host.scene_path(), preview.spec)
+        if self.last_submitted is not None and self.last_submitted[0] == fingerprint:
+            again = self.confirm(
+                "Submit the same job again?",
+                f"Job {self.last_submitted[1]} was submitted from this scene with exactly these "
+                "settings. Submit an identical second job?",
+            )
+            if not again:
+                self.error = f"not submitted: identical to job {self.last_submitted[1]}"
+                return False
+        self._fingerprint = fingerprint
         self.state.flush_choices()
         prepare = getattr(self.state.host, "prepare_submit", None)  # Maya: save what is modified
         if prepare is not None and not prepare():
@@ -255,9 +271,14 @@ class SubmitPage(QtWidgets.QWidget):
             self.hash_row.finish(_hashed(event))
             self.upload_row.bar.setValue(1000)
 
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask the user (a test replaces this)."""
+        return theme.ask(self, title, text)
+
     def _done(self, submitted: Submitted) -> None:
         self._finish()
         self.result = submitted
+        self.last_submitted = (self._fingerprint, int(submitted.job["id"]))
         report = submitted.upload
         self.upload_row.finish(
             f"sent {report.files_sent} file(s), {theme.human_size(report.bytes_sent)}; "
@@ -293,6 +314,17 @@ class SubmitPage(QtWidgets.QWidget):
     def _open_job(self) -> None:
         if self.result is not None:
             self.open_job.emit(int(self.result.job["id"]))
+
+
+def submission_fingerprint(scene: Any, spec: dict[str, Any]) -> str:
+    """What makes two submissions the same job: the scene and every setting of its spec.
+
+    >>> one = submission_fingerprint("a.ma", {"priority": 5})
+    >>> one == submission_fingerprint("a.ma", {"priority": 5}), one == submission_fingerprint(
+    ...     "a.ma", {"priority": 6})
+    (True, False)
+    """
+    return json.dumps([str(scene), spec], sort_keys=True, default=str)
 
 
 def _hashed(event: SubmitEvent) -> str:

@@ -59,6 +59,8 @@ QWidget[farmhandPanel="true"] QLabel[role="error"] {{ color: {ERROR}; }}
 QWidget[farmhandPanel="true"] QLabel[role="ok"] {{ color: {OK}; }}
 QWidget[farmhandPanel="true"] QLabel[role="warning"] {{ color: {WARNING}; }}
 QWidget[farmhandPanel="true"] QFrame[role="card"] {{ background: {ALT_BASE}; border-radius: 6px; }}
+QWidget[farmhandPanel="true"] QFrame[role="callout"] {{ background: {ALT_BASE}; border-radius: 6px;
+    border: 2px solid {WARNING}; }}
 QWidget[farmhandPanel="true"] QFrame[role="banner"] {{ background: #3b4a58; border-radius: 6px; }}
 QWidget[farmhandPanel="true"] QFrame[role="bar"] {{ background: #3a3a3a; }}
 QWidget[farmhandPanel="true"] QListWidget#sections {{ background: #3a3a3a; border: none;
@@ -174,13 +176,45 @@ def standard_icon(widget: QtWidgets.QWidget, name: str) -> QtGui.QIcon:
     return widget.style().standardIcon(pixmap)
 
 
+class WrapLabel(QtWidgets.QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width (a plain
+    one in a grid or a card is given one line's height and cut)."""
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """Qt: claim the wrapped height for the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        """Qt: new text, and the height it needs."""
+        super().setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.width() <= 0:
+            return
+        frame = self.height() - self.contentsRect().height()
+        need = (self.heightForWidth(self.contentsRect().width()) + frame) if self.text() else 0
+        if need > 0 and self.minimumHeight() != need:
+            self.setMinimumHeight(need)
+
+
 def label(text: str = "", role: str | None = None, wrap: bool = False) -> QtWidgets.QLabel:
-    """A QLabel with a style role (`title`, `heading`, `muted`, `error`, `warning`, `ok`)."""
-    widget = QtWidgets.QLabel(text)
+    """A QLabel with a style role (`title`, `heading`, `muted`, `error`, `warning`, `ok`);
+    a wrapped one is a `WrapLabel`."""
+    widget = WrapLabel(text) if wrap else QtWidgets.QLabel(text)
     if role:
         widget.setProperty("role", role)
     widget.setWordWrap(wrap)
     return widget
+
+
+def ask(parent: QtWidgets.QWidget, title: str, text: str) -> bool:
+    """A yes/no question; True for yes (No is the default button)."""
+    buttons = QtWidgets.QMessageBox.StandardButton
+    answer = QtWidgets.QMessageBox.question(parent, title, text, buttons.Yes | buttons.No,
+                                            buttons.No)  # fmt: skip
+    return answer == buttons.Yes
 
 
 def card(parent: QtWidgets.QWidget | None = None) -> QtWidgets.QFrame:
@@ -199,19 +233,14 @@ def set_invalid(widget: QtWidgets.QWidget, problem: str | None) -> None:
 
 
 def human_size(size: int | float | None) -> str:
-    """Bytes for people: `0 B`, `12.3 KB`, `4.1 GB`.
+    """Bytes for people: `0 B`, `12.3 KiB`, `4.1 GiB` (see `farmhand.units.size`).
 
     >>> human_size(0), human_size(1536), human_size(5 * 2**30)
-    ('0 B', '1.5 KB', '5.0 GB')
+    ('0 B', '1.5 KiB', '5.0 GiB')
     """
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"  # pragma: no cover
+    from farmhand.units import size as _size
+
+    return _size(size)
 
 
 def human_duration(seconds: float | None) -> str:

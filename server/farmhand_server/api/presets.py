@@ -1,4 +1,5 @@
-"""Presets the studio publishes from the server: `GET /presets`, and admins `PUT` them.
+"""Presets the studio publishes from the server: `GET /presets`, and admins `PUT` and
+`DELETE` them.
 
 They are JSON files in `<data_dir>/presets/`, checked against the preset schema
 before they are stored, so every server process sharing the folder serves them.
@@ -12,7 +13,7 @@ import os
 from aiohttp import web
 from farmhand.jobspec import validate_preset
 
-from ..errors import bad_request
+from ..errors import bad_request, not_found
 from ..keys import BODY, CONFIG, PARAMS
 
 
@@ -46,4 +47,13 @@ async def put_preset(request: web.Request) -> web.Response:
     return web.json_response({"name": name, "fields": fields})
 
 
-HANDLERS = {"list_presets": list_presets, "put_preset": put_preset}
+async def delete_preset(request: web.Request) -> web.Response:
+    name = request[PARAMS]["preset_name"]
+    try:
+        (_folder(request.app) / f"{name}.json").unlink()
+    except FileNotFoundError:
+        raise not_found(f"preset {name}") from None
+    return web.Response(status=204)
+
+
+HANDLERS = {"list_presets": list_presets, "put_preset": put_preset, "delete_preset": delete_preset}
