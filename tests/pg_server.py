@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 #: Users the server may run as when we are root, in order of preference.
@@ -536,3 +537,15 @@ def _watchdog_main(spec_json: str) -> int:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--watchdog"]:
     sys.exit(_watchdog_main(sys.argv[2]))
+
+
+def session_server() -> Iterator[PostgresServer]:
+    """Body of a session fixture: one running server (each test makes its own database);
+    skips the tests when PostgreSQL cannot run here, saying why."""
+    import pytest
+
+    reason = available()
+    if reason:
+        pytest.skip(f"PostgreSQL not available: {reason}")
+    with PostgresServer() as server:
+        yield server

@@ -19,11 +19,7 @@ import pytest
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[pg_server.PostgresServer]:
     """One PostgreSQL server for the session (each test gets its own database)."""
-    reason = pg_server.available()
-    if reason:
-        pytest.skip(f"PostgreSQL not available: {reason}")
-    with pg_server.PostgresServer() as server:
-        yield server
+    yield from pg_server.session_server()
 
 
 @pytest.fixture(scope="session")

@@ -5,19 +5,11 @@ from __future__ import annotations
 import time
 
 from farm import claim, complete, drain, fail, job, new_user, new_worker, submit
-from server_harness import RunningServer
+from server_harness import RunningServer, wait_until
 
 
 def _tasks(server: RunningServer, session, job_id: int) -> list[dict]:
     return session.get(server.url(f"/jobs/{job_id}/tasks")).json()["tasks"]
-
-
-def _until(check, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {check}"
-        time.sleep(0.05)
-    return value
 
 
 def test_a_task_failed_on_the_only_node_fails_at_once(server: RunningServer) -> None:
@@ -114,7 +106,7 @@ def test_an_offline_node_is_not_waited_for(server: RunningServer) -> None:
         assert worker.post(beat, json={}).status_code == 200
         return _tasks(server, ann, created["id"])[0]["state"] == "failed"
 
-    _until(first_failed)
+    wait_until(first_failed)
     assert complete(server, worker, second) == 200
     finished = job(server, ann, created["id"])
     assert finished["state"] == "failed"
@@ -130,7 +122,7 @@ def test_no_matching_node_past_the_grace_period_fails_the_job(server: RunningSer
     new_worker(server, "node1")  # Blender only
     time.sleep(0.5)
     assert job(server, ann, created["id"])["state"] == "queued"  # within the grace period
-    finished = _until(lambda: (j := job(server, ann, created["id"]))["state"] == "failed" and j)
+    finished = wait_until(lambda: (j := job(server, ann, created["id"]))["state"] == "failed" and j)
     want = "no online node could run it for 1 s: no online worker has Maya"
     assert want in finished["state_reason"]
     assert finished["tasks_failed"] == 2
@@ -184,7 +176,7 @@ def test_a_task_offered_again_reaches_a_node_the_dispatcher_kept_it_from(
     listed = admin.get(server.url("/workers")).json()["workers"]
     other = next(w["id"] for w in listed if w["name"] == "other")
     assert admin.post(server.url(f"/workers/{other}/revoke")).status_code == 200
-    again = _until(lambda: claim(server, worker, wait=0.5))
+    again = wait_until(lambda: claim(server, worker, wait=0.5))
     assert again["task"]["id"] == first["task"]["id"]
     assert complete(server, worker, again) == 200
     assert job(server, ann, created["id"])["state"] == "completed"

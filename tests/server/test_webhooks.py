@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from farm import claim, complete, fail, new_user, new_worker, submit
-from server_harness import RunningServer, start_server
+from server_harness import RunningServer, start_server, wait_until
 
 
 class Receiver:
@@ -83,14 +83,6 @@ def hooked(database_url: str, tmp_path: Path, receiver: Receiver) -> Iterator[Ru
     running.stop()
 
 
-def _until(check, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {check}"
-        time.sleep(0.05)
-    return value
-
-
 def test_finished_failed_and_awaiting_approval_are_posted_signed(
     hooked: RunningServer, receiver: Receiver
 ) -> None:
@@ -104,7 +96,7 @@ def test_finished_failed_and_awaiting_approval_are_posted_signed(
     hooked.config.max_retries = 0
     broken = submit(hooked, ann, frames="1", name="shot030")
     assert fail(hooked, worker, claim(hooked, worker), "segfault") == 200
-    bodies = _until(lambda: len(receiver.bodies()) >= 3 and receiver.bodies())
+    bodies = wait_until(lambda: len(receiver.bodies()) >= 3 and receiver.bodies())
     time.sleep(0.5)  # nothing else comes: queued and rendering are not posted
     assert len(receiver.bodies()) == 3
     by_job = {b["job"]["id"]: b for b in bodies}
@@ -130,7 +122,7 @@ def test_a_failing_receiver_is_tried_again_with_backoff(
     worker = new_worker(hooked, "node1")
     submit(hooked, ann, frames="1")
     assert complete(hooked, worker, claim(hooked, worker)) == 200
-    _until(lambda: len(receiver.posts) == 3)
+    wait_until(lambda: len(receiver.posts) == 3)
     gaps = [b["at"] - a["at"] for a, b in zip(receiver.posts, receiver.posts[1:], strict=False)]
     assert gaps[1] > gaps[0] >= 0.04  # 0.05 s, then 0.1 s
     time.sleep(0.4)
@@ -147,13 +139,13 @@ def test_tries_are_bounded_and_a_refusal_is_not_retried(
         worker = new_worker(server, "node1")
         submit(server, ann, frames="1")
         assert complete(server, worker, claim(server, worker)) == 200
-        _until(lambda: len(receiver.posts) == 3)
+        wait_until(lambda: len(receiver.posts) == 3)
         time.sleep(0.6)
         assert len(receiver.posts) == 3
         receiver.statuses = [404]
         submit(server, ann, frames="1")
         assert complete(server, worker, claim(server, worker)) == 200
-        _until(lambda: len(receiver.posts) == 4)
+        wait_until(lambda: len(receiver.posts) == 4)
         time.sleep(0.5)
         assert len(receiver.posts) == 4
     finally:
@@ -173,7 +165,7 @@ def test_a_hanging_receiver_never_holds_up_the_farm(
             started = time.monotonic()
             assert complete(server, worker, claim(server, worker)) == 200
             assert time.monotonic() - started < 1.0
-        _until(lambda: len(receiver.posts) >= 4)
+        wait_until(lambda: len(receiver.posts) >= 4)
         started = time.monotonic()
         listed = ann.get(server.url("/jobs")).json()["jobs"]
         assert time.monotonic() - started < 1.0
@@ -193,7 +185,7 @@ def test_two_server_processes_send_each_event_once(
         for _ in range(5):
             submit(one, ann, frames="1")
             assert complete(one, worker, claim(one, worker)) == 200
-        _until(lambda: len(receiver.posts) >= 5)
+        wait_until(lambda: len(receiver.posts) >= 5)
         time.sleep(0.6)
         ids = sorted(b["job"]["id"] for b in receiver.bodies())
         assert len(ids) == 5 and len(set(ids)) == 5
