@@ -36,10 +36,11 @@ export function render(ctx, main) {
     sessionStorage.setItem("farmhand.farm.period", period.value);
     load();
   });
-  const figuresBody = h("div", {});
+  const figuresNow = h("div", {});
+  const figuresHours = h("div", { class: "two" });
   const figures = h("section", { id: "farm-figures", "aria-labelledby": "figures-h" },
-    h("h2", { id: "figures-h" }, "Figures"),
-    h("p", {}, h("label", { for: "farm-period" }, "Core-hours over "), period), figuresBody);
+    h("h2", { id: "figures-h" }, "Figures"), figuresNow,
+    h("p", {}, h("label", { for: "farm-period" }, "Core-hours over "), period), figuresHours);
   fill(main, h("h1", {}, "Farm"), status, tiles,
     ctx.isAdmin ? figures : null,
     h("h2", {}, "Software on the online workers"), softwareTable,
@@ -58,7 +59,7 @@ export function render(ctx, main) {
     const perMinute = stats.tasks_per_minute;
     const hour = perMinute.reduce((a, b) => a + b, 0);
     const chosen = PERIODS.find(([v]) => v === period.value)[1];
-    fill(figuresBody,
+    fill(figuresNow,
       h("div", { class: "stats" },
         stat("tasks finished, last minute", String(perMinute[perMinute.length - 1]), "stat-per-minute"),
         stat("tasks per minute, last hour", (hour / perMinute.length).toFixed(1), "stat-per-minute-hour"),
@@ -67,10 +68,10 @@ export function render(ctx, main) {
         stat(`in ${stats.storage.blobs} blobs`, bytes(stats.storage.bytes), "stat-storage")),
       h("p", { class: "spark-line" }, "Tasks finished per minute, the last hour (oldest left): ",
         h("span", { class: "spark", id: "farm-spark", role: "img", "aria-label": `${hour} tasks in the last hour; at most ${Math.max(...perMinute)} in a minute` }, sparkline(perMinute)),
-        ` ${hour} in the hour`),
-      h("div", { class: "two" },
-        h("div", {}, h("h3", {}, `By user, ${chosen}`), hoursTable("farm-hours-user", stats.core_hours_by_user, "User")),
-        h("div", {}, h("h3", {}, `By project, ${chosen}`), hoursTable("farm-hours-project", stats.core_hours_by_project, "Project"))));
+        ` ${hour} in the hour`));
+    fill(figuresHours,
+      h("div", {}, h("h3", {}, `By user, ${chosen}`), hoursTable("farm-hours-user", stats.core_hours_by_user, "User")),
+      h("div", {}, h("h3", {}, `By project, ${chosen}`), hoursTable("farm-hours-project", stats.core_hours_by_project, "Project")));
   }
 
   function stat(label, value, id) {
