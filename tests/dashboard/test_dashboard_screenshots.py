@@ -60,6 +60,13 @@ def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # no
     page.locator("#task-log").wait_for()
     wait_for(lambda: len(page.locator("#task-log").text_content() or "") > 200, timeout=30)
     snap("job")
+    # Frames selected for a retry (selection mode: tiles toggle).
+    page.locator("#task-detail button", has_text="Close").click()
+    page.click("#grid-select")
+    for n in (0, 2):
+        page.locator("#frame-grid .tile").nth(n).click()
+    page.locator("#frame-grid").scroll_into_view_if_needed()
+    snap("job-select", full=False)
     # A job while it renders: the running task's live log.
     page.goto(f"{farm.root}/#/jobs")
     running = page.locator("#jobs-table tr", has=page.locator(".state-rendering")).first
@@ -76,9 +83,12 @@ def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # no
     page.goto(f"{farm.root}/#/farm")
     page.locator("#farm-stats .stat").first.wait_for()
     page.locator("#farm-usage tbody tr").first.wait_for()
-    snap("farm", full=False)
+    page.locator("#farm-hours-user tbody tr").first.wait_for()
+    snap("farm")
     page.goto(f"{farm.root}/#/admin")
     page.locator("#users tbody tr").first.wait_for()
+    page.click(f'[data-key="tokens-{farm.ann.client.json("GET", "/me")["id"]}"]')
+    page.locator("#user-tokens-table tbody tr").first.wait_for()
     page.click("#enrol-form button[type=submit]")
     page.locator("#issued-token").wait_for()
     snap("admin")

@@ -67,6 +67,34 @@ async def issue_token(request: web.Request) -> web.Response:
     return web.json_response({"id": token_id, "token": token}, status=201)
 
 
+async def list_tokens(request: web.Request) -> web.Response:
+    """A user's API tokens, newest first, in pages: id, label, times; never a secret or hash."""
+    params = request[PARAMS]
+    limit = params.get("limit", 200)
+    t = db.api_tokens
+    query = (
+        sa.select(t.c.id, t.c.label, t.c.created_at, t.c.revoked_at)
+        .where(t.c.user_id == params["user_id"])
+        .order_by(t.c.id.desc())
+        .limit(limit + 1)
+    )
+    if (before := params.get("before")) is not None:
+        query = query.where(t.c.id < before)
+    async with request.app[DB].read() as conn:
+        exists = await conn.scalar(
+            sa.select(db.users.c.id).where(db.users.c.id == params["user_id"])
+        )
+        if exists is None:
+            raise not_found("user")
+        rows = (await conn.execute(query)).all()
+    following = rows[limit - 1].id if len(rows) > limit else None
+    body = [
+        {"id": r.id, "label": r.label, "created_at": r.created_at, "revoked_at": r.revoked_at}
+        for r in rows[:limit]
+    ]
+    return web.json_response({"tokens": body, "next": following})
+
+
 async def revoke_token(request: web.Request) -> web.Response:
     caller: auth.Principal = request[PRINCIPAL]
     token_id = request[PARAMS]["token_id"]
@@ -313,6 +341,7 @@ HANDLERS = {
     f.__name__: f
     for f in (
         get_openapi, get_health, get_me, list_users, create_user, issue_token, revoke_token,
+        list_tokens,
         list_projects, create_project, list_hardware_configs, put_hardware_config, list_workers,
         issue_enrolment_token, register_worker, update_worker, disable_user, enable_user,
         list_enrolment_tokens, revoke_enrolment_token, revoke_worker,

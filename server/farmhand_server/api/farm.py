@@ -1,11 +1,15 @@
-"""What the farm offers, for artists checking before they submit: software by version."""
+"""What the farm offers (software by version, for artists before they submit) and its figures
+(for admins)."""
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
-from .. import online
-from ..keys import CONFIG, DB
+from .. import farmstats, online
+from ..errors import bad_request
+from ..keys import CONFIG, DB, PARAMS
 
 
 async def get_farm_software(request: web.Request) -> web.Response:
@@ -20,4 +24,17 @@ async def get_farm_software(request: web.Request) -> web.Response:
     })  # fmt: skip
 
 
-HANDLERS = {"get_farm_software": get_farm_software}
+async def get_farm_stats(request: web.Request) -> web.Response:
+    """Throughput, queue, core-hours by user and project since `since`, blob storage."""
+    now = time.time()
+    since = request[PARAMS].get("since", now - 86400)
+    if since > now:
+        raise bad_request("query since: in the future")
+    if since < now - farmstats.MAX_PERIOD:
+        raise bad_request(f"query since: at most {farmstats.MAX_PERIOD // 86400} days back")
+    async with request.app[DB].read() as conn:
+        stats = await farmstats.farm_stats(conn, since, now)
+    return web.json_response(stats)
+
+
+HANDLERS = {"get_farm_software": get_farm_software, "get_farm_stats": get_farm_stats}

@@ -11,7 +11,7 @@ from aiohttp import web
 from farmhand.jobspec import validate_jobspec
 from farmhand.renderbus import read_task_json
 
-from .. import accounting, db, jobs, outputs, states, waiting
+from .. import accounting, db, joblist, jobs, outputs, states, waiting
 from ..auth import Principal
 from ..errors import ApiError, bad_request, not_found
 from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
@@ -95,13 +95,7 @@ async def list_jobs(request: web.Request) -> web.Response:
     user: Principal = request[PRINCIPAL]
     params = request[PARAMS]
     limit = params.get("limit", 500)
-    query = sa.select(db.jobs).order_by(db.jobs.c.id.desc()).limit(limit + 1)
-    if not user.is_admin:
-        query = query.where(db.jobs.c.user_id == user.id)
-    if state := params.get("state"):
-        query = query.where(db.jobs.c.state == state)
-    if (before := params.get("before")) is not None:
-        query = query.where(db.jobs.c.id < before)
+    query = joblist.jobs_query(params, None if user.is_admin else user.id, limit)
     async with request.app[DB].read() as conn:
         rows = (await conn.execute(query)).all()
         rows = rows[: limit + 1]
@@ -109,11 +103,17 @@ async def list_jobs(request: web.Request) -> web.Response:
         rows = rows[:limit]
         reasons = await waiting.job_reasons(conn, rows, request.app[CONFIG].online_seconds)
         running = await jobs.running_progress(conn, [r.id for r in rows])
+        eta = await joblist.etas(conn, rows)
     body = [
-        {**jobs.job_json(r, running.get(r.id, 0.0)), "waiting_reason": reasons.get(r.id)}
+        {
+            **jobs.job_json(r, running.get(r.id, 0.0)),
+            "waiting_reason": reasons.get(r.id),
+            "eta_seconds": eta.get(r.id),
+        }
         for r in rows
     ]
-    return web.json_response({"jobs": body, "next": following})
+    more = params.get("offset", 0) + limit if following is not None else None
+    return web.json_response({"jobs": body, "next": following, "next_offset": more})
 
 
 async def get_job(request: web.Request) -> web.Response:

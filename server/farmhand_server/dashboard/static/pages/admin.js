@@ -18,6 +18,8 @@ export function render(ctx, main) {
   const enrolment = h("table", { id: "enrolment-tokens" });
   const hardware = h("table", { id: "hardware" });
   const presets = h("ul", { id: "presets" });
+  const tokens = h("div", { id: "user-tokens", "aria-live": "polite" });
+  let tokensOf = null; // the user whose tokens are shown
 
   const newName = h("input", { id: "new-user", required: true, pattern: "[A-Za-z0-9_.@-]{1,120}", "aria-label": "New user's name", placeholder: "name" });
   const newRole = h("select", { id: "new-role", "aria-label": "Role" }, h("option", { value: "artist" }, "artist"), h("option", { value: "admin" }, "admin"));
@@ -62,7 +64,8 @@ export function render(ctx, main) {
 
   fill(main, h("h1", {}, "Admin"), status, issued,
     h("section", { "aria-labelledby": "users-h" }, h("h2", { id: "users-h" }, "Users and tokens"), userForm, users,
-      h("p", { class: "help" }, "A user's tokens are not listed (only their hashes are kept); revoke one by the id it was issued with."), revokeForm),
+      tokens,
+      h("p", { class: "help" }, "Tokens are listed by id and label (only their hashes are kept, never the tokens); revoke one from its row, or by its id:"), revokeForm),
     h("section", { "aria-labelledby": "enrol-h" }, h("h2", { id: "enrol-h" }, "Enrolment tokens"), enrolForm, enrolment),
     h("section", { "aria-labelledby": "hw-h" }, h("h2", { id: "hw-h" }, "Hardware configs"), hardware),
     h("section", { "aria-labelledby": "presets-h" }, h("h2", { id: "presets-h" }, "Presets published to the panel"), presets));
@@ -72,6 +75,28 @@ export function render(ctx, main) {
     fill(issued, h("div", { class: "issued" }, h("p", {}, `${what} — shown once, copy it now:`), field,
       h("button", { type: "button", class: "secondary", onclick: () => fill(issued) }, "Done")));
     field.select();
+  }
+
+  async function loadTokens() {
+    if (!tokensOf) return fill(tokens);
+    const user = tokensOf;
+    const { tokens: rows, next } = await api("GET", `/users/${user.id}/tokens?limit=200`);
+    fill(tokens, h("h3", { id: "user-tokens-h" }, `Tokens of ${user.name}`),
+      h("table", { id: "user-tokens-table", "aria-labelledby": "user-tokens-h" },
+        h("thead", {}, h("tr", {}, ["ID", "Label", "Issued", "State", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, rows.length ? rows.map((t) => h("tr", { dataset: { token: String(t.id) } },
+          h("td", { class: "num" }, String(t.id)), h("td", {}, t.label || "—"), h("td", {}, when(t.created_at)),
+          h("td", {}, t.revoked_at ? `⊘ revoked ${when(t.revoked_at)}` : "✓ active"),
+          h("td", {}, t.revoked_at ? "" : h("button", { type: "button", class: "danger", "aria-label": `Revoke token ${t.id} of ${user.name}`, onclick: async () => {
+            if (!(await confirmDialog(`Revoke token ${t.id} of ${user.name}?`, "Whoever uses it is signed out at once.", "Revoke", "Keep"))) return;
+            await attempt(async () => {
+              await api("DELETE", `/tokens/${t.id}`);
+              return `Token ${t.id} revoked.`;
+            });
+          } }, "Revoke"))))
+          : h("tr", {}, h("td", { colspan: "5", class: "empty" }, "No tokens.")))),
+      next === null ? null : h("p", { class: "help" }, "The newest 200 are shown; revoke an older one by its id below."),
+      h("button", { type: "button", class: "secondary", onclick: () => { tokensOf = null; fill(tokens); } }, "Hide tokens"));
   }
 
   async function attempt(fn) {
@@ -97,6 +122,7 @@ export function render(ctx, main) {
             showToken(`Token ${made.id} for ${user.name}`, made.token);
             return `Token ${made.id} issued for ${user.name}.`;
           }) }, "New token"), " ",
+          h("button", { type: "button", class: "secondary", dataset: { key: `tokens-${user.id}` }, onclick: () => { tokensOf = user; attempt(async () => `Tokens of ${user.name} shown below.`); } }, "Tokens"), " ",
           user.id === ctx.me.id ? null : h("button", { type: "button", class: user.disabled ? "secondary" : "danger", onclick: () => attempt(async () => {
             await api("POST", `/users/${user.id}/${user.disabled ? "enable" : "disable"}`);
             return `${user.name} ${user.disabled ? "enabled" : "disabled"}.`;
@@ -118,6 +144,7 @@ export function render(ctx, main) {
           : h("tr", {}, h("td", { colspan: String(hwKeys.length), class: "empty" }, "None (PUT /hardware-configs/{id} adds one)."))));
       fill(presets, p.presets.length ? p.presets.map((x) => h("li", {}, h("strong", {}, x.name), ` — ${Object.keys(x.fields || {}).join(", ") || "no fields"}`))
         : h("li", {}, "None published (farmhand presets publish, or PUT /presets/{name})."));
+      await loadTokens();
     } catch (err) {
       fill(status, `Could not load: ${err.message}`);
     }

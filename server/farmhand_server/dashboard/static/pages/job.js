@@ -10,16 +10,19 @@ const OUTPUT_PAGE = 24;
 const LOG_POLL_MS = 1000;
 const LOG_MAX_CHARS = 2_000_000; // what the page keeps of a log (the start is dropped past it)
 const GRID_STATES = ["queued", "running", "done", "failed", "cancelled", "paused"];
+const PICK_MAX = 1000; // the API's bound on `task_ids` in one retry
+const RETRYABLE = ["failed", "cancelled"];
 
 export function render(ctx, main, params) {
   const jobId = Number(params[0]);
-  const view = { job: null, cursors: [null], next: null, tasks: [], task: null, attemptId: null, outputCursors: [null], outputNext: null };
+  const view = { job: null, cursors: [null], next: null, tasks: [], task: null, attemptId: null, outputCursors: [null], outputNext: null, selecting: false, picked: new Map() };
   const status = h("p", { class: "status", role: "status", id: "job-status" });
   const header = h("div", { class: "job-head", id: "job-head" });
   const summary = h("dl", { class: "summary", id: "job-summary" });
   const settings = h("section", { id: "job-settings", "aria-labelledby": "settings-h" });
   const grid = h("div", { class: "grid", id: "frame-grid", role: "list", "aria-label": "Tasks by frame" });
   const gridPager = h("div", { class: "pager" });
+  const gridTools = h("div", { class: "toolbar", role: "toolbar", id: "grid-tools", "aria-label": "Select frames to retry" });
   const detail = h("section", { id: "task-detail", class: "detail", "aria-labelledby": "detail-h" });
   const gallery = h("div", { class: "gallery", id: "outputs" });
   const outputsPager = h("div", { class: "pager" });
@@ -29,7 +32,7 @@ export function render(ctx, main, params) {
   let stopped = false;
 
   fill(main, h("p", { class: "crumbs" }, h("a", { href: "#/jobs" }, "← Jobs")), header, status, summary,
-    h("section", { "aria-labelledby": "grid-h" }, h("h2", { id: "grid-h" }, "Frames"), legend(), grid, gridPager),
+    h("section", { "aria-labelledby": "grid-h" }, h("h2", { id: "grid-h" }, "Frames"), legend(), gridTools, grid, gridPager),
     detail,
     h("section", { "aria-labelledby": "outputs-h" }, h("h2", { id: "outputs-h" }, "Outputs"), gallery, outputsPager),
     settings,
@@ -144,17 +147,66 @@ export function render(ctx, main, params) {
     return text;
   }
 
+  function pick(task, on) {
+    if (on && view.picked.size >= PICK_MAX && !view.picked.has(task.id)) {
+      fill(status, `At most ${PICK_MAX} tasks can be retried at once.`);
+      return;
+    }
+    if (on) view.picked.set(task.id, taskLabel(task));
+    else view.picked.delete(task.id);
+  }
+
+  function drawGridTools() {
+    const n = view.picked.size;
+    fill(gridTools,
+      h("button", { type: "button", class: "secondary", id: "grid-select", "aria-pressed": String(view.selecting),
+        onclick: () => { view.selecting = !view.selecting; drawGrid(); } }, view.selecting ? "Done selecting" : "Select frames"),
+      view.selecting ? [
+        h("button", { type: "button", class: "secondary", id: "grid-select-failed", onclick: () => {
+          for (const t of view.tasks) if (RETRYABLE.includes(t.state)) pick(t, true);
+          drawGrid();
+        } }, "Select failed and cancelled on this page"),
+        h("button", { type: "button", class: "secondary", id: "grid-clear", disabled: n === 0, onclick: () => { view.picked.clear(); drawGrid(); } }, "Clear"),
+      ] : null,
+      h("span", { id: "grid-picked", "aria-live": "polite" }, n ? `${n} selected` : ""),
+      h("button", { type: "button", id: "grid-retry", disabled: n === 0, onclick: retryPicked }, `Retry selected${n ? ` (${n})` : ""}`));
+  }
+
+  async function retryPicked() {
+    const ids = [...view.picked.keys()].slice(0, PICK_MAX);
+    try {
+      const answer = await api("POST", `/jobs/${jobId}/retry`, { task_ids: ids });
+      const skipped = ids.length - answer.affected;
+      fill(status, `${answer.affected} of ${ids.length} selected task${ids.length === 1 ? "" : "s"} queued again` +
+        (skipped ? ` (${skipped} not failed or cancelled, left alone)` : "") + ".");
+      view.picked.clear();
+      view.selecting = false;
+    } catch (err) {
+      fill(status, `Retry refused: ${err.message}`);
+    }
+    refreshAll();
+  }
+
   function drawGrid() {
     const focusKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+    drawGridTools();
     fill(grid, view.tasks.map((task) => {
       const running = task.attempts.find((a) => a.state === "running");
       const pct = running && running.progress !== null ? ` ${Math.round(running.progress * 100)}%` : "";
-      const label = `${task.kind === "chunk" ? "Frame" : task.kind} ${taskLabel(task)}: ${task.state}${pct}${task.is_test ? ", test frame" : ""}`;
+      const picked = view.picked.has(task.id);
+      const label = `${task.kind === "chunk" ? "Frame" : task.kind} ${taskLabel(task)}: ${task.state}${pct}${task.is_test ? ", test frame" : ""}${picked ? ", selected" : ""}`;
       return h("button", {
-        type: "button", role: "listitem", class: `tile state-${task.state}${view.task && view.task.id === task.id ? " chosen" : ""}${task.is_test ? " test" : ""}`,
+        type: "button", role: "listitem", class: `tile state-${task.state}${view.task && view.task.id === task.id ? " chosen" : ""}${task.is_test ? " test" : ""}${picked ? " picked" : ""}`,
         "aria-label": label, title: label, dataset: { key: `task-${task.id}`, task: String(task.id) },
-        onclick: () => { view.task = task; view.attemptId = null; drawGrid(); drawDetail(true); },
-      }, h("span", { class: "mark", "aria-hidden": "true" }, stateMark(task.state)), h("span", { class: "frame" }, taskLabel(task)),
+        onclick: () => {
+          if (view.selecting) {
+            pick(task, !view.picked.has(task.id));
+            drawGrid();
+            return;
+          }
+          view.task = task; view.attemptId = null; drawGrid(); drawDetail(true);
+        },
+      }, h("span", { class: "mark", "aria-hidden": "true" }, picked ? `☑ ${stateMark(task.state)}` : stateMark(task.state)), h("span", { class: "frame" }, taskLabel(task)),
       pct ? h("span", { class: "tile-pct", "aria-hidden": "true" }, pct.trim()) : null);
     }));
     if (!view.tasks.length) grid.append(h("p", {}, "No tasks."));

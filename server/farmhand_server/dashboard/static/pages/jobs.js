@@ -1,17 +1,20 @@
-// The jobs list: one page of jobs from the server (newest first, filtered by state there),
-// sorted and searched within the page here, with actions on a selection.
+// The jobs list: one page of jobs from the server, which sorts, filters by state and
+// searches name and owner across all of them; with actions on a selection.
 
 import { ACTIONS, act } from "../actions.js";
 import { api, query } from "../api.js";
-import { coalesce, fill, h, progressBar, stateBadge, when } from "../dom.js";
+import { coalesce, duration, fill, h, progressBar, stateBadge, when } from "../dom.js";
 
 const PAGE = 100;
 const STATES = ["", "queued", "rendering", "awaiting_approval", "paused", "completed", "failed", "cancelled"];
+// [key, label, the server's `sort=` for it or null when the column does not sort]
 const COLUMNS = [
-  ["id", "ID"], ["name", "Name"], ["owner", "Owner"], ["state", "State"], ["priority", "Priority"],
-  ["progress", "Progress"], ["tasks", "Tasks done / failed / total"], ["created_at", "Submitted"],
-  ["waiting_reason", "Why it waits"],
+  ["id", "ID", "id"], ["name", "Name", "name"], ["owner", "Owner", "owner"], ["state", "State", "state"],
+  ["priority", "Priority", "priority"], ["progress", "Progress", null],
+  ["tasks", "Tasks done / failed / total", null], ["created_at", "Submitted", "submitted"],
+  ["eta", "ETA", null], ["waiting_reason", "Why it waits", null],
 ];
+const SEARCH_MAX = 100; // the server's bound on `q`
 
 /** Draw the page into `main`; returns its cleanup. */
 export function render(ctx, main) {
@@ -20,7 +23,7 @@ export function render(ctx, main) {
     text: "",
     sort: "id",
     dir: -1,
-    cursors: [null], // `before` of each page seen; the last is the current one
+    offsets: [0], // `offset` of each page seen; the last is the current one
     next: null,
     jobs: [],
     selected: new Set(),
@@ -38,13 +41,17 @@ export function render(ctx, main) {
   stateSelect.addEventListener("change", () => {
     view.state = stateSelect.value;
     sessionStorage.setItem("farmhand.jobs.state", view.state);
-    view.cursors = [null];
+    view.offsets = [0];
     load();
   });
-  const search = h("input", { id: "filter-text", type: "search", placeholder: "Name or owner", "aria-label": "Search name or owner" });
+  const search = h("input", { id: "filter-text", type: "search", placeholder: "Name or owner", maxlength: String(SEARCH_MAX), "aria-label": "Search name or owner" });
+  const searchSoon = coalesce(() => {
+    view.offsets = [0];
+    load();
+  }, 300);
   search.addEventListener("input", () => {
-    view.text = search.value.trim().toLowerCase();
-    draw();
+    view.text = search.value.trim().slice(0, SEARCH_MAX);
+    searchSoon();
   });
 
   const priority = h("input", { id: "priority-value", type: "number", min: "0", max: "100", value: "50", "aria-label": "New priority", class: "narrow" });
@@ -57,7 +64,7 @@ export function render(ctx, main) {
   fill(main,
     h("div", { class: "title" }, h("h1", {}, "Jobs"), count),
     h("div", { class: "filters" }, h("label", { for: "filter-state" }, "State "), stateSelect,
-      h("label", { for: "filter-text" }, " Search this page "), search),
+      h("label", { for: "filter-text" }, " Search "), search),
     toolbar, status, table, pager);
 
   async function run(name) {
@@ -79,10 +86,11 @@ export function render(ctx, main) {
   async function load() {
     const started = performance.now();
     try {
-      const before = view.cursors[view.cursors.length - 1];
-      const answer = await api("GET", `/jobs${query({ limit: PAGE, before, state: view.state })}`);
+      const offset = view.offsets[view.offsets.length - 1];
+      const order = view.dir > 0 ? "asc" : "desc";
+      const answer = await api("GET", `/jobs${query({ limit: PAGE, offset: offset || undefined, state: view.state, sort: view.sort, order, q: view.text })}`);
       view.jobs = answer.jobs;
-      view.next = answer.next;
+      view.next = answer.next_offset;
       view.loadedAt = performance.now() - started;
       const visible = new Set(view.jobs.map((j) => j.id));
       for (const id of view.selected) if (!visible.has(id)) view.selected.delete(id);
@@ -99,23 +107,9 @@ export function render(ctx, main) {
     return ctx.users.get(job.user_id) || `user ${job.user_id}`;
   }
 
-  function sortValue(job, key) {
-    if (key === "owner") return owner(job).toLowerCase();
-    if (key === "name") return job.name.toLowerCase();
-    if (key === "tasks") return job.tasks_done;
-    if (key === "waiting_reason") return job.waiting_reason || "";
-    return job[key] ?? 0;
-  }
-
   function draw() {
     const focusKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
-    let rows = view.jobs;
-    if (view.text) rows = rows.filter((j) => j.name.toLowerCase().includes(view.text) || owner(j).toLowerCase().includes(view.text));
-    rows = [...rows].sort((a, b) => {
-      const x = sortValue(a, view.sort);
-      const y = sortValue(b, view.sort);
-      return (x < y ? -1 : x > y ? 1 : 0) * view.dir || (b.id - a.id);
-    });
+    const rows = view.jobs;
     const all = h("input", { type: "checkbox", "aria-label": "Select every job shown", dataset: { key: "all" } });
     all.checked = rows.length > 0 && rows.every((j) => view.selected.has(j.id));
     all.indeterminate = !all.checked && rows.some((j) => view.selected.has(j.id));
@@ -123,27 +117,29 @@ export function render(ctx, main) {
       for (const j of rows) all.checked ? view.selected.add(j.id) : view.selected.delete(j.id);
       draw();
     });
-    const head = h("tr", {}, h("th", { scope: "col" }, all), COLUMNS.map(([key, label]) => {
-      const sorted = view.sort === key;
+    const head = h("tr", {}, h("th", { scope: "col" }, all), COLUMNS.map(([key, label, sort]) => {
+      if (!sort) return h("th", { scope: "col" }, label);
+      const sorted = view.sort === sort;
       return h("th", { scope: "col", "aria-sort": sorted ? (view.dir > 0 ? "ascending" : "descending") : "none" },
         h("button", { type: "button", class: "sort", dataset: { key: `sort-${key}` }, onclick: () => {
-          view.dir = view.sort === key ? -view.dir : (key === "id" || key === "created_at" ? -1 : 1);
-          view.sort = key;
-          draw();
+          view.dir = view.sort === sort ? -view.dir : (["id", "submitted", "priority"].includes(sort) ? -1 : 1);
+          view.sort = sort;
+          view.offsets = [0];
+          load();
         } }, label, sorted ? (view.dir > 0 ? " ▲" : " ▼") : ""));
     }));
     const body = h("tbody", {}, rows.map((job) => row(job)));
     if (!rows.length) body.append(h("tr", {}, h("td", { colspan: String(COLUMNS.length + 1), class: "empty" },
-      view.jobs.length ? "No job on this page matches the search." : "No jobs.")));
+      view.text ? "No job matches the search." : "No jobs.")));
     fill(table, h("caption", { class: "sr-only" }, "Jobs, newest first unless sorted"), h("thead", {}, head), body);
     const n = view.selected.size;
     fill(toolbar.querySelector("#selected-count"), `${n} selected`);
     for (const b of toolbar.querySelectorAll("button")) b.disabled = n === 0;
-    const pageNo = view.cursors.length;
+    const pageNo = view.offsets.length;
     fill(count, `page ${pageNo}, ${view.jobs.length} job${view.jobs.length === 1 ? "" : "s"}${view.state ? ` ${view.state.replace(/_/g, " ")}` : ""}`);
     fill(pager,
-      h("button", { type: "button", class: "secondary", id: "page-newer", disabled: pageNo === 1, onclick: () => { view.cursors.pop(); load(); } }, "← Newer"),
-      h("button", { type: "button", class: "secondary", id: "page-older", disabled: view.next === null, onclick: () => { view.cursors.push(view.next); load(); } }, "Older →"));
+      h("button", { type: "button", class: "secondary", id: "page-newer", disabled: pageNo === 1, onclick: () => { view.offsets.pop(); load(); } }, "← Newer"),
+      h("button", { type: "button", class: "secondary", id: "page-older", disabled: view.next === null, onclick: () => { view.offsets.push(view.next); load(); } }, "Older →"));
     if (focusKey) {
       const again = main.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
       if (again) again.focus();
@@ -168,6 +164,7 @@ export function render(ctx, main) {
       h("td", {}, progressBar(job.progress, `job ${job.id} progress`)),
       h("td", { class: "tasks" }, `${job.tasks_done} done · `, failed, ` · ${job.tasks_total} total`),
       h("td", { class: "when" }, when(job.created_at)),
+      h("td", { class: "when" }, job.eta_seconds === null || job.eta_seconds === undefined ? "—" : duration(job.eta_seconds)),
       h("td", { class: "reason" }, job.waiting_reason || (job.state === "awaiting_approval" ? "test frames done: waiting for approval" : "")));
   }
 
@@ -183,6 +180,7 @@ export function render(ctx, main) {
   return () => {
     unsubscribe();
     refresh.cancel();
+    searchSoon.cancel();
     clearInterval(timer);
   };
 }
