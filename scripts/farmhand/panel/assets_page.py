@@ -238,13 +238,17 @@ class AssetsPage(QtWidgets.QWidget):
             self.state.prefs.save()
             self.locate_in(Path(folder))
 
-    def locate_in(self, folder: Path) -> None:
-        """Search `folder` for the missing files (the selected ones, else all) in the background."""
+    def locate_in(self, folder: Path, deps: list[Dependency] | None = None) -> None:
+        """Search `folder` for missing files (`deps`, else the selected ones, else all) in the
+        background."""
         analysis = self.state.analysis
         if analysis is None:
             return
-        chosen = [d for d in self.selected() if not d.exists]
-        missing = chosen or [d for d in analysis.asset if not d.exists]
+        if deps is not None:
+            missing = [d for d in deps if not d.exists]
+        else:
+            chosen = [d for d in self.selected() if not d.exists]
+            missing = chosen or [d for d in analysis.asset if not d.exists]
         if not missing:
             return
         if self._search_cancel is not None:

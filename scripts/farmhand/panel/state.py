@@ -109,6 +109,15 @@ class PanelState(QtCore.QObject):
             self.ignored.discard(key)
         self._apply_edits()
 
+    def set_ignored_many(self, deps: list[Dependency], ignored: bool) -> None:
+        """`set_ignored` for many files at once (one new analysis, not one per file)."""
+        keys = {ignore_key(d) for d in deps}
+        if ignored:
+            self.ignored |= keys
+        else:
+            self.ignored -= keys
+        self._apply_edits()
+
     def is_ignored(self, dep: Dependency) -> bool:
         """True when the artist left this dependency out."""
         return ignore_key(dep) in self.ignored

@@ -8,6 +8,10 @@ close does it): choices are saved and background work is dropped.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from farmhand.scene import Dependency
+
 from . import theme
 from .assets_page import AssetsPage
 from .background import Background
@@ -76,7 +80,9 @@ class Panel(QtWidgets.QWidget):
         self.pages: dict[str, QtWidgets.QWidget] = {}
         self.scene_page = self._add("scene", ScenePage(self.state))
         self.assets_page = self._add("assets", AssetsPage(self.state))
-        self.checks_page = self._add("checks", ChecksPage(self.state, self.show_asset))
+        self.checks_page = self._add(
+            "checks", ChecksPage(self.state, self.show_asset, locate=self.locate_missing)
+        )
         self.job_page = self._add("job", JobPage(self.state))
         self.submit_page = self._add("submit", SubmitPage(self.state))
         self.jobs_page = self._add("jobs", JobsPage(self.state))
@@ -174,6 +180,11 @@ class Panel(QtWidgets.QWidget):
         """Open Assets with a node's dependency selected."""
         self.show_section("assets")
         self.assets_page.select_dependency(node, path)
+
+    def locate_missing(self, deps: list[Dependency], folder: Path) -> None:
+        """Open Assets and search `folder` for these missing files (it offers the re-paths)."""
+        self.show_section("assets")
+        self.assets_page.locate_in(folder, deps)
 
     def _open_job(self, job_id: int) -> None:
         self.show_section("jobs")
