@@ -269,15 +269,19 @@ class Panel(QtWidgets.QWidget):
             severity, text = "error", f"Job settings: {preview.problems[0]}"
         elif not login.usable:
             severity, text = "notice", "Ready — log in to the farm on the Submit page"
+        elif (job := self.submit_page.submitted_as()) is not None and not running:
+            severity = "done"
+            text = f"Job {job} submitted — change the scene or a setting to submit another"
         else:
             severity = "ok"
             text = (f"Ready: {preview.frames:,} frames → {preview.tasks:,} tasks, "
                     f"{preview.files:,} files ({theme.human_size(preview.bytes)})")  # fmt: skip
-        icon = theme.dot_icon(theme.OK, 14) if severity == "ok" else theme.severity_icon(severity)
+        ok = severity in ("ok", "done")
+        icon = theme.dot_icon(theme.OK, 14) if ok else theme.severity_icon(severity)
         self.footer_icon.setPixmap(icon.pixmap(14, 14))
         self.footer_text.setText(text)
         self.footer_text.setToolTip("\n".join(preview.problems))
-        self.submit_button.setEnabled(severity != "error" and not running)
+        self.submit_button.setEnabled(severity not in ("error", "done") and not running)
 
     # -- closing ---------------------------------------------------------------------------------
     def shutdown(self) -> None:
