@@ -235,3 +235,29 @@ def test_ignoring_a_reference_is_a_warning_and_a_texture_a_notice(
     left = {d.node: d.severity for d in panel.checks_page.diagnostics()
             if d.code == "ignored-for-submission"}  # fmt: skip
     assert left == {"setRN": "warning", "wood": "notice"}
+
+
+def test_asset_paths_at_460_px_are_cut_in_the_middle_with_no_sideways_scroll(
+    qtbot,
+    isolated,  # noqa: F811
+) -> None:
+    panel = open_panel(qtbot, copy_shot(isolated), size=(460, 900))
+    wait_for(qtbot, lambda: panel.compact)
+    page = panel.show_section("assets")
+    qtbot.wait(100)
+    view, header = page.view, page.view.header()
+    assert not view.horizontalScrollBar().isVisible()
+    assert [view.isColumnHidden(c) for c in range(5)] == [False, False, True, True, True]
+    assert header.sectionSize(0) + header.sectionSize(1) <= view.viewport().width()
+    assert view.textElideMode() == Qt.TextElideMode.ElideMiddle
+    longest = max((r for g in page.model.groups for r in g.rows), key=lambda r: len(r.dep.path))
+    width = view.fontMetrics().horizontalAdvance(longest.dep.path)
+    assert width > header.sectionSize(0)  # it is cut (in the middle), so the tooltip matters
+    for g, group in enumerate(page.model.groups):
+        for r, row in enumerate(group.rows):
+            tip = page.model.index(r, 0, page.model.index(g, 0)).data(Qt.ItemDataRole.ToolTipRole)
+            assert f"written: {row.dep.path}" in tip
+    panel.resize(1100, 760)
+    wait_for(qtbot, lambda: not panel.compact)
+    assert not any(view.isColumnHidden(c) for c in range(5))
+    assert view.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded

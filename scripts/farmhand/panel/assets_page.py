@@ -121,10 +121,22 @@ class AssetsPage(QtWidgets.QWidget):
         self.refresh()
 
     def set_compact(self, compact: bool) -> None:
-        """A narrow dock: the file column gives room to the status beside it."""
+        """A narrow dock: file and status only, the file column as wide as the view allows
+        (its path cut in the middle, whole in the tooltip), and no sideways scrolling."""
         header = self.view.header()
-        header.resizeSection(0, 250 if compact else 330)
-        header.resizeSection(1, 110 if compact else 140)
+        modes = QtWidgets.QHeaderView.ResizeMode
+        header.setStretchLastSection(not compact)
+        header.setSectionResizeMode(0, modes.Stretch if compact else modes.Interactive)
+        for column in (2, 3, 4):
+            self.view.setColumnHidden(column, compact)
+        self.view.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if compact
+            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )  # fmt: skip
+        self.search.setPlaceholderText("Search…" if compact else "Search path, node or folder…")
+        if not compact:
+            header.resizeSection(0, 330)
+        header.resizeSection(1, 150)
 
     # -- contents ---------------------------------------------------------------------------------
     def refresh(self) -> None:
