@@ -75,6 +75,9 @@ def test_approval_is_called_for_and_cancel_asks_first(qtbot, farm, tmp_path) -> 
     jobs.show_job(job["id"])
     wait_for(qtbot, lambda: jobs.approval.isVisible(), timeout=15)
     assert "Your approval is needed" in jobs.approval_text.text()
+    # The estimate from the measured test frame: frames left, render time, core-hours.
+    wait_for(qtbot, lambda: "Estimate:" in jobs.approval_text.text(), timeout=10)
+    assert "× 23 frames left ≈" in jobs.approval_text.text()
     assert jobs.approve_now.isEnabled()
     asked: list[str] = []
     jobs.confirm = lambda title, text: asked.append(text) or False
