@@ -97,8 +97,9 @@ def screenshot(panel: Any, name: str, tmp_path: Path) -> Path:
     return target
 
 
-def write_many_textures(root: Path, count: int, missing_every: int = 5) -> Path:
-    """A project whose scene has `count` file textures; every `missing_every`-th is absent."""
+def write_many_textures(root: Path, count: int, missing_every: int = 5, folders: int = 40) -> Path:
+    """A project whose scene has `count` file textures in `folders` folders; every
+    `missing_every`-th is absent."""
     (root / "sourceimages").mkdir(parents=True)
     (root / "scenes").mkdir()
     (root / "workspace.mel").write_text('workspace -fr "sourceImages" "sourceimages";\n')
@@ -110,7 +111,7 @@ def write_many_textures(root: Path, count: int, missing_every: int = 5) -> Path:
         'createNode transform -s -n "persp";\ncreateNode camera -s -n "perspShape" -p "persp";\n',
     ]
     for i in range(count):
-        folder = f"set{i % 40:02d}"
+        folder = f"set{i % folders:02d}"
         name = f"tex_{i:05d}.png"
         if i % missing_every:
             (root / "sourceimages" / folder).mkdir(exist_ok=True)

@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import json
 from pathlib import Path
 
+from clipping import clipped
 from farmhand.panel.assets_model import MISSING
 from farmhand.panel.host import REPATHED, sidecar_path
 from farmhand.scene import analyze
@@ -17,6 +18,7 @@ from panel_support import (  # noqa: F401
     dark,
     isolated,
     open_panel,
+    screenshot,
     timed,
     wait_for,
     write_many_textures,
@@ -158,3 +160,104 @@ def test_a_search_path_finds_moved_files(qtbot, isolated, scenes_dir: Path) -> N
     panel.state.update(search_paths=[str(isolated / "moved" / "library")])
     assert errors(panel) == []
     assert [d.code for d in panel.checks_page.diagnostics()] == ["file-found-elsewhere"]
+
+
+def test_six_hundred_missing_textures_are_three_folder_groups_with_locate_and_ignore(
+    qtbot,
+    isolated,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    scene = write_many_textures(isolated / "big", 600, missing_every=1, folders=3)
+    library = isolated / "moved" / "set01"
+    library.mkdir(parents=True)
+    for i in range(1, 600, 3):
+        (library / f"tex_{i:05d}.png").write_bytes(b"moved")
+    panel = open_panel(qtbot, scene)
+    checks = panel.show_section("checks")
+    groups = checks.folder_groups()
+    assert [(g.folder, len(g.diagnostics)) for g in groups] == [
+        ("sourceimages/set00", 200), ("sourceimages/set01", 200), ("sourceimages/set02", 200)
+    ]  # fmt: skip
+    errors_row = checks.tree.topLevelItem(0)
+    assert errors_row.childCount() == 3 and len(errors(panel)) == 600
+    assert checks.tree.currentItem() is errors_row.child(0)
+    assert not errors_row.child(0).isExpanded()  # 200 rows each, folded under the folder
+    assert checks.detail_title.text() == "200 missing files in sourceimages/set00"
+    assert checks.ignore_group_button.isVisible() and not checks.select_button.isVisible()
+    panel.resize(460, 900)  # Maya's dock: the groups and their buttons are not cut
+    wait_for(qtbot, lambda: panel.compact)
+    qtbot.wait(150)
+    assert clipped(panel) == []
+    screenshot(panel, "panel-checks-missing-460", tmp_path)
+
+    # Locate for one group searches for its files only, and re-paths them all at once.
+    assert checks.select_group("sourceimages/set01")
+    checks.locate_group_in(isolated / "moved")
+    page = panel.assets_page
+    assert panel.current_section() == "assets"
+    wait_for(qtbot, lambda: page.suggestions)
+    assert "Found 200 of 200" in page.banner_text.text()
+    page.banner_apply.click()
+    assert [g.folder for g in checks.folder_groups()] == [
+        "sourceimages/set00", "sourceimages/set02"
+    ]  # fmt: skip
+
+    # Ignore for one group leaves its 200 files out in one go: one folded notice group.
+    assert checks.select_group("sourceimages/set00")
+    assert checks.ignore_group_button.text() == "Ignore 200 files"
+    checks.ignore_group_button.click()
+    assert len(errors(panel)) == 200
+    left_out = [g for g in checks.folder_groups() if g.left_out]
+    assert [(g.folder, len(g.diagnostics)) for g in left_out] == [("sourceimages/set00", 200)]
+    assert checks.select_group("sourceimages/set00")
+    assert checks.ignore_group_button.text() == "Restore 200 files"
+    checks.ignore_group_button.click()
+    assert len(errors(panel)) == 400
+
+
+def test_ignoring_a_reference_is_a_warning_and_a_texture_a_notice(
+    qtbot,
+    isolated,  # noqa: F811
+) -> None:
+    scene = isolated / "shot.ma"
+    scene.write_text(
+        "//Maya ASCII 2025ff03 scene\n//Codeset: UTF-8\n"
+        'file -rdi 1 -ns "set" -rfn "setRN" -typ "mayaAscii" "gone/set.ma";\n'
+        'file -r -ns "set" -dr 1 -rfn "setRN" -typ "mayaAscii" "gone/set.ma";\n'
+        'createNode file -n "wood";\n\tsetAttr ".ftn" -type "string" "gone/wood.png";\n'
+        "// End of shot.ma\n",
+        encoding="utf-8",
+    )
+    panel = open_panel(qtbot, scene)
+    missing = [d for d in panel.state.raw.asset if not d.exists]
+    assert sorted(d.kind for d in missing) == ["reference", "texture"]
+    panel.state.set_ignored_many(missing, True)
+    left = {d.node: d.severity for d in panel.checks_page.diagnostics()
+            if d.code == "ignored-for-submission"}  # fmt: skip
+    assert left == {"setRN": "warning", "wood": "notice"}
+
+
+def test_asset_paths_at_460_px_are_cut_in_the_middle_with_no_sideways_scroll(
+    qtbot,
+    isolated,  # noqa: F811
+) -> None:
+    panel = open_panel(qtbot, copy_shot(isolated), size=(460, 900))
+    wait_for(qtbot, lambda: panel.compact)
+    page = panel.show_section("assets")
+    qtbot.wait(100)
+    view, header = page.view, page.view.header()
+    assert not view.horizontalScrollBar().isVisible()
+    assert [view.isColumnHidden(c) for c in range(5)] == [False, False, True, True, True]
+    assert header.sectionSize(0) + header.sectionSize(1) <= view.viewport().width()
+    assert view.textElideMode() == Qt.TextElideMode.ElideMiddle
+    longest = max((r for g in page.model.groups for r in g.rows), key=lambda r: len(r.dep.path))
+    width = view.fontMetrics().horizontalAdvance(longest.dep.path)
+    assert width > header.sectionSize(0)  # it is cut (in the middle), so the tooltip matters
+    for g, group in enumerate(page.model.groups):
+        for r, row in enumerate(group.rows):
+            tip = page.model.index(r, 0, page.model.index(g, 0)).data(Qt.ItemDataRole.ToolTipRole)
+            assert f"written: {row.dep.path}" in tip
+    panel.resize(1100, 760)
+    wait_for(qtbot, lambda: not panel.compact)
+    assert not any(view.isColumnHidden(c) for c in range(5))
+    assert view.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded

@@ -75,6 +75,9 @@ def test_approval_is_called_for_and_cancel_asks_first(qtbot, farm, tmp_path) -> 
     jobs.show_job(job["id"])
     wait_for(qtbot, lambda: jobs.approval.isVisible(), timeout=15)
     assert "Your approval is needed" in jobs.approval_text.text()
+    # The estimate from the measured test frame: frames left, render time, core-hours.
+    wait_for(qtbot, lambda: "Estimate:" in jobs.approval_text.text(), timeout=10)
+    assert "× 23 frames left ≈" in jobs.approval_text.text()
     assert jobs.approve_now.isEnabled()
     asked: list[str] = []
     jobs.confirm = lambda title, text: asked.append(text) or False
@@ -111,3 +114,33 @@ def test_an_identical_resubmission_warns_first(qtbot, farm, tmp_path) -> None:
     asked.clear()
     second = submit_and_wait(qtbot, panel)
     assert asked == [] and second["id"] != first["id"]
+
+
+def test_submit_is_off_in_flight_and_after_success_until_something_changes(
+    qtbot, farm, tmp_path
+) -> None:
+    server, token = farm
+    scene = ready_shot(tmp_path)
+    panel = open_panel(qtbot, scene)
+    log_in(qtbot, panel, server, token)
+    panel.state.update(layers=["rs_beauty"])
+    page = panel.submit_page
+    assert panel.submit_button.isEnabled() and page.submit_button.isEnabled()
+    assert panel.submit()
+    assert not panel.submit_button.isEnabled() and not page.submit_button.isEnabled()
+    wait_for(qtbot, lambda: not page.running, timeout=60)
+    job = page.result.job
+    # Done: both Submit buttons stay off for this scene and these settings, and say why.
+    assert not panel.submit_button.isEnabled() and not page.submit_button.isEnabled()
+    assert f"Job {job['id']} submitted" in panel.footer_text.text()
+    assert f"Job {job['id']} was submitted" in page.submit_button.toolTip()
+    # A setting changes: Submit is back; the same settings again: off again.
+    panel.state.update(priority=61)
+    assert panel.submit_button.isEnabled() and page.submit_button.isEnabled()
+    panel.state.update(priority=50)
+    assert not panel.submit_button.isEnabled()
+    # The scene file changes (saved again): Submit is back once the panel reads it.
+    stat = scene.stat()
+    os.utime(scene, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    panel.state.reanalyse()
+    assert panel.submit_button.isEnabled() and page.submit_button.isEnabled()

@@ -115,3 +115,43 @@ def test_example_shot_layers_cameras_settings_and_software(qtbot, isolated, dark
     char_frames = format_frames(parse_frames(expected.scene_info_render["rs_char"].common.frames))
     assert format_frames(parse_frames(spec["layers"][0]["frames"])) == char_frames
     wait_for(qtbot, lambda: panel.job_page.frames.placeholderText() == char_frames)
+
+
+NO_CAMERA_SCENE = """//Maya ASCII 2025ff03 scene
+//Codeset: UTF-8
+currentUnit -l centimeter -a degree -t film;
+createNode transform -s -n "persp";
+createNode camera -s -n "perspShape" -p "persp";
+\tsetAttr ".rnd" no;
+createNode transform -n "hero";
+createNode camera -n "heroShape" -p "hero";
+\tsetAttr ".rnd" no;
+select -ne :defaultRenderGlobals;
+\tsetAttr ".ren" -type "string" "arnold";
+// End of nocam.ma
+"""
+
+
+def test_ticking_a_camera_clears_no_renderable_camera_offline(qtbot, isolated) -> None:  # noqa: F811
+    scene = isolated / "nocam.ma"
+    scene.write_text(NO_CAMERA_SCENE, encoding="utf-8")
+    panel = open_panel(qtbot, scene)
+    codes = lambda: [d.code for d in panel.checks_page.diagnostics()]  # noqa: E731
+    assert "no-renderable-camera" in codes()
+    assert not panel.submit_button.isEnabled()
+    tree = panel.scene_page.layers
+    layer = tree.topLevelItem(0)
+    layer.setExpanded(True)
+    hero = next(layer.child(j) for j in range(layer.childCount())
+                if layer.child(j).data(0, ROLE_CAMERA) == "hero")  # fmt: skip
+    hero.setCheckState(0, Qt.CheckState.Checked)
+    assert "no-renderable-camera" not in codes()
+    assert panel.submit_button.isEnabled()
+    assert tree.topLevelItem(0) is layer  # the tree was not rebuilt under the tick
+    spec = panel.state.preview().spec
+    assert spec["layers"][0]["cameras"] == ["hero"]
+    assert panel.host.scene_path().read_text(encoding="utf-8") == NO_CAMERA_SCENE
+    # Unticking it again: the layer has no camera to render, and the error is back.
+    hero.setCheckState(0, Qt.CheckState.Unchecked)
+    assert "no-renderable-camera" in codes()
+    assert not panel.submit_button.isEnabled()

@@ -95,3 +95,16 @@ def test_files_outside_the_project_get_one_notice_per_folder(tmp_path: Path) -> 
     notices = [d for d in data["diagnostics"] if d["code"] == "absolute-path-outside-project"]
     assert len(notices) == 1 and str(library) in notices[0]["message"]
     assert notices[0]["severity"] == "notice"
+
+
+def test_a_missing_file_is_called_missing_with_its_plug_and_path(tmp_path: Path) -> None:
+    body = _texture("file1", "gone/wood.png") + _texture("skin", "gone/skin.<UDIM>.exr")
+    data = analyze(_scene(tmp_path, body)).to_dict()
+    messages = {
+        d["node"]: d["message"] for d in data["diagnostics"] if d["code"] == "missing-texture"
+    }
+    assert messages["file1"] == "file1.fileTextureName: missing file gone/wood.png"
+    assert (
+        messages["skin"]
+        == "skin.fileTextureName: missing files, nothing matches gone/skin.<UDIM>.exr"
+    )

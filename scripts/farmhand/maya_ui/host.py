@@ -72,6 +72,12 @@ class MayaHost:
             raise ValueError(f"the scene has no node {node!r}")
         cmds.select(node, replace=True)
 
+    def scene_modified(self) -> bool:
+        """True while the open scene has unsaved changes."""
+        from maya import cmds
+
+        return bool(cmds.file(query=True, modified=True))
+
     def prepare_submit(self) -> bool:
         """Save a modified scene first (the farm renders the file); False: the artist cancelled."""
         from .save_first import save_before_submit

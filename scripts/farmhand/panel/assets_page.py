@@ -121,10 +121,22 @@ class AssetsPage(QtWidgets.QWidget):
         self.refresh()
 
     def set_compact(self, compact: bool) -> None:
-        """A narrow dock: the file column gives room to the status beside it."""
+        """A narrow dock: file and status only, the file column as wide as the view allows
+        (its path cut in the middle, whole in the tooltip), and no sideways scrolling."""
         header = self.view.header()
-        header.resizeSection(0, 250 if compact else 330)
-        header.resizeSection(1, 110 if compact else 140)
+        modes = QtWidgets.QHeaderView.ResizeMode
+        header.setStretchLastSection(not compact)
+        header.setSectionResizeMode(0, modes.Stretch if compact else modes.Interactive)
+        for column in (2, 3, 4):
+            self.view.setColumnHidden(column, compact)
+        self.view.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if compact
+            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )  # fmt: skip
+        self.search.setPlaceholderText("Search…" if compact else "Search path, node or folder…")
+        if not compact:
+            header.resizeSection(0, 330)
+        header.resizeSection(1, 150)
 
     # -- contents ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -238,13 +250,17 @@ class AssetsPage(QtWidgets.QWidget):
             self.state.prefs.save()
             self.locate_in(Path(folder))
 
-    def locate_in(self, folder: Path) -> None:
-        """Search `folder` for the missing files (the selected ones, else all) in the background."""
+    def locate_in(self, folder: Path, deps: list[Dependency] | None = None) -> None:
+        """Search `folder` for missing files (`deps`, else the selected ones, else all) in the
+        background."""
         analysis = self.state.analysis
         if analysis is None:
             return
-        chosen = [d for d in self.selected() if not d.exists]
-        missing = chosen or [d for d in analysis.asset if not d.exists]
+        if deps is not None:
+            missing = [d for d in deps if not d.exists]
+        else:
+            chosen = [d for d in self.selected() if not d.exists]
+            missing = chosen or [d for d in analysis.asset if not d.exists]
         if not missing:
             return
         if self._search_cancel is not None:

@@ -1,14 +1,17 @@
 """Checks: the analysis' diagnostics — errors block Submit, warnings and notices inform —
-each with its fix; clicking one selects its node."""
+each with its fix; clicking one selects its node. Missing files that share a folder are
+one row per folder, with Locate and Ignore for the whole group."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from farmhand.scene import Diagnostic
+from farmhand.scene import Dependency, Diagnostic
 
 from . import theme
 from .flow import FlowLayout
+from .missing_groups import FolderGroup, group_by_folder
 from .qt import Qt, QtWidgets
 from .state import PanelState
 
@@ -16,6 +19,10 @@ SEVERITIES = (("error", "Errors", "block submission"),
               ("warning", "Warnings", "worth a look"),
               ("notice", "Notices", "for your information"))  # fmt: skip
 ROLE_DIAG = Qt.ItemDataRole.UserRole
+ROLE_GROUP = Qt.ItemDataRole.UserRole + 1
+
+LocateGroup = Callable[[list[Dependency], Path], None]
+"""Search a folder for some missing files (Assets does it, and offers the re-paths)."""
 
 
 class ChecksPage(QtWidgets.QWidget):
@@ -26,10 +33,12 @@ class ChecksPage(QtWidgets.QWidget):
         state: PanelState,
         show_asset: Callable[[str, str | None], None],
         parent: QtWidgets.QWidget | None = None,
+        locate: LocateGroup | None = None,
     ) -> None:
         super().__init__(parent)
         self.state = state
         self._show_asset = show_asset
+        self._locate = locate
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 14)
         layout.setSpacing(8)
@@ -81,8 +90,17 @@ class ChecksPage(QtWidgets.QWidget):
         self.select_button.clicked.connect(self._select_node)
         self.asset_button = QtWidgets.QPushButton("Show in Assets")
         self.asset_button.clicked.connect(self._open_asset)
-        buttons.addWidget(self.select_button)
-        buttons.addWidget(self.asset_button)
+        self.locate_group_button = QtWidgets.QPushButton("Locate…")
+        self.locate_group_button.setToolTip("Search a folder for this group's missing files")
+        self.locate_group_button.clicked.connect(self._ask_group_folder)
+        self.ignore_group_button = QtWidgets.QPushButton("Ignore")
+        self.ignore_group_button.setToolTip(
+            "Leave this group's missing files out of this submission"
+        )
+        self.ignore_group_button.clicked.connect(self.ignore_group)
+        for button in (self.select_button, self.asset_button, self.locate_group_button,
+                       self.ignore_group_button):  # fmt: skip
+            buttons.addWidget(button)
         detail.addLayout(buttons)
         layout.addWidget(self.detail)
 
@@ -113,7 +131,9 @@ class ChecksPage(QtWidgets.QWidget):
             group.setFirstColumnSpanned(False)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.tree.addTopLevelItem(group)
-            group.addChildren([self._item(d) for d in items])
+            folders, singles = group_by_folder(items)
+            group.addChildren([self._folder_item(f) for f in folders])
+            group.addChildren([self._item(d) for d in singles])
             group.setExpanded(True)
         errors = counts.get("error", 0)
         if errors:
@@ -138,6 +158,15 @@ class ChecksPage(QtWidgets.QWidget):
         item.setToolTip(0, f"{diag.message}\nfix: {diag.fix}" if diag.fix else diag.message)
         return item
 
+    def _folder_item(self, folder: FolderGroup) -> QtWidgets.QTreeWidgetItem:
+        item = QtWidgets.QTreeWidgetItem([folder.title, ""])
+        item.setIcon(0, theme.standard_icon(self, "SP_DirIcon"))
+        item.setData(0, ROLE_GROUP, folder)
+        item.setToolTip(0, f"{folder.title}\nLocate the folder they moved to, or ignore them")
+        # Collapsed: hundreds of rows of one folder are the noise the group replaces.
+        item.addChildren([self._item(d) for d in folder.diagnostics])
+        return item
+
     def _first_problem(self) -> QtWidgets.QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)
@@ -150,17 +179,94 @@ class ChecksPage(QtWidgets.QWidget):
         item = self.tree.currentItem()
         return item.data(0, ROLE_DIAG) if item is not None else None
 
+    def current_group(self) -> FolderGroup | None:
+        """The folder of missing files selected in the list."""
+        item = self.tree.currentItem()
+        return item.data(0, ROLE_GROUP) if item is not None else None
+
+    def folder_groups(self) -> list[FolderGroup]:
+        """Every folder group listed, top to bottom."""
+        return [item.data(0, ROLE_GROUP) for item in self._rows() if item.data(0, ROLE_GROUP)]
+
+    def select_group(self, folder: str) -> bool:
+        """Make the group of a folder current; False if there is none."""
+        for item in self._rows():
+            group = item.data(0, ROLE_GROUP)
+            if group is not None and group.folder == folder:
+                self.tree.setCurrentItem(item)
+                return True
+        return False
+
     def diagnostics(self) -> list[Diagnostic]:
-        """Every diagnostic listed, top to bottom."""
+        """Every diagnostic listed, top to bottom (a folder group's files included)."""
         found = []
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
-            found += [group.child(j).data(0, ROLE_DIAG) for j in range(group.childCount())]
+        for item in self._rows():
+            diag = item.data(0, ROLE_DIAG)
+            if diag is not None:
+                found.append(diag)
+            else:
+                found += [item.child(k).data(0, ROLE_DIAG) for k in range(item.childCount())]
         return found
+
+    def _rows(self) -> list[QtWidgets.QTreeWidgetItem]:
+        rows = []
+        for i in range(self.tree.topLevelItemCount()):
+            severity = self.tree.topLevelItem(i)
+            rows += [severity.child(j) for j in range(severity.childCount())]
+        return rows
+
+    def group_dependencies(self, group: FolderGroup) -> list[Dependency]:
+        """The missing dependencies of a folder group (as the current analysis has them)."""
+        wanted = {(d.node, d.path) for d in group.diagnostics}
+        if group.left_out:
+            asset = self.state.ignored_dependencies()
+        else:
+            asset = self.state.analysis.asset if self.state.analysis is not None else []
+        return [d for d in asset if not d.exists and (d.node, d.path) in wanted]
+
+    def ignore_group(self) -> None:
+        """Leave the current group's missing files out of this submission (or, for a group
+        already left out, take them back)."""
+        group = self.current_group()
+        if group is not None:
+            self.state.set_ignored_many(self.group_dependencies(group), not group.left_out)
+
+    def locate_group_in(self, folder: Path) -> None:
+        """Search `folder` for the current group's missing files."""
+        group = self.current_group()
+        if group is not None and self._locate is not None:
+            self._locate(self.group_dependencies(group), folder)
+
+    def _ask_group_folder(self) -> None:
+        start = self.state.prefs.locate_folder or str(Path.home())
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Where did the files go?", start)
+        if folder:
+            self.state.prefs.locate_folder = folder
+            self.state.prefs.save()
+            self.locate_group_in(Path(folder))
 
     def _show_detail(self) -> None:
         diag = self.current()
-        self.detail.setVisible(diag is not None)
+        group = self.current_group()
+        self.detail.setVisible(diag is not None or group is not None)
+        for button in (self.locate_group_button, self.ignore_group_button):
+            button.setVisible(group is not None)
+        for button in (self.select_button, self.asset_button):
+            button.setVisible(group is None)
+        if group is not None:
+            severity = group.diagnostics[0].severity
+            self.detail_icon.setPixmap(theme.severity_icon(severity, 22).pixmap(22, 22))
+            self.detail_title.setText(group.title)
+            self.detail_fix.setText(
+                "Locate… the folder they moved to (the files are matched by name), "
+                "or Ignore them for this submission"
+            )
+            codes = sorted({d.code for d in group.diagnostics})
+            self.detail_code.setText("code " + ", ".join(codes))
+            self.locate_group_button.setEnabled(self._locate is not None and not group.left_out)
+            verb = "Restore" if group.left_out else "Ignore"
+            self.ignore_group_button.setText(f"{verb} {len(group.diagnostics)} files")
+            return
         if diag is None:
             return
         self.detail_icon.setPixmap(theme.severity_icon(diag.severity, 22).pixmap(22, 22))

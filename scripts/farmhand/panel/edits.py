@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Collection
 
 from farmhand.scene import Analysis, Dependency, Diagnostic
+from farmhand.scene.diagnostics import NO_RENDERABLE_CAMERA
 from farmhand.scene.model import NOTICE, WARNING
 
 IGNORED = "ignored-for-submission"
@@ -70,3 +71,14 @@ def _left_out(dep: Dependency) -> Diagnostic:
         dep.node, dep.path,
         "restore it in Assets if the render needs it",
     )  # fmt: skip
+
+
+def with_picked_cameras(analysis: Analysis, layers_with_a_pick: Collection[str]) -> Analysis:
+    """A copy without the "no renderable camera" error of each layer the artist ticked a
+    camera in (the panel renders that camera, so the layer has one; the scene is untouched)."""
+    picked = set(layers_with_a_pick)
+    kept = [d for d in analysis.diagnostics
+            if not (d.code == NO_RENDERABLE_CAMERA and d.node in picked)]  # fmt: skip
+    if len(kept) == len(analysis.diagnostics):
+        return analysis
+    return dataclasses.replace(analysis, diagnostics=kept)

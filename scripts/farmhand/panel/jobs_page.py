@@ -15,6 +15,7 @@ from farmhand.downloads import DownloadReport, download_job
 
 from . import theme
 from .connection import Login, LoginForm, describe_error
+from .estimate import estimate
 from .flow import FlowLayout
 from .frame_grid import FrameGrid, legend
 from .job_watch import JobWatch, Notice
@@ -416,6 +417,7 @@ class JobsPage(QtWidgets.QWidget):
                 f"<b>Your approval is needed.</b> The test frames of job #{job.get('id')} are "
                 f"done: check their previews below, then approve to render the remaining "
                 f"{rest} task(s), or cancel the job."
+                + (f"<br>{found.text()}" if (found := estimate(job, self.tasks)) else "")
             )
             self.approval.setVisible(True)
         self.priority.blockSignals(True)

@@ -123,16 +123,27 @@ class ScenePage(QtWidgets.QWidget):
         bottom.addWidget(self.software_box, 2)
         layout.addLayout(bottom, 2)
 
-        state.analysis_changed.connect(self.refresh)
+        self._shown_layers: object = None  # the layers the tree was filled from
+        state.analysis_changed.connect(self._analysis_changed)
         state.choices_changed.connect(self._sync_checks)
         state.choices_changed.connect(self._written_timer.start)
         self.refresh()
         self.show_written()
 
     # -- filling -----------------------------------------------------------------------------
+    def _analysis_changed(self) -> None:
+        analysis = self.state.analysis
+        if analysis is not None and analysis.scene_info_render is self._shown_layers:
+            # Only an edit (an ignored file, a ticked camera): the tree stays as it is, and
+            # is never rebuilt under the item whose tick caused it.
+            self._written_timer.start()
+            return
+        self.refresh()
+
     def refresh(self) -> None:
         """Show the current analysis."""
         analysis = self.state.analysis
+        self._shown_layers = analysis.scene_info_render if analysis is not None else None
         self._fill_facts(analysis)
         self._filling = True
         self.layers.clear()

@@ -15,9 +15,9 @@ from farmhand.scene import Analysis, Dependency, SceneError
 from farmhand.submission import Choices
 
 from .background import Background
-from .choices import PanelChoices, to_submission
+from .choices import PanelChoices, picked_cameras, to_submission
 from .connection import Login, current_login, describe_error
-from .edits import IgnoreKey, ignore_key, without_ignored
+from .edits import IgnoreKey, ignore_key, with_picked_cameras, without_ignored
 from .host import SceneHost
 from .prefs import UserPrefs
 from .preset_store import PresetList, list_presets
@@ -109,6 +109,15 @@ class PanelState(QtCore.QObject):
             self.ignored.discard(key)
         self._apply_edits()
 
+    def set_ignored_many(self, deps: list[Dependency], ignored: bool) -> None:
+        """`set_ignored` for many files at once (one new analysis, not one per file)."""
+        keys = {ignore_key(d) for d in deps}
+        if ignored:
+            self.ignored |= keys
+        else:
+            self.ignored -= keys
+        self._apply_edits()
+
     def is_ignored(self, dep: Dependency) -> bool:
         """True when the artist left this dependency out."""
         return ignore_key(dep) in self.ignored
@@ -131,7 +140,13 @@ class PanelState(QtCore.QObject):
 
     def _apply_edits(self) -> None:
         self._preview = self._manifest_problems = None
-        self.analysis = None if self.raw is None else without_ignored(self.raw, self.ignored)
+        self.analysis = None
+        if self.raw is not None:
+            layers = self.raw.scene_info_render
+            picked = [name for name in self.choices.cameras if name in layers
+                      and picked_cameras(self.choices, name, layers[name])]  # fmt: skip
+            analysis = without_ignored(self.raw, self.ignored)
+            self.analysis = with_picked_cameras(analysis, picked)
         self.analysis_changed.emit()
 
     # -- choices ---------------------------------------------------------------------------------
@@ -150,6 +165,8 @@ class PanelState(QtCore.QObject):
         self._save_timer.start()
         if "search_paths" in changes:
             self.reanalyse()
+        elif "cameras" in changes:
+            self._apply_edits()  # a ticked camera makes its layer renderable
         self.choices_changed.emit()
 
     def replace_choices(self, choices: PanelChoices) -> None:
@@ -160,6 +177,8 @@ class PanelState(QtCore.QObject):
         self._save_timer.start()
         if search_changed:
             self.reanalyse()
+        else:
+            self._apply_edits()
         self.choices_changed.emit()
 
     def flush_choices(self) -> None:

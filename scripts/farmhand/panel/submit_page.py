@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -166,6 +167,22 @@ class SubmitPage(QtWidgets.QWidget):
 
     last_submitted: tuple[str, int] | None = None  # (what was submitted, its job id)
     _fingerprint = ""
+    _current: tuple[Any, Any, str] | None = None  # (preview, scene stamp, fingerprint)
+
+    def fingerprint(self) -> str:
+        """What would be submitted now: the scene (path, and its file's stamp) and the spec."""
+        preview, stamp = self.state.preview(), scene_stamp(self.state.host)
+        cached = self._current
+        if cached is None or cached[0] is not preview or cached[1] != stamp:
+            fp = submission_fingerprint(self.state.host.scene_path(), preview.spec, stamp)
+            self._current = cached = (preview, stamp, fp)
+        return cached[2]
+
+    def submitted_as(self) -> int | None:
+        """The job id when the scene and settings are those of the last successful submit."""
+        if self.last_submitted is None or self.last_submitted[0] != self.fingerprint():
+            return None
+        return self.last_submitted[1]
 
     @property
     def running(self) -> bool:
@@ -201,11 +218,17 @@ class SubmitPage(QtWidgets.QWidget):
             self.summary_text.setText("")
         self.blockers.setText("\n".join(f"• {p}" for p in preview.problems[:8]))
         self.blockers.setVisible(bool(preview.problems))
-        self.submit_button.setEnabled(not self.running and preview.ok and login.usable)
-        self.submit_button.setToolTip(
-            "" if preview.ok and login.usable else
-            ("Log in first" if not login.usable else "Fix the problems listed above first")
-        )  # fmt: skip
+        done = self.submitted_as() if preview.ok and login.usable else None
+        self.submit_button.setEnabled(
+            not self.running and preview.ok and login.usable and done is None
+        )
+        if done is not None:
+            tip = f"Job {done} was submitted with these settings: change the scene or a setting"
+        elif preview.ok and login.usable:
+            tip = ""
+        else:
+            tip = "Log in first" if not login.usable else "Fix the problems listed above first"
+        self.submit_button.setToolTip(tip)
 
     def _logged_in(self, login: Login, _me: dict) -> None:
         self.state.set_login(login)
@@ -220,7 +243,7 @@ class SubmitPage(QtWidgets.QWidget):
         if problems or not preview.ok or not self.state.login.usable:
             self.refresh()
             return False
-        fingerprint = submission_fingerprint(self.state.host.scene_path(), preview.spec)
+        fingerprint = self.fingerprint()
         if self.last_submitted is not None and self.last_submitted[0] == fingerprint:
             again = self.confirm(
                 "Submit the same job again?",
@@ -235,6 +258,7 @@ class SubmitPage(QtWidgets.QWidget):
         prepare = getattr(self.state.host, "prepare_submit", None)  # Maya: save what is modified
         if prepare is not None and not prepare():
             return False
+        self._fingerprint = self.fingerprint()  # a scene saved just now has a new stamp
         self.result, self.error, self._uploads_seen = None, "", False
         for row in (self.hash_row, self.upload_row, self.submit_row):
             row.reset()
@@ -276,9 +300,9 @@ class SubmitPage(QtWidgets.QWidget):
         return theme.ask(self, title, text)
 
     def _done(self, submitted: Submitted) -> None:
-        self._finish()
         self.result = submitted
         self.last_submitted = (self._fingerprint, int(submitted.job["id"]))
+        self._finish()  # after the above: Submit stays off for what was just submitted
         report = submitted.upload
         self.upload_row.finish(
             f"sent {report.files_sent} file(s), {theme.human_size(report.bytes_sent)}; "
@@ -316,15 +340,30 @@ class SubmitPage(QtWidgets.QWidget):
             self.open_job.emit(int(self.result.job["id"]))
 
 
-def submission_fingerprint(scene: Any, spec: dict[str, Any]) -> str:
-    """What makes two submissions the same job: the scene and every setting of its spec.
+def scene_stamp(host: Any) -> Any:
+    """What changes when the scene does: its file's modification time and size, and, in Maya,
+    a value never seen twice while the open scene has unsaved changes."""
+    modified = getattr(host, "scene_modified", None)
+    if modified is not None and modified():
+        return f"modified {time.monotonic_ns()}"
+    path = host.scene_path()
+    try:
+        st = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size) if st is not None else None
+
+
+def submission_fingerprint(scene: Any, spec: dict[str, Any], stamp: Any = None) -> str:
+    """What makes two submissions the same job: the scene (and its file's `stamp`) and every
+    setting of its spec.
 
     >>> one = submission_fingerprint("a.ma", {"priority": 5})
     >>> one == submission_fingerprint("a.ma", {"priority": 5}), one == submission_fingerprint(
     ...     "a.ma", {"priority": 6})
     (True, False)
     """
-    return json.dumps([str(scene), spec], sort_keys=True, default=str)
+    return json.dumps([str(scene), stamp, spec], sort_keys=True, default=str)
 
 
 def _hashed(event: SubmitEvent) -> str:

@@ -8,6 +8,10 @@ close does it): choices are saved and background work is dropped.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from farmhand.scene import Dependency
+
 from . import theme
 from .assets_page import AssetsPage
 from .background import Background
@@ -76,7 +80,9 @@ class Panel(QtWidgets.QWidget):
         self.pages: dict[str, QtWidgets.QWidget] = {}
         self.scene_page = self._add("scene", ScenePage(self.state))
         self.assets_page = self._add("assets", AssetsPage(self.state))
-        self.checks_page = self._add("checks", ChecksPage(self.state, self.show_asset))
+        self.checks_page = self._add(
+            "checks", ChecksPage(self.state, self.show_asset, locate=self.locate_missing)
+        )
         self.job_page = self._add("job", JobPage(self.state))
         self.submit_page = self._add("submit", SubmitPage(self.state))
         self.jobs_page = self._add("jobs", JobsPage(self.state))
@@ -175,6 +181,11 @@ class Panel(QtWidgets.QWidget):
         self.show_section("assets")
         self.assets_page.select_dependency(node, path)
 
+    def locate_missing(self, deps: list[Dependency], folder: Path) -> None:
+        """Open Assets and search `folder` for these missing files (it offers the re-paths)."""
+        self.show_section("assets")
+        self.assets_page.locate_in(folder, deps)
+
     def _open_job(self, job_id: int) -> None:
         self.show_section("jobs")
         self.jobs_page.show_job(job_id)
@@ -258,15 +269,19 @@ class Panel(QtWidgets.QWidget):
             severity, text = "error", f"Job settings: {preview.problems[0]}"
         elif not login.usable:
             severity, text = "notice", "Ready — log in to the farm on the Submit page"
+        elif (job := self.submit_page.submitted_as()) is not None and not running:
+            severity = "done"
+            text = f"Job {job} submitted — change the scene or a setting to submit another"
         else:
             severity = "ok"
             text = (f"Ready: {preview.frames:,} frames → {preview.tasks:,} tasks, "
                     f"{preview.files:,} files ({theme.human_size(preview.bytes)})")  # fmt: skip
-        icon = theme.dot_icon(theme.OK, 14) if severity == "ok" else theme.severity_icon(severity)
+        ok = severity in ("ok", "done")
+        icon = theme.dot_icon(theme.OK, 14) if ok else theme.severity_icon(severity)
         self.footer_icon.setPixmap(icon.pixmap(14, 14))
         self.footer_text.setText(text)
         self.footer_text.setToolTip("\n".join(preview.problems))
-        self.submit_button.setEnabled(severity != "error" and not running)
+        self.submit_button.setEnabled(severity not in ("error", "done") and not running)
 
     # -- closing ---------------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -42,8 +42,7 @@ def for_dependency(dep: Dependency, unexpanded_var: str | None) -> list[Diagnost
             Diagnostic(
                 UNEXPANDED_VARIABLE,
                 ERROR,
-                f"{dep.plug} uses {unexpanded_var}, which is not set here, so the file "
-                "cannot be found",
+                f"{dep.plug}: missing file {dep.path} ({unexpanded_var} is not set here)",
                 dep.node,
                 dep.path,
                 f"set {unexpanded_var.strip('${}')} in the environment or re-path "
@@ -56,19 +55,19 @@ def for_dependency(dep: Dependency, unexpanded_var: str | None) -> list[Diagnost
                 Diagnostic(
                     MISSING_OPTIONAL,
                     WARNING,
-                    f"{dep.plug} names {dep.path}, which does not exist",
+                    f"{dep.plug}: missing optional file {dep.path}",
                     dep.node,
                     dep.path,
                     "the render may look different without it; ship it or clear the attribute",
                 )
             ]
         code = _missing_code(dep.kind)
-        what = "a file" if not dep.pattern else "a pattern with no matching files"
+        what = "missing file" if not dep.pattern else "missing files, nothing matches"
         return [
             Diagnostic(
                 code,
                 ERROR,
-                f"{dep.plug} names {what}: {dep.path}",
+                f"{dep.plug}: {what} {dep.path}",
                 dep.node,
                 dep.path,
                 "copy the file to that path, re-path the attribute, or run with --search-path "
