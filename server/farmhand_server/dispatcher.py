@@ -16,10 +16,10 @@ per server process:
   whose needs the worker does not meet (RAM, cores, GPUs, software, tags, hardware configs)
   or that blocklisted it, and takes the first held task of the first job left: only test
   tasks while any is pending, never a task this worker failed.
-* **Group commit.** Claims and completions queue up; one transaction per round writes all
-  of them with a handful of set-based statements (the rows travel as one JSON parameter), and
-  every request of the round is answered after it commits. Under load a round carries many
-  requests; alone, a request waits for one short transaction, as before.
+* **Group commit.** Claims, completions and heartbeats queue up; one transaction per round
+  writes all of them with a handful of set-based statements (the rows travel as one JSON
+  parameter), and every request of the round is answered after it commits. Under load a
+  round carries many requests; alone, a request waits for one short transaction, as before.
 * **The database has the last word.** Memory can be behind (another process paused a job or
   blocklisted a worker): handing out a task is an UPDATE guarded by all of it (the task is
   still queued, its job dispatching and past the test gate, the worker neither blocklisted
@@ -154,9 +154,18 @@ class _Completion:
     then: _Claim | None  # `next`: claim again once this is recorded
 
 
+@dataclass(eq=False, slots=True)
+class _Beat:
+    worker_id: int
+    attempt_id: int
+    progress: float | None
+    future: asyncio.Future[float]  # the new lease expiry; StaleAttempt if not the worker's
+
+
 @dataclass(slots=True)
 class _Outcome:
     refused: dict[int, Exception] = field(default_factory=dict)  # by id of the _Completion
+    leases: dict[int, float] = field(default_factory=dict)  # by id of the _Beat renewed
     assignments: dict[int, Assignment] = field(default_factory=dict)  # by id of the _Claim
     new_work: bool = False
 
@@ -179,6 +188,7 @@ class Dispatcher:
         self._stale = True
         self._claims: list[_Claim] = []
         self._completions: list[_Completion] = []
+        self._beats: list[_Beat] = []
         self._parked: dict[_Claim, None] = {}  # long-polls with nothing to do, oldest first
         self._retry_parked = False
         self._to_return: set[int] = set()  # reservations to give back in the next round
@@ -239,6 +249,17 @@ class Dispatcher:
         await done.future
         return await then.future if then is not None else None
 
+    async def heartbeat(self, worker_id: int, attempt_id: int, progress: float | None) -> float:
+        """Renew the worker's lease on an attempt (and record its progress); the new expiry.
+
+        Raises StaleAttempt if the attempt is no longer the worker's (lease lost, killed,
+        cancelled, finished): it must stop.
+        """
+        beat = _Beat(worker_id, attempt_id, progress, asyncio.get_running_loop().create_future())
+        self._beats.append(beat)
+        self._wake.set()
+        return await beat.future
+
     def work_changed(self) -> None:
         """Work may have appeared or jobs changed: reload the view; waiting claims look again."""
         self._stale = True
@@ -265,11 +286,11 @@ class Dispatcher:
         """After the last request: end the rounds and give back the tasks held for no one."""
         self.drain()
         if self._runner is not None:
-            if self._claims or self._completions:
+            if self._claims or self._completions or self._beats:
                 self._wake.set()
             # Let the round in progress (and any queued one) finish before cancelling.
             for _ in range(1000):
-                if not (self._busy or self._claims or self._completions):
+                if not (self._busy or self._claims or self._completions or self._beats):
                     break
                 await asyncio.sleep(0.01)
             self._runner.cancel()
@@ -308,15 +329,16 @@ class Dispatcher:
     async def _round(self) -> None:
         completions, self._completions = self._completions, []
         claims, self._claims = self._claims, []
+        beats, self._beats = self._beats, []
         if self._retry_parked:
             self._retry_parked = False
             claims = [*self._parked, *claims]
             self._parked.clear()
-        if not (completions or claims or self._to_return):
+        if not (completions or claims or beats or self._to_return):
             return
         for attempt in range(1, _ROUND_TRIES + 1):
             try:
-                outcome = await self._write(completions, claims)
+                outcome = await self._write(completions, claims, beats)
                 break
             except Exception as exc:
                 self._reset()
@@ -327,7 +349,15 @@ class Dispatcher:
                     _fail(c.future, exc)
                 for claim in claims:
                     _fail(claim.future, exc)
+                for beat in beats:
+                    _fail(beat.future, exc)
                 raise
+        for beat in beats:
+            lease = outcome.leases.get(id(beat))
+            if lease is None:
+                _fail(beat.future, StaleAttempt(beat.attempt_id))
+            else:
+                _answer(beat.future, lease)
         for c in completions:
             if id(c) in outcome.refused:
                 _fail(c.future, outcome.refused[id(c)])
@@ -350,8 +380,11 @@ class Dispatcher:
             self._to_return.update(t.id for t in job.tasks if t.reserved)
         self._jobs, self._order, self._stale = {}, [], True
 
-    async def _write(self, completions: list[_Completion], claims: list[_Claim]) -> _Outcome:
-        """One transaction: completions, then claims (they may use what completions released)."""
+    async def _write(
+        self, completions: list[_Completion], claims: list[_Claim], beats: list[_Beat]
+    ) -> _Outcome:
+        """One transaction: completions, then claims (they may use what completions released),
+        then heartbeats (last: they lock attempt rows but no job, see `_complete`)."""
         outcome = _Outcome()
         async with self._db.write() as conn:
             await hold_dispatch(conn, exclusive=False)
@@ -369,6 +402,8 @@ class Dispatcher:
                 ]
             if claims:
                 await self._assign(conn, claims, outcome)
+            if beats:
+                await self._renew(conn, beats, outcome)
             if outcome.new_work:
                 await self._db.announce_work(conn)
         return outcome
@@ -446,6 +481,24 @@ class Dispatcher:
             ):
                 self._stale = True  # it may leave the dispatching jobs now
             await settle(conn, j.id, j)
+
+    # -- heartbeats -----------------------------------------------------------------------------
+
+    async def _renew(self, conn: AsyncConnection, beats: list[_Beat], outcome: _Outcome) -> None:
+        """Extend the leases of the attempts still running on the worker that beats for them."""
+        now = time.time()
+        lease = now + self._config.lease_seconds
+        rows = _dumps([[b.attempt_id, b.worker_id, b.progress] for b in beats])
+        renewed = {
+            (r[0], r[1])
+            for r in await conn.execute(self._sql.renew, {"lease": lease, "rows": rows})
+        }
+        seen = sorted({worker_id for _, worker_id in renewed})
+        if seen:
+            await conn.execute(self._sql.seen_workers, {"now": now, "rows": _dumps(seen)})
+        for b in beats:
+            if (b.attempt_id, b.worker_id) in renewed:
+                outcome.leases[id(b)] = lease
 
     # -- claims ---------------------------------------------------------------------------------
 
@@ -691,6 +744,16 @@ class _Statements:
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)
                 AND NOT EXISTS (SELECT 1 FROM attempts a
                                 WHERE a.worker_id = workers.id AND a.state = '{RUNNING}')""")
+        self.renew = sa.text(f"""
+            UPDATE attempts SET lease_expires = :lease,
+                progress = COALESCE(v.progress, attempts.progress)
+            FROM {rows(attempt_id="int", worker_id="int", progress="float")} AS v
+            WHERE attempts.id = v.attempt_id AND attempts.worker_id = v.worker_id
+                AND attempts.state = '{RUNNING}'
+            RETURNING attempts.id, attempts.worker_id""")
+        self.seen_workers = sa.text(f"""
+            UPDATE workers SET last_seen = :now
+            WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)""")
         self.busy_workers = sa.text(f"""
             UPDATE workers SET state = 'busy', last_seen = :now
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)""")

@@ -9,6 +9,7 @@ by someone, but never all by one worker, or only by workers it blocklisted, says
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -45,26 +46,50 @@ class Online:
 class _Check:
     what: str  # "Maya ≥ 2023"
     test: Callable[[Online], bool]
-    instead: str  # what the online workers have, "" when it says nothing more
+    # What the online workers have, "" when it says nothing more: worked out only when a
+    # reason is written (`explain`), not for every match (`able`).
+    instead: Callable[[], str]
 
 
 async def online_workers(conn: AsyncConnection, online_seconds: float) -> list[Online]:
     """Workers seen within `online_seconds` whose token is not revoked."""
     w = db.workers
     since = time.time() - online_seconds
+    # The JSON columns as text: what a worker offers is parsed once per distinct registration
+    # (`_offers`), not on every read (each page of jobs reads every online worker).
     rows = await conn.execute(
         sa.select(w.c.id, w.c.name, w.c.ram_gb, w.c.cpu_cores, w.c.gpu_count, w.c.gpu_memory_gb,
-                  w.c.hardware_config_id, w.c.tags, w.c.software, w.c.slots)
+                  w.c.hardware_config_id, sa.cast(w.c.tags, sa.Text).label("tags"),
+                  sa.cast(w.c.software, sa.Text).label("software"), w.c.slots)
         .where(w.c.revoked_at.is_(None), w.c.last_seen >= since)
         .order_by(w.c.id)
     )  # fmt: skip
-    return [
-        Online(r.id, r.name, r.ram_gb, r.cpu_cores, r.gpu_count, r.gpu_memory_gb,
-               r.hardware_config_id or "", dict(r.software or {}),
-               versions.Offers.of(capability_keys({"tags": r.tags, "software": r.software})),
-               r.slots or 1)
-        for r in rows
-    ]  # fmt: skip
+    found = []
+    for r in rows:
+        software, offers = _offers(r.tags, r.software)
+        found.append(Online(r.id, r.name, r.ram_gb, r.cpu_cores, r.gpu_count,
+                            r.gpu_memory_gb, r.hardware_config_id or "", software, offers,
+                            r.slots or 1))  # fmt: skip
+    return found
+
+
+_OFFERS: dict[tuple[str | None, str | None], tuple[dict[str, Any], versions.Offers]] = {}
+_OFFERS_KEPT = 10_000  # distinct registrations remembered (a farm has a handful)
+
+
+def _offers(tags: str | None, software: str | None) -> tuple[dict[str, Any], versions.Offers]:
+    """A registration's software (parsed) and what it offers, from the columns' JSON text."""
+    key = (tags, software)
+    hit = _OFFERS.get(key)
+    if hit is None:
+        parsed = dict(json.loads(software) if software else {})
+        offers = versions.Offers.of(
+            capability_keys({"tags": json.loads(tags) if tags else [], "software": parsed})
+        )
+        if len(_OFFERS) >= _OFFERS_KEPT:
+            _OFFERS.clear()
+        hit = _OFFERS[key] = (parsed, offers)
+    return hit
 
 
 def software_summary(workers: Iterable[Online]) -> list[dict[str, Any]]:
@@ -125,28 +150,43 @@ def _checks(
         if need > 0:
             checks.append(_Check(
                 f"{need:g} {what}", lambda w, f=field, n=need: getattr(w, f) >= n,
-                _instead((getattr(w, field) for w in workers), unit),
+                lambda f=field, u=unit: _instead((getattr(w, f) for w in workers), u),
             ))  # fmt: skip
     needs = versions.Needs.of(keys)
     for need in needs.software:
-        have = _versions_of(need.name, workers)
-        checks.append(_Check(
-            need.describe(),
-            lambda w, n=need: any(n.met_by_version(v) for v in w.offers.versions.get(n.name, ())),
-            "online: " + versions.on_workers(need.name, have) if have
-            else _other_software(workers),
-        ))  # fmt: skip
+        checks.append(_Check(need.describe(), _software_test(need),
+                             lambda n=need: _software_instead(n.name, workers)))  # fmt: skip
     for key in sorted(needs.plain):
         kind, _, rest = key.partition(":")
         label = versions.title(rest) if kind == "software" else f"{kind} {rest.replace(':', ' ')}"
-        checks.append(_Check(label, lambda w, k=key: k in w.offers.keys, ""))
+        checks.append(_Check(label, lambda w, k=key: k in w.offers.keys, str))
     if configs:
         listed = ", ".join(sorted(configs))
         checks.append(_Check(
             f"hardware config {listed}", lambda w: w.hardware_config_id in configs,
-            _instead(w.hardware_config_id or "none" for w in workers),
+            lambda: _instead(w.hardware_config_id or "none" for w in workers),
         ))  # fmt: skip
     return checks
+
+
+def _software_test(need: versions.Need) -> Callable[[Online], bool]:
+    """Whether a worker has a version meeting the need; decided once per registration (workers
+    registered alike share one `Offers`), not once per worker."""
+    decided: dict[int, tuple[versions.Offers, bool]] = {}
+
+    def test(worker: Online) -> bool:
+        hit = decided.get(id(worker.offers))
+        if hit is None or hit[0] is not worker.offers:
+            met = any(need.met_by_version(v) for v in worker.offers.versions.get(need.name, ()))
+            hit = decided[id(worker.offers)] = (worker.offers, met)
+        return hit[1]
+
+    return test
+
+
+def _software_instead(name: str, workers: list[Online]) -> str:
+    have = _versions_of(name, workers)
+    return "online: " + versions.on_workers(name, have) if have else _other_software(workers)
 
 
 def able(job: Any, keys: Iterable[str], configs: set[str], workers: list[Online]) -> list[Online]:
@@ -172,7 +212,7 @@ def explain(
     unmet = [c for c in checks if not any(c.test(w) for w in workers)]
     if unmet:
         return "; ".join(
-            f"no online worker has {c.what}" + (f" ({c.instead})" if c.instead else "")
+            f"no online worker has {c.what}" + (f" ({instead})" if (instead := c.instead()) else "")
             for c in unmet
         )
     fits = [w for w in workers if all(c.test(w) for c in checks)]

@@ -21,6 +21,7 @@ reads are bounded by the farm's size and the number of unfinished jobs, not by h
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ PAUSED = "paused: resume it to render the rest"
 JOB_PAUSED = "its job is paused"
 JOB_AWAITING = "its job awaits approval of its test frames"
 _UNFINISHED = (states.QUEUED, states.RENDERING, states.AWAITING, states.PAUSED)
+WORKERS_FRESH_SECONDS = 1.0  # how stale the online workers behind a reason may be
+_ONLINE: dict[tuple[Any, float], tuple[float, tuple[int, int], list[online.Online]]] = {}
 _NAMES_SHOWN = 5  # worker names a reason lists before "and N more"
 
 
@@ -147,7 +150,7 @@ async def farm(conn: AsyncConnection, online_seconds: float) -> Farm:
             busy[worker_id] += 1
             running[job_id] += 1
     return Farm(
-        workers=await online.online_workers(conn, online_seconds),
+        workers=await _online(conn, online_seconds),
         jobs=jobs,
         order=[r.id for r in order],
         needs=await scheduler.job_needs(conn, ids) if ids else {},
@@ -155,6 +158,39 @@ async def farm(conn: AsyncConnection, online_seconds: float) -> Farm:
         busy=busy,
         running=running,
     )
+
+
+async def _online(conn: AsyncConnection, online_seconds: float) -> list[online.Online]:
+    """The online workers, read again only when the set of them changed (one count), a
+    worker of this process re-registered (`forget_workers`), or `WORKERS_FRESH_SECONDS` passed.
+
+    Every page of jobs and every job read asks; with hundreds of workers, reading them all
+    each time was most of what a page cost. Jobs, tasks and attempts are read fresh.
+    """
+    now = time.monotonic()
+    w = db.workers
+    since = time.time() - online_seconds
+    found = (
+        await conn.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(w.c.id), 0)).where(
+                w.c.revoked_at.is_(None), w.c.last_seen >= since
+            )
+        )
+    ).one()
+    signature = (int(found[0]), int(found[1]))
+    key = (conn.sync_engine, online_seconds)
+    hit = _ONLINE.get(key)
+    if hit is None or hit[0] < now or hit[1] != signature:
+        if len(_ONLINE) > 64:  # engines of apps gone (tests start many)
+            _ONLINE.clear()
+        workers = await online.online_workers(conn, online_seconds)
+        hit = _ONLINE[key] = (now + WORKERS_FRESH_SECONDS, signature, workers)
+    return hit[2]
+
+
+def forget_workers() -> None:
+    """A worker's registration changed in this process: the next reason reads them again."""
+    _ONLINE.clear()
 
 
 def job_reason(snapshot: Farm, job_id: int) -> str | None:

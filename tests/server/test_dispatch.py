@@ -243,3 +243,51 @@ def test_a_stopping_server_gives_back_its_reservations(database_url: str, tmp_pa
         assert reservations(second, created["id"]) == dict.fromkeys(range(1, 5), (None, None))
     finally:
         second.stop()
+
+
+def test_heartbeats_of_one_round_share_a_transaction_and_each_gets_its_own_answer(
+    server: RunningServer,
+) -> None:
+    ann = new_user(server, "ann")
+    submit(server, ann, frames="1-4")
+    workers = [new_worker(server, f"w{i}") for i in range(3)]
+    held = [claim(server, w) for w in workers]
+    assert complete(server, workers[2], held[2]) == 200  # its lease is no longer anyone's
+    a, b, c = (h["attempt_id"] for h in held)
+
+    async def beat(app):
+        async with app[DB].read() as conn:
+            owner_of = dict(
+                (await conn.execute(sa.select(db.attempts.c.id, db.attempts.c.worker_id))).all()
+            )
+        dispatcher, rounds = app[DISPATCHER], []
+        renew = dispatcher._renew
+
+        async def counted(conn, beats, outcome):
+            rounds.append(len(beats))
+            await renew(conn, beats, outcome)
+
+        dispatcher._renew = counted
+        try:
+            beats = [(owner_of[a], a, 0.5), (owner_of[b], a, None), (owner_of[c], c, None),
+                     (owner_of[b], b, None)]  # fmt: skip
+            answers = await asyncio.gather(
+                *(dispatcher.heartbeat(*args) for args in beats), return_exceptions=True
+            )
+        finally:
+            dispatcher._renew = renew
+        async with app[DB].read() as conn:
+            rows = await conn.execute(
+                sa.select(db.attempts.c.id, db.attempts.c.lease_expires, db.attempts.c.progress)
+            )
+            leases = {r.id: (r.lease_expires, r.progress) for r in rows}
+        return answers, rounds, leases
+
+    answers, rounds, leases = _run(server, beat)
+    assert rounds == [4]  # one round, one transaction, for the four of them
+    assert [type(x).__name__ for x in answers] == ["float", "StaleAttempt", "StaleAttempt", "float"]
+    assert leases[a] == (answers[0], 0.5) and leases[b][0] == answers[3]
+    assert leases[c][0] is None
+    # Over HTTP, the stale one is a 409 the worker stops on.
+    stale = workers[2].post(server.url(f"/attempts/{c}/heartbeat"), json={}, timeout=30)
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_attempt"

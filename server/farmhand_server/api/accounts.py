@@ -7,7 +7,7 @@ import time
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import auth, db, events, revocation
+from .. import auth, db, events, revocation, waiting
 from ..contract import document
 from ..credentials import revoking
 from ..errors import ApiError, conflict, forbidden, not_found
@@ -334,6 +334,7 @@ async def update_worker(request: web.Request) -> web.Response:
         ).one()
     # The claim path caches capabilities per worker: forget them so the next claim sees these.
     request.app[WORKER_CACHE].pop(worker_id, None)
+    waiting.forget_workers()
     return web.json_response(dict(row._mapping))
 
 

@@ -85,14 +85,15 @@ async def _attempt_action(request: web.Request, action) -> web.Response:
 
 
 async def heartbeat(request: web.Request) -> web.Response:
-    lease = request.app[CONFIG].lease_seconds
+    """Renew the lease, in the dispatcher's next round (one transaction for many heartbeats)."""
+    worker: Principal = request[PRINCIPAL]
+    attempt_id = request[PARAMS]["attempt_id"]
     progress = request[BODY].get("progress")
-
-    async def renew(conn, worker_id, attempt_id):
-        expires = await scheduler.heartbeat(conn, worker_id, attempt_id, lease, progress)
-        return {"lease_expires": expires}, False
-
-    return await _attempt_action(request, renew)
+    try:
+        expires = await request.app[DISPATCHER].heartbeat(worker.id, attempt_id, progress)
+    except scheduler.StaleAttempt:
+        raise _stale(attempt_id) from None
+    return web.json_response({"lease_expires": expires})
 
 
 async def complete_attempt(request: web.Request) -> web.Response:
