@@ -49,28 +49,13 @@ from server_harness import free_port, start_server_process  # noqa: E402
 CHROMIUM = os.environ.get("FARMHAND_CHROMIUM", "/usr/bin/chromium")
 STATES = ["completed"] * 6 + ["queued", "rendering", "paused", "failed", "cancelled"]
 
-# In the page: change the hash, wait until the view says it drew (`data-loaded` changes),
-# then one animation frame; milliseconds from the change.
-MEASURE = """async (hash) => {
+# In the page: do one thing (change the hash, or click a selector), wait until the view says
+# it drew (`data-loaded` changes), then one animation frame; milliseconds from the action.
+_TIMED = """async ([action, arg]) => {
   const main = document.getElementById("main");
   const before = main.dataset.loaded;
   const t0 = performance.now();
-  location.hash = hash;
-  await new Promise((resolve, reject) => {
-    const check = () => (main.dataset.loaded && main.dataset.loaded !== before)
-      ? resolve() : performance.now() - t0 > 30000
-      ? reject(new Error("not drawn within 30 s")) : requestAnimationFrame(check);
-    check();
-  });
-  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
-  return performance.now() - t0;
-}"""
-
-CLICK = """async (selector) => {
-  const main = document.getElementById("main");
-  const before = main.dataset.loaded;
-  const t0 = performance.now();
-  document.querySelector(selector).click();
+  if (action === "hash") location.hash = arg; else document.querySelector(arg).click();
   await new Promise((resolve, reject) => {
     const check = () => (main.dataset.loaded && main.dataset.loaded !== before)
       ? resolve() : performance.now() - t0 > 30000
@@ -195,14 +180,14 @@ def main() -> int:
                             # From another page, as a click on a link does.
                             page.evaluate("(h) => { location.hash = h; }", "#/admin")
                             page.wait_for_timeout(300)
-                            ms = page.evaluate(MEASURE, where)
+                            ms = page.evaluate(_TIMED, ["hash", where])
                         else:
-                            ms = page.evaluate(CLICK, where)
+                            ms = page.evaluate(_TIMED, ["click", where])
                         results[name]["dashboard"].append(ms)
                         results[name]["api"].append(timed_api(api, urls))
-                page.evaluate(MEASURE, "#/jobs")
+                page.evaluate(_TIMED, ["hash", "#/jobs"])
                 rows = page.locator("#jobs-table tbody tr").count()
-                page.evaluate(MEASURE, f"#/jobs/{big}")
+                page.evaluate(_TIMED, ["hash", f"#/jobs/{big}"])
                 tiles = page.locator("#frame-grid .tile").count()
                 browser.close()
         finally:

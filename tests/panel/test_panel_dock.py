@@ -23,12 +23,8 @@ def _settle(qtbot) -> None:
     qtbot.wait(150)
 
 
-def test_every_section_fits_a_460_pixel_dock_and_a_wide_window(
-    qtbot,
-    farm,
-    tmp_path,
-    dark,  # noqa: F811
-) -> None:
+def _awaiting_approval(qtbot, farm, tmp_path):
+    """The panel at 460 px, logged in, with a job whose test frame rendered: it awaits approval."""
     server, token = farm
     panel = open_panel(qtbot, ready_shot(tmp_path), size=WIDTHS["dock"])
     log_in(qtbot, panel, server, token)
@@ -39,8 +35,17 @@ def test_every_section_fits_a_460_pixel_dock_and_a_wide_window(
     job_page.fpt.setValue(4)
     job = submit_and_wait(qtbot, panel)
     node = RenderNode(server, panel.state.preview().spec["software"])
-    test = node.claim()
-    node.finish(test)  # the test frame is done: the job awaits approval
+    node.finish(node.claim())  # the test frame is done: the job awaits approval
+    return panel, job
+
+
+def test_every_section_fits_a_460_pixel_dock_and_a_wide_window(
+    qtbot,
+    farm,
+    tmp_path,
+    dark,  # noqa: F811
+) -> None:
+    panel, job = _awaiting_approval(qtbot, farm, tmp_path)
     jobs = panel.show_section("jobs")
     jobs.show_job(job["id"])
     wait_for(qtbot, lambda: jobs.job is not None and jobs.job["state"] == "awaiting_approval"
@@ -60,17 +65,7 @@ def test_every_section_fits_a_460_pixel_dock_and_a_wide_window(
 
 
 def test_approval_is_called_for_and_cancel_asks_first(qtbot, farm, tmp_path) -> None:
-    server, token = farm
-    panel = open_panel(qtbot, ready_shot(tmp_path), size=WIDTHS["dock"])
-    log_in(qtbot, panel, server, token)
-    panel.state.update(layers=["rs_beauty"])
-    job_page = panel.show_section("job")
-    job_page.test_first.setChecked(True)
-    job_page.stop_after_test.setChecked(True)
-    job_page.fpt.setValue(4)
-    job = submit_and_wait(qtbot, panel)
-    node = RenderNode(server, panel.state.preview().spec["software"])
-    node.finish(node.claim())
+    panel, job = _awaiting_approval(qtbot, farm, tmp_path)
     jobs = panel.show_section("jobs")
     jobs.show_job(job["id"])
     wait_for(qtbot, lambda: jobs.approval.isVisible(), timeout=15)
