@@ -6,7 +6,7 @@ names any) it has, and that has not blocklisted it; within a job, test tasks
 come first and nothing else is handed out while they are pending; a task a
 worker already failed is not given to that worker again. Jobs are ordered by
 priority, then age; tasks by their `seq`. `dispatcher` applies these rules
-to claims and completions; this module has the rest: leases and heartbeats,
+to claims, completions and heartbeats; this module has the rest: lapsed leases,
 failures and retries, blocklists, settling a job's state, killing attempts.
 
 Every assignment is an attempt with a lease; an attempt whose lease lapsed,
@@ -136,48 +136,6 @@ async def attempt_for(conn: AsyncConnection, attempt_id: int, worker_id: int):
     if row is None or row.worker_id != worker_id or row.state != RUNNING:
         raise StaleAttempt(attempt_id)
     return row
-
-
-@functools.cache
-def _renew_statement():
-    a = db.attempts
-    return (
-        a.update()
-        .where(
-            a.c.id == sa.bindparam("b_attempt_id"),
-            a.c.worker_id == sa.bindparam("b_worker_id"),
-            a.c.state == RUNNING,
-        )
-        .values(
-            lease_expires=sa.bindparam("b_lease"),
-            progress=sa.func.coalesce(sa.bindparam("b_progress", type_=sa.Float), a.c.progress),
-        )
-    )
-
-
-async def heartbeat(
-    conn: AsyncConnection,
-    worker_id: int,
-    attempt_id: int,
-    lease_seconds: float,
-    progress: float | None = None,
-) -> float:
-    """Renew a lease (and record progress, if given); the new expiry.
-
-    StaleAttempt if the worker no longer holds it.
-    """
-    lease = time.time() + lease_seconds
-    params = {"b_attempt_id": attempt_id, "b_worker_id": worker_id, "b_lease": lease,
-              "b_progress": progress}  # fmt: skip
-    renewed = await conn.execute(_renew_statement(), params)
-    if renewed.rowcount != 1:
-        raise StaleAttempt(attempt_id)
-    await conn.execute(
-        db.workers.update()
-        .where(db.workers.c.id == worker_id)
-        .values(last_seen=lease - lease_seconds)
-    )
-    return lease
 
 
 async def fail(
