@@ -36,11 +36,13 @@ def prepare(
     """
     if adapter == "maya":
         return _maya(scene, project, laid, every, remapped, mapper, log)
-    if laid.unavailable:
-        for client, why in laid.unavailable.items():
-            log(f"[farmhand] missing: {client}: {why}\n")
-        return _not_fetched(laid)
-    return None
+    _log_unavailable(laid, log)
+    return _not_fetched(laid) if laid.unavailable else None
+
+
+def _log_unavailable(laid: LaidOut, log: Log) -> None:
+    for client, why in laid.unavailable.items():
+        log(f"[farmhand] missing: {client}: {why}\n")
 
 
 def _not_fetched(laid: LaidOut) -> str:
@@ -66,8 +68,7 @@ def _maya(
     for line in remap.describe(done):
         log(line)
     renamed = {c.new.rstrip("/"): c.old for item in done for c in item.changes}
-    for client, why in laid.unavailable.items():
-        log(f"[farmhand] missing: {client}: {why}\n")
+    _log_unavailable(laid, log)
     if scene.suffix.lower() != ".ma":
         log(f"[farmhand] node check: {scene.name} is not Maya ASCII; not analysed here\n")
         return _not_fetched(laid) if laid.unavailable else None

@@ -21,7 +21,7 @@ from .errors import SceneError
 from .file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, HANDLED_TYPES, FileAttr
 from .mel_tokens import Str, tokenize
 from .model import Dependency, Diagnostic, FileEntry
-from .query import SceneQuery
+from .query import Reference, SceneQuery
 from .resolve import Resolver, expand_vars, has_pattern, normalise, stat, unexpanded
 
 _CONCRETE_UDIM = re.compile(r"(?<=[._])1\d{3}(?=[._])")
@@ -270,33 +270,41 @@ class Scanner:
             if resolved in self._visited:
                 continue
             self._visited.add(resolved)
-            if dep.resolved.lower().endswith(".mb") or (ref.file_type or "") == "mayaBinary":
-                # Inside Maya the referenced nodes are at hand, edits applied; offline the
-                # binary file cannot be read.
-                held = scene.loaded_reference(ref.node) if ref.node else None
-                if held is None:
-                    self.scan.diagnostics.append(diagnostics.binary_reference(node, ref.path))
-                else:
-                    child = dataclasses.replace(resolver, scene_dir=Path(dep.resolved).parent)
-                    self._scene(held, child, prefix, edits)
-                continue
-            try:
-                inner = self.open_scene(dep.resolved)
-            except (SceneError, OSError) as exc:
-                self.scan.diagnostics.append(
-                    Diagnostic(
-                        diagnostics.MISSING_REFERENCE,
-                        diagnostics.ERROR,
-                        f"reference {ref.path} cannot be read: {exc}",
-                        node,
-                        ref.path,
-                        "open and re-save the referenced file in Maya",
-                    )
+            opened = self._referenced_scene(scene, ref, dep, node, prefix)
+            if opened is not None:
+                inner, names = opened
+                child = dataclasses.replace(resolver, scene_dir=Path(dep.resolved).parent)
+                self._scene(inner, child, names, edits)
+
+    def _referenced_scene(
+        self, scene: SceneQuery, ref: Reference, dep: Dependency, node: str, prefix: str
+    ) -> tuple[SceneQuery, str] | None:
+        """The referenced file's scene and the prefix of its node names: the file read from
+        disk (`.ma`, names under the reference's namespace), or for an `.mb` the nodes Maya
+        loaded for it (in Maya; their names carry the namespace already). None after a
+        diagnostic: offline an `.mb` cannot be listed; a file that cannot be read."""
+        if dep.resolved.lower().endswith(".mb") or (ref.file_type or "") == "mayaBinary":
+            held = scene.loaded_reference(ref.node) if ref.node else None
+            if held is None:
+                self.scan.diagnostics.append(diagnostics.binary_reference(node, ref.path))
+                return None
+            return held, prefix
+        try:
+            return self.open_scene(dep.resolved), (
+                f"{prefix}{ref.namespace}:" if ref.namespace else prefix
+            )
+        except (SceneError, OSError) as exc:
+            self.scan.diagnostics.append(
+                Diagnostic(
+                    diagnostics.MISSING_REFERENCE,
+                    diagnostics.ERROR,
+                    f"reference {ref.path} cannot be read: {exc}",
+                    node,
+                    ref.path,
+                    "open and re-save the referenced file in Maya",
                 )
-                continue
-            ns = f"{prefix}{ref.namespace}:" if ref.namespace else prefix
-            child = dataclasses.replace(resolver, scene_dir=Path(dep.resolved).parent)
-            self._scene(inner, child, ns, edits)
+            )
+            return None
 
     def _edits(
         self, scene: SceneQuery, ref_node: str, resolver: Resolver, prefix: str
