@@ -11,8 +11,9 @@ more than one block plus the statement being kept.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -251,7 +252,8 @@ class StatementReader:
         )
 
 
-def resume_pattern(commands: Iterable[str], node_types: Iterable[str]) -> BytePattern:
+@functools.cache  # compiled once per set of types, not once per scene or reference read
+def resume_pattern(commands: frozenset[str], node_types: frozenset[str]) -> BytePattern:
     """The top-level statements a reader may want: these commands, and `createNode` of these
     types. Group 1 starts where the statement starts (right after the previous `;` and its
     line end, as `_block_end` finds a top-level statement)."""

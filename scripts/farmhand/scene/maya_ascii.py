@@ -90,9 +90,9 @@ _CREATE_FAST = re.compile(
 )
 # Top-level commands that change the scene whatever node came before them (a createNode
 # of a wanted type is the other thing a skip stops at; see `StatementReader`).
-_RESUME_COMMANDS = (
-    "select", "file", "requires", "currentUnit", "fileInfo", "connectAttr", "rename",
-)  # fmt: skip
+_RESUME_COMMANDS = frozenset(
+    {"select", "file", "requires", "currentUnit", "fileInfo", "connectAttr", "rename"}
+)
 # (source plug, source node, destination plug, destination node) of a plain connectAttr
 # line; the node is the plug's text before its first `.`, a leading `:` (root namespace)
 # dropped. `_CONNECT_NODES` takes the two nodes alone.
@@ -393,7 +393,7 @@ class _Builder:
     def run(self) -> None:
         resume = None
         if self.wants is not None and self.stream.seekable():
-            resume = resume_pattern(_RESUME_COMMANDS, {*self.wants, *self.connect_types})
+            resume = resume_pattern(_RESUME_COMMANDS, frozenset({*self.wants, *self.connect_types}))
         reader = StatementReader(self.stream, self.path, self._want, self.block, resume)
         handlers = self._handlers
         for statement in reader:
