@@ -136,7 +136,10 @@ print(json.dumps({"engine": ENGINE, "scenes": found}))
 """
 
 
-@pytest.mark.skipif(byte_patterns.ENGINE != "re2", reason="google-re2 is not installed")
+@pytest.mark.skipif(
+    byte_patterns.ENGINE != "re2",
+    reason="RE2 is not in use (google-re2 missing, or FARMHAND_REGEX_ENGINE=re)",
+)
 def test_re2_and_python_re_read_every_scene_alike(tmp_path: Path, corpus_dir: Path) -> None:
     # The reader uses RE2 where it is installed and Python's re elsewhere (some Maya
     # Pythons): both must read every scene to the same analysis.

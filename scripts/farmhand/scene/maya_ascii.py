@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import codecs
 import io
-import itertools
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from .attributes import base_name, canonical
-from .byte_patterns import ENGINE, BytePattern, compile_bytes
+from .connect_runs import PAIR, WantedNodes
 from .errors import BinarySceneError, SceneError, SceneParseError
 from .ma_statements import (
     BLOCK,
@@ -93,11 +92,6 @@ _CREATE_FAST = re.compile(
 _RESUME_COMMANDS = frozenset(
     {"select", "file", "requires", "currentUnit", "fileInfo", "connectAttr", "rename"}
 )
-# (source plug, source node, destination plug, destination node) of a plain connectAttr
-# line; the node is the plug's text before its first `.`, a leading `:` (root namespace)
-# dropped. `_CONNECT_NODES` takes the two nodes alone.
-_CONNECT_PAIR = re.compile(rb'connectAttr ":?(([^".]*)[^"]*)" ":?(([^".]*)[^"]*)"')
-_CONNECT_NODES = re.compile(rb'connectAttr ":?([^".]*)[^"]*" ":?([^".]*)')
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _HEADER_VERSION = re.compile(rb"//Maya ASCII (\S+) scene")
 _HEADER_CODESET = re.compile(rb"//Codeset: *(\S+)")
@@ -372,10 +366,8 @@ class _Builder:
         self._rdi: list[Reference] = []
         # Names (as written) of nodes of the connect types: connections are
         # kept only when they touch one, and checked without decoding.
-        self._wanted_names: set[bytes] = set()
+        self._wanted = WantedNodes()
         self._top: list[Reference] = []
-        self._probe: BytePattern | None = None  # see `_may_touch_wanted`
-        self._probe_size = -1
         self._handlers = {
             b"createNode": self._create_node,
             b"setAttr": self._set_attr,
@@ -432,60 +424,17 @@ class _Builder:
         if first < 0:
             return True
         peek = buf[first : first + 512]
-        return any(self._plug_wanted(plug) for plug in peek.split(b'"')[1:4:2])
-
-    def _plug_wanted(self, plug: bytes) -> bool:
-        node = plug.partition(b".")[0]
-        if b"|" in node:
-            node = node.rpartition(b"|")[2]
-        return node.lstrip(b":") in self._wanted_names
+        return any(self._wanted.plug(plug) for plug in peek.split(b'"')[1:4:2])
 
     def _connect_batch(self, statement: Statement) -> None:
-        run = statement.body
         codec = self.codec
         add = self.scene.add_connection
         if self.wants is None:
-            for src, _, dst, _ in _CONNECT_PAIR.findall(run):
-                add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
-            return
-        # Only the node names are taken from every line; a line is split into its plugs only
-        # when it touches a wanted node (a few hundred of a node-dense scene's 400,000).
-        wanted = self._wanted_names
-        plug_wanted = self._plug_wanted
-        if not wanted or not self._may_touch_wanted(run):
-            return  # the usual batch: told by one search, no Python step per line
-        nodes = _CONNECT_NODES.findall(run)
-        if b"|" not in run and wanted.isdisjoint(itertools.chain.from_iterable(nodes)):
-            return
-        hits: Iterable[int] = [
-            i for i, (a, b) in enumerate(nodes)
-            if a in wanted or b in wanted
-            or ((b"|" in a or b"|" in b) and (plug_wanted(a) or plug_wanted(b)))
-        ]  # fmt: skip
-        if not hits:
-            return
-        lines = run.split(b"\n")
-        if len(lines) != len(nodes) + 1:  # a plug that holds the word connectAttr: try each
-            hits = range(len(lines))
-        for i in hits:
-            pair = _CONNECT_PAIR.match(lines[i])
-            if pair is None:
-                continue
-            src, dst = pair.group(1, 3)
-            if plug_wanted(src) or plug_wanted(dst):
-                add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
-
-    def _may_touch_wanted(self, run: bytes) -> bool:
-        """False only when no line of `run` can name a wanted node (RE2: one DFA pass over
-        an alternation of the wanted names; Python's `re` is slow at that, so it says True
-        and lets the caller look line by line)."""
-        if ENGINE != "re2":
-            return True
-        if self._probe_size != len(self._wanted_names):
-            names = b"|".join(re.escape(n) for n in sorted(self._wanted_names))
-            self._probe = compile_bytes(rb'[":|](?:' + names + rb')[."]')
-            self._probe_size = len(self._wanted_names)
-        return self._probe is not None and self._probe.search(run) is not None
+            pairs = [(p[0], p[2]) for p in PAIR.findall(statement.body)]
+        else:
+            pairs = self._wanted.pairs_in(statement.body)
+        for src, dst in pairs:
+            add(src.decode(codec, "replace"), dst.decode(codec, "replace"))
 
     def _text(self, statement: Statement) -> str:
         return statement.body.decode(self.codec, "replace")
@@ -518,7 +467,7 @@ class _Builder:
 
     def _note_wanted(self, node: Node) -> None:
         if node.type in self.connect_types:
-            self._wanted_names.add(node.name.encode(self.codec, "replace"))
+            self._wanted.add(node.name.encode(self.codec, "replace"))
 
     def _select(self, statement: Statement) -> None:
         _, rest = flag_values(self._tokens(statement), {})
@@ -542,8 +491,8 @@ class _Builder:
             old = node.name
             self.scene._nodes[new] = self.scene._nodes.pop(old)
             node.name = new
-            if old.encode(self.codec, "replace") in self._wanted_names:
-                self._wanted_names.add(new.encode(self.codec, "replace"))
+            if old.encode(self.codec, "replace") in self._wanted:
+                self._wanted.add(new.encode(self.codec, "replace"))
             names = self.scene._by_type.get(node.type, [])
             names[names.index(old)] = new
 
