@@ -40,7 +40,7 @@ setup(
     packages=find_packages("scripts", include=["farmhand", "farmhand.*"])
     + find_packages("server", include=["farmhand_server*", "farmhand_worker*"]),
     package_data={
-        "farmhand": ["schemas/*.json"],
+        "farmhand": ["spec/schemas/*.json"],
         "farmhand_server": ["openapi.yaml", "dashboard/static/*", "dashboard/static/*/*"],
     },
     install_requires=[],

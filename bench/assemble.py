@@ -2,7 +2,7 @@
 
 Generates a 4096x2160 RGBA half-float EXR shaped like a render (smooth gradients and shapes
 plus sampling noise, so it compresses as renders do), cuts it into the 64 tiles of an 8x8
-block grid (``farmhand.tiles.tile_rects(4096, 2160, 64, "block")``) and writes each tile
+block grid (``farmhand.spec.tiles.tile_rects(4096, 2160, 64, "block")``) and writes each tile
 cropped (tile-sized, as Blender's border render with crop writes them) with the frame's
 compression. Then, in the same process, interleaved, median of N rounds after one warm-up
 of each:
@@ -12,7 +12,7 @@ of each:
 * **assembly**: ``assemble(tiles)``: every tile read and placed, the frame written;
 * for reference, the assembly with one reading thread (``workers=1``).
 
-All three use the same image I/O (``farmhand_worker.images``: OpenEXR, with its thread pool
+All three use the same image I/O (``farmhand_worker.outputs.images``: OpenEXR, with its thread pool
 on every core) and the same compression, so the ratio isolates what assembly adds: opening
 64 files and copying the pixels into place. Target (issue 5): assembly / baseline <= 1.5.
 
@@ -53,9 +53,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path[:0] = [str(REPO / "scripts"), str(REPO / "server")]
 
-from farmhand.tiles import Tile, tile_rects  # noqa: E402
-from farmhand_worker.assemble import DEFAULT_WORKERS, TileImage, assemble  # noqa: E402
-from farmhand_worker.images import EXR, Image, read_image, write_image  # noqa: E402
+from farmhand.spec.tiles import Tile, tile_rects  # noqa: E402
+from farmhand_worker.outputs.assemble import DEFAULT_WORKERS, TileImage, assemble  # noqa: E402
+from farmhand_worker.outputs.images import EXR, Image, read_image, write_image  # noqa: E402
 
 WIDTH, HEIGHT, TILES = 4096, 2160, 64
 RATIO_TARGET = 1.5  # assembly / (read + write once)

@@ -24,8 +24,9 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "server"), str(ROOT / "tests")
 
 import pg_server  # noqa: E402
 from farm import claim, fail, new_user, new_worker, submit  # noqa: E402
-from farmhand_server import db, liveness  # noqa: E402
 from farmhand_server.config import Config  # noqa: E402
+from farmhand_server.dispatch import liveness  # noqa: E402
+from farmhand_server.store import schema as db  # noqa: E402
 from server_harness import start_server  # noqa: E402
 
 

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts"), str(REPO / "server")]
 
 import pg_server  # noqa: E402
-from farmhand.client import FarmClient  # noqa: E402
+from farmhand.transfer.client import FarmClient  # noqa: E402
 from server_harness import free_port, start_server_process  # noqa: E402
 
 
@@ -115,8 +115,8 @@ async def _measure(
     admin = FarmClient(",".join(roots), admin_token)
     scene = Path(tempfile.mkdtemp()) / "scene.blend"
     scene.write_bytes(b"load scene")
-    from farmhand.hashing import hash_file
-    from farmhand.transfer import LocalFile, Uploader
+    from farmhand.transfer.hashing import hash_file
+    from farmhand.transfer.upload import LocalFile, Uploader
 
     local = LocalFile(scene, hash_file(scene), scene.stat().st_mtime_ns)
     Uploader(admin).upload([local])

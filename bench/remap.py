@@ -5,7 +5,7 @@ file textures under ``C:/proj/sourceimages``, references with edits), makes the 
 folder exist under a job root as a worker's layout would, then times:
 
 * a plain copy of the file (``shutil.copyfile``), the floor for any rewrite;
-* ``farmhand_worker.remap.rewrite_file`` (one streaming pass to find the path strings,
+* ``farmhand_worker.files.remap.rewrite_file`` (one streaming pass to find the path strings,
   one to copy with them replaced), with the paths it changed and the process's peak RSS.
 
 Usage::
@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / d) for d in ("scripts", "server")]
 
-from farmhand.pathmap import PathMapper  # noqa: E402
-from farmhand_worker import remap  # noqa: E402
+from farmhand.spec.pathmap import PathMapper  # noqa: E402
+from farmhand_worker.files import remap  # noqa: E402
 from synthetic_scene import PROJECT, generate_scene  # noqa: E402
 
 

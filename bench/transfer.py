@@ -59,7 +59,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from farmhand.hashing import (  # noqa: E402
+from farmhand.transfer.hashing import (  # noqa: E402
     DEFAULT_BLOCK_SIZE,
     FileHash,
     default_workers,
@@ -354,9 +354,9 @@ def bench_upload(root: Path, paths: list[str], args: argparse.Namespace) -> dict
     ``complete`` (the server checks MD5 and xxh64 for both). The resubmission hashes through
     the now-filled cache and asks which blobs are missing: none.
     """
-    from farmhand.client import FarmClient
-    from farmhand.hashcache import HashCache
-    from farmhand.transfer import LocalFile, Uploader
+    from farmhand.transfer.client import FarmClient
+    from farmhand.transfer.hashcache import HashCache
+    from farmhand.transfer.upload import LocalFile, Uploader
 
     old = time.time() - 3600  # older than the cache's 2 s "too recent to trust" window
     for path in paths:

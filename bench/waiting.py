@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "server"), str(ROOT / "tests")
                 str(ROOT / "tests" / "server")]  # fmt: skip
 
 from farm import claim, job_spec, new_user, new_worker, upload  # noqa: E402
-from farmhand_server import waiting  # noqa: E402
+from farmhand_server.jobs import waiting  # noqa: E402
 from server_harness import start_server  # noqa: E402
 
 

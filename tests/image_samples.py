@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import OpenEXR
-from farmhand.tiles import Tile
-from farmhand_worker.assemble import TileImage
-from farmhand_worker.images import EXR, Image, write_image
+from farmhand.spec.tiles import Tile
+from farmhand_worker.outputs.assemble import TileImage
+from farmhand_worker.outputs.images import EXR, Image, write_image
 
 EXR_CHANNELS = {
     "R": np.float16,

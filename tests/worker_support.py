@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from farmhand.client import FarmClient
-from farmhand.hashing import hash_file
-from farmhand.jobspec import server_path
-from farmhand.transfer import LocalFile, Uploader
+from farmhand.spec.jobspec import server_path
+from farmhand.transfer.client import FarmClient
+from farmhand.transfer.hashing import hash_file
+from farmhand.transfer.upload import LocalFile, Uploader
 from farmhand_worker.config import Software, WorkerConfig
 from farmhand_worker.daemon import Worker
 from farmhand_worker.hardware import Hardware

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import Config, load
+from farmhand_server.config import Config, load
 
 __all__ = ["Config", "create_app", "load"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "create_app":
-        from .app import create_app
+        from farmhand_server.app import create_app
 
         return create_app
     raise AttributeError(name)

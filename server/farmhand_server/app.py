@@ -7,16 +7,17 @@ import time
 
 from aiohttp import web
 
-from . import auth, credentials, dashboard, db, duties, storage_check, webhooks
-from .api import HANDLERS
-from .api.work import reaper
-from .blobstore import BlobStore
-from .config import Config
-from .contract import build_routes
-from .database import Database, Notifier
-from .dispatcher import Dispatcher
-from .errors import error_middleware
-from .keys import (
+from farmhand_server import dashboard, duties
+from farmhand_server.accounts import auth, credentials
+from farmhand_server.api import HANDLERS
+from farmhand_server.api.contract import build_routes
+from farmhand_server.api.work import reaper
+from farmhand_server.config import Config
+from farmhand_server.dispatch.dispatcher import Dispatcher
+from farmhand_server.dispatch.liveness import Clock
+from farmhand_server.dispatch.rules import JobCache
+from farmhand_server.errors import error_middleware
+from farmhand_server.keys import (
     CONFIG,
     DB,
     DISPATCHER,
@@ -27,8 +28,11 @@ from .keys import (
     WAKE,
     WORKER_CACHE,
 )
-from .liveness import Clock
-from .scheduler import JobCache
+from farmhand_server.notify import webhooks
+from farmhand_server.store import schema as db
+from farmhand_server.store import shared_folder as storage_check
+from farmhand_server.store.blobs import BlobStore
+from farmhand_server.store.database import Database, Notifier
 
 log = logging.getLogger("farmhand.server")
 FIRST_ADMIN_TOKEN = web.AppKey("first_admin_token", str)

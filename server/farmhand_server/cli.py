@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 
-from .config import Config, load
+from farmhand_server.config import Config, load
 
 ROLES = ("artist", "admin")  # as auth.ROLES; kept here so `--help` needs no server imports
 
@@ -44,7 +44,7 @@ def run_server(args: argparse.Namespace) -> int:
     """Run until interrupted."""
     from aiohttp import web
 
-    from .app import FIRST_ADMIN_TOKEN, create_app
+    from farmhand_server.app import FIRST_ADMIN_TOKEN, create_app
 
     config = _config(args)
     app = create_app(config)
@@ -65,7 +65,7 @@ def run_server(args: argparse.Namespace) -> int:
     access = logging.getLogger("aiohttp.access") if config.access_log else None
     if config.access_log:
         logging.basicConfig(level=logging.INFO)
-    from .storage_check import StorageMismatch
+    from farmhand_server.store.shared_folder import StorageMismatch
 
     try:
         web.run_app(app, host=config.host, port=config.port, print=None, access_log=access)
@@ -118,7 +118,7 @@ def run_admin(args: argparse.Namespace) -> int:
 
 
 async def _admin(config: Config, args: argparse.Namespace) -> int:
-    from . import db
+    from farmhand_server.store import schema as db
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.create_engine(config.db_url)
@@ -133,7 +133,8 @@ async def _admin(config: Config, args: argparse.Namespace) -> int:
 async def _admin_action(conn, args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
-    from . import auth, db, revocation
+    from farmhand_server.accounts import auth, revocation
+    from farmhand_server.store import schema as db
 
     action = args.admin_command
     if action == "create-user":
@@ -198,7 +199,7 @@ async def _worker_id(conn, worker: str) -> int:
     """A worker named by its id or its name (LookupError if none, or the name is ambiguous)."""
     import sqlalchemy as sa
 
-    from . import db
+    from farmhand_server.store import schema as db
 
     w = db.workers
     if worker.isascii() and worker.isdigit():

@@ -18,7 +18,7 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import db
+from farmhand_server.store import schema as db
 
 NAMES = ("reap", "liveness", "collect")
 # A round may be claimed a little early: processes loop on their own phase, and waiting a

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .auth import Principal
-from .blobstore import BlobStore
-from .config import Config
-from .database import Database, Notifier
-from .dispatcher import Dispatcher
-from .liveness import Clock
+from farmhand_server.accounts.auth import Principal
+from farmhand_server.config import Config
+from farmhand_server.dispatch.dispatcher import Dispatcher
+from farmhand_server.dispatch.liveness import Clock
+from farmhand_server.store.blobs import BlobStore
+from farmhand_server.store.database import Database, Notifier
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)

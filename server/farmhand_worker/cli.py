@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from . import config as config_module
-    from .daemon import Worker
+    from farmhand_worker import config as config_module
+    from farmhand_worker.daemon import Worker
 
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -72,7 +72,7 @@ def _blender(executable: str):
     import shutil
     import subprocess
 
-    from .config import ConfigError, Software
+    from farmhand_worker.config import ConfigError, Software
 
     path = shutil.which(executable) or executable
     try:

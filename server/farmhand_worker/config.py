@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from farmhand.versions import pick as pick_version
+from farmhand.spec.versions import pick as pick_version
 
 ENV_PREFIX = "FARMHAND_WORKER_"
 
@@ -106,7 +106,7 @@ class WorkerConfig:
     ) -> str | None:
         """The configured executable to render a job's software with.
 
-        The lowest installed version the job's policy accepts (`farmhand.versions.pick`: a
+        The lowest installed version the job's policy accepts (`farmhand.spec.versions.pick`: a
         Maya 2023 scene on a node with 2024 and 2026 renders with 2024); when none does (the
         server only sends jobs a node can take, so a job older than the policy), the first
         configured one.

@@ -18,15 +18,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from farmhand.client import FarmError, server_list
+from farmhand.transfer.client import FarmError, server_list
 
-from . import orphans, sandbox
-from .api import Stale, WorkerClient
-from .cache import BlobCache
-from .config import ConfigError, WorkerConfig
-from .guard import RenderGuard
-from .hardware import Hardware, detect
-from .task import Outcome, TaskRun
+from farmhand_worker.config import ConfigError, WorkerConfig
+from farmhand_worker.farm_client import Stale, WorkerClient
+from farmhand_worker.files.cache import BlobCache
+from farmhand_worker.hardware import Hardware, detect
+from farmhand_worker.run import orphans, sandbox
+from farmhand_worker.run.guard import RenderGuard
+from farmhand_worker.task import Outcome, TaskRun
 
 log = logging.getLogger("farmhand.worker")
 ENROLMENT_PREFIX = "fhe_"

@@ -18,16 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from farmhand.pathmap import PathMapper
-from farmhand.tiles import Tile
+from farmhand.spec.pathmap import PathMapper
+from farmhand.spec.tiles import Tile
 
-from . import adapters, node_files, orphans, process, remap, results, sandbox
-from .api import Stale, WorkerClient, deliver
-from .cache import BlobCache
-from .config import WorkerConfig
-from .guard import RenderGuard
-from .layout import lay_out, place
-from .logs import LogStream
+from farmhand_worker import adapters
+from farmhand_worker.config import WorkerConfig
+from farmhand_worker.farm_client import Stale, WorkerClient, deliver
+from farmhand_worker.files import prepare as node_files
+from farmhand_worker.files import remap
+from farmhand_worker.files.cache import BlobCache
+from farmhand_worker.files.layout import lay_out, place
+from farmhand_worker.outputs import results
+from farmhand_worker.run import orphans, process, sandbox
+from farmhand_worker.run.guard import RenderGuard
+from farmhand_worker.run.logs import LogStream
 
 log = logging.getLogger("farmhand.worker")
 
@@ -242,7 +246,10 @@ class TaskRun:
 
     # -- assembly -----------------------------------------------------------------------------
     def _assemble(self, pinned: list, logs: LogStream) -> list[results.Produced]:
-        from .assemble import TileImage, assemble  # numpy and OpenEXR only where needed
+        from farmhand_worker.outputs.assemble import (  # numpy and OpenEXR only where needed
+            TileImage,
+            assemble,
+        )
 
         inputs = self.task.get("inputs") or []
         count = (self.task.get("tile") or {}).get("count")

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 
 import chaos_support
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from server_harness import free_port, start_server_process
 from worker_support import upload_files
 

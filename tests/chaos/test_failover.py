@@ -13,7 +13,7 @@ from pathlib import Path
 
 import chaos_support
 import requests
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from farmhand_worker.config import Software, WorkerConfig
 from farmhand_worker.daemon import Worker
 from server_harness import free_port, start_server_process
@@ -114,7 +114,7 @@ def test_the_client_fails_over_to_the_next_address(postgres, tmp_path: Path) -> 
 
 
 def test_a_server_list_in_the_settings() -> None:
-    from farmhand.client import server_list
+    from farmhand.transfer.client import server_list
     from farmhand_worker.config import _build
 
     assert server_list("http://a:1/, http://b:2") == ["http://a:1", "http://b:2"]

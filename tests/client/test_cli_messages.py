@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_support import cli_env, farm_env, run_cli
 from farmhand.cli import build_parser
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from shot import write_project
 from worker_support import command_spec, upload_files
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from worker_support import command_spec, upload_files
 
 REPO = Path(__file__).resolve().parents[2]

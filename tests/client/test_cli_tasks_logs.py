@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from worker_support import command_spec, start_worker, upload_files, wait_for, wait_job
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 """`farmhand submit --dry-run`: the plan without a server, and the same plan on the server.
 
-The dry run and the server call one planner (`farmhand.plan`), so what the
+The dry run and the server call one planner (`farmhand.spec.plan`), so what the
 artist is shown — tasks per layer, their frames, argv and expected files —
 is what the server creates.
 """
@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 from cli_support import cli_env, run_cli
-from farmhand.client import FarmClient
-from farmhand.submission import Choices, submit_scene
+from farmhand.submit.pipeline import Choices, submit_scene
+from farmhand.transfer.client import FarmClient
 
 REPO = Path(__file__).resolve().parents[2]
 SCENE = REPO / "tests" / "scenes" / "layers_and_cameras.ma"

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from farmhand import presets
-from farmhand.jobspec import validate_preset
-from farmhand.submission import Choices, build_spec
+from farmhand.spec import presets
+from farmhand.spec.jobspec import validate_preset
+from farmhand.submit.pipeline import Choices, build_spec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -77,7 +77,7 @@ def test_presets_command(tmp_path) -> None:
 
 
 def test_server_published_presets_layer_under_local_ones(farm, tmp_path, monkeypatch) -> None:
-    from farmhand.client import FarmClient
+    from farmhand.transfer.client import FarmClient
 
     server, token = farm
     admin = server.session()

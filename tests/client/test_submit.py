@@ -12,8 +12,8 @@ from pathlib import Path
 
 import requests
 from cli_support import farm_env
-from farmhand.client import FarmClient
-from farmhand.submission import Choices, prepare, upload_and_submit
+from farmhand.submit.pipeline import Choices, prepare, upload_and_submit
+from farmhand.transfer.client import FarmClient
 from server_harness import RunningServer
 from shot import write_project
 
@@ -158,8 +158,8 @@ def test_cli_submit_wait_status_and_actions(farm, tmp_path: Path) -> None:
 
 
 def test_a_file_changed_after_hashing_is_hashed_again(farm, tmp_path: Path) -> None:
-    from farmhand.submission import submit_scene
-    from farmhand.transfer import Uploader
+    from farmhand.submit.pipeline import submit_scene
+    from farmhand.transfer.upload import Uploader
 
     server, token = farm
     files = write_project(tmp_path / "proj")
@@ -187,8 +187,8 @@ def test_a_file_changed_after_hashing_is_hashed_again(farm, tmp_path: Path) -> N
 
 
 def test_upload_progress_and_cancel_from_another_thread(farm, tmp_path: Path) -> None:
-    from farmhand.hashing import Cancelled
-    from farmhand.transfer import Uploader
+    from farmhand.transfer.hashing import Cancelled
+    from farmhand.transfer.upload import Uploader
 
     server, token = farm
     files = write_project(tmp_path / "proj")

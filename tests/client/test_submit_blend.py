@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from blender_scenes import make_scene
 from cli_support import cli_env, run_cli
-from farmhand.blend import BLENDER_NOT_FOUND, BlendError, analyze_blend
-from farmhand.client import FarmClient
+from farmhand.blend.analysis import BLENDER_NOT_FOUND, BlendError, analyze_blend
 from farmhand.scene import SceneError
-from farmhand.submission import Blocked, Choices, prepare, upload_and_submit
+from farmhand.submit.pipeline import Blocked, Choices, prepare, upload_and_submit
+from farmhand.transfer.client import FarmClient
 
 REPO = Path(__file__).resolve().parents[2]
 

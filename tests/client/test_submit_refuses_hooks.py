@@ -1,7 +1,7 @@
 """`farmhand submit` refuses renderer options that could run code on a node, before uploading.
 
 Issue 11: the options reach a render node's command line, so they are an
-allowlist (`farmhand.render_options`); a preset cannot bring them in either.
+allowlist (`farmhand.spec.render_options`); a preset cannot bring them in either.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from blender_scenes import make_scene
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import requests
 from cli_support import farm_env
-from farmhand.client import FarmClient
-from farmhand.farm_check import software_warning
+from farmhand.submit.farm_check import software_warning
+from farmhand.transfer.client import FarmClient
 from server_harness import RunningServer
 from shot import write_project
 

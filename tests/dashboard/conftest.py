@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from server_harness import RunningServer, start_server
 
 CHROMIUM = os.environ.get("FARMHAND_CHROMIUM", "/usr/bin/chromium")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from blender_scenes import make_scene
-from farmhand.jobspec import server_path
+from farmhand.spec.jobspec import server_path
 from farmhand_worker.config import Software
 from worker_support import running_worker, upload_files, wait_for, wait_job
 

@@ -16,7 +16,7 @@ from farmhand.panel.host import (
     fallback_path,
     sidecar_path,
 )
-from farmhand.resolve_paths import client_files
+from farmhand.submit.client_files import client_files
 from panel_support import copy_shot, isolated  # noqa: F401
 
 

@@ -10,13 +10,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import json
 from pathlib import Path
 
-from farmhand.frames import parse_frames
 from farmhand.panel.choices import PanelChoices
 from farmhand.panel.host import sidecar_path
 from farmhand.panel.prefs import prefs_path
 from farmhand.panel.scene_page import ROLE_CAMERA
-from farmhand.submission import build_spec
-from farmhand.tiles import tile_rects
+from farmhand.spec.frames import parse_frames
+from farmhand.spec.tiles import tile_rects
+from farmhand.submit.pipeline import build_spec
 from panel_support import copy_shot, isolated, open_panel, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 

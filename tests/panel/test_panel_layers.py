@@ -11,8 +11,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import shutil
 from pathlib import Path
 
-from farmhand import plan
 from farmhand.panel.scene_page import ROLE_CAMERA, ROLE_LAYER
+from farmhand.spec import plan
 from panel_support import REPO, RenderNode, dark, isolated, open_panel, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 

@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json
 
-from farmhand.presets import load
+from farmhand.spec.presets import load
 from panel_support import copy_shot, isolated, open_panel  # noqa: F401
 
 

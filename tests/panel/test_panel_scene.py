@@ -8,10 +8,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path
 
-from farmhand.frames import format_frames, parse_frames
 from farmhand.panel.host import fallback_path, sidecar_path
 from farmhand.panel.scene_page import ROLE_CAMERA, ROLE_LAYER
 from farmhand.scene import SceneError, analyze
+from farmhand.spec.frames import format_frames, parse_frames
 from panel_support import (  # noqa: F401
     copy_shot,
     dark,

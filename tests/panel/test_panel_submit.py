@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path
 
-from farmhand.frames import parse_frames
+from farmhand.spec.frames import parse_frames
 from panel_support import RenderNode, copy_shot, open_panel, wait_for
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from farmhand.frames import parse_frames
 from farmhand.scene import analyze
+from farmhand.spec.frames import parse_frames
 
 SEMANTICS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "maya-semantics"
 

@@ -8,7 +8,7 @@ import time
 
 from farm import claim, complete, new_user, new_worker, submit, upload
 from farmhand_server.api.work import collect_garbage
-from farmhand_server.storage_check import MARKER
+from farmhand_server.store.shared_folder import MARKER
 from server_harness import RunningServer
 
 

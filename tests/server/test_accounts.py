@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import requests
-from farmhand_server.contract import operations
+from farmhand_server.api.contract import operations
 from server_harness import RunningServer
 
 

@@ -6,7 +6,7 @@ import hashlib
 import os
 
 import xxhash
-from farmhand_server.storage_check import MARKER
+from farmhand_server.store.shared_folder import MARKER
 from server_harness import RunningServer
 
 
@@ -158,7 +158,7 @@ def test_boundary_values_are_400_not_500(server: RunningServer) -> None:
 
 def test_an_empty_blob_is_uploaded_stored_and_downloaded_by_a_worker(server, tmp_path) -> None:
     from farm import claim, job_spec, new_worker, upload
-    from farmhand_worker.api import WorkerClient
+    from farmhand_worker.farm_client import WorkerClient
 
     ann = _user(server, "ann")
     empty = _ref(b"")

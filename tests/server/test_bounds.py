@@ -13,9 +13,9 @@ import time
 import requests
 import sqlalchemy as sa
 from farm import claim, job_spec, new_user, new_worker, submit, upload
-from farmhand_server import db
 from farmhand_server.api.work import collect_garbage
 from farmhand_server.keys import DB
+from farmhand_server.store import schema as db
 from server_harness import RunningServer, start_server
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 from farm import claim, complete, job_spec, new_user, new_worker, submit, upload
-from farmhand_server import db
 from farmhand_server.keys import DB, DISPATCHER
+from farmhand_server.store import schema as db
 from server_harness import RunningServer, free_port, start_server, start_server_process
 
 

@@ -147,7 +147,7 @@ def test_an_older_database_gains_the_progress_column(tmp_path):
     import asyncio
 
     import sqlalchemy as sa
-    from farmhand_server import db
+    from farmhand_server.store import schema as db
 
     async def run() -> set[str]:
         engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from farm import claim, new_user, new_worker, submit
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from server_harness import RunningServer
 from test_outputs import complete_with, worker_upload
 

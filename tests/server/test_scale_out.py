@@ -18,7 +18,7 @@ import pytest
 import requests
 from farm import new_user, new_worker, submit
 from farmhand_server.api.work import collect_garbage, reap_once
-from farmhand_server.storage_check import MARKER, StorageMismatch
+from farmhand_server.store.shared_folder import MARKER, StorageMismatch
 from server_harness import RunningServer, free_port, start_server, start_server_process
 
 
@@ -84,8 +84,9 @@ def test_periodic_duties_run_in_one_process_per_interval(postgres, tmp_path: Pat
 async def _claimed_reap(server: RunningServer) -> bool:
     """Whether this process's reap round ran (the duty's owner is then this process)."""
     import sqlalchemy as sa
-    from farmhand_server import db, duties
+    from farmhand_server import duties
     from farmhand_server.keys import DB
+    from farmhand_server.store import schema as db
 
     app = server._runner.app
     before = time.time()
@@ -163,7 +164,7 @@ def test_an_event_committed_after_a_later_one_is_not_skipped(postgres, tmp_path:
 
 
 def test_webhooks_wait_for_an_event_that_commits_late(postgres, tmp_path: Path) -> None:
-    from farmhand_server import events, webhooks
+    from farmhand_server.notify import events, webhooks
 
     url = postgres.create_database("webhook_gap")
     server = start_server(tmp_path / "data", url)  # no URLs: no poller of its own

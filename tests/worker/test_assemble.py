@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import OpenEXR
 import pytest
-from farmhand.tiles import Tile, tile_rects
-from farmhand_worker.assemble import AssemblyError, TileImage, assemble, check_cover
-from farmhand_worker.images import EXR, PNG, Image, ImageError, read_image, write_image
+from farmhand.spec.tiles import Tile, tile_rects
+from farmhand_worker.outputs.assemble import AssemblyError, TileImage, assemble, check_cover
+from farmhand_worker.outputs.images import EXR, PNG, Image, ImageError, read_image, write_image
 from image_samples import assert_same_pixels, cut, random_image
 
 WIDTH, HEIGHT = 67, 41  # odd sizes: the first bands and columns are a pixel larger

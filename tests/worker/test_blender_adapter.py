@@ -17,7 +17,7 @@ import numpy as np
 import OpenEXR
 import pytest
 from blender_scenes import make_scene
-from farmhand.tiles import tile_rects, to_blender_border
+from farmhand.spec.tiles import tile_rects, to_blender_border
 from farmhand_worker.adapters import AdapterError, LineEvent, RenderCommand, RenderTask, TileJob
 from farmhand_worker.adapters import get as get_adapter
 from farmhand_worker.adapters.blender import ADAPTER, FORMATS, frame_file
@@ -272,7 +272,7 @@ def test_border_tiles_stitch_into_exactly_the_full_frame(
     stitched = _stitch(parts, mode, full)
     assert np.array_equal(stitched, full), f"{np.count_nonzero(stitched != full)} values differ"
     try:
-        from farmhand_worker.assemble import TileImage, assemble
+        from farmhand_worker.outputs.assemble import TileImage, assemble
     except ImportError:
         return  # the worker's assembly is not in this checkout: the numpy stitch is the check
     dest = tmp_path / f"assembled{FORMATS[fmt].extension}"

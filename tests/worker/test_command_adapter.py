@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from farmhand.jobspec import COMMAND_PLACEHOLDERS
-from farmhand.tiles import tile_rects
+from farmhand.spec.jobspec import COMMAND_PLACEHOLDERS
+from farmhand.spec.tiles import tile_rects
 from farmhand_worker import adapters
 from farmhand_worker.adapters import command
 from farmhand_worker.adapters.base import AdapterError, RenderCommand, RenderTask, TileJob

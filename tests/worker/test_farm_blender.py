@@ -21,9 +21,9 @@ import numpy as np
 import psutil
 import pytest
 from blender_scenes import make_scene
-from farmhand.client import FarmClient, FarmError
-from farmhand.downloads import download_job
-from farmhand.jobspec import server_path
+from farmhand.spec.jobspec import server_path
+from farmhand.transfer.client import FarmClient, FarmError
+from farmhand.transfer.download import download_job
 from farmhand_worker.config import Software
 from PIL import Image
 from worker_support import (

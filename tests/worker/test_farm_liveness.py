@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from blender_scenes import make_scene
 from cli_support import farm_env, run_cli
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from test_farm_blender import blend_spec, stop_all, workers
 from worker_support import command_spec, start_worker, upload_files, wait_for, wait_job
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from farmhand.client import FarmClient, FarmError
-from farmhand.downloads import download_job
-from farmhand.submission import Choices, submit_scene
+from farmhand.submit.pipeline import Choices, submit_scene
+from farmhand.transfer.client import FarmClient, FarmError
+from farmhand.transfer.download import download_job
 from farmhand_worker.config import Software
 from PIL import Image
 from worker_support import (

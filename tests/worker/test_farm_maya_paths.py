@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from cli_support import farm_env, run_cli
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from farmhand_worker.config import Software
 from show_scene import CLIENT_PATHS, windows_show
 from worker_support import running_worker, wait_for, wait_job

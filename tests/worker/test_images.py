@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import OpenEXR
 import pytest
-from farmhand_worker.images import (
+from farmhand_worker.outputs.images import (
     EXR,
     PNG,
     PREVIEW_BACKGROUND,

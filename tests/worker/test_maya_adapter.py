@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from farmhand.pathmap import PathMapper, PathRule
-from farmhand.tiles import tile_rects
+from farmhand.spec.pathmap import PathMapper, PathRule
+from farmhand.spec.tiles import tile_rects
 from farmhand_worker import adapters
 from farmhand_worker.adapters import maya
 from farmhand_worker.adapters.base import AdapterError, RenderCommand, RenderTask, TileJob

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from farmhand.tiles import tile_rects
+from farmhand.spec.tiles import tile_rects
 from farmhand_worker.adapters import maya
 from farmhand_worker.adapters.base import RenderTask, TileJob
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from farmhand.jobspec import validate_jobspec
-from farmhand.plan import plan_job
 from farmhand.scene import analyze
 from farmhand.scene.renderers import RENDER_FLAG
-from farmhand.submission import Choices, build_spec
+from farmhand.spec.jobspec import validate_jobspec
+from farmhand.spec.plan import plan_job
+from farmhand.submit.pipeline import Choices, build_spec
 from farmhand_worker.adapters import maya
 from farmhand_worker.adapters.base import AdapterError, RenderTask
 

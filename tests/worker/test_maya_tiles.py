@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from farmhand.tiles import tile_rects
-from farmhand_worker import results
+from farmhand.spec.tiles import tile_rects
 from farmhand_worker.adapters import maya, maya_renderers
 from farmhand_worker.adapters.base import RenderCommand, RenderTask, TileJob
-from farmhand_worker.assemble import AssemblyError, TileImage, assemble
-from farmhand_worker.images import read_image, read_info
+from farmhand_worker.outputs import results
+from farmhand_worker.outputs.assemble import AssemblyError, TileImage, assemble
+from farmhand_worker.outputs.images import read_image, read_info
 
 STANDIN = Path(__file__).parent / "standin" / "Render"
 WIDTH, HEIGHT = 41, 29  # odd sides: the tiles differ in size

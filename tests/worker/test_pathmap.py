@@ -6,9 +6,9 @@ import doctest
 from pathlib import Path
 
 import pytest
-from farmhand import pathmap
-from farmhand.jobspec import server_path
-from farmhand.pathmap import MappedPath, PathMapper, PathRule, PrefixPair
+from farmhand.spec import pathmap
+from farmhand.spec.jobspec import server_path
+from farmhand.spec.pathmap import MappedPath, PathMapper, PathRule, PrefixPair
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -8,15 +8,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from farmhand.pathmap import PathMapper
-from farmhand.resolve_paths import client_files
 from farmhand.scene import analyze
-from farmhand_worker import node_check, remap
+from farmhand.spec.pathmap import PathMapper
+from farmhand.submit.client_files import client_files
 from farmhand_worker.adapters import RenderTask
 from farmhand_worker.adapters.maya import ADAPTER
-from farmhand_worker.cache import BlobCache
-from farmhand_worker.layout import lay_out
-from farmhand_worker.maya_startup import STARTUP_DIR, USER_SETUP
+from farmhand_worker.adapters.maya_startup import STARTUP_DIR, USER_SETUP
+from farmhand_worker.files import check as node_check
+from farmhand_worker.files import remap
+from farmhand_worker.files.cache import BlobCache
+from farmhand_worker.files.layout import lay_out
 from show_scene import CLIENT_PATHS, windows_show
 
 

@@ -16,10 +16,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from farmhand.client import FarmClient
-from farmhand_worker import sandbox
+from farmhand.transfer.client import FarmClient
 from farmhand_worker.config import ConfigError, Software, load
 from farmhand_worker.daemon import Worker
+from farmhand_worker.run import sandbox
 from worker_support import (
     HARDWARE,
     command_spec,
@@ -177,7 +177,7 @@ def test_a_token_saved_by_an_earlier_worker_moves_to_the_private_folder(tmp_path
 
 def test_a_link_a_render_left_where_previews_go_is_removed(tmp_path):
     """Else the worker, root, would write its preview JPEGs wherever the link points."""
-    from farmhand_worker import results
+    from farmhand_worker.outputs import results
 
     target = tmp_path / "etc"
     target.mkdir()

@@ -14,7 +14,7 @@ import sys
 
 import psutil
 import pytest
-from farmhand.client import FarmClient
+from farmhand.transfer.client import FarmClient
 from worker_support import (
     command_spec,
     download,

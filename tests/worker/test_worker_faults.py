@@ -14,11 +14,11 @@ from types import SimpleNamespace
 import psutil
 import pytest
 import requests
-from farmhand.client import FarmClient
-from farmhand_worker import process
+from farmhand.transfer.client import FarmClient
 from farmhand_worker.adapters import LineEvent, RenderCommand
-from farmhand_worker.api import WorkerClient
-from farmhand_worker.logs import LogStream
+from farmhand_worker.farm_client import WorkerClient
+from farmhand_worker.run import process
+from farmhand_worker.run.logs import LogStream
 from server_harness import free_port, start_server_process
 from worker_support import (
     child_running,

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 import xxhash
-from farmhand.pathmap import PathMapper
-from farmhand_worker import process, results
+from farmhand.spec.pathmap import PathMapper
 from farmhand_worker.adapters import RenderCommand
-from farmhand_worker.cache import BlobCache
 from farmhand_worker.config import ConfigError, load
 from farmhand_worker.daemon import report
+from farmhand_worker.files.cache import BlobCache
+from farmhand_worker.files.layout import lay_out
 from farmhand_worker.hardware import Hardware, detect
-from farmhand_worker.layout import lay_out
+from farmhand_worker.outputs import results
+from farmhand_worker.run import process
 from farmhand_worker.task import assembled_name
 
 
@@ -204,7 +205,7 @@ def test_assembled_frames_are_named_after_their_tiles():
 
 
 def test_placing_one_file_from_many_threads_at_once(tmp_path):
-    from farmhand_worker.layout import place
+    from farmhand_worker.files.layout import place
 
     cached = tmp_path / "blob"
     cached.write_bytes(b"pixels")

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     try:
         if Path(args.scene).suffix.lower() == ".blend":
-            from farmhand.blend import analyze_blend
+            from farmhand.blend.analysis import analyze_blend
 
             result = analyze_blend(args.scene, blender=getattr(args, "blender", None),
                                    search_paths=args.search_path)  # fmt: skip

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TextIO
 
 from farmhand.commands.analyze import print_summary
-from farmhand.hashcache import default_cache_path
 from farmhand.scene import Analysis
 from farmhand.scene.model import ERROR
+from farmhand.transfer.hashcache import default_cache_path
 
 FIRST = 5
 

@@ -22,9 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     import requests
 
-    from farmhand.client import FarmClient, FarmError, resolve_login
     from farmhand.commands import reach
-    from farmhand.downloads import DownloadError, download_job
+    from farmhand.transfer.client import FarmClient, FarmError, resolve_login
+    from farmhand.transfer.download import DownloadError, download_job
 
     server, token = resolve_login(args.server, args.token)
     client = FarmClient(server, token)

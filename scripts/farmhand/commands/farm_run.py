@@ -16,17 +16,17 @@ from typing import Any
 
 import requests
 
-from farmhand import plan_preview
-from farmhand import presets as preset_files
-from farmhand.client import FarmClient, FarmError, resolve_login, save_login, server_url
 from farmhand.commands import reach
 from farmhand.commands.analyze import not_a_scene
 from farmhand.commands.blocked import report_blocked
-from farmhand.farm_check import software_warning
-from farmhand.hashing import Cancelled
 from farmhand.scene import SceneError
-from farmhand.submission import Blocked, Choices, SpecInvalid, prepare, submit_scene
-from farmhand.transfer import FileChanged, Progress
+from farmhand.spec import plan_preview
+from farmhand.spec import presets as preset_files
+from farmhand.submit.farm_check import software_warning
+from farmhand.submit.pipeline import Blocked, Choices, SpecInvalid, prepare, submit_scene
+from farmhand.transfer.client import FarmClient, FarmError, resolve_login, save_login, server_url
+from farmhand.transfer.hashing import Cancelled
+from farmhand.transfer.upload import FileChanged, Progress
 from farmhand.units import size as _size
 
 FINAL = ("completed", "failed", "cancelled")

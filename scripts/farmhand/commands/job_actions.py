@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmhand.client import FarmClient, FarmError
+from farmhand.transfer.client import FarmClient, FarmError
 
 # The state an action leads to, as a person says it.
 DONE = {"pause": "paused", "resume": "resumed", "cancel": "cancelled", "approve": "approved",

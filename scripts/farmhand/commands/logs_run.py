@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from farmhand.client import FarmClient
 from farmhand.commands.task_table import frames_label
+from farmhand.transfer.client import FarmClient
 
 POLL_SECONDS = 0.5
 # After its attempt ended a follower reads once more, this long after: the worker may send

@@ -15,9 +15,9 @@ from typing import Any
 
 import requests
 
-from farmhand import presets as preset_files
-from farmhand.client import FarmClient, FarmError, resolve_login
 from farmhand.commands import reach
+from farmhand.spec import presets as preset_files
+from farmhand.transfer.client import FarmClient, FarmError, resolve_login
 
 
 def _client(args: argparse.Namespace, required: bool) -> FarmClient | None:

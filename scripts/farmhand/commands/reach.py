@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from farmhand.client import FarmClient, FarmError, login_source
+from farmhand.transfer.client import FarmClient, FarmError, login_source
 
 HOW_TO_SET = "set one with `farmhand login --server URL --token TOKEN`, --server or FARMHAND_SERVER"
 PREFLIGHT_TIMEOUT = 10.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from farmhand.frames import format_frames
+from farmhand.spec.frames import format_frames
 
 MIN_WIDTH = 100
 # (heading, width, right-aligned); the message takes what the terminal has left.

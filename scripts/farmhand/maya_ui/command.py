@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import names
+from farmhand.maya_ui import names
 
 CLOSE = ("-c", "-close")
 """Flag: close the panel."""
@@ -27,8 +27,8 @@ def run(close: bool = False, analyse: bool = False) -> str | None:
     """What the command does; returns the command's result (the JSON for `-analyse`)."""
     from maya import cmds
 
-    from . import dock
-    from .host import MayaHost
+    from farmhand.maya_ui import dock
+    from farmhand.maya_ui.host import MayaHost
 
     if close and analyse:
         raise RuntimeError(f"{names.COMMAND}: -close and -analyse cannot be combined")

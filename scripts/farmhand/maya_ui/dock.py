@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import names, qt
+from farmhand.maya_ui import names, qt
 
 UI_SCRIPT = "import farmhand.maya_ui.dock\nfarmhand.maya_ui.dock.restore()"
 """What Maya runs to build the control's contents (Python)."""
@@ -126,9 +126,8 @@ def _fill(control: Any) -> Any:
     global _panel
     import maya.OpenMayaUI as omui
 
+    from farmhand.maya_ui.host import MayaHost
     from farmhand.panel import create_panel
-
-    from .host import MayaHost
 
     existing = current_panel()
     holder = existing.parentWidget() if existing is not None else None

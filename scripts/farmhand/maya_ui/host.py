@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from farmhand.maya_ui import names
 from farmhand.scene import Analysis, analyze_query
-
-from . import names
 
 _PLAIN_ATTRIBUTE = re.compile(r"[A-Za-z_]\w*(\[\d+\])?(\.[A-Za-z_]\w*(\[\d+\])?)*")
 
@@ -80,7 +79,7 @@ class MayaHost:
 
     def prepare_submit(self) -> bool:
         """Save a modified scene first (the farm renders the file); False: the artist cancelled."""
-        from .save_first import save_before_submit
+        from farmhand.maya_ui.save_first import save_before_submit
 
         return save_before_submit()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import names
+from farmhand.maya_ui import names
 
 OPEN_LABEL = "Submission Panel"
 """The item that opens the panel."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import command, dock, menu, shelf
+from farmhand.maya_ui import command, dock, menu, shelf
 
 # False once unloaded, so a menu/shelf build still queued does nothing.
 _loaded = False

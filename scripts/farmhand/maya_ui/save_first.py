@@ -9,7 +9,7 @@ unmodified scene goes as it is; an untitled one is left to the submission's own 
 
 from __future__ import annotations
 
-from . import names
+from farmhand.maya_ui import names
 
 SAVE, ALWAYS, CANCEL = "Save and submit", "Always save", "Cancel"
 ASK_MODE, ALWAYS_MODE = "ask", "always"

@@ -16,7 +16,7 @@ removed (the later shelves' move down one, `numShelves` drops by one) and
 
 from __future__ import annotations
 
-from . import names
+from farmhand.maya_ui import names
 
 BUTTON_COMMAND = (
     "import maya.cmds as cmds\n"

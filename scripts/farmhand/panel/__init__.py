@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .host import OfflineHost, Repath, SceneHost
+from farmhand.panel.host import OfflineHost, Repath, SceneHost
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -24,6 +24,6 @@ __all__ = ["OfflineHost", "Repath", "SceneHost", "create_panel"]
 
 def create_panel(host: SceneHost, parent: QWidget | None = None) -> QWidget:
     """The panel widget for a scene host (a QApplication must exist)."""
-    from .window import Panel
+    from farmhand.panel.window import Panel
 
     return Panel(host, parent)

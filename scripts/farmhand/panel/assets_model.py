@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from farmhand.panel import theme
+from farmhand.panel.qt import Qt, QtCore
 from farmhand.scene import Analysis, Dependency
-
-from . import theme
-from .qt import Qt, QtCore
 
 _ROOT = QtCore.QModelIndex()
 """The invisible root index (a default argument of the model methods)."""

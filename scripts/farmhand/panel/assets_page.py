@@ -6,10 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from farmhand.scene import Dependency
-
-from . import theme
-from .assets_model import (
+from farmhand.panel import theme
+from farmhand.panel.assets_model import (
     FILTERS,
     KIND_NAMES,
     MISSING,
@@ -18,11 +16,12 @@ from .assets_model import (
     AssetsModel,
     build_groups,
 )
-from .assets_model import IGNORED as IGNORED_STATUS
-from .flow import FlowLayout
-from .locate import Suggestion, locate
-from .qt import Qt, QtCore, QtWidgets
-from .state import PanelState
+from farmhand.panel.assets_model import IGNORED as IGNORED_STATUS
+from farmhand.panel.flow import FlowLayout
+from farmhand.panel.locate import Suggestion, locate
+from farmhand.panel.qt import Qt, QtCore, QtWidgets
+from farmhand.panel.state import PanelState
+from farmhand.scene import Dependency
 
 
 class AssetsPage(QtWidgets.QWidget):

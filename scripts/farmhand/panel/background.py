@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from .qt import QtCore, Signal
+from farmhand.panel.qt import QtCore, Signal
 
 Callback = Callable[[Any], None] | None
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from farmhand.panel import theme
+from farmhand.panel.flow import FlowLayout
+from farmhand.panel.missing_groups import FolderGroup, group_by_folder
+from farmhand.panel.qt import Qt, QtWidgets
+from farmhand.panel.state import PanelState
 from farmhand.scene import Dependency, Diagnostic
-
-from . import theme
-from .flow import FlowLayout
-from .missing_groups import FolderGroup, group_by_folder
-from .qt import Qt, QtWidgets
-from .state import PanelState
 
 SEVERITIES = (("error", "Errors", "block submission"),
               ("warning", "Warnings", "worth a look"),

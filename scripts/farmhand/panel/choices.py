@@ -2,7 +2,7 @@
 
 `PanelChoices` is what `SceneHost.save_choices` stores (as a dict) and what
 the per-user defaults hold; `to_submission` turns it into the
-`farmhand.submission.Choices` that `build_spec` and `prepare_analysis` take.
+`farmhand.submit.pipeline.Choices` that `build_spec` and `prepare_analysis` take.
 Hardware and software overrides travel as one last preset (`scope="panel"`),
 because a preset may set any JobSpec field and is applied before the
 artist's own choices. The cameras are picked per layer: each chosen layer's
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from farmhand.presets import Preset
 from farmhand.scene import Analysis, LayerInfo
-from farmhand.submission import Choices
+from farmhand.spec.presets import Preset
+from farmhand.submit.pipeline import Choices
 
 SPLITS = ("frames", "tiles")
 TILE_TYPES = ("strip", "block")

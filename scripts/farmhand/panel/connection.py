@@ -1,6 +1,6 @@
 """Which farm the panel talks to, and the small login form shown when none is set.
 
-The server and token come from `farmhand.client.resolve_login` (environment,
+The server and token come from `farmhand.transfer.client.resolve_login` (environment,
 then the config file `farmhand login` writes); the form saves a new pair with
 `save_login` after the server has accepted the token (`GET /me`, in the
 background).
@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from farmhand.client import FarmClient, FarmError, resolve_login, save_login
-
-from . import theme
-from .background import Background
-from .qt import QtWidgets, Signal
+from farmhand.panel import theme
+from farmhand.panel.background import Background
+from farmhand.panel.qt import QtWidgets, Signal
+from farmhand.transfer.client import FarmClient, FarmError, resolve_login, save_login
 
 
 @dataclass(frozen=True, slots=True)

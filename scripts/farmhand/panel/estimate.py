@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import theme
+from farmhand.panel import theme
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ narrow (buttons in a 460-pixel dock), so nothing is squeezed below its size hint
 
 from __future__ import annotations
 
-from .qt import Qt, QtCore, QtWidgets
+from farmhand.panel.qt import Qt, QtCore, QtWidgets
 
 
 class FlowLayout(QtWidgets.QLayout):

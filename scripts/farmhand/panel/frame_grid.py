@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import theme
-from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from farmhand.panel import theme
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 
 CELL = 16  # a square per frame when there are many
 LABELLED = (42, 24)  # a numbered cell per frame when they fit

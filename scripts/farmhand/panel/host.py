@@ -26,10 +26,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from farmhand.client import config_path
 from farmhand.scene import Analysis, analyze
 from farmhand.scene.model import ERROR, NOTICE, Dependency, Diagnostic
 from farmhand.scene.resolve import expand_vars, is_absolute, normalise, pattern_regex
+from farmhand.user_dirs import config_path
 
 REPATHED = "repathed-for-submission"
 """Diagnostic code (notice) of a dependency re-pathed offline for this submission."""

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import theme
-from .choices import with_preset
-from .plan_summary import job_frames
-from .plan_view import PlanView
-from .qt import Qt, QtCore, QtGui, QtWidgets
-from .spec_preview import Preview
-from .state import PanelState
+from farmhand.panel import theme
+from farmhand.panel.choices import with_preset
+from farmhand.panel.plan_summary import job_frames
+from farmhand.panel.plan_view import PlanView
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
+from farmhand.panel.spec_preview import Preview
+from farmhand.panel.state import PanelState
 
 PREVIEW_DELAY_MS = 200
 

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .connection import Login
-from .qt import QtCore, Signal
-from .state import PanelState
+from farmhand.panel.connection import Login
+from farmhand.panel.qt import QtCore, Signal
+from farmhand.panel.state import PanelState
 
 NOTIFY = {"completed": "finished", "failed": "failed", "awaiting_approval": "awaits approval"}
 WATCH_MS = 10_000  # how often the farm is asked when nothing else asked lately

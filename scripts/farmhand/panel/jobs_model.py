@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import theme
-from .qt import Qt, QtCore, QtGui, QtWidgets
+from farmhand.panel import theme
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
 
 COLUMNS = ("Job", "State", "Progress", "Tasks", "Submitted")
 STATE_WORDS = {"awaiting_approval": "awaiting approval"}

@@ -10,19 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from farmhand.client import FarmError
-from farmhand.downloads import DownloadReport, download_job
-
-from . import theme
-from .connection import Login, LoginForm, describe_error
-from .estimate import estimate
-from .flow import FlowLayout
-from .frame_grid import FrameGrid, legend
-from .job_watch import JobWatch, Notice
-from .jobs_model import ROLE_JOB, JobsModel, ProgressDelegate
-from .qt import Qt, QtCore, QtGui, QtWidgets
-from .state import PanelState
-from .task_detail import TaskDetail
+from farmhand.panel import theme
+from farmhand.panel.connection import Login, LoginForm, describe_error
+from farmhand.panel.estimate import estimate
+from farmhand.panel.flow import FlowLayout
+from farmhand.panel.frame_grid import FrameGrid, legend
+from farmhand.panel.job_watch import JobWatch, Notice
+from farmhand.panel.jobs_model import ROLE_JOB, JobsModel, ProgressDelegate
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
+from farmhand.panel.state import PanelState
+from farmhand.panel.task_detail import TaskDetail
+from farmhand.transfer.client import FarmError
+from farmhand.transfer.download import DownloadReport, download_job
 
 POLL_MS = 2500
 THUMB = 220  # previews wide enough to judge a test frame

@@ -1,7 +1,7 @@
 """What a JobSpec will do, per layer, in the words the panel shows (no Qt here).
 
 `layer_plans` counts each layer group's frames and tasks with the shared
-planner (`farmhand.plan`), so the Job section's per-layer figures add up to
+planner (`farmhand.spec.plan`), so the Job section's per-layer figures add up to
 the count the server makes. `written_files` names, per layer, the files the
 first frame writes (`farmhand.scene.outputs` predicted them; the spec's
 layer groups carry them for the cameras the artist picked), or why they are
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from farmhand import plan
-from farmhand.frames import format_frames, parse_frames
 from farmhand.scene import Analysis
+from farmhand.spec import plan
+from farmhand.spec.frames import format_frames, parse_frames
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 """The Job section's plan: each layer group with its task count, frames, renderer, size
 and cameras (by the shared planner, `plan_summary.layer_plans`), the total, and whether an
-online render node can serve the job's software (`farmhand.farm_check`, asked in the
+online render node can serve the job's software (`farmhand.submit.farm_check`, asked in the
 background when the panel is logged in)."""
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ import html
 import json
 from typing import Any
 
-from farmhand.farm_check import software_warning
-
-from . import theme
-from .plan_summary import LayerPlan, layer_plans
-from .qt import Qt, QtWidgets
-from .state import PanelState
-from .written_view import FitText
+from farmhand.panel import theme
+from farmhand.panel.plan_summary import LayerPlan, layer_plans
+from farmhand.panel.qt import Qt, QtWidgets
+from farmhand.panel.state import PanelState
+from farmhand.panel.written_view import FitText
+from farmhand.submit.farm_check import software_warning
 
 PLAN_HEIGHT = 200  # beyond this the layer list scrolls
 

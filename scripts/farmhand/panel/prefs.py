@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from farmhand.client import config_path
-
-from .choices import USER_DEFAULT_FIELDS, PanelChoices
-from .host import write_json
+from farmhand.panel.choices import USER_DEFAULT_FIELDS, PanelChoices
+from farmhand.panel.host import write_json
+from farmhand.user_dirs import config_path
 
 
 def prefs_path() -> Path:

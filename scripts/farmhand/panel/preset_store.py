@@ -1,6 +1,6 @@
 """Presets for the panel: list them all (a broken file does not hide the others) and save new ones.
 
-Lookup follows `farmhand.presets`: the studio folders (`$FARMHAND_PRESETS`),
+Lookup follows `farmhand.spec.presets`: the studio folders (`$FARMHAND_PRESETS`),
 the server's published presets, then the user's folder, layered field by field
 by name. A preset is saved only when `check_fields` finds nothing wrong and it
 sets no field the submission fills in (`INTERNAL`); otherwise `PresetError`
@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from farmhand.presets import INTERNAL, PresetError, PresetList, check_fields, collect
+from farmhand.spec.presets import INTERNAL, PresetError, PresetList, check_fields, collect
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -41,7 +41,7 @@ def internal_fields(fields: dict[str, Any]) -> list[str]:
 
 def list_presets(client: Any = None) -> PresetList:
     """Studio presets, then the server's (when a client is given), then the user's, layered
-    by name (`farmhand.presets.collect`); broken files are listed in `problems`."""
+    by name (`farmhand.spec.presets.collect`); broken files are listed in `problems`."""
     return collect(client)
 
 

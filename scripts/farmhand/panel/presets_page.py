@@ -15,14 +15,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from farmhand.jobspec import load_schema, validate_preset
-from farmhand.presets import INTERNAL, Preset, PresetError, folders
-
-from . import theme
-from .flow import FlowLayout
-from .preset_store import NAME, PresetExists, internal_fields, save_preset
-from .qt import Qt, QtCore, QtWidgets
-from .state import PanelState
+from farmhand.panel import theme
+from farmhand.panel.flow import FlowLayout
+from farmhand.panel.preset_store import NAME, PresetExists, internal_fields, save_preset
+from farmhand.panel.qt import Qt, QtCore, QtWidgets
+from farmhand.panel.state import PanelState
+from farmhand.spec.jobspec import load_schema, validate_preset
+from farmhand.spec.presets import INTERNAL, Preset, PresetError, folders
 
 ROLE_PRESET = Qt.ItemDataRole.UserRole
 EXAMPLES: dict[str, Any] = {

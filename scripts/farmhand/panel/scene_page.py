@@ -4,16 +4,15 @@ renderer's settings."""
 
 from __future__ import annotations
 
-from farmhand.frames import format_frames, parse_frames
-from farmhand.plan import PlanError
+from farmhand.panel import theme
+from farmhand.panel.choices import chosen_layers, layer_cameras, picked_cameras
+from farmhand.panel.plan_summary import output_base, written_files
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
+from farmhand.panel.state import PanelState
+from farmhand.panel.written_view import WrittenFiles
 from farmhand.scene import Analysis, LayerInfo
-
-from . import theme
-from .choices import chosen_layers, layer_cameras, picked_cameras
-from .plan_summary import output_base, written_files
-from .qt import Qt, QtCore, QtGui, QtWidgets
-from .state import PanelState
-from .written_view import WrittenFiles
+from farmhand.spec.frames import format_frames, parse_frames
+from farmhand.spec.plan import PlanError
 
 LAYER_SYSTEMS = {0: "legacy render layers", 1: "Render Setup"}
 SAMPLING = ("Camera (AA)", "Diffuse", "Specular", "SSS", "Transmission", "Volume")

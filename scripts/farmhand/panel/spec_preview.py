@@ -1,6 +1,6 @@
 """The JobSpec the panel will send, before any file is hashed, and what is wrong with it.
 
-The preview is built by `farmhand.submission.build_spec` from the analysis and
+The preview is built by `farmhand.submit.pipeline.build_spec` from the analysis and
 the choices, like the real submission; files that are not hashed yet carry
 zero hashes and their real sizes, so `validate_jobspec` checks everything
 else (frames, tiles, test frames, hardware, …) and names the field of each
@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from farmhand import plan
-from farmhand.jobspec import server_path, validate_jobspec
-from farmhand.resolve_paths import client_files
 from farmhand.scene import Analysis
-from farmhand.submission import Choices, build_spec
+from farmhand.spec import plan
+from farmhand.spec.jobspec import server_path, validate_jobspec
+from farmhand.submit.client_files import client_files
+from farmhand.submit.pipeline import Choices, build_spec
 
 ZERO_MD5 = "0" * 32
 ZERO_XXH64 = "0" * 16

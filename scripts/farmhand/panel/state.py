@@ -10,19 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from farmhand.presets import Preset
+from farmhand.panel.background import Background
+from farmhand.panel.choices import PanelChoices, picked_cameras, to_submission
+from farmhand.panel.connection import Login, current_login, describe_error
+from farmhand.panel.edits import IgnoreKey, ignore_key, with_picked_cameras, without_ignored
+from farmhand.panel.host import SceneHost
+from farmhand.panel.prefs import UserPrefs
+from farmhand.panel.preset_store import PresetList, list_presets
+from farmhand.panel.qt import Qt, QtCore, QtWidgets, Signal
+from farmhand.panel.spec_preview import Preview, preview
 from farmhand.scene import Analysis, Dependency, SceneError
-from farmhand.submission import Choices
-
-from .background import Background
-from .choices import PanelChoices, picked_cameras, to_submission
-from .connection import Login, current_login, describe_error
-from .edits import IgnoreKey, ignore_key, with_picked_cameras, without_ignored
-from .host import SceneHost
-from .prefs import UserPrefs
-from .preset_store import PresetList, list_presets
-from .qt import Qt, QtCore, QtWidgets, Signal
-from .spec_preview import Preview, preview
+from farmhand.spec.presets import Preset
+from farmhand.submit.pipeline import Choices
 
 SAVE_DELAY_MS = 700
 

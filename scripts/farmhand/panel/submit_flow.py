@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from farmhand.client import FarmClient
 from farmhand.scene import Analysis
-from farmhand.submission import Choices, Submitted, prepare_analysis, upload_and_submit
-from farmhand.transfer import FileChanged, Progress
+from farmhand.submit.pipeline import Choices, Submitted, prepare_analysis, upload_and_submit
+from farmhand.transfer.client import FarmClient
+from farmhand.transfer.upload import FileChanged, Progress
 
 HASHING, UPLOADING, SUBMITTING = "hashing", "uploading", "submitting"
 ATTEMPTS = 3

@@ -9,15 +9,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from farmhand.hashing import Cancelled, HashError
-from farmhand.submission import Blocked, SpecInvalid, Submitted
-
-from . import theme
-from .connection import Login, LoginForm, describe_error
-from .plan_summary import job_frames, layer_names
-from .qt import Qt, QtWidgets, Signal
-from .state import PanelState
-from .submit_flow import HASHING, SUBMITTING, UPLOADING, SubmitEvent, submit
+from farmhand.panel import theme
+from farmhand.panel.connection import Login, LoginForm, describe_error
+from farmhand.panel.plan_summary import job_frames, layer_names
+from farmhand.panel.qt import Qt, QtWidgets, Signal
+from farmhand.panel.state import PanelState
+from farmhand.panel.submit_flow import HASHING, SUBMITTING, UPLOADING, SubmitEvent, submit
+from farmhand.submit.pipeline import Blocked, SpecInvalid, Submitted
+from farmhand.transfer.hashing import Cancelled, HashError
 
 
 class StageRow(QtWidgets.QWidget):

@@ -12,11 +12,10 @@ import time
 from typing import Any
 
 from farmhand.commands.task_table import frames_label
-
-from . import theme
-from .connection import Login, describe_error
-from .qt import Qt, QtCore, QtWidgets, Signal
-from .state import PanelState
+from farmhand.panel import theme
+from farmhand.panel.connection import Login, describe_error
+from farmhand.panel.qt import Qt, QtCore, QtWidgets, Signal
+from farmhand.panel.state import PanelState
 
 LOG_TAIL = 16 * 1024  # bytes of a log shown when it is opened
 LOG_KEEP = 200_000  # characters kept while a running log grows

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from .qt import Qt, QtCore, QtGui, QtWidgets
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
 
 # Maya 2025's own greys.
 WINDOW = "#444444"

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from farmhand.panel import theme
+from farmhand.panel.assets_page import AssetsPage
+from farmhand.panel.background import Background
+from farmhand.panel.checks_page import ChecksPage
+from farmhand.panel.host import SceneHost
+from farmhand.panel.job_page import JobPage
+from farmhand.panel.jobs_page import JobsPage
+from farmhand.panel.plan_summary import job_frames, job_size
+from farmhand.panel.prefs import UserPrefs
+from farmhand.panel.presets_page import PresetsPage
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
+from farmhand.panel.scene_page import ScenePage
+from farmhand.panel.state import PanelState
+from farmhand.panel.submit_page import SubmitPage
 from farmhand.scene import Dependency
-
-from . import theme
-from .assets_page import AssetsPage
-from .background import Background
-from .checks_page import ChecksPage
-from .host import SceneHost
-from .job_page import JobPage
-from .jobs_page import JobsPage
-from .plan_summary import job_frames, job_size
-from .prefs import UserPrefs
-from .presets_page import PresetsPage
-from .qt import Qt, QtCore, QtGui, QtWidgets
-from .scene_page import ScenePage
-from .state import PanelState
-from .submit_page import SubmitPage
 
 SECTIONS = (("scene", "Scene", "SP_FileDialogDetailedView"),
             ("assets", "Assets", "SP_DirIcon"),

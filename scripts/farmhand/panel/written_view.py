@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 
-from . import theme
-from .plan_summary import LayerFiles
-from .qt import Qt, QtGui, QtWidgets
+from farmhand.panel import theme
+from farmhand.panel.plan_summary import LayerFiles
+from farmhand.panel.qt import Qt, QtGui, QtWidgets
 
 
 class FitText(QtWidgets.QTextEdit):

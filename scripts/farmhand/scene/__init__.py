@@ -5,9 +5,9 @@
 True
 """
 
-from .analysis import analyze, analyze_query, open_scene
-from .errors import BinarySceneError, SceneError, SceneParseError
-from .model import Analysis, Dependency, Diagnostic, LayerInfo
+from farmhand.scene.analysis import analyze, analyze_query, open_scene
+from farmhand.scene.errors import BinarySceneError, SceneError, SceneParseError
+from farmhand.scene.model import Analysis, Dependency, Diagnostic, LayerInfo
 
 __all__ = [
     "Analysis",

@@ -6,14 +6,14 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import diagnostics, file_attributes, render_settings
-from .cameras import scene_cameras
-from .maya_ascii import read_scene
-from .model import Analysis
-from .query import SceneQuery
-from .resolve import Resolver, file_rules, find_project, images_folder
-from .scanner import Scanner
-from .timeunits import fps, frame_number
+from farmhand.scene import diagnostics, file_attributes, render_settings
+from farmhand.scene.cameras import scene_cameras
+from farmhand.scene.maya_ascii import read_scene
+from farmhand.scene.model import Analysis
+from farmhand.scene.query import SceneQuery
+from farmhand.scene.resolve import Resolver, file_rules, find_project, images_folder
+from farmhand.scene.scanner import Scanner
+from farmhand.scene.timeunits import fps, frame_number
 
 WANTS: dict[str, frozenset[str] | None] = {**file_attributes.wants()}
 for _type, _attrs in render_settings.WANTS.items():

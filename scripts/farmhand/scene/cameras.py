@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .attributes import is_on
-from .query import SceneQuery
+from farmhand.scene.attributes import is_on
+from farmhand.scene.query import SceneQuery
 
 STARTUP = {"perspShape": "persp", "topShape": "top", "frontShape": "front", "sideShape": "side"}
 """Startup camera shape → its transform."""

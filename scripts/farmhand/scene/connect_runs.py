@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
-from .byte_patterns import ENGINE, BytePattern, compile_bytes
+from farmhand.scene.byte_patterns import ENGINE, BytePattern, compile_bytes
 
 # (source plug, source node, destination plug, destination node) of a plain connectAttr
 # line; the node is the plug's text before its first `.`, a leading `:` (root namespace)

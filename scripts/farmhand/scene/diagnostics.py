@@ -7,9 +7,9 @@ CLI and the server show the message and fix, and anything with severity
 
 from __future__ import annotations
 
-from .model import ERROR, NOTICE, WARNING, Analysis, Dependency, Diagnostic, LayerInfo
-from .renderers import RENDER_FLAG
-from .resolve import is_absolute, normalise
+from farmhand.scene.model import ERROR, NOTICE, WARNING, Analysis, Dependency, Diagnostic, LayerInfo
+from farmhand.scene.renderers import RENDER_FLAG
+from farmhand.scene.resolve import is_absolute, normalise
 
 MISSING_TEXTURE = "missing-texture"
 MISSING_REFERENCE = "missing-reference"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .attributes import canonical
+from farmhand.scene.attributes import canonical
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .attributes import canonical
-from .query import SceneQuery
+from farmhand.scene.attributes import canonical
+from farmhand.scene.query import SceneQuery
 
 DEFAULT_LAYER = "defaultRenderLayer"
 MANAGER = "renderLayerManager"

@@ -34,13 +34,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .attributes import is_on, rename_components
-from .cameras import STARTUP, Camera
-from .diagnostics import UNKNOWN_NODES
-from .maya_ascii import _HEADER_CODESET, _HEADER_VERSION  # the same header lines as offline
-from .mel_tokens import unescape
-from .model import WARNING, Diagnostic
-from .query import Reference, SceneHeader, SceneQuery
+from farmhand.scene.attributes import is_on, rename_components
+from farmhand.scene.cameras import STARTUP, Camera
+from farmhand.scene.diagnostics import UNKNOWN_NODES
+from farmhand.scene.maya_ascii import (  # the same header lines as offline
+    _HEADER_CODESET,
+    _HEADER_VERSION,
+)
+from farmhand.scene.mel_tokens import unescape
+from farmhand.scene.model import WARNING, Diagnostic
+from farmhand.scene.query import Reference, SceneHeader, SceneQuery
 
 _COPY_NUMBER = re.compile(r"\{(\d+)\}$")
 _SET_ATTR_EDIT = re.compile(r'setAttr\s+"?([^\s"]+?)\.([^\s"]+)"?(.*)\Z', re.S)

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .byte_patterns import BytePattern, compile_bytes
-from .errors import SceneParseError
+from farmhand.scene.byte_patterns import BytePattern, compile_bytes
+from farmhand.scene.errors import SceneParseError
 
 BLOCK = 8 * 1024 * 1024
 

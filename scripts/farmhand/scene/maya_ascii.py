@@ -17,10 +17,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from .attributes import base_name, canonical
-from .connect_runs import PAIR, WantedNodes
-from .errors import BinarySceneError, SceneError, SceneParseError
-from .ma_statements import (
+from farmhand.scene.attributes import base_name, canonical
+from farmhand.scene.connect_runs import PAIR, WantedNodes
+from farmhand.scene.errors import BinarySceneError, SceneError, SceneParseError
+from farmhand.scene.ma_statements import (
     BLOCK,
     CONNECT_BATCH,
     KEEP,
@@ -31,8 +31,8 @@ from .ma_statements import (
     line_at,
     resume_pattern,
 )
-from .mel_tokens import Str, flag_values, scalar, tokenize
-from .query import Reference, SceneHeader
+from farmhand.scene.mel_tokens import Str, flag_values, scalar, tokenize
+from farmhand.scene.query import Reference, SceneHeader
 
 # Nodes every scene has without a createNode; `select -ne :name` reaches them.
 DEFAULT_NODE_TYPES: dict[str, str] = {

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from .outputs import LayerOutputs
+from farmhand.scene.outputs import LayerOutputs
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
 

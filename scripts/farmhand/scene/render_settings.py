@@ -22,12 +22,12 @@ from contextlib import nullcontext
 from pathlib import PurePath
 from typing import Any
 
-from . import legacy_layers, outputs, render_setup
-from .attributes import canonical, is_on
-from .cameras import Camera
-from .model import ArnoldOptions, CommonSettings, LayerInfo
-from .query import SceneQuery
-from .timeunits import frame_number
+from farmhand.scene import legacy_layers, outputs, render_setup
+from farmhand.scene.attributes import canonical, is_on
+from farmhand.scene.cameras import Camera
+from farmhand.scene.model import ArnoldOptions, CommonSettings, LayerInfo
+from farmhand.scene.query import SceneQuery
+from farmhand.scene.timeunits import frame_number
 
 RENDER_GLOBALS = "defaultRenderGlobals"
 RESOLUTION = "defaultResolution"

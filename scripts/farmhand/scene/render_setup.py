@@ -36,8 +36,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .attributes import canonical
-from .query import SceneQuery
+from farmhand.scene.attributes import canonical
+from farmhand.scene.query import SceneQuery
 
 ABSOLUTE_TYPES = ("absOverride", "absUniqueOverride")
 RELATIVE_TYPES = ("relOverride", "relUniqueOverride")

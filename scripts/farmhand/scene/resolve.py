@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import FileEntry
+from farmhand.scene.model import FileEntry
 
 # Tokens that stand for many files (UDIM tiles, frame numbers).
 _PATTERN_TOKEN = re.compile(r"<udim>|<uvtile>|<u>|<v>|<f\d*>|<frame0?\d*>|%0?\d*d|#+|\*", re.I)

@@ -14,15 +14,15 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from . import diagnostics, standins, xgen
-from .attributes import is_on
-from .cameras import STARTUP, Camera, edited_renderable
-from .errors import SceneError
-from .file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, HANDLED_TYPES, FileAttr
-from .mel_tokens import Str, tokenize
-from .model import Dependency, Diagnostic, FileEntry
-from .query import Reference, SceneQuery
-from .resolve import Resolver, expand_vars, has_pattern, normalise, stat, unexpanded
+from farmhand.scene import diagnostics, standins, xgen
+from farmhand.scene.attributes import is_on
+from farmhand.scene.cameras import STARTUP, Camera, edited_renderable
+from farmhand.scene.errors import SceneError
+from farmhand.scene.file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, HANDLED_TYPES, FileAttr
+from farmhand.scene.mel_tokens import Str, tokenize
+from farmhand.scene.model import Dependency, Diagnostic, FileEntry
+from farmhand.scene.query import Reference, SceneQuery
+from farmhand.scene.resolve import Resolver, expand_vars, has_pattern, normalise, stat, unexpanded
 
 _CONCRETE_UDIM = re.compile(r"(?<=[._])1\d{3}(?=[._])")
 _FRAME_NUMBER = re.compile(r"(?<=[._])\d+(?=\.[^./]+$)")

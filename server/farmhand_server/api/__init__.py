@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from . import accounts, blobs, farm, holds, jobs, logs, presets, scenes, stream, work
+from farmhand_server.api import (
+    accounts,
+    blobs,
+    farm,
+    holds,
+    jobs,
+    logs,
+    presets,
+    scenes,
+    stream,
+    work,
+)
 
 HANDLERS = {
     **accounts.HANDLERS,

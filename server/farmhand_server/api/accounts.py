@@ -7,11 +7,14 @@ import time
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import auth, db, events, revocation, waiting
-from ..contract import document
-from ..credentials import revoking
-from ..errors import ApiError, conflict, forbidden, not_found
-from ..keys import BODY, DB, DISPATCHER, PARAMS, PRINCIPAL, WAKE, WORKER_CACHE
+from farmhand_server.accounts import auth, revocation
+from farmhand_server.accounts.credentials import revoking
+from farmhand_server.api.contract import document
+from farmhand_server.errors import ApiError, conflict, forbidden, not_found
+from farmhand_server.jobs import waiting
+from farmhand_server.keys import BODY, DB, DISPATCHER, PARAMS, PRINCIPAL, WAKE, WORKER_CACHE
+from farmhand_server.notify import events
+from farmhand_server.store import schema as db
 
 
 async def get_openapi(request: web.Request) -> web.Response:

@@ -15,12 +15,14 @@ import uuid
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import db, scheduler, storage
-from ..auth import Principal
-from ..blobstore import blob_key, digest_file, parse_key
-from ..errors import ApiError, conflict, not_found
-from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, STORE
-from ..ownership import owned_keys, owns
+from farmhand_server.accounts.auth import Principal
+from farmhand_server.dispatch import rules as scheduler
+from farmhand_server.errors import ApiError, conflict, not_found
+from farmhand_server.keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, STORE
+from farmhand_server.store import quotas as storage
+from farmhand_server.store import schema as db
+from farmhand_server.store.blobs import blob_key, digest_file, parse_key
+from farmhand_server.store.ownership import owned_keys, owns
 
 _WRITE_BLOCK = 1024 * 1024
 

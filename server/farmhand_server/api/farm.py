@@ -7,9 +7,10 @@ import time
 
 from aiohttp import web
 
-from .. import farmstats, online
-from ..errors import bad_request
-from ..keys import CONFIG, DB, PARAMS
+from farmhand_server.dispatch import online
+from farmhand_server.errors import bad_request
+from farmhand_server.keys import CONFIG, DB, PARAMS
+from farmhand_server.reports import farm as farmstats
 
 
 async def get_farm_software(request: web.Request) -> web.Response:

@@ -13,11 +13,12 @@ import time
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import db, events
-from ..database import hold_dispatch
-from ..errors import not_found
-from ..keys import DB, DISPATCHER, PARAMS, WAKE
-from ..revocation import requeue_running
+from farmhand_server.accounts.revocation import requeue_running
+from farmhand_server.errors import not_found
+from farmhand_server.keys import DB, DISPATCHER, PARAMS, WAKE
+from farmhand_server.notify import events
+from farmhand_server.store import schema as db
+from farmhand_server.store.database import hold_dispatch
 
 DRAIN, DISABLE = "drain", "disable"
 

@@ -8,14 +8,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
-from farmhand.jobspec import validate_jobspec
-from farmhand.renderbus import read_task_json
+from farmhand.spec.jobspec import validate_jobspec
+from farmhand.spec.renderbus import read_task_json
 
-from .. import accounting, db, joblist, jobs, outputs, states, waiting
-from ..auth import Principal
-from ..errors import ApiError, bad_request, not_found
-from ..keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
-from ..planning import PlanError, count_tasks
+from farmhand_server.accounts.auth import Principal
+from farmhand_server.errors import ApiError, bad_request, not_found
+from farmhand_server.jobs import lifecycle as jobs
+from farmhand_server.jobs import listing as joblist
+from farmhand_server.jobs import outputs, states, waiting
+from farmhand_server.jobs.requirements import PlanError, count_tasks
+from farmhand_server.keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, WAKE
+from farmhand_server.reports import accounting
+from farmhand_server.store import schema as db
 
 
 def _looks_like_renderbus(body: dict[str, Any]) -> bool:

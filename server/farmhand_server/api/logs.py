@@ -10,11 +10,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from aiohttp import web
 
-from .. import db
-from ..auth import Principal
-from ..errors import conflict, not_found
-from ..keys import CONFIG, DB, PARAMS, PRINCIPAL
-from ..storage import storage_errors
+from farmhand_server.accounts.auth import Principal
+from farmhand_server.errors import conflict, not_found
+from farmhand_server.keys import CONFIG, DB, PARAMS, PRINCIPAL
+from farmhand_server.store import schema as db
+from farmhand_server.store.quotas import storage_errors
 
 TRUNCATED_NOTE = b"\n[farmhand: log truncated here, it reached the size limit]\n"
 

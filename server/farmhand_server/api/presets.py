@@ -11,10 +11,10 @@ import json
 import os
 
 from aiohttp import web
-from farmhand.jobspec import validate_preset
+from farmhand.spec.jobspec import validate_preset
 
-from ..errors import bad_request, not_found
-from ..keys import BODY, CONFIG, PARAMS
+from farmhand_server.errors import bad_request, not_found
+from farmhand_server.keys import BODY, CONFIG, PARAMS
 
 
 def _folder(app: web.Application):

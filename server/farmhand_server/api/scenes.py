@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from farmhand.jobspec import server_path
 from farmhand.scene import SceneError, analyze
+from farmhand.spec.jobspec import server_path
 
-from .. import jobs
-from ..auth import Principal
-from ..blobstore import blob_key
-from ..errors import ApiError, bad_request
-from ..keys import BODY, CONFIG, DB, PRINCIPAL, STORE
+from farmhand_server.accounts.auth import Principal
+from farmhand_server.errors import ApiError, bad_request
+from farmhand_server.jobs import lifecycle as jobs
+from farmhand_server.keys import BODY, CONFIG, DB, PRINCIPAL, STORE
+from farmhand_server.store.blobs import blob_key
 
 
 async def analyse_scene(request: web.Request) -> web.Response:

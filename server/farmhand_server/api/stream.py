@@ -8,9 +8,9 @@ import time
 
 from aiohttp import web
 
-from .. import events
-from ..auth import Principal
-from ..keys import DB, PARAMS, PRINCIPAL, WAKE
+from farmhand_server.accounts.auth import Principal
+from farmhand_server.keys import DB, PARAMS, PRINCIPAL, WAKE
+from farmhand_server.notify import events
 
 _POLL_SECONDS = 0.5  # also picks up events other server processes wrote
 _KEEPALIVE_SECONDS = 15.0

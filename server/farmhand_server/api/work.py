@@ -8,10 +8,14 @@ import time
 
 from aiohttp import web
 
-from .. import duties, gc, jobs, liveness, scheduler
-from ..auth import Principal
-from ..errors import conflict
-from ..keys import (
+from farmhand_server import duties
+from farmhand_server.accounts.auth import Principal
+from farmhand_server.api import holds
+from farmhand_server.dispatch import liveness
+from farmhand_server.dispatch import rules as scheduler
+from farmhand_server.errors import conflict
+from farmhand_server.jobs import lifecycle as jobs
+from farmhand_server.keys import (
     BODY,
     CONFIG,
     DB,
@@ -23,7 +27,7 @@ from ..keys import (
     WAKE,
     WORKER_CACHE,
 )
-from . import holds
+from farmhand_server.store import collect as gc
 
 log = logging.getLogger("farmhand.server")
 _WORKER_CACHE_SECONDS = 30.0

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import importlib
 
-from .base import Adapter, AdapterError, LineEvent, RenderCommand, RenderTask, TileJob
+from farmhand_worker.adapters.base import (
+    Adapter,
+    AdapterError,
+    LineEvent,
+    RenderCommand,
+    RenderTask,
+    TileJob,
+)
 
 __all__ = ["Adapter", "AdapterError", "LineEvent", "RenderCommand", "RenderTask", "TileJob", "get"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from farmhand.tiles import Tile
+from farmhand.spec.tiles import Tile
 
 
 @dataclass(slots=True)
@@ -46,7 +46,7 @@ class RenderTask:
     executable: str | None = None  # the worker's configured executable for this software
     project_dir: Path | None = None  # the mapped Maya project, when the spec names one
     path_map: dict[str, str] = field(default_factory=dict)  # client prefix → local prefix
-    layer: int | None = None  # the task's layer group in a version 2 spec (farmhand.plan)
+    layer: int | None = None  # the task's layer group in a version 2 spec (farmhand.spec.plan)
 
     @property
     def renderer(self) -> dict[str, Any]:

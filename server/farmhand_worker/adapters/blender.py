@@ -13,7 +13,7 @@
   ``renderer.image_format``, PNG when absent), so ``expected`` names every file exactly
   as Blender does (:func:`frame_file`).
 * **Tiles**: the task script sets ``use_border`` and the border from
-  :func:`farmhand.tiles.to_blender_border`. The file name gets ``tile0003_`` before the
+  :func:`farmhand.spec.tiles.to_blender_border`. The file name gets ``tile0003_`` before the
   frame number, so the tiles of a frame never share a name. Float formats (EXR, HDR)
   are written cropped to the tile (``tile_mode="cropped"``, the cheap way). 8-bit and
   16-bit formats are written full size with only the tile rendered (``"full"``):
@@ -29,7 +29,7 @@
   work folder, so the node's user preferences and add-ons do not leak into renders;
   ``-Y`` keeps the scene's own Python (drivers, startup scripts) from running.
 * ``renderer.extra_args`` go right after the scene (so the adapter's own flags win);
-  only the flags of :data:`farmhand.render_options.BLENDER_OPTIONS` are allowed, each
+  only the flags of :data:`farmhand.spec.render_options.BLENDER_OPTIONS` are allowed, each
   with a value of its type (none takes a path or code).
 
 :meth:`BlenderAdapter.parse_line` knows these lines of Blender 3.4 (all seen in real
@@ -64,10 +64,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from farmhand.tiles import to_blender_border
+from farmhand.spec.tiles import to_blender_border
 
-from . import options
-from .base import AdapterError, LineEvent, RenderCommand, RenderTask
+from farmhand_worker.adapters import options
+from farmhand_worker.adapters.base import AdapterError, LineEvent, RenderCommand, RenderTask
 
 TASK_SCRIPT = "farmhand_blender_task.py"
 PATHS_JSON = "farmhand_blender_paths.json"

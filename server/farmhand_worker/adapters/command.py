@@ -1,7 +1,7 @@
 """The ``command`` adapter: any argv, from the job's ``renderer.argv`` template.
 
 Each element of ``renderer.argv`` is a template with ``str.format`` fields
-named in :data:`farmhand.jobspec.COMMAND_PLACEHOLDERS` and ``{{``/``}}`` for
+named in :data:`farmhand.spec.jobspec.COMMAND_PLACEHOLDERS` and ``{{``/``}}`` for
 literal braces; a format spec is allowed (``{frame:04d}``), attribute and
 index access (``{frame.real}``, ``{frame[0]}``), conversions (``{frame!r}``)
 and nested fields are not. Values:
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from farmhand.frames import Chunk, chunks
-from farmhand.jobspec import COMMAND_PLACEHOLDERS
+from farmhand.spec.frames import Chunk, chunks
+from farmhand.spec.jobspec import COMMAND_PLACEHOLDERS
 
-from .base import AdapterError, LineEvent, RenderCommand, RenderTask
+from farmhand_worker.adapters.base import AdapterError, LineEvent, RenderCommand, RenderTask
 
 _FRAME_FIELDS = frozenset({"frame", "start", "end", "step"})
 

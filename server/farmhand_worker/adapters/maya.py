@@ -32,7 +32,7 @@ runs after the first, so ``1-3,7`` is ``-s 1 -e 3 -b 1`` then ``-s 7 -e 7``).
   compares text); ``ARNOLD_PATHMAP`` names a JSON file
   ``{"linux": {"C:/": "/jobs/7/C/", …}}`` for Arnold's own texture and
   stand-in loading. Both files are written as UTF-8. The same pairs are set at
-  Maya's start-up too (``farmhand_worker.maya_startup``: a farm ``userSetup.mel``
+  Maya's start-up too (``farmhand_worker.adapters.maya_startup``: a farm ``userSetup.mel``
   first on ``MAYA_SCRIPT_PATH``), for references loaded as the scene opens.
 
 Expected outputs are left empty: Maya names files from the prefix tokens
@@ -50,16 +50,21 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from farmhand.frames import chunks
-from farmhand.jobspec import relative_path_problem
-from farmhand.plan import LayerGroup, PlanError, expected_outputs, group_of
 from farmhand.scene.renderers import RENDER_FLAG
+from farmhand.spec.frames import chunks
+from farmhand.spec.jobspec import relative_path_problem
+from farmhand.spec.plan import LayerGroup, PlanError, expected_outputs, group_of
 
-from .. import maya_startup
-from . import options
-from .base import AdapterError, LineEvent, RenderCommand, RenderTask
-from .maya_renderers import COMMON_ENV, FULL, INCLUDE_ALL_LIGHTS, RENDERERS, MayaRenderer
-from .maya_renderers import fatal_patterns as _fatal_patterns
+from farmhand_worker.adapters import maya_startup, options
+from farmhand_worker.adapters.base import AdapterError, LineEvent, RenderCommand, RenderTask
+from farmhand_worker.adapters.maya_renderers import (
+    COMMON_ENV,
+    FULL,
+    INCLUDE_ALL_LIGHTS,
+    RENDERERS,
+    MayaRenderer,
+)
+from farmhand_worker.adapters.maya_renderers import fatal_patterns as _fatal_patterns
 
 TILE_SUFFIX = "_tile{index:04d}"
 """Appended to the output prefix of a tile task (before Maya's frame number and extension)."""
@@ -188,7 +193,7 @@ def _output_prefix(task: RenderTask, group: LayerGroup) -> str | None:
 
 
 def _extra_args(task: RenderTask) -> list[str]:
-    return options.extra_args(task, "maya")  # the allowlist: farmhand.render_options
+    return options.extra_args(task, "maya")  # the allowlist: farmhand.spec.render_options
 
 
 def _size(task: RenderTask, group: LayerGroup) -> tuple[int, int] | None:

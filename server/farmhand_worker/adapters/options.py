@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from farmhand.render_options import extra_args_problems
+from farmhand.spec.render_options import extra_args_problems
 
-from .base import AdapterError, RenderTask
+from farmhand_worker.adapters.base import AdapterError, RenderTask
 
 
 def names(task: RenderTask, key: str, pattern: re.Pattern[str], what: str) -> list[str]:
@@ -39,7 +39,7 @@ def image_size(task: RenderTask) -> tuple[int, int] | None:
 def extra_args(task: RenderTask, adapter: str) -> list[str]:
     """`renderer.extra_args` when every item is on the adapter's allowlist, else AdapterError.
 
-    The allowlist is :mod:`farmhand.render_options`, the one submit checks too: a job
+    The allowlist is :mod:`farmhand.spec.render_options`, the one submit checks too: a job
     that reached this worker without that check (an older server) is refused here.
     """
     renderer = task.renderer

@@ -1,0 +1,211 @@
+"""Send the farm only what it lacks: ask which blobs are missing, upload those, resumably.
+
+Uploads go in chunks, several files at once, each chunk retried with backoff.
+The server keeps what it received, so a client that was cut off (or killed
+and started again) asks where the upload stands and continues from there.
+Before a file is sent it is checked against the size and mtime it was hashed
+with; a file that changed since is reported, never sent under the old hash.
+A blob the server refuses on completion (the bytes did not match the hashes,
+e.g. corrupted on the way) is sent again from the start.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from farmhand.transfer.client import FarmClient, FarmError
+from farmhand.transfer.hashing import Cancelled, FileHash
+
+CHUNK = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """A file to send: where it is, its hashes, and the stat they were taken at."""
+
+    path: Path
+    hash: FileHash
+    mtime_ns: int
+
+    @property
+    def ref(self) -> dict:
+        return {"md5": self.hash.md5, "xxh64": self.hash.xxh64, "size": self.hash.size}
+
+    @property
+    def key(self) -> str:
+        return f"{self.hash.md5}-{self.hash.size}"
+
+
+@dataclass(slots=True)
+class Progress:
+    """Upload progress for a callback: files and bytes done/total, rate (B/s) and ETA (s)."""
+
+    files_done: int = 0
+    files_total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    rate: float = 0.0
+    eta: float | None = None
+
+
+@dataclass(slots=True)
+class UploadReport:
+    """What one upload round did."""
+
+    files_sent: int = 0
+    bytes_sent: int = 0  # bytes that went over the wire (a resumed upload sends only the rest)
+    files_skipped: int = 0  # the server had them
+    retries: int = 0
+    seconds: float = 0.0
+    changed: list[Path] = field(default_factory=list)
+
+
+class FileChanged(Exception):
+    """A file changed between hashing and upload; hash it again and resubmit."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} changed after it was hashed")
+        self.path = path
+
+
+class Uploader:
+    """Uploads the missing blobs of a set of files; progress by callback, cancel by event."""
+
+    def __init__(
+        self,
+        client: FarmClient,
+        chunk_size: int = CHUNK,
+        parallel: int = 4,
+        retries: int = 6,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.client = client
+        self.chunk_size = chunk_size
+        self.parallel = parallel
+        self.retries = retries
+        self.on_progress = progress
+        self.cancel = cancel or threading.Event()
+        self._lock = threading.Lock()
+        self._progress = Progress()
+        self._started = 0.0
+        self._sent: dict[str, int] = {}  # blob key → bytes the server has
+        self._wire = 0
+
+    def upload(self, files: list[LocalFile]) -> UploadReport:
+        """Send what the server lacks of `files` (one copy per distinct blob)."""
+        self._started = time.monotonic()
+        unique = {f.key: f for f in files}
+        missing = {f"{m['md5']}-{m['size']}" for m in self.client.missing_blobs(
+            [f.ref for f in unique.values()])}  # fmt: skip
+        to_send = [f for k, f in unique.items() if k in missing]
+        report = UploadReport(files_skipped=len(unique) - len(to_send))
+        self._progress = Progress(
+            files_total=len(to_send), bytes_total=sum(f.hash.size for f in to_send)
+        )
+        self._emit()
+        with ThreadPoolExecutor(max_workers=max(1, self.parallel)) as pool:
+            futures = {pool.submit(self._send, f): f for f in to_send}
+            for future in as_completed(futures):
+                retries = future.result()  # re-raises FileChanged, Cancelled, FarmError
+                report.files_sent += 1
+                report.retries += retries
+        report.bytes_sent = self._wire
+        report.seconds = time.monotonic() - self._started
+        return report
+
+    # -- one file ---------------------------------------------------------------------------
+    def _send(self, local: LocalFile) -> int:
+        retries = 0
+        while True:
+            self._check_cancel()
+            try:
+                self._send_once(local)
+                return retries
+            except FarmError as exc:
+                if exc.status == 422 and exc.code == "hash_mismatch" and retries < self.retries:
+                    retries += 1  # the bytes were damaged on the way: send them again
+                    self._set_sent(local, 0)
+                    continue
+                raise
+            except (requests.ConnectionError, requests.Timeout):
+                if retries >= self.retries:
+                    raise
+                retries += 1
+                time.sleep(min(0.2 * 2**retries, 10.0))
+
+    def _send_once(self, local: LocalFile) -> None:
+        self._check_unchanged(local)
+        upload = self.client.start_upload(local.ref)
+        if upload.get("complete"):
+            self._count(local, local.hash.size)
+            return
+        offset = int(upload["offset"])
+        self._set_sent(local, offset)
+        with open(local.path, "rb") as f:
+            f.seek(offset)
+            while offset < local.hash.size:
+                self._check_cancel()
+                data = f.read(min(self.chunk_size, local.hash.size - offset))
+                if not data:
+                    raise FileChanged(local.path)
+                try:
+                    answer = self.client.put_chunk(upload["id"], offset, data)
+                    with self._lock:
+                        self._wire += len(data)
+                    offset = int(answer["offset"])
+                except FarmError as exc:
+                    if exc.status != 409 or "offset" not in (exc.details or {}):
+                        raise
+                    offset = int(exc.details["offset"])  # the server knows best: go from there
+                    f.seek(offset)
+                self._set_sent(local, offset)
+        self._check_unchanged(local)
+        self.client.complete_upload(upload["id"])
+        self._count(local, local.hash.size)
+
+    def _check_unchanged(self, local: LocalFile) -> None:
+        st = os.stat(local.path)
+        if st.st_size != local.hash.size or st.st_mtime_ns != local.mtime_ns:
+            raise FileChanged(local.path)
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled("upload cancelled")
+
+    # -- progress ---------------------------------------------------------------------------
+    def _set_sent(self, local: LocalFile, offset: int) -> None:
+        with self._lock:
+            delta = offset - self._sent.get(local.key, 0)
+            self._sent[local.key] = offset
+        self._add_bytes(delta)
+
+    def _count(self, local: LocalFile, size: int) -> None:
+        self._set_sent(local, size)
+        with self._lock:
+            self._progress.files_done += 1
+        self._emit()
+
+    def _add_bytes(self, delta: int) -> None:
+        with self._lock:
+            p = self._progress
+            p.bytes_done += delta
+            elapsed = max(time.monotonic() - self._started, 1e-6)
+            p.rate = p.bytes_done / elapsed
+            left = p.bytes_total - p.bytes_done
+            p.eta = left / p.rate if p.rate > 0 else None
+        self._emit()
+
+    def _emit(self) -> None:
+        if self.on_progress is not None:
+            with self._lock:
+                snapshot = Progress(**{k: getattr(self._progress, k) for k in Progress.__slots__})
+            self.on_progress(snapshot)
