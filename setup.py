@@ -64,6 +64,13 @@ setup(
                 "schemathesis>=4.32",
                 "hypothesis>=6.100",
                 "ruff>=0.6",
+                # The type checker (tools/test.sh) and the stubs of libraries that ship none.
+                "mypy>=2.4,<2.5",
+                "asyncpg-stubs",
+                "types-jsonschema",
+                "types-psutil",
+                "types-PyYAML",
+                "types-requests",
             }
         ),
     },

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.store import schema as db
+from farmhand_server.store.database import insert_or_skip
 
 NAMES = ("reap", "liveness", "collect")
 # A round may be claimed a little early: processes loop on their own phase, and waiting a
@@ -38,12 +39,8 @@ async def ensure(conn: AsyncConnection) -> None:
     for name in NAMES:
         if name in have:
             continue
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         await conn.execute(
-            insert(table).values(name=name, last_run=0.0, owner="").on_conflict_do_nothing()
+            insert_or_skip(conn.dialect.name, table, name=name, last_run=0.0, owner="")
         )
 
 

@@ -8,6 +8,7 @@ from farmhand_server.accounts.auth import Principal
 from farmhand_server.config import Config
 from farmhand_server.dispatch.dispatcher import Dispatcher
 from farmhand_server.dispatch.liveness import Clock
+from farmhand_server.dispatch.rules import JobCache
 from farmhand_server.store.blobs import BlobStore
 from farmhand_server.store.database import Database, Notifier
 
@@ -16,7 +17,7 @@ DB = web.AppKey("db", Database)
 # Per-process caches: token → (principal, expiry); worker id → (capabilities, expiry); jobs.
 TOKEN_CACHE = web.AppKey("token_cache", dict)
 WORKER_CACHE = web.AppKey("worker_cache", dict)
-JOB_CACHE = web.AppKey("job_cache", object)
+JOB_CACHE = web.AppKey("job_cache", JobCache)
 WAKE = web.AppKey("wake", Notifier)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 STORE = web.AppKey("store", BlobStore)
@@ -25,4 +26,4 @@ LIVENESS = web.AppKey("liveness", Clock)  # the liveness rule's grace-period clo
 # What the contract wrapper puts on each request before the handler runs.
 PRINCIPAL = web.RequestKey("principal", Principal)
 PARAMS = web.RequestKey("params", dict)
-BODY = web.RequestKey("body", object)
+BODY = web.RequestKey("body", dict)  # every operation's body schema is an object

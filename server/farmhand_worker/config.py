@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import socket
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,9 @@ _SIMPLE = {
 }  # fmt: skip
 
 
-def load(path: Path | None = None, env: dict[str, str] | None = None, **flags: Any) -> WorkerConfig:
+def load(
+    path: Path | None = None, env: Mapping[str, str] | None = None, **flags: Any
+) -> WorkerConfig:
     """Settings from a TOML file (optional), the environment, then non-None flags."""
     raw: dict[str, Any] = {}
     if path is not None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.store import schema as db
+from farmhand_server.store.database import inserted_id
 
 USER_PREFIX, WORKER_PREFIX, ENROL_PREFIX = "fhu_", "fhw_", "fhe_"
 ROLES = ("artist", "admin")
@@ -62,16 +63,16 @@ async def authenticate(conn: AsyncConnection, token: str) -> Principal | None:
         ).first()
         return Principal("user", row.id, row.name, row.role) if row else None
     if token.startswith(WORKER_PREFIX):
-        row = (
+        worker = (
             await conn.execute(
                 sa.select(db.workers.c.id, db.workers.c.name).where(
                     db.workers.c.token_hash == digest, db.workers.c.revoked_at.is_(None)
                 )
             )
         ).first()
-        return Principal("worker", row.id, row.name) if row else None
+        return Principal("worker", worker.id, worker.name) if worker else None
     if token.startswith(ENROL_PREFIX):
-        row = (
+        enrolment = (
             await conn.execute(
                 sa.select(db.enrolment_tokens.c.id).where(
                     db.enrolment_tokens.c.token_hash == digest,
@@ -84,7 +85,7 @@ async def authenticate(conn: AsyncConnection, token: str) -> Principal | None:
                 )
             )
         ).first()
-        return Principal("enrol", row.id) if row else None
+        return Principal("enrol", enrolment.id) if enrolment else None
     return None
 
 
@@ -95,7 +96,7 @@ async def create_user(conn: AsyncConnection, name: str, role: str = "artist") ->
     result = await conn.execute(
         db.users.insert().values(name=name, role=role, created_at=time.time())
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 async def issue_user_token(conn: AsyncConnection, user_id: int, label: str = "") -> tuple[int, str]:
@@ -106,7 +107,7 @@ async def issue_user_token(conn: AsyncConnection, user_id: int, label: str = "")
             user_id=user_id, token_hash=token_hash(token), label=label, created_at=time.time()
         )
     )
-    return int(result.inserted_primary_key[0]), token
+    return inserted_id(result), token
 
 
 async def revoke_user_token(conn: AsyncConnection, token_id: int) -> bool:
@@ -134,7 +135,7 @@ async def issue_enrolment_token(
             expires_at=now + ttl_seconds if ttl_seconds else None,
         )
     )
-    return int(result.inserted_primary_key[0]), token
+    return inserted_id(result), token
 
 
 async def ensure_admin(conn: AsyncConnection) -> str | None:

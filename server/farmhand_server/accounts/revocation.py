@@ -150,7 +150,8 @@ async def set_user_disabled(
 
 async def latest(conn: AsyncConnection) -> int:
     """The id of the newest revocation (0 when none): it grows with every one."""
-    return int(await conn.scalar(sa.select(sa.func.coalesce(sa.func.max(db.revocations.c.id), 0))))
+    query = sa.select(sa.func.coalesce(sa.func.max(db.revocations.c.id), 0))
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def since(conn: AsyncConnection, after: int) -> list[tuple[int, str, int]]:

@@ -15,6 +15,7 @@ from farmhand_server.jobs import waiting
 from farmhand_server.keys import BODY, DB, DISPATCHER, PARAMS, PRINCIPAL, WAKE, WORKER_CACHE
 from farmhand_server.notify import events
 from farmhand_server.store import schema as db
+from farmhand_server.store.database import inserted_id
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -158,7 +159,7 @@ async def create_project(request: web.Request) -> web.Response:
             )
     except sa.exc.IntegrityError:
         raise conflict("exists", f"a project named {name!r} exists") from None
-    return web.json_response({"id": result.inserted_primary_key[0], "name": name}, status=201)
+    return web.json_response({"id": inserted_id(result), "name": name}, status=201)
 
 
 _HW_FIELDS = ("name", "ram_gb", "cpu_cores", "gpu_count", "gpu_model", "price_per_hour")
@@ -316,7 +317,7 @@ async def register_worker(request: web.Request) -> web.Response:
                 last_seen=now,
             )
         )
-        worker_id = result.inserted_primary_key[0]
+        worker_id = inserted_id(result)
         await events.emit(conn, "worker", {"worker_id": worker_id, "name": body["name"],
                                            "state": "registered"})  # fmt: skip
     return web.json_response({"id": worker_id, "token": token}, status=201)

@@ -347,6 +347,7 @@ def _parsed_body(op: Operation, raw: bytes) -> Any:
         raise bad_request(
             "strings must not contain NUL characters (\\u0000) or lone surrogates (\\ud800-\\udfff)"
         )
+    assert op.body_ref is not None  # only operations with a JSON body read one
     check(op.body_ref, body)
     return body
 

@@ -145,6 +145,7 @@ async def fail_attempt(request: web.Request) -> web.Response:
             conn, worker_id, attempt_id, body.get("exit_code"), body.get("message", ""),
             config.max_retries, config.blocklist_after, state=state,
         )  # fmt: skip
+        assert job_id is not None  # an unknown attempt raised StaleAttempt in fail()
         decided = await liveness.check(conn, config, [job_id])
         return None, requeued or decided.retried > 0
 

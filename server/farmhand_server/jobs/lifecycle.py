@@ -10,7 +10,7 @@ import logging
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from farmhand_server.jobs.requirements import (
 )
 from farmhand_server.notify import events
 from farmhand_server.store import schema as db
-from farmhand_server.store.database import Database, hold_dispatch
+from farmhand_server.store.database import Database, hold_dispatch, inserted_id
 from farmhand_server.store.ownership import owned_keys
 
 log = logging.getLogger("farmhand.server")
@@ -151,7 +151,7 @@ async def _insert_job(
             updated_at=now,
         )
     )
-    job_id = int(result.inserted_primary_key[0])
+    job_id = inserted_id(result)
     if keys := requirement_keys(spec):
         await conn.execute(
             db.job_requirements.insert(), [{"job_id": job_id, "key": k} for k in keys]
@@ -228,6 +228,7 @@ async def _copy_tasks(
 ) -> None:
     """PostgreSQL: tasks with one COPY, inside the transaction SQLAlchemy has begun."""
     raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None  # None only for a closed connection; this one is in a transaction
     columns = ("job_id", "seq", "kind", "frames", "tile", "layer", "is_test", "state",
                "failures", "updated_at")  # fmt: skip
     records = [
@@ -253,7 +254,7 @@ async def _project_id(conn: AsyncConnection, name: str | None, now: float) -> in
     if found is not None:
         return int(found)
     result = await conn.execute(db.projects.insert().values(name=name, created_at=now))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 # -- actions ------------------------------------------------------------------------------
@@ -458,6 +459,7 @@ async def tasks_with_attempts(
         query = query.where(t.c.seq > after)
     tasks = (await conn.execute(query)).all()
     attempts: dict[int, list[dict[str, Any]]] = {}
+    rows: Iterable[Any]
     if tasks:
         rows = await conn.execute(
             sa.select(a, w.c.name.label("worker_name"))

@@ -18,6 +18,7 @@ from farmhand_server.dispatch.rules import attempt_for
 from farmhand_server.errors import ApiError, bad_request
 from farmhand_server.store import schema as db
 from farmhand_server.store.blobs import blob_key
+from farmhand_server.store.database import inserted_id
 from farmhand_server.store.ownership import owned_keys
 
 TILE = "tile"
@@ -106,7 +107,7 @@ async def record(
                 created_at=stamp,
             )
         )  # fmt: skip
-        ids[name] = int(result.inserted_primary_key[0])
+        ids[name] = inserted_id(result)
     jb = db.job_blobs
     listed = set(
         await conn.scalars(

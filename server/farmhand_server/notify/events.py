@@ -8,6 +8,7 @@ a client that reconnects resumes from the last id it saw (`Last-Event-ID`).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +43,8 @@ async def since(
 
 async def latest_id(conn: AsyncConnection) -> int:
     """The newest event id (0 when there is none)."""
-    return int(await conn.scalar(sa.select(sa.func.coalesce(sa.func.max(db.events.c.id), 0))))
+    query = sa.select(sa.func.coalesce(sa.func.max(db.events.c.id), 0))
+    return int((await conn.execute(query)).scalar_one())
 
 
 GAP_WINDOW = 2000  # ids below the newest this far are not waited for
@@ -63,10 +65,10 @@ class GapWatch:
         self.grace = grace
         self._seen: dict[int, float] = {}  # first missing id → when the gap was first seen
 
-    async def ready(self, conn: AsyncConnection, last: int, rows: list[Any]) -> list[Any]:
+    async def ready(self, conn: AsyncConnection, last: int, rows: Sequence[Any]) -> list[Any]:
         """The prefix of `rows` (events after `last`, ascending) that may be sent now."""
         if not rows or self.grace <= 0:
-            return rows
+            return list(rows)
         # Only the newest ids can still be filled by a commit; older gaps are rolled back.
         floor = max(last, rows[-1].id - GAP_WINDOW)
         present = set(

@@ -132,7 +132,7 @@ async def take(app: web.Application, gaps: events.GapWatch | None = None) -> lis
                 .where(j.c.id.in_(ids))
             )
         }
-    out = []
+    out: list[Delivery] = []
     for row in chosen:
         job = jobs.get(row.job_id)
         body = json.dumps(body_of(row, job, job.user if job else None, config)).encode()

@@ -12,12 +12,32 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+if TYPE_CHECKING:
+    import asyncpg
 
 WORK_CHANNEL = "farmhand_work"
 _DISPATCH_LOCK = 864202  # a PostgreSQL advisory lock key (864201 is the migrations')
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The integer primary key a single-row INSERT (without RETURNING) just made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise ValueError("the statement was not a single-row INSERT")
+    return int(key[0])
+
+
+def insert_or_skip(dialect: str, table: sa.Table, **values: Any) -> sa.Insert:
+    """An INSERT of one row that does nothing when the row's key exists (PostgreSQL, SQLite)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
 
 
 async def hold_dispatch(conn: AsyncConnection, exclusive: bool) -> None:
@@ -76,7 +96,7 @@ class Notifier:
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
-        self._listener = None
+        self._listener: asyncpg.Connection | None = None
         self._subscribers: list[Callable[[], None]] = []
 
     def subscribe(self, callback: Callable[[], None]) -> None:

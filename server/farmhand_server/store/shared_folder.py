@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.store import schema as db
+from farmhand_server.store.database import insert_or_skip
 
 MARKER = ".farmhand-store"
 
@@ -62,14 +63,10 @@ async def check(conn: AsyncConnection, folders: list[Path]) -> str:
         candidate = read_marker(folders[0]) or uuid.uuid4().hex
         for folder in folders:
             candidate = _write_marker(folder, candidate)
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         await conn.execute(
-            insert(table)
-            .values(id=1, store_id=candidate, created_at=time.time())
-            .on_conflict_do_nothing()
+            insert_or_skip(
+                conn.dialect.name, table, id=1, store_id=candidate, created_at=time.time()
+            )
         )
         recorded = await conn.scalar(sa.select(table.c.store_id).where(table.c.id == 1))
     for folder in folders:

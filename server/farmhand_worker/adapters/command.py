@@ -68,6 +68,7 @@ def parse_template(template: str) -> list[Field]:
         if name is None:
             fields.append(Field(literal))
             continue
+        spec = spec or ""  # a str whenever there is a name
         shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
         if not name.isidentifier():
             raise AdapterError(

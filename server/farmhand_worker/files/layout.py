@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import uuid
@@ -71,7 +72,7 @@ def lay_out(
     unavailable: dict[str, str] = {}
     locals_ = [(entry, mapper.to_local(entry["path"])) for entry in manifest]
     later = [(e, loc) for e, loc in locals_ if rewriter is not None and rewriter.wants(loc)]
-    if later:
+    if later and rewriter is not None:
         locals_ = [(e, loc) for e, loc in locals_ if not rewriter.wants(loc)]
     try:
         for index, (entry, local) in enumerate([*locals_, *later]):
@@ -91,9 +92,7 @@ def lay_out(
             pinned.append(entry)
             if index >= len(locals_) and rewriter is not None:
                 client = entry["path"]
-                place(
-                    cached, local, lambda src, dst, c=client, loc=local: rewriter(c, loc, src, dst)
-                )
+                place(cached, local, functools.partial(rewriter, client, local))
             else:
                 place(cached, local)
             files[entry["path"]] = local

@@ -30,6 +30,7 @@ which it was hard-linked to, is never written.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -212,7 +213,7 @@ class _MayaAsciiPaths:
         strings = [t for t in tokens if t[2] is not None]
         if len(strings) < 2:
             return
-        attr = canonical(base_name(unescape(strings[0][2].decode(self.codec, "replace"))))
+        attr = canonical(base_name(unescape((strings[0][2] or b"").decode(self.codec, "replace"))))
         type_at = next((i for i, t in enumerate(tokens) if t[3] in (b"-type", b"-typ")), None)
         if type_at is None or type_at + 1 >= len(tokens):
             return
@@ -455,7 +456,7 @@ def remap_job(files: dict[str, Path], root: Path, mapper: Mapper) -> list[FileRe
     worker rule maps onto studio storage): client path → local path in `files`."""
     map_path = local_paths(mapper)
     return [
-        _attempt(FileRemap(client, local), lambda local=local: remap_file(local, map_path))
+        _attempt(FileRemap(client, local), functools.partial(remap_file, local, map_path))
         for client, local in files.items()
         if _rewritable(local, root)
     ]

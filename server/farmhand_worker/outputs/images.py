@@ -302,9 +302,9 @@ def _png_layout(path: Path, pil: PILImage.Image, depth: int, color_type: int) ->
     raise ImageError(f"{path}: PNG mode {pil.mode} is not supported")
 
 
-def _open_png(path: Path) -> PILImage.Image:
+def _open_png(path: Path) -> PngImagePlugin.PngImageFile:
     try:
-        return PILImage.open(path, formats=["PNG"])
+        image = PILImage.open(path, formats=["PNG"])
     except (
         UnidentifiedImageError,
         OSError,
@@ -313,6 +313,8 @@ def _open_png(path: Path) -> PILImage.Image:
         DecompressionBombError,
     ) as exc:
         raise ImageError(f"{path}: cannot read the PNG file: {exc}") from None
+    assert isinstance(image, PngImagePlugin.PngImageFile)  # the only format allowed
+    return image
 
 
 def _png_info(path: Path) -> ImageInfo:
@@ -425,7 +427,7 @@ def _write_png16(path: Path, pixels: np.ndarray, text: dict[str, str]) -> None:
     np.subtract(raw[1:], raw[:-1], out=rows[1:, 1:])  # uint8 arithmetic wraps, as PNG wants
     color_type = 2 if bands == 3 else 6
     ihdr = struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, 0)
-    compressed = zlib.compress(memoryview(rows), 6)
+    compressed = zlib.compress(rows.data, 6)
     with path.open("wb") as f:
         f.write(_PNG_MAGIC)
         f.write(_png_chunk(b"IHDR", ihdr))
@@ -548,7 +550,7 @@ def make_preview(src: Path, dest: Path, max_size: int = 512) -> Path:
         planes = [color[:, :, i] for i in range(3)] + [alpha]
         planes = [np.asarray(_shrink(p, size)) for p in planes]
         color, alpha = np.dstack(planes[:3]), planes[3]
-    background = np.float32(PREVIEW_BACKGROUND / 255)
+    background = np.asarray(PREVIEW_BACKGROUND / 255, dtype=np.float32)
     if linear:
         background = srgb_to_linear(background)
     shown = color + (1 - alpha[:, :, np.newaxis]) * background

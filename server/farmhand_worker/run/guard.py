@@ -105,6 +105,7 @@ class RenderGuard:
         process, self._process = self._process, None
         if process is None:
             return
+        assert process.stdin is not None  # started with stdin=PIPE
         with contextlib.suppress(OSError, ValueError):
             process.stdin.write(b"q\n")
             process.stdin.close()
@@ -116,6 +117,7 @@ class RenderGuard:
             process = self._process
             if process is None or self._broken:
                 return
+            assert process.stdin is not None  # started with stdin=PIPE
             try:
                 process.stdin.write(line.encode())
                 process.stdin.flush()
