@@ -17,10 +17,8 @@ from farmhand.scene.timeunits import fps, frame_number
 
 WANTS: dict[str, frozenset[str] | None] = {**file_attributes.wants()}
 for _type, _attrs in render_settings.WANTS.items():
-    if _attrs is None or WANTS.get(_type, frozenset()) is None:
-        WANTS[_type] = None
-    else:
-        WANTS[_type] = WANTS.get(_type, frozenset()) | _attrs
+    _have = WANTS.get(_type, frozenset())
+    WANTS[_type] = None if _attrs is None or _have is None else _have | _attrs
 
 
 def open_scene(path: str) -> SceneQuery:

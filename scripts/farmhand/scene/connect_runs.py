@@ -69,7 +69,7 @@ class WantedNodes:
         for i in hits:
             pair = PAIR.match(lines[i])
             if pair is not None and (self.plug(pair.group(1)) or self.plug(pair.group(3))):
-                found.append(pair.group(1, 3))
+                found.append((pair.group(1), pair.group(3)))
         return found
 
     def _may_touch(self, run: bytes) -> bool:

@@ -204,10 +204,10 @@ def binary_reference(node: str, path: str) -> Diagnostic:
 def autotx_without_tx(analysis: Analysis, with_tx: set[str]) -> list[Diagnostic]:
     """Arnold with auto-tx off renders slower from textures that have no `.tx` beside them."""
     arnold = [
-        layer for layer in analysis.scene_info_render.values()
+        layer.option for layer in analysis.scene_info_render.values()
         if layer.renderable and layer.common.renderer == "arnold" and layer.option
     ]  # fmt: skip
-    if not arnold or all(layer.option.auto_tx for layer in arnold):
+    if not arnold or all(option.auto_tx for option in arnold):
         return []
     bare = [
         d for d in analysis.asset

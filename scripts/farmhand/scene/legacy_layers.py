@@ -73,10 +73,10 @@ def adjustments(scene: SceneQuery, layer: str) -> Adjustments:
             sources[dst[len(layer) + 1 : -4]] = src
     for index in scene.attr_indices(layer, "adjs"):
         key = f"adjs[{index}]"
-        src = sources.get(key)
-        if src is None:
+        source = sources.get(key)
+        if source is None:
             continue
-        node, _, attr = src.partition(".")
+        node, _, attr = source.partition(".")
         value = scene.get_attr(layer, f"{key}.val")
         if value is not None:
             found[(node.rpartition("|")[2], canonical(attr))] = value

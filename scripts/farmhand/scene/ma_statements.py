@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import NoReturn, Protocol, cast
 
 from farmhand.scene.byte_patterns import BytePattern, compile_bytes
 from farmhand.scene.errors import SceneParseError
@@ -59,6 +59,14 @@ class Statement:
     body: bytes
 
 
+class ByteStream(Protocol):
+    """What the reader needs of a file: reads, and seeks (all of them when `seekable()`)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def seekable(self) -> bool: ...
+
+
 class StatementReader:
     """Iterate the statements of a Maya ASCII byte stream that the caller wants.
 
@@ -76,7 +84,7 @@ class StatementReader:
 
     def __init__(
         self,
-        stream: BinaryIO,
+        stream: ByteStream,
         path: str | None,
         want: Callable[[bytes, bytes, int], int],
         block: int = BLOCK,
@@ -114,7 +122,8 @@ class StatementReader:
         return keep_from
 
     def __iter__(self) -> Iterator[Statement]:
-        gap, word, want = _GAP.match, _WORD.match, self._want
+        gap = cast(Callable[[bytes, int], re.Match[bytes]], _GAP.match)  # matches "" too
+        word, want = _WORD.match, self._want
         pos = 0
         while True:
             buf = self._buf
@@ -243,7 +252,7 @@ class StatementReader:
             scan -= dropped
             body = max(body - dropped, 0)
 
-    def _fail(self, offset: int, expected: str, found: bytes) -> None:
+    def _fail(self, offset: int, expected: str, found: bytes) -> NoReturn:
         raise SceneParseError(
             self._path,
             line_at(self._stream, offset),
@@ -279,7 +288,7 @@ def _string_end(buf: bytes, start: int) -> int:
         start = end + 1
 
 
-def line_at(stream: BinaryIO, offset: int) -> int:
+def line_at(stream: ByteStream, offset: int) -> int:
     """1-based line number of an absolute byte offset (reads the file again; errors only)."""
     try:
         stream.seek(0)

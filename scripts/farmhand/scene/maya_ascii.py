@@ -15,7 +15,7 @@ import io
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 from farmhand.scene.attributes import base_name, canonical
 from farmhand.scene.connect_runs import PAIR, WantedNodes
@@ -26,6 +26,7 @@ from farmhand.scene.ma_statements import (
     KEEP,
     SKIP,
     SKIP_BLOCK,
+    ByteStream,
     Statement,
     StatementReader,
     line_at,
@@ -159,7 +160,7 @@ class MayaAsciiScene:
         if found is None or not found.attrs:
             return []
         prefix = canonical(attr) + "["
-        indices = set()
+        indices: set[int] = set()
         for key in found.attrs:
             if key.startswith(prefix):
                 inner = key[len(prefix) : key.index("]", len(prefix))]
@@ -281,7 +282,7 @@ def read_scene(
         header.codeset = cs.group(1).decode("ascii", "replace") if cs else ""
         raw.seek(0)
         codec_name = _codec(header.codeset)
-        stream: BinaryIO = raw
+        stream: ByteStream = raw
         text_codec = "utf-8"
         if codec_name in _MULTIBYTE.values():
             stream = _Utf8Transcoder(raw, codec_name)
@@ -350,7 +351,7 @@ class _Builder:
         path: str,
         wants: Wants | None,
         text_codec: str,
-        stream: BinaryIO,
+        stream: ByteStream,
         connect_types: Collection[str] | None,
     ) -> None:
         self.scene = MayaAsciiScene(path)
@@ -361,7 +362,7 @@ class _Builder:
         self.wants = wants
         self.codec = text_codec
         self.current: Node | None = None
-        self.current_wanted: frozenset[str] | bool | None = False
+        self.current_wanted: frozenset[str] | Literal[False] | None = False
         self.offset = 0
         self._rdi: list[Reference] = []
         # Names (as written) of nodes of the connect types: connections are
@@ -410,7 +411,7 @@ class _Builder:
             return KEEP if self._connect_wanted(buf, index) else SKIP
         return KEEP if command in self._handlers else SKIP
 
-    def _wanted_for(self, node_type: str) -> frozenset[str] | bool | None:
+    def _wanted_for(self, node_type: str) -> frozenset[str] | Literal[False] | None:
         if self.wants is None:
             return None
         if node_type in self.wants:
@@ -446,9 +447,10 @@ class _Builder:
     def _create_node(self, statement: Statement) -> None:
         fast = _CREATE_FAST.match(statement.body)
         if fast is not None:
-            node_type, name, parent = (
-                g.decode(self.codec, "replace") if g is not None else None for g in fast.groups()
-            )
+            node_type = fast.group(1).decode(self.codec, "replace")
+            name = fast.group(2).decode(self.codec, "replace")
+            under = fast.group(3)
+            parent = under.decode(self.codec, "replace") if under is not None else None
         else:
             flags, rest = flag_values(self._tokens(statement), _CREATE_FLAGS)
             if not rest:

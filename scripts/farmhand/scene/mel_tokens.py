@@ -87,7 +87,7 @@ def _is_number(tok: str) -> bool:
 _BOOLS = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
 
 
-def scalar(tok: str) -> object:
+def scalar(tok: str) -> str | bool | int | float:
     """A bare value: bool words, ints, floats; strings stay strings."""
     if isinstance(tok, Str):
         return str(tok)

@@ -47,6 +47,12 @@ class Dependency:
         """`node.attribute`, the Renderbus key for a missing file."""
         return f"{self.node}.{self.attribute}"
 
+    def found(self) -> str:
+        """`resolved`, for a dependency known to exist (ValueError for one not found)."""
+        if self.resolved is None:
+            raise ValueError(f"{self.plug}: {self.path} was not found")
+        return self.resolved
+
 
 @dataclass(slots=True)
 class Diagnostic:

@@ -181,8 +181,8 @@ class Resolver:
                 return Path(directory), how, files
         if self.search_paths:
             regex = regex or pattern_regex(name) or re.compile(re.escape(name) + r"\Z")
-            for directory in self.search_dirs(regex):
-                return directory, "search_path", self.matching(directory, regex)
+            for folder in self.search_dirs(regex):
+                return folder, "search_path", self.matching(folder, regex)
         return None, None, []
 
     def matching(self, directory: Path, regex: re.Pattern[str]) -> list[FileEntry]:

@@ -138,7 +138,7 @@ class Scanner:
         else:
             where, how = resolver.find(expanded)
             st = stat(where) if where else None
-            if st is not None and where.is_dir():
+            if where is not None and st is not None and where.is_dir():
                 # A folder (XGen maps, Bifrost caches): every file in it is needed.
                 dep.pattern = True
                 dep.files = resolver.matching(where, _ANY)
@@ -150,9 +150,9 @@ class Scanner:
                 dep.size, dep.mtime = st.st_size, st.st_mtime
         self.scan.add(dep, var)
         if dep.exists and kind == "standin" and not dep.pattern:
-            for inner in standins.files_named(Path(dep.resolved)):
+            for inner in standins.files_named(Path(dep.found())):
                 self._add(
-                    resolver, "texture", node, f"{attribute} ({Path(dep.resolved).name})", inner
+                    resolver, "texture", node, f"{attribute} ({Path(dep.found()).name})", inner
                 )
         return dep
 
@@ -176,7 +176,7 @@ class Scanner:
 
     def _converted_textures(self, resolver: Resolver, texture: Dependency) -> None:
         """Renderer-ready copies beside a texture: Arnold `name.tx`, RenderMan `name.ext.tex`."""
-        sources = texture.files or [FileEntry(texture.resolved, 0, 0)]
+        sources = texture.files or [FileEntry(texture.found(), 0, 0)]
         for suffix, derive in ((".tx", _tx_name), (".tex", _tex_name)):
             found = []
             for source in sources:
@@ -214,13 +214,13 @@ class Scanner:
             if not xml.exists:
                 continue
             data = re.compile(re.escape(str(name)) + r"(Frame-?\d+(Tick\d+)?)?\.mcx?\Z")
-            files = resolver.matching(Path(xml.resolved).parent, data)
+            files = resolver.matching(Path(xml.found()).parent, data)
             dep = Dependency(
                 "cache",
                 prefix + node,
                 "cacheName",
                 f"{folder}/{name}*.mc[x]",
-                resolved=str(Path(xml.resolved).parent),
+                resolved=str(Path(xml.found()).parent),
                 found_by=xml.found_by,
                 exists=bool(files),
                 pattern=True,
@@ -241,7 +241,7 @@ class Scanner:
             self._add(resolver, "xgen", prefix + node, "xgFileName", f"{stem}.abc", optional=True)
             if not dep.exists:
                 continue
-            collection = xgen.read_collection(Path(dep.resolved), project)
+            collection = xgen.read_collection(Path(dep.found()), project)
             for attr, path in collection.paths:
                 # Map and point folders exist only once painted or baked.
                 optional = path.endswith("/*")
@@ -266,14 +266,14 @@ class Scanner:
             edits = self._edits(scene, ref.node, resolver, prefix) if ref.node else {}
             if not dep.exists or kind != "reference":
                 continue
-            resolved = str(Path(dep.resolved).resolve())
+            resolved = str(Path(dep.found()).resolve())
             if resolved in self._visited:
                 continue
             self._visited.add(resolved)
             opened = self._referenced_scene(scene, ref, dep, node, prefix)
             if opened is not None:
                 inner, names = opened
-                child = dataclasses.replace(resolver, scene_dir=Path(dep.resolved).parent)
+                child = dataclasses.replace(resolver, scene_dir=Path(dep.found()).parent)
                 self._scene(inner, child, names, edits)
 
     def _referenced_scene(
@@ -283,14 +283,14 @@ class Scanner:
         disk (`.ma`, names under the reference's namespace), or for an `.mb` the nodes Maya
         loaded for it (in Maya; their names carry the namespace already). None after a
         diagnostic: offline an `.mb` cannot be listed; a file that cannot be read."""
-        if dep.resolved.lower().endswith(".mb") or (ref.file_type or "") == "mayaBinary":
+        if dep.found().lower().endswith(".mb") or (ref.file_type or "") == "mayaBinary":
             held = scene.loaded_reference(ref.node) if ref.node else None
             if held is None:
                 self.scan.diagnostics.append(diagnostics.binary_reference(node, ref.path))
                 return None
             return held, prefix
         try:
-            return self.open_scene(dep.resolved), (
+            return self.open_scene(dep.found()), (
                 f"{prefix}{ref.namespace}:" if ref.namespace else prefix
             )
         except (SceneError, OSError) as exc:

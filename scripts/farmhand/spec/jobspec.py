@@ -23,7 +23,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, TypeGuard
 
 from farmhand.spec.frames import parse_frames
 from farmhand.spec.render_options import renderer_problems
@@ -293,14 +293,17 @@ def _check_test_frames(spec: Mapping, frames: list[int] | None, whole: bool) -> 
 def _check_tiles(spec: Mapping) -> Iterator[str]:
     count, kind = spec.get("tiles"), spec.get("tiles_type")
     width, height = spec.get("width"), spec.get("height")
-    numbers = (count, width, height)
     if kind not in ("strip", "block"):
         return
-    if all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
+    if _positive_int(count) and _positive_int(width) and _positive_int(height):
         try:
             tile_rects(width, height, count, kind)
         except ValueError as error:
             yield f"tiles: {error}"
+
+
+def _positive_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _check_path(path: Any, where: str) -> tuple[str | None, list[str]]:
@@ -360,7 +363,7 @@ def _check_scene_in_manifest(spec: Mapping, files: Mapping[str, tuple[int, Any]]
         return
     key, _ = _check_path(scene.get("path"), "scene.path")
     blob = (scene["blob"]["md5"], scene["blob"]["size"])
-    if key in files and files[key][1] != blob:
+    if key is not None and key in files and files[key][1] != blob:
         yield f"scene.blob: differs from manifest[{files[key][0]}], which lists the same file"
 
 

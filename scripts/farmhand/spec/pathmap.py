@@ -132,7 +132,7 @@ def _parse(text: str) -> _ClientPath:
     return _ClientPath(kind, tuple(parts))
 
 
-def _local_dir(text: str, what: str) -> Path:
+def _local_dir(text: str | Path, what: str) -> Path:
     """A rule target or allowed root: an absolute local path without ``..``."""
     if not isinstance(text, str | Path) or not str(text) or "\0" in str(text):
         raise ValueError(f"{what}: must be a non-empty path without NUL, not {text!r}")
@@ -283,9 +283,9 @@ class PathMapper:
             add(rule.prefix, rule.target)
         for client_path in client_paths:
             parsed = _parse(client_path)
-            rule = self._match(parsed)
-            if rule is not None:
-                add(parsed.head(len(rule.prefix.parts)), rule.target)
+            matched = self._match(parsed)
+            if matched is not None:
+                add(parsed.head(len(matched.prefix.parts)), matched.target)
             else:
                 add(*self._default_prefix(parsed))
         return [PrefixPair(client, local) for client, local in pairs.items()]

@@ -119,8 +119,8 @@ def layer(parts: list[Preset]) -> Preset:
     """One preset from several of one name, lowest layer first, field by field."""
     if len(parts) == 1:
         only = parts[0]
-        origins = {k: only.scope for k in only.fields if k not in _META}
-        return Preset(only.name, only.path, only.scope, only.fields, origins, {}, (only,))
+        scopes = {k: only.scope for k in only.fields if k not in _META}
+        return Preset(only.name, only.path, only.scope, only.fields, scopes, {}, (only,))
     fields: dict[str, Any] = {}
     origins: dict[str, str] = {}
     hidden: dict[str, list[tuple[str, Any]]] = {}
@@ -132,7 +132,8 @@ def layer(parts: list[Preset]) -> Preset:
     for part in parts:
         for key, value in part.fields.items():
             if key == "software" and isinstance(value, dict):  # key by key, as `apply` does
-                base = fields.get(key) if isinstance(fields.get(key), dict) else {}
+                base = fields.get(key)
+                base = base if isinstance(base, dict) else {}
                 for sub in value:
                     if sub in base:
                         hide(f"software.{sub}", base[sub])

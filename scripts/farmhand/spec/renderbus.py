@@ -159,7 +159,8 @@ def _software(task_json: Mapping, fields: Mapping) -> dict:
     software: dict = {}
     name = config.get("cg_name") or fields.get("cg_name")
     if not name and fields.get("cg_id") not in (None, ""):
-        name = CG_ID_NAMES.get(_number(fields, "cg_id"))
+        cg_id = _number(fields, "cg_id")  # a whole number (kind=int)
+        name = CG_ID_NAMES.get(int(cg_id)) if cg_id is not None else None
     if name:
         software["cg_name"] = str(name)
     version = config.get("cg_version") or fields.get("cg_version")
@@ -272,7 +273,8 @@ def _bounded_notes(notes: Mapping[str, Any]) -> tuple[dict[str, str], int]:
 def _unread(task_json: Mapping, fields: Mapping) -> dict[str, Any]:
     """The task.json's fields no mapping reads (they become notes)."""
     ours = _jobspec_fields()
-    info = task_json.get("task_info") if isinstance(task_json.get("task_info"), dict) else {}
+    info = task_json.get("task_info")
+    info = info if isinstance(info, dict) else {}
     unread: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in _READ and key not in ours:

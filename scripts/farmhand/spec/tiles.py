@@ -159,7 +159,7 @@ def tile_rects(width: int, height: int, count: int, kind: str) -> list[Tile]:
         rows, cols = block_grid(width, height, count)
     else:
         raise ValueError(f"tiles_type must be one of {', '.join(TILE_KINDS)}, not {kind!r}")
-    tiles = []
+    tiles: list[Tile] = []
     for y, tile_height in _split(height, rows):
         for x, tile_width in _split(width, cols):
             tiles.append(Tile(len(tiles), x, y, tile_width, tile_height))

@@ -329,7 +329,7 @@ class HashCache:
         for path in unique:
             key = before[path] = _stat_or_none(path)
             hit = None if key is None else self.lookup(path, key)
-            if hit is not None:
+            if hit is not None and key is not None:
                 done[path] = (hit, key)
         pending = [path for path in unique if path not in done]
         hit_bytes = sum(fh.size for fh, _ in done.values())
@@ -337,12 +337,14 @@ class HashCache:
             miss_bytes = sum(key.size for p in pending if (key := before[p]) is not None)
             progress(len(done), len(unique), hit_bytes, hit_bytes + miss_bytes)
 
-        report = None
+        report: ProgressCallback | None = None
         if progress is not None:
             hits = len(done)
 
-            def report(df: int, tf: int, db: int, tb: int) -> None:
+            def shifted(df: int, tf: int, db: int, tb: int) -> None:
                 progress(hits + df, hits + tf, hit_bytes + db, hit_bytes + tb)
+
+            report = shifted
 
         errors: dict[Any, OSError] = {}
         for attempt in range(1 + CHANGE_RETRIES):

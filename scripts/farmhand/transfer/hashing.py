@@ -32,7 +32,7 @@ import hashlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -191,7 +191,7 @@ def hash_files(
         raise ValueError(f"workers must be at least 1, got {workers}")
     run = _Run(progress, cancel)
     jobs: list[_Job] = []
-    seen: dict[Hashable, None] = {}  # the paths in the order given, once each
+    seen: dict[PathLike, None] = {}  # the paths in the order given, once each
     for path in paths:
         if path in seen:
             continue
