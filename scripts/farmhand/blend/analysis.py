@@ -287,6 +287,7 @@ def _from_flags(
             "(e.g. --frames 1-100 --resolution 1920x1080) or install Blender",
             str(scene),
         )
+    assert frames is not None  # in `absent` otherwise
     first = parse_frames(frames)[0]  # a bad expression is a ValueError naming the bad part
     warning = Diagnostic(
         BLENDER_NOT_FOUND, WARNING,

@@ -25,10 +25,11 @@ def report_path(analysis: Analysis) -> Path:
 def report_blocked(analysis: Analysis, out: TextIO) -> Path | None:
     """Write the full report, print the summary to `out`; the report's path (None when it
     could not be written: the summary then says so)."""
-    path: Path | None = report_path(analysis)
+    report = report_path(analysis)
+    path: Path | None = report
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as f:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        with report.open("w", encoding="utf-8") as f:
             print_summary(analysis, f)
     except OSError:
         path = None

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    assert isinstance(app, QtWidgets.QApplication)  # a widget application (none existed here)
     apply_dark_palette(app)
     host = OfflineHost(scene, args.project)
     panel = create_panel(host)

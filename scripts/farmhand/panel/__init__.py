@@ -19,10 +19,12 @@ from farmhand.panel.host import OfflineHost, Repath, SceneHost
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from farmhand.panel.window import Panel
+
 __all__ = ["OfflineHost", "Repath", "SceneHost", "create_panel"]
 
 
-def create_panel(host: SceneHost, parent: QWidget | None = None) -> QWidget:
+def create_panel(host: SceneHost, parent: QWidget | None = None) -> Panel:
     """The panel widget for a scene host (a QApplication must exist)."""
     from farmhand.panel.window import Panel
 

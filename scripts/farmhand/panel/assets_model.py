@@ -8,6 +8,7 @@ scene with thousands of files filters as fast as one types.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,7 +108,7 @@ def _inside(path: str, folder: str) -> bool:
     return _norm(path).startswith(_norm(folder) + "/")
 
 
-def build_groups(analysis: Analysis | None, ignored: list[Dependency] = ()) -> list[KindGroup]:
+def build_groups(analysis: Analysis | None, ignored: Iterable[Dependency] = ()) -> list[KindGroup]:
     """The dependencies of an analysis (and the ignored ones) grouped by kind, in a fixed order."""
     if analysis is None:
         return []
@@ -155,7 +156,10 @@ class AssetsModel(QtCore.QAbstractItemModel):
 
     # -- QAbstractItemModel ---------------------------------------------------------------------
     def index(
-        self, row: int, column: int, parent: QtCore.QModelIndex = _ROOT
+        self,
+        row: int,
+        column: int,
+        parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT,
     ) -> QtCore.QModelIndex:
         """Qt: the index of a kind (top level) or of a dependency (under its kind)."""
         if row < 0 or not 0 <= column < len(COLUMNS):
@@ -172,7 +176,7 @@ class AssetsModel(QtCore.QAbstractItemModel):
             return QtCore.QModelIndex()
         return self.createIndex(index.internalId() - 1, 0, 0)
 
-    def rowCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
         """Qt: how many rows under `parent`."""
         if not parent.isValid():
             return len(self.groups)
@@ -180,7 +184,7 @@ class AssetsModel(QtCore.QAbstractItemModel):
             return len(self.groups[parent.row()].rows)
         return 0
 
-    def columnCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
         """Qt: the number of columns."""
         return len(COLUMNS)
 
@@ -190,7 +194,11 @@ class AssetsModel(QtCore.QAbstractItemModel):
             return COLUMNS[section]
         return None
 
-    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self,
+        index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         """Qt: what a cell shows (text, colour, icon, tooltip, sort key)."""
         if not index.isValid():
             return None
@@ -290,7 +298,9 @@ class AssetFilter(QtCore.QSortFilterProxyModel):
         else:
             self.invalidateRowsFilter()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QtCore.QModelIndex) -> bool:
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex
+    ) -> bool:
         """Qt: whether a dependency row passes the search, status and kind."""
         if not source_parent.isValid():
             return False  # a kind row shows when one of its dependencies does

@@ -27,6 +27,8 @@ from farmhand.scene import Dependency
 class AssetsPage(QtWidgets.QWidget):
     """The dependency list and the actions on missing files."""
 
+    proxy: AssetFilter
+
     def __init__(self, state: PanelState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state

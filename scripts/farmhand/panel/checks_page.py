@@ -10,7 +10,7 @@ from pathlib import Path
 from farmhand.panel import theme
 from farmhand.panel.flow import FlowLayout
 from farmhand.panel.missing_groups import FolderGroup, group_by_folder
-from farmhand.panel.qt import Qt, QtWidgets
+from farmhand.panel.qt import Qt, QtWidgets, child_items, top_items
 from farmhand.panel.state import PanelState
 from farmhand.scene import Dependency, Diagnostic
 
@@ -167,8 +167,7 @@ class ChecksPage(QtWidgets.QWidget):
         return item
 
     def _first_problem(self) -> QtWidgets.QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
+        for group in top_items(self.tree):
             if group.childCount():
                 return group.child(0)
         return None
@@ -204,15 +203,11 @@ class ChecksPage(QtWidgets.QWidget):
             if diag is not None:
                 found.append(diag)
             else:
-                found += [item.child(k).data(0, ROLE_DIAG) for k in range(item.childCount())]
+                found += [child.data(0, ROLE_DIAG) for child in child_items(item)]
         return found
 
     def _rows(self) -> list[QtWidgets.QTreeWidgetItem]:
-        rows = []
-        for i in range(self.tree.topLevelItemCount()):
-            severity = self.tree.topLevelItem(i)
-            rows += [severity.child(j) for j in range(severity.childCount())]
-        return rows
+        return [row for severity in top_items(self.tree) for row in child_items(severity)]
 
     def group_dependencies(self, group: FolderGroup) -> list[Dependency]:
         """The missing dependencies of a folder group (as the current analysis has them)."""

@@ -88,7 +88,8 @@ def estimate(job: dict[str, Any], tasks: list[dict[str, Any]]) -> Estimate | Non
     if not tested or not units:
         return None
     left = sum(_units(t) for t in tasks if not t.get("is_test") and t.get("state") != "done")
-    usage = job.get("usage") if isinstance(job.get("usage"), dict) else {}
+    usage = job.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
     core_hours = usage.get("core_hours")
     cost = usage.get("cost")
     scale = left / units

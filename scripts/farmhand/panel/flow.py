@@ -66,7 +66,7 @@ class FlowLayout(QtWidgets.QLayout):
         return size + QtCore.QSize(m.left() + m.right(), m.top() + m.bottom())
 
     def _shown(self) -> list[QtWidgets.QLayoutItem]:
-        return [i for i in self._items if not (i.widget() and i.widget().isHidden())]
+        return [i for i in self._items if not ((w := i.widget()) and w.isHidden())]
 
     def _lay_out(self, rect: QtCore.QRect, move: bool) -> int:
         m = self.contentsMargins()

@@ -233,7 +233,7 @@ class JobPage(QtWidgets.QWidget):
         for button, mode in ((self.hw_any, "any"), (self.hw_config, "config"),
                              (self.hw_custom, "custom")):  # fmt: skip
             group.addButton(button)
-            button.toggled.connect(lambda on, mode=mode: on and self._hardware_mode(mode))
+            button.toggled.connect(lambda on, mode=mode: self._hardware_mode(mode) if on else None)
         form.addRow("Run on", self.hw_any)
         row = QtWidgets.QHBoxLayout()
         self.hw_configs = QtWidgets.QComboBox()
@@ -284,11 +284,11 @@ class JobPage(QtWidgets.QWidget):
         """One label column width for every group, so the fields line up down the page."""
         forms = host.findChildren(QtWidgets.QFormLayout)
         labels = [
-            item.widget()
+            label
             for form in forms
             for row in range(form.rowCount())
             if (item := form.itemAt(row, QtWidgets.QFormLayout.ItemRole.LabelRole)) is not None
-            and item.widget() is not None
+            and (label := item.widget()) is not None
         ]
         width = max((label.sizeHint().width() for label in labels), default=0)
         for label in labels:

@@ -69,11 +69,11 @@ class JobsModel(QtCore.QAbstractTableModel):
                 return i
         return -1
 
-    def rowCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
         """Qt: how many rows under `parent`."""
         return 0 if parent.isValid() else len(self.jobs)
 
-    def columnCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
+    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
         """Qt: the number of columns."""
         return 0 if parent.isValid() else len(COLUMNS)
 
@@ -83,7 +83,11 @@ class JobsModel(QtCore.QAbstractTableModel):
             return COLUMNS[section]
         return None
 
-    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self,
+        index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         """Qt: what a cell shows (text, colour, icon, tooltip, sort key)."""
         if not index.isValid():
             return None
@@ -131,7 +135,7 @@ class ProgressDelegate(QtWidgets.QStyledItemDelegate):
         self,
         painter: QtGui.QPainter,
         option: QtWidgets.QStyleOptionViewItem,
-        index: QtCore.QModelIndex,
+        index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
     ) -> None:
         """Qt: draw the progress bar and percentage."""
         value = index.data(ROLE_PROGRESS)

@@ -123,7 +123,11 @@ class PresetsPage(QtWidgets.QWidget):
         menu = QtWidgets.QMenu(self.insert)
         fields = preset_fields()
         for name, about in fields.items():
-            action = menu.addAction(name, lambda n=name: self.insert_field(n))
+
+            def insert(n: str = name) -> None:
+                self.insert_field(n)
+
+            action = menu.addAction(name, insert)
             action.setToolTip(about)
         menu.setToolTipsVisible(True)
         self.insert.setMenu(menu)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from farmhand.panel import theme
 from farmhand.panel.choices import chosen_layers, layer_cameras, picked_cameras
 from farmhand.panel.plan_summary import output_base, written_files
-from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
+from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets, child_items, top_items
 from farmhand.panel.state import PanelState
 from farmhand.panel.written_view import WrittenFiles
 from farmhand.scene import Analysis, LayerInfo
@@ -34,7 +34,8 @@ class ScenePage(QtWidgets.QWidget):
         self.compact = False
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = scroll = QtWidgets.QScrollArea()
+        # Shadows QWidget.scroll(dx, dy), which nothing calls on a page; tests read `scroll`.
+        self.scroll = scroll = QtWidgets.QScrollArea()  # type: ignore[method-assign,assignment]
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
@@ -150,10 +151,9 @@ class ScenePage(QtWidgets.QWidget):
             for name, layer in analysis.scene_info_render.items():
                 self.layers.addTopLevelItem(self._layer_item(name, layer))
             chosen = set(chosen_layers(self.state.choices, analysis))
-            for i in range(self.layers.topLevelItemCount()):
-                item = self.layers.topLevelItem(i)
+            for item in top_items(self.layers):
                 item.setExpanded(item.data(0, ROLE_LAYER) in chosen)
-            items = [self.layers.topLevelItem(i) for i in range(self.layers.topLevelItemCount())]
+            items = top_items(self.layers)
             first = next((it for it in items if it.data(0, ROLE_LAYER) in chosen), None)
             if first is not None or items:
                 self.layers.setCurrentItem(first or items[0])
@@ -166,7 +166,7 @@ class ScenePage(QtWidgets.QWidget):
 
     def _fit_tree(self) -> None:
         """As tall as its shown rows (up to TREE_ROWS of them): the page scrolls, not the tree."""
-        tops = [self.layers.topLevelItem(i) for i in range(self.layers.topLevelItemCount())]
+        tops = top_items(self.layers)
         rows = sum(1 + (item.childCount() if item.isExpanded() else 0) for item in tops)
         row = max(self.layers.sizeHintForRow(0), self.layers.fontMetrics().height() + 6)
         if tops and self.layers.visualItemRect(tops[0]).height() > 0:
@@ -258,13 +258,11 @@ class ScenePage(QtWidgets.QWidget):
             return
         self._filling = True
         chosen = set(chosen_layers(self.state.choices, analysis))
-        for i in range(self.layers.topLevelItemCount()):
-            item = self.layers.topLevelItem(i)
+        for item in top_items(self.layers):
             name = item.data(0, ROLE_LAYER)
             item.setCheckState(0, _check(name in chosen))
             on = set(picked_cameras(self.state.choices, name, analysis.scene_info_render[name]))
-            for j in range(item.childCount()):
-                child = item.child(j)
+            for child in child_items(item):
                 camera = child.data(0, ROLE_CAMERA)
                 if camera:
                     child.setCheckState(0, _check(camera in on))
@@ -351,21 +349,20 @@ class ScenePage(QtWidgets.QWidget):
     def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
         if self._filling or column != 0 or self.state.analysis is None:
             return
-        if item.parent() is None:
+        parent = item.parent()
+        if parent is None:
             layers = [
-                self.layers.topLevelItem(i).data(0, ROLE_LAYER)
-                for i in range(self.layers.topLevelItemCount())
-                if self.layers.topLevelItem(i).checkState(0) == Qt.CheckState.Checked
+                top.data(0, ROLE_LAYER)
+                for top in top_items(self.layers)
+                if top.checkState(0) == Qt.CheckState.Checked
             ]
             self.state.update(layers=layers)
             return
-        parent = item.parent()
         layer = parent.data(0, ROLE_LAYER)
         picked = [
-            parent.child(j).data(0, ROLE_CAMERA)
-            for j in range(parent.childCount())
-            if parent.child(j).data(0, ROLE_CAMERA)
-            and parent.child(j).checkState(0) == Qt.CheckState.Checked
+            child.data(0, ROLE_CAMERA)
+            for child in child_items(parent)
+            if child.data(0, ROLE_CAMERA) and child.checkState(0) == Qt.CheckState.Checked
         ]
         cameras = dict(self.state.choices.cameras)
         cameras[layer] = picked
@@ -387,7 +384,7 @@ def _check(on: bool) -> Qt.CheckState:
 def _clear(layout: QtWidgets.QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
-        widget = item.widget()
+        widget = item.widget() if item is not None else None
         if widget is not None:
             widget.hide()  # at once: deleteLater() leaves it drawn until the event loop runs
             widget.deleteLater()

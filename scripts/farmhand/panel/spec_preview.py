@@ -10,6 +10,7 @@ problem.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,7 @@ def local_sizes(analysis: Analysis) -> dict[str, int]:
 def preview(
     analysis: Analysis,
     choices: Choices,
-    extra_problems: list[str] = (),
+    extra_problems: Iterable[str] = (),
     manifest_problems: list[str] | None = None,
 ) -> Preview:
     """The spec `prepare_analysis` would build, with placeholder hashes, and its problems.

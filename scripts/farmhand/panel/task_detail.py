@@ -14,7 +14,7 @@ from typing import Any
 from farmhand.commands.task_table import frames_label
 from farmhand.panel import theme
 from farmhand.panel.connection import Login, describe_error
-from farmhand.panel.qt import Qt, QtCore, QtWidgets, Signal
+from farmhand.panel.qt import Qt, QtCore, QtWidgets, Signal, top_items
 from farmhand.panel.state import PanelState
 
 LOG_TAIL = 16 * 1024  # bytes of a log shown when it is opened
@@ -216,8 +216,7 @@ class TaskDetail(QtWidgets.QFrame):
         return None
 
     def _mark_selected(self) -> None:
-        for i in range(self.attempts.topLevelItemCount()):
-            item = self.attempts.topLevelItem(i)
+        for item in top_items(self.attempts):
             attempt = item.data(0, ROLE_ATTEMPT)
             item.setSelected(bool(attempt) and attempt.get("id") == self.log_attempt)
 

@@ -9,6 +9,7 @@ close does it): choices are saved and background work is dropped.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from farmhand.panel import theme
 from farmhand.panel.assets_page import AssetsPage
@@ -34,6 +35,7 @@ SECTIONS = (("scene", "Scene", "SP_FileDialogDetailedView"),
             ("jobs", "My jobs", "SP_ComputerIcon"),
             ("presets", "Presets", "SP_FileDialogListView"))  # fmt: skip
 ROLE_KEY = Qt.ItemDataRole.UserRole
+Page = TypeVar("Page", bound=QtWidgets.QWidget)
 SIDEBAR_WIDTH = 150
 COMPACT_WIDTH = 760
 
@@ -145,7 +147,7 @@ class Panel(QtWidgets.QWidget):
         layout.addWidget(self.submit_button)
         return bar
 
-    def _add(self, key: str, page: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    def _add(self, key: str, page: Page) -> Page:
         self.pages[key] = page
         title, icon = next((t, i) for k, t, i in SECTIONS if k == key)
         item = QtWidgets.QListWidgetItem(title)
