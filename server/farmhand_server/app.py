@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -64,7 +65,7 @@ async def authenticate(request: web.Request) -> auth.Principal | None:
     return principal
 
 
-async def _database(app: web.Application):
+async def _database(app: web.Application) -> AsyncIterator[None]:
     """Open the database (migrating it) for the app's lifetime; first start makes an admin."""
     config = app[CONFIG]
     config.data_dir.mkdir(parents=True, exist_ok=True)

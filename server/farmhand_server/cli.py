@@ -10,8 +10,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from farmhand_server.config import Config, load
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 ROLES = ("artist", "admin")  # as auth.ROLES; kept here so `--help` needs no server imports
 
@@ -130,12 +134,13 @@ async def _admin(config: Config, args: argparse.Namespace) -> int:
         await engine.dispose()
 
 
-async def _admin_action(conn, args: argparse.Namespace) -> int:
+async def _admin_action(conn: AsyncConnection, args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
     from farmhand_server.accounts import auth, revocation
     from farmhand_server.store import schema as db
 
+    user_id: int | None
     action = args.admin_command
     if action == "create-user":
         try:
@@ -195,7 +200,7 @@ async def _admin_action(conn, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _worker_id(conn, worker: str) -> int:
+async def _worker_id(conn: AsyncConnection, worker: str) -> int:
     """A worker named by its id or its name (LookupError if none, or the name is ambiguous)."""
     import sqlalchemy as sa
 

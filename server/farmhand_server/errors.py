@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 log = logging.getLogger("farmhand.server")
 
@@ -71,7 +72,7 @@ def disk_full(exc: BaseException) -> bool:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler):
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn ApiError, aiohttp's HTTP errors and crashes into the JSON error shape."""
     try:
         return await handler(request)

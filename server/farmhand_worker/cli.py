@@ -6,6 +6,10 @@ import argparse
 import logging
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from farmhand_worker.config import Software
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _blender(executable: str):
+def _blender(executable: str) -> Software:
     import shutil
     import subprocess
 

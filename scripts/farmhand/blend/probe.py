@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 try:
     import bpy
@@ -19,7 +20,7 @@ except ImportError:  # imported outside Blender (the doctest collector): nothing
     bpy = None
 
 
-def _abs(path: str, library=None) -> str:
+def _abs(path: str, library: Any = None) -> str:
     return bpy.path.abspath(path, library=library) if path else ""
 
 
@@ -27,7 +28,7 @@ def _files() -> list[dict]:
     """Every external file: typed blocks first, then whatever else Blender knows a path of."""
     found: list[dict] = []
 
-    def add(kind: str, block, path: str, **extra) -> None:
+    def add(kind: str, block: Any, path: str, **extra: Any) -> None:
         library = getattr(block, "library", None) if kind != "reference" else block.parent
         found.append({"kind": kind, "node": block.name, "attribute": "filepath", "path": path,
                       "absolute": _abs(path, library), "source": extra.pop("source", "FILE"),

@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -234,7 +235,7 @@ def _line(text: str) -> None:
             sys.stderr.flush()
 
 
-def _with_errors(fn):
+def _with_errors(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)

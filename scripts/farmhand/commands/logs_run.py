@@ -30,7 +30,9 @@ class NoAttempt(LookupError):
     """The job, task or try asked for has no attempt (yet)."""
 
 
-def choose(tasks: list[dict[str, Any]], task_id: int | None, attempt: int | None):
+def choose(
+    tasks: list[dict[str, Any]], task_id: int | None, attempt: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(task, attempt) the arguments name; NoAttempt with a message saying why none."""
     if task_id is not None:
         matching = [t for t in tasks if t["id"] == task_id]

@@ -16,11 +16,11 @@ from farmhand.panel.connection import Login, current_login, describe_error
 from farmhand.panel.edits import IgnoreKey, ignore_key, with_picked_cameras, without_ignored
 from farmhand.panel.host import SceneHost
 from farmhand.panel.prefs import UserPrefs
-from farmhand.panel.preset_store import PresetList, list_presets
+from farmhand.panel.preset_store import list_presets
 from farmhand.panel.qt import Qt, QtCore, QtWidgets, Signal
 from farmhand.panel.spec_preview import Preview, preview
 from farmhand.scene import Analysis, Dependency, SceneError
-from farmhand.spec.presets import Preset
+from farmhand.spec.presets import Preset, PresetList
 from farmhand.submit.pipeline import Choices
 
 SAVE_DELAY_MS = 700

@@ -20,7 +20,7 @@ from farmhand.scene.cameras import STARTUP, Camera, edited_renderable
 from farmhand.scene.errors import SceneError
 from farmhand.scene.file_attributes import EDIT_ATTRIBUTES, FILE_ATTRIBUTES, HANDLED_TYPES, FileAttr
 from farmhand.scene.mel_tokens import Str, tokenize
-from farmhand.scene.model import Dependency, Diagnostic, FileEntry
+from farmhand.scene.model import ERROR, Dependency, Diagnostic, FileEntry
 from farmhand.scene.query import Reference, SceneQuery
 from farmhand.scene.resolve import Resolver, expand_vars, has_pattern, normalise, stat, unexpanded
 
@@ -297,7 +297,7 @@ class Scanner:
             self.scan.diagnostics.append(
                 Diagnostic(
                     diagnostics.MISSING_REFERENCE,
-                    diagnostics.ERROR,
+                    ERROR,
                     f"reference {ref.path} cannot be read: {exc}",
                     node,
                     ref.path,

@@ -125,7 +125,14 @@ def download_job(
         stop.wait(poll) if poll else time.sleep(0)
 
 
-def _one(client, dest: Path, name: str, blob: dict, report: DownloadReport, on_file) -> None:
+def _one(
+    client: FarmClient,
+    dest: Path,
+    name: str,
+    blob: dict,
+    report: DownloadReport,
+    on_file: Callable[[Path, bool], None] | None,
+) -> None:
     target = target_for(dest, name)
     if same_file(target, blob):
         report.skipped.append(target)

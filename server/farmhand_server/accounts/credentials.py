@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -21,7 +22,7 @@ log = logging.getLogger("farmhand.server")
 
 
 @contextlib.asynccontextmanager
-async def revoking(app: web.Application):
+async def revoking(app: web.Application) -> AsyncIterator[None]:
     """Around a revocation's transaction: on exit (after the commit) this process's caches
     are gone, and on PostgreSQL every other process has heard of it (`Watcher.echoed`)."""
     watcher = app.get(WATCHER)
@@ -102,7 +103,7 @@ class Watcher:
 WATCHER = web.AppKey("revocation_watcher", Watcher)
 
 
-async def watch(app: web.Application):
+async def watch(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: run a `Watcher` for the app's lifetime (after the database opened)."""
     watcher = app[WATCHER] = Watcher(app)
     watcher.listening = await app[WAKE].relay(revocation.AUTH_CHANNEL, watcher.notified)

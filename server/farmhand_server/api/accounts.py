@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.accounts import auth, revocation
 from farmhand_server.accounts.credentials import revoking
@@ -43,7 +45,7 @@ async def list_users(request: web.Request) -> web.Response:
     return web.json_response({"users": users})
 
 
-def _user_json(row) -> dict:
+def _user_json(row: sa.Row[Any]) -> dict:
     return {"id": row.id, "name": row.name, "role": row.role, "disabled": bool(row.disabled_at)}
 
 
@@ -208,7 +210,7 @@ async def list_workers(request: web.Request) -> web.Response:
     return web.json_response({"workers": workers})
 
 
-async def _add_work(conn, workers: list[dict]) -> None:
+async def _add_work(conn: AsyncConnection, workers: list[dict]) -> None:
     """Each worker's running attempts, and how many attempts it finished and failed."""
     a, t = db.attempts, db.tasks
     by_id = {w["id"]: {**w, "running": [], "attempts_done": 0, "attempts_failed": 0}

@@ -11,9 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.accounts.auth import Principal
 from farmhand_server.dispatch import rules as scheduler
@@ -82,7 +86,7 @@ async def start_upload(request: web.Request) -> web.Response:
 
 
 async def _upload_owner(
-    conn, principal: Principal, attempt_id: int | None
+    conn: AsyncConnection, principal: Principal, attempt_id: int | None
 ) -> tuple[int, int | None]:
     """Who will own the blob: the user uploading it, or the owner of the job a worker renders.
 
@@ -104,7 +108,9 @@ async def _upload_owner(
     return int(row.user_id), attempt_id
 
 
-async def _record_worker(conn, upload_id: str, principal: Principal, attempt_id) -> None:
+async def _record_worker(
+    conn: AsyncConnection, upload_id: str, principal: Principal, attempt_id: int | None
+) -> None:
     if principal.kind != "worker":
         return
     wu = db.worker_uploads
@@ -114,7 +120,9 @@ async def _record_worker(conn, upload_id: str, principal: Principal, attempt_id)
     )
 
 
-def _upload_json(upload_id: str | None, blob: dict, offset: int, complete: bool = False) -> dict:
+def _upload_json(
+    upload_id: str | None, blob: Mapping[Any, Any], offset: int, complete: bool = False
+) -> dict:
     return {
         "id": upload_id or "",
         "md5": blob["md5"],
@@ -125,7 +133,7 @@ def _upload_json(upload_id: str | None, blob: dict, offset: int, complete: bool 
     }
 
 
-async def _load_upload(request: web.Request, admin: bool = False):
+async def _load_upload(request: web.Request, admin: bool = False) -> sa.Row[Any]:
     """The upload in the path, if the caller started it (or is an admin, with `admin`)."""
     upload_id = request[PARAMS]["upload_id"]
     async with request.app[DB].read() as conn:
@@ -183,7 +191,7 @@ async def put_upload_chunk(request: web.Request) -> web.Response:
     return web.json_response(_upload_json(row.id, row._mapping, offset + written))
 
 
-async def _stream_into(request: web.Request, path, offset: int, limit: int) -> int:
+async def _stream_into(request: web.Request, path: Path, offset: int, limit: int) -> int:
     """Append the request body to an upload file at `offset`; refuses more than `limit` bytes."""
     written = 0
     mode = "r+b" if path.exists() else "wb"
@@ -271,7 +279,7 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
             or (principal.kind == "worker" and await _worker_needs(conn, principal.id, key))
         )
     path = request.app[STORE].path(key)
-    if not allowed or not path.is_file():
+    if row is None or not allowed or not path.is_file():
         raise not_found("blob")
     response = web.FileResponse(path, chunk_size=1024 * 1024)
     response.headers["X-Farmhand-Xxh64"] = row.xxh64
@@ -279,7 +287,7 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _worker_needs(conn, worker_id: int, key: str) -> bool:
+async def _worker_needs(conn: AsyncConnection, worker_id: int, key: str) -> bool:
     """A worker may read a blob while it holds a running attempt of a job that uses it."""
     a, t, jb = db.attempts, db.tasks, db.job_blobs
     return bool(

@@ -238,7 +238,9 @@ def build_routes(handlers: Mapping[str, Handler], authenticate: Authenticate) ->
 
 def _wrap(op: Operation, handler: Handler, authenticate: Authenticate) -> Handler:
     async def run(request: web.Request) -> web.StreamResponse:
-        request[PRINCIPAL] = await _authorise(op, request, authenticate)
+        principal = await _authorise(op, request, authenticate)
+        if principal is not None:  # public operations have none
+            request[PRINCIPAL] = principal
         request[PARAMS] = _path_params(op, request)
         if op.body_ref is not None:
             request[BODY] = await _json_body(op, request)
@@ -248,7 +250,9 @@ def _wrap(op: Operation, handler: Handler, authenticate: Authenticate) -> Handle
     return run
 
 
-async def _authorise(op: Operation, request: web.Request, authenticate: Authenticate):
+async def _authorise(
+    op: Operation, request: web.Request, authenticate: Authenticate
+) -> Principal | None:
     if op.role == "public":
         return None
     principal = await authenticate(request)

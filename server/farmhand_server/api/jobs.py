@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
 from farmhand.spec.jobspec import validate_jobspec
 from farmhand.spec.renderbus import read_task_json
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.accounts.auth import Principal
 from farmhand_server.errors import ApiError, bad_request, not_found
@@ -82,11 +84,11 @@ def _check_count(count: int, max_tasks: int) -> None:
         )  # fmt: skip
 
 
-async def _job_row(conn, job_id: int):
+async def _job_row(conn: AsyncConnection, job_id: int) -> sa.Row[Any] | None:
     return (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == job_id))).first()
 
 
-async def _visible_job(request: web.Request, conn):
+async def _visible_job(request: web.Request, conn: AsyncConnection) -> sa.Row[Any]:
     """The job in the path, if the caller may see it (others' jobs are simply not found)."""
     user: Principal = request[PRINCIPAL]
     row = await _job_row(conn, request[PARAMS]["job_id"])
@@ -176,17 +178,19 @@ async def list_job_events(request: web.Request) -> web.Response:
     return web.json_response({"events": body})
 
 
-async def _act(request: web.Request, action) -> web.Response:
+async def _act(
+    request: web.Request, action: Callable[[AsyncConnection, sa.Row[Any]], Awaitable[Any]]
+) -> web.Response:
     try:
         async with request.app[DB].write() as conn:
             row = await _visible_job(request, conn)
             result = await action(conn, row)
-            row = await _job_row(conn, row.id)
+            after = await _job_row(conn, row.id)
             await request.app[DB].announce_work(conn)
     except states.TransitionError as exc:
         raise ApiError(409, "invalid_transition", str(exc)) from None
     request.app[WAKE].notify()
-    body = jobs.job_json(row)
+    body = jobs.job_json(after)
     if isinstance(result, int):
         body["affected"] = result
     return web.json_response(body)

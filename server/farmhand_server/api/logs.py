@@ -7,6 +7,8 @@ stuck printing cannot fill the server's disk.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from aiohttp import web
 
@@ -19,7 +21,7 @@ from farmhand_server.store.quotas import storage_errors
 TRUNCATED_NOTE = b"\n[farmhand: log truncated here, it reached the size limit]\n"
 
 
-def _log_path(app: web.Application, attempt_id: int):
+def _log_path(app: web.Application, attempt_id: int) -> Path:
     folder = app[CONFIG].data_dir / "logs"
     with storage_errors(folder):
         folder.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from aiohttp import web
 from farmhand.spec.jobspec import validate_preset
@@ -17,7 +18,7 @@ from farmhand_server.errors import bad_request, not_found
 from farmhand_server.keys import BODY, CONFIG, PARAMS
 
 
-def _folder(app: web.Application):
+def _folder(app: web.Application) -> Path:
     folder = app[CONFIG].data_dir / "presets"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

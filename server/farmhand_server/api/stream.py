@@ -11,6 +11,7 @@ from aiohttp import web
 from farmhand_server.accounts.auth import Principal
 from farmhand_server.keys import DB, PARAMS, PRINCIPAL, WAKE
 from farmhand_server.notify import events
+from farmhand_server.store.database import Database
 
 _POLL_SECONDS = 0.5  # also picks up events other server processes wrote
 _KEEPALIVE_SECONDS = 15.0
@@ -39,7 +40,7 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _pump(request: web.Request, response: web.StreamResponse, database, last: int,
+async def _pump(request: web.Request, response: web.StreamResponse, database: Database, last: int,
                 owner: int | None) -> None:  # fmt: skip
     await response.write(b": farmhand events\n\n")
     quiet_since = time.monotonic()

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server import duties
 from farmhand_server.accounts.auth import Principal
 from farmhand_server.api import holds
+from farmhand_server.config import Config
 from farmhand_server.dispatch import liveness
 from farmhand_server.dispatch import rules as scheduler
-from farmhand_server.errors import conflict
+from farmhand_server.errors import ApiError, conflict
 from farmhand_server.jobs import lifecycle as jobs
 from farmhand_server.keys import (
     BODY,
@@ -65,14 +69,19 @@ async def claim_task(request: web.Request) -> web.Response:
     return web.json_response(_assignment_json(assignment, config))
 
 
-def _stale(attempt_id: int):
+# What `_attempt_action` runs in its transaction: (conn, worker id, attempt id) → (the JSON
+# answer, None for `{"ok": true}`; whether work may have appeared).
+AttemptAction = Callable[[AsyncConnection, int, int], Awaitable[tuple[dict[str, Any] | None, bool]]]
+
+
+def _stale(attempt_id: int) -> ApiError:
     return conflict(
         "stale_attempt",
         f"attempt {attempt_id} is no longer yours (lease lost, killed or finished): stop it",
     )
 
 
-async def _attempt_action(request: web.Request, action) -> web.Response:
+async def _attempt_action(request: web.Request, action: AttemptAction) -> web.Response:
     worker: Principal = request[PRINCIPAL]
     attempt_id = request[PARAMS]["attempt_id"]
     database = request.app[DB]
@@ -123,7 +132,7 @@ async def complete_attempt(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "next": following})
 
 
-def _assignment_json(assignment: scheduler.Assignment, config) -> dict:
+def _assignment_json(assignment: scheduler.Assignment, config: Config) -> dict:
     """The answer a worker gets: its attempt, the task (an assembly's with its tiles), the job."""
     return {
         "attempt_id": assignment.attempt_id,
@@ -138,7 +147,9 @@ async def fail_attempt(request: web.Request) -> web.Response:
     body = request[BODY]
     config = request.app[CONFIG]
 
-    async def failed(conn, worker_id, attempt_id):
+    async def failed(
+        conn: AsyncConnection, worker_id: int, attempt_id: int
+    ) -> tuple[dict[str, Any] | None, bool]:
         job_id = await scheduler.job_of_attempt(conn, attempt_id)
         state = scheduler.LOST if body.get("lost") else scheduler.FAILED
         requeued = await scheduler.fail(
@@ -223,7 +234,7 @@ async def collect_garbage(app: web.Application, once: bool = False) -> dict:
         return {**found, "abandoned_jobs": abandoned}
 
 
-async def reaper(app: web.Application):
+async def reaper(app: web.Application) -> AsyncIterator[None]:
     """Background loop of `reap_once`, and of collection every `gc_interval_seconds`.
 
     Each round runs in one server process of those sharing the database (`duties`).

@@ -9,6 +9,7 @@ page on another site cannot make the browser act with the user's rights (no CSRF
 from __future__ import annotations
 
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from aiohttp import web
 
@@ -39,7 +40,7 @@ def _assets() -> dict[str, tuple[bytes, str]]:
     found: dict[str, tuple[bytes, str]] = {}
     folder = resources.files(__package__).joinpath("static")
 
-    def walk(node, prefix: str) -> None:
+    def walk(node: Traversable, prefix: str) -> None:
         for entry in node.iterdir():
             if entry.is_dir():
                 walk(entry, f"{prefix}{entry.name}/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,7 +56,7 @@ def jobs_query(params: dict[str, Any], user_id: int | None, limit: int) -> sa.Se
     return query.offset(params.get("offset", 0)).limit(limit + 1)
 
 
-async def etas(conn: Any, rows: list[Any]) -> dict[int, float | None]:
+async def etas(conn: Any, rows: Sequence[Any]) -> dict[int, float | None]:
     """Time left of each listed job still to render, in one query for the whole page.
 
     The mean duration of its finished tasks times the tasks left, over the workers busy on it

@@ -125,7 +125,7 @@ def _blob_json(row: Any) -> dict[str, Any]:
     return {"key": row.blob_key, "md5": row.md5, "xxh64": row.xxh64, "size": row.size}
 
 
-def _select_outputs():
+def _select_outputs() -> sa.Select[Any]:
     o, b = db.outputs, db.blobs
     return sa.select(o, b.c.md5, b.c.xxh64, b.c.size).join(b, b.c.key == o.c.blob_key)
 
@@ -133,7 +133,7 @@ def _select_outputs():
 NO_FRAME = 2**31 - 1  # where outputs without a frame sort: after every frame
 
 
-def _frame_order():
+def _frame_order() -> sa.ColumnElement[Any]:
     return sa.func.coalesce(db.outputs.c.frame, NO_FRAME)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,7 +222,7 @@ def _busy(able: int, ahead: int) -> str:
 
 
 async def job_reasons(
-    conn: AsyncConnection, jobs: list[Any], online_seconds: float
+    conn: AsyncConnection, jobs: Sequence[Any], online_seconds: float
 ) -> dict[int, str]:
     """For each of these jobs that waits: why (by job id). One snapshot for them all."""
     if not any(j.state in _UNFINISHED for j in jobs):

@@ -26,12 +26,14 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.config import Config
 from farmhand_server.keys import CONFIG, DB
@@ -84,11 +86,11 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def _cursor(conn) -> int:
+async def _cursor(conn: AsyncConnection) -> int:
     c = db.webhook_cursor
     found = await conn.scalar(sa.select(c.c.last_event_id).where(c.c.id == 1))
     if found is None:  # first start: from now on, not the history
-        latest = int(await conn.scalar(sa.select(sa.func.coalesce(sa.func.max(db.events.c.id), 0))))
+        latest = await events.latest_id(conn)
         await conn.execute(c.insert().values(id=1, last_event_id=latest))
         return latest
     return int(found)
@@ -176,7 +178,7 @@ async def deliver(session: aiohttp.ClientSession, config: Config, item: Delivery
     return 0
 
 
-async def watch(app: web.Application):
+async def watch(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the poller and the senders, for the app's lifetime (when URLs are set)."""
     config = app[CONFIG]
     if not config.webhook_urls:

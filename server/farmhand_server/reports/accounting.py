@@ -22,7 +22,7 @@ def _usage_columns(now: float) -> list[Any]:
     ]  # fmt: skip
 
 
-def _joined():
+def _joined() -> sa.Join:
     a, t, j, w, hc = db.attempts, db.tasks, db.jobs, db.workers, db.hardware_configs
     return (
         a.join(t, t.c.id == a.c.task_id)

@@ -72,7 +72,7 @@ class Database:
         async with self._write_lock, self.engine.begin() as conn:
             yield conn
 
-    def read(self):
+    def read(self) -> AsyncConnection:
         """A connection for reading (`async with db.read() as conn`)."""
         return self.engine.connect()
 

@@ -24,6 +24,7 @@ import json
 import os
 import re
 import sys
+from typing import Any
 
 try:
     import bpy
@@ -103,7 +104,7 @@ def _remap(mapper: _Mapper) -> None:
                 block.filepath = local
 
 
-def _used(block) -> bool:
+def _used(block: Any) -> bool:  # a bpy.types.ID
     return block.users > (1 if block.use_fake_user else 0)
 
 
@@ -147,7 +148,7 @@ def _missing(mapper: _Mapper | None = None) -> list[str]:
     return problems
 
 
-def _settings(scene, args: argparse.Namespace) -> list[str]:
+def _settings(scene: Any, args: argparse.Namespace) -> list[str]:  # a bpy.types.Scene
     """Apply size, layers, camera and border; problems with them, if any."""
     problems = []
     render = scene.render

@@ -14,7 +14,7 @@ it finds on that path, so the farm's one then sources the next one on the path
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 STARTUP_DIR = "maya_startup"
@@ -37,7 +37,7 @@ _CHAIN = """\
 """
 
 
-def user_setup(pairs: Mapping[str, str], own_dir: str, literal) -> str:
+def user_setup(pairs: Mapping[str, str], own_dir: str, literal: Callable[[str], str]) -> str:
     """The MEL text: enable dirmap, one mapping per (client prefix → local prefix), then the
     studio's own userSetup.mel. `literal` makes a MEL string literal (the adapter's)."""
     lines = [
@@ -48,7 +48,9 @@ def user_setup(pairs: Mapping[str, str], own_dir: str, literal) -> str:
     return "\n".join(lines) + "\n" + _CHAIN % {"own": literal(own_dir)}
 
 
-def startup(work_dir: Path, pairs: Mapping[str, str], literal) -> tuple[dict[Path, str], dict]:
+def startup(
+    work_dir: Path, pairs: Mapping[str, str], literal: Callable[[str], str]
+) -> tuple[dict[Path, str], dict]:
     """The files to write and the environment to add for the start-up mapping."""
     folder = work_dir / STARTUP_DIR
     files = {folder / USER_SETUP: user_setup(pairs, folder.as_posix(), literal)}

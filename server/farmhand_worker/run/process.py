@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psutil
 
@@ -98,7 +99,18 @@ def write_files(command: RenderCommand) -> None:
         Path(path).write_text(text, encoding="utf-8")
 
 
-def _run_one(argv, command, launch, on_line, parse, stop, limits, started, on_progress, on_start):
+def _run_one(
+    argv: list[str],
+    command: RenderCommand,
+    launch: Launch,
+    on_line: Callable[[str], None],
+    parse: Callable[[str], LineEvent | None],
+    stop: threading.Event,
+    limits: Limits,
+    started: float,
+    on_progress: Callable[[float], None] | None,
+    on_start: Callable[[int], None] | None,
+) -> RunResult:
     user = launch.user
     process = subprocess.Popen(
         [str(a) for a in argv], cwd=command.cwd, env=launch.env, stdin=subprocess.DEVNULL,
@@ -134,7 +146,9 @@ def _run_one(argv, command, launch, on_line, parse, stop, limits, started, on_pr
     return result
 
 
-def _reason_to_end(stop, limits: Limits, started: float, watch: _Watch, now: float) -> str | None:
+def _reason_to_end(
+    stop: threading.Event, limits: Limits, started: float, watch: _Watch, now: float
+) -> str | None:
     if stop.is_set():
         return STOPPED
     if limits.time_out and now - started > limits.time_out:
@@ -149,14 +163,19 @@ def _reason_to_end(stop, limits: Limits, started: float, watch: _Watch, now: flo
 class _Watch:
     """Reads the renderer's output line by line: log, progress, fatal lines, last output time."""
 
-    def __init__(self, parse, on_line, on_progress) -> None:
+    def __init__(
+        self,
+        parse: Callable[[str], LineEvent | None],
+        on_line: Callable[[str], None],
+        on_progress: Callable[[float], None] | None,
+    ) -> None:
         self.parse = parse
         self.on_line = on_line
         self.on_progress = on_progress
         self.last_output = time.monotonic()
         self.fatal: str | None = None
 
-    def read(self, stream) -> None:
+    def read(self, stream: IO[bytes]) -> None:
         for raw in iter(stream.readline, b""):
             self.last_output = time.monotonic()
             line = raw.decode("utf-8", errors="replace")
