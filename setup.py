@@ -66,6 +66,7 @@ setup(
                 "ruff>=0.6",
                 # The type checker (tools/test.sh) and the stubs of libraries that ship none.
                 "mypy>=2.4,<2.5",
+                "pre-commit>=4",
                 "asyncpg-stubs",
                 "types-jsonschema",
                 "types-psutil",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every check CI runs: lint, format, and the test suite (unit, corpus, fuzz, doctests).
+# Run every check CI runs: lint, format, types, and the test suite (unit, corpus, fuzz, doctests).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 # The server suite runs on a real PostgreSQL too, and the worker suite renders with Debian's
@@ -14,4 +14,5 @@ if [ "$(id -u)" = 0 ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # the packages and settings in pyproject.toml; cached in .mypy_cache/
 .venv/bin/python -m pytest -q "$@"
