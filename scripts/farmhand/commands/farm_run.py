@@ -20,8 +20,8 @@ from farmhand.commands import reach
 from farmhand.commands.analyze import not_a_scene
 from farmhand.commands.blocked import report_blocked
 from farmhand.scene import SceneError
-from farmhand.spec import plan_preview
 from farmhand.spec import presets as preset_files
+from farmhand.submit import dry_run
 from farmhand.submit.farm_check import software_warning
 from farmhand.submit.pipeline import Blocked, Choices, SpecInvalid, prepare, submit_scene
 from farmhand.transfer.client import FarmClient, FarmError, resolve_login, save_login, server_url
@@ -143,7 +143,7 @@ def _say_tiles(args: argparse.Namespace, presets: list[preset_files.Preset]) -> 
 def _say_left_out(analysis: Any) -> None:
     """With --ignore-missing: how many missing files are left out, the first few, and a
     warning for each reference or cache (whole objects will not render)."""
-    from farmhand.panel.edits import IGNORED
+    from farmhand.submit.ignored import IGNORED
 
     left = [d for d in analysis.diagnostics if d.code == IGNORED]
     if not left:
@@ -161,10 +161,10 @@ def _say_left_out(analysis: Any) -> None:
 def _dry_run(spec: dict[str, Any], json_to: str | None) -> None:
     """The plan: as JSON (spec and tasks) to a file or standard output, else a summary."""
     if json_to is None:
-        print(plan_preview.summary(spec))
+        print(dry_run.summary(spec))
         print("(the JobSpec and every task's argv: --json -)")
         return
-    text = json.dumps(plan_preview.as_json(spec), indent=2, ensure_ascii=False)
+    text = json.dumps(dry_run.as_json(spec), indent=2, ensure_ascii=False)
     if json_to == "-":
         print(text)
     else:

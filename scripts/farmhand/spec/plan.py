@@ -27,6 +27,7 @@ from farmhand.spec.frames import (
     _parse_part,
     _runs,
     chunks,
+    format_frames,
     parse_frames,
 )
 from farmhand.spec.tiles import block_grid, tile_rects
@@ -315,3 +316,22 @@ def expected_outputs(group: LayerGroup, frames: list[int]) -> list[str]:
         for output in group.outputs:
             paths.append(str(output["template"]).format(frame=frame))
     return list(dict.fromkeys(paths))
+
+
+def frames_label(task: dict[str, Any]) -> str:
+    """Its frames, and which tile or the assembly of tiles it is.
+
+    >>> frames_label({"frames": [1, 2, 3], "kind": "chunk"})
+    '1-3'
+    >>> frames_label({"frames": [4], "kind": "tile", "tile": {"index": 1, "count": 4}})
+    '4 tile 2/4'
+    >>> frames_label({"frames": [4], "kind": "assemble", "tile": {"count": 4}})
+    '4 assemble'
+    """
+    text = format_frames(task.get("frames") or [])
+    tile = task.get("tile") or {}
+    if task.get("kind") == "tile" and "index" in tile:
+        return f"{text} tile {tile['index'] + 1}/{tile.get('count', '?')}"
+    if task.get("kind") == "assemble":
+        return f"{text} assemble"
+    return text

@@ -96,7 +96,7 @@ def prepare(
     analysis = analyze_scene(scene, choices, project=project, search_paths=search_paths,
                              blender=blender)  # fmt: skip
     if choices.ignore_missing:
-        from farmhand.panel.edits import ignore_key, without_ignored  # no Qt: plain data
+        from farmhand.submit.ignored import ignore_key, without_ignored  # no Qt: plain data
 
         analysis = without_ignored(analysis, [ignore_key(d) for d in analysis.asset
                                               if not d.exists])  # fmt: skip
