@@ -45,9 +45,9 @@ export function render(ctx, main, params) {
   function legend(tiled) {
     const states = tiled ? TILED_STATES : GRID_STATES;
     return h("p", { class: "legend" },
-      tiled ? "Each cell is a frame: its state, tiles done of all, a numbered mark per tile and ⊞ its assembly — "
-        : "Each tile is a task: its frame(s) and a mark — ",
-      states.map((s) => h("span", { class: `tile-key state-${s}` }, `${stateMark(s)} ${s}`)), ".");
+      tiled ? "Each cell is a frame: its state, tiles done / tiles, a mark per tile (by its number) and ⊞ its assembly:"
+        : "Each tile is a task: its frame(s) and a mark —",
+      states.map((s) => h("span", { class: `tile-key state-${s}` }, `${stateMark(s)} ${s}`)));
   }
 
   async function loadJob() {
