@@ -27,7 +27,7 @@ from farmhand.submit.pipeline import Blocked, Choices, SpecInvalid, prepare
 from farmhand.submit.send import Watch, submit_scene
 from farmhand.transfer.changes import FileChanged
 from farmhand.transfer.client import FarmClient, FarmError, resolve_login, save_login, server_url
-from farmhand.transfer.hashing import Cancelled
+from farmhand.transfer.hashing import Cancelled, HashError
 from farmhand.transfer.upload import Progress
 from farmhand.units import size as _size
 
@@ -114,7 +114,7 @@ def run_submit(args: argparse.Namespace) -> int:
         print(f"\nfarmhand submit: {reach.unreachable(client.server, args.server, exc)}",
               file=sys.stderr)  # fmt: skip
         return 1
-    except (FarmError, Cancelled) as exc:
+    except (FarmError, Cancelled, HashError) as exc:  # HashError: a file gone or unreadable
         print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
