@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
+from farmhand.spec.blobs import key_of
 from farmhand.transfer.client import FarmClient, FarmError
 from farmhand.transfer.download import DownloadError, fetch
 
@@ -108,7 +109,7 @@ class WorkerClient(FarmClient):
 
     def download_blob(self, blob: dict[str, Any], dest: Path) -> None:
         """Stream a blob to `dest`, checking its xxh64 and size on the way (BlobCorrupt)."""
-        key = blob.get("key") or f"{blob['md5']}-{blob['size']}"
+        key = blob.get("key") or key_of(blob)
         try:
             fetch(self, {**blob, "key": key}, dest)
         except DownloadError as exc:

@@ -23,10 +23,12 @@ from farmhand.scene import SceneError
 from farmhand.spec import presets as preset_files
 from farmhand.submit import dry_run
 from farmhand.submit.farm_check import software_warning
-from farmhand.submit.pipeline import Blocked, Choices, SpecInvalid, prepare, submit_scene
+from farmhand.submit.pipeline import Blocked, Choices, SpecInvalid, prepare
+from farmhand.submit.send import Watch, submit_scene
+from farmhand.transfer.changes import FileChanged
 from farmhand.transfer.client import FarmClient, FarmError, resolve_login, save_login, server_url
-from farmhand.transfer.hashing import Cancelled
-from farmhand.transfer.upload import FileChanged, Progress
+from farmhand.transfer.hashing import Cancelled, HashError
+from farmhand.transfer.upload import Progress
 from farmhand.units import size as _size
 
 FINAL = ("completed", "failed", "cancelled")
@@ -83,9 +85,10 @@ def run_submit(args: argparse.Namespace) -> int:
             _say_left_out(prepared.analysis)
             _dry_run(prepared.spec, args.json)
             return 0
+        watch = Watch(hashing=_hash_progress, uploading=_upload_progress, retrying=_say_retry)
         done = submit_scene(
             client, args.scene, choices, project=args.project, search_paths=search,
-            hash_progress=_hash_progress, progress=_upload_progress, cancel=threading.Event(),
+            watch=watch, cancel=threading.Event(),
             parallel=args.parallel, chunk_size=_chunk_size(), blender=args.blender,
             before_upload=lambda spec: _warn_software(client, spec),
             on_prepared=lambda prepared: _say_left_out(prepared.analysis),
@@ -104,15 +107,14 @@ def run_submit(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except FileChanged as exc:
-        print(f"\nfarmhand submit: {exc}, again and again; retry once it is saved",
-              file=sys.stderr)  # fmt: skip
+    except FileChanged as exc:  # the pipeline's words: it changed on every try
+        print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except requests.RequestException as exc:
         print(f"\nfarmhand submit: {reach.unreachable(client.server, args.server, exc)}",
               file=sys.stderr)  # fmt: skip
         return 1
-    except (FarmError, Cancelled) as exc:
+    except (FarmError, Cancelled, HashError) as exc:  # HashError: a file gone or unreadable
         print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -125,6 +127,11 @@ def run_submit(args: argparse.Namespace) -> int:
     )
     print(f"job {done.job['id']} submitted: {done.url}")
     return _follow(client, done.job["id"]) if args.wait else 0
+
+
+def _say_retry(note: str) -> None:
+    """Files changed during the upload: say they are hashed and sent again."""
+    print(f"\nfarmhand submit: {note}", file=sys.stderr, flush=True)
 
 
 def _preset_warning(problem: str) -> None:

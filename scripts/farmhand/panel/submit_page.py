@@ -15,7 +15,9 @@ from farmhand.panel.plan_summary import job_frames, layer_names
 from farmhand.panel.qt import Qt, QtWidgets, Signal
 from farmhand.panel.state import PanelState
 from farmhand.panel.submit_flow import HASHING, SUBMITTING, UPLOADING, SubmitEvent, submit
-from farmhand.submit.pipeline import Blocked, SpecInvalid, Submitted
+from farmhand.submit.pipeline import Blocked, SpecInvalid
+from farmhand.submit.send import Submitted
+from farmhand.transfer.changes import FileChanged
 from farmhand.transfer.hashing import Cancelled, HashError
 
 
@@ -281,7 +283,12 @@ class SubmitPage(QtWidgets.QWidget):
 
     def _progress(self, event: SubmitEvent) -> None:
         if event.stage == HASHING:
-            self.hash_row.show_counts(event, "hashing")
+            if event.note:  # files changed during the upload: hashed again, then sent
+                self._uploads_seen = False
+            if event.note and not event.files_total:
+                self.hash_row.detail.setText(event.note)
+            else:
+                self.hash_row.show_counts(event, "hashing again" if event.note else "hashing")
         elif event.stage == UPLOADING:
             if not self._uploads_seen:
                 self._uploads_seen = True
@@ -382,6 +389,7 @@ def _failure_text(exc: BaseException) -> str:
             "The job spec is not valid:\n" + "\n".join(getattr(e, "problems", [str(e)]))
         ),
         HashError: lambda e: f"Some files could not be read: {e}",
+        FileChanged: lambda e: f"Not submitted: {e}.",
     }
     for kind, text in kinds.items():
         if isinstance(exc, kind):

@@ -5,4 +5,5 @@ Owns the JSON Schemas and their validation (`jobspec`), frame expressions (`fram
 (`presets`), path rules (`pathmap`), renderer options (`render_options`), version rules
 (`versions`), Maya layer groups (`layer_groups`) and the Renderbus `task.json` import
 (`renderbus*`). Pure functions and data, no network: may import `farmhand.scene` (renderer
-names, layer data) and the standard library; the server and the worker import it."""
+names, layer data) and the standard library; the server and the worker import it.
+The blob key `<md5>-<size>` (`blobs`) lives here too, for the artist, server and worker."""
