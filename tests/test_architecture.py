@@ -53,7 +53,7 @@ _WORKER_PARTS = {"farmhand_worker", "farmhand_worker.adapters", "farmhand_worker
 def _server_part(part: str) -> set[str]:
     """The farm manager's parts: the store at the bottom, then everything else above it."""
     if part == "farmhand_server.store":
-        return {"farmhand_server.config", "farmhand_server.errors"}
+        return {"farmhand_server.config", "farmhand_server.errors", "farmhand.spec"}
     if part in ("farmhand_server.config", "farmhand_server.errors"):
         return set()
     return {"farmhand_server*"} | {p for p in _SHARED if p != "farmhand.transfer"}
