@@ -129,7 +129,7 @@ def plan_check(spec: dict[str, Any]) -> tuple[int, int, list[str]]:
         groups = plan.layer_groups(spec)
     except plan.PlanError as exc:
         return 0, 0, [str(exc)]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return 0, 0, []  # the schema's messages already say what is wrong
     if spec.get("spec_version") != 2:
         return frames, tasks, []

@@ -12,6 +12,11 @@ other frames are cut into chunks of `frames_per_task`, or, for a tiled job,
 into one task per tile of each frame plus an assembly task that waits for
 that frame's tiles. Every group's test tasks come first (lowest `seq`), then
 each group's other tasks, group by group.
+
+Each entry point (`layer_groups`, `group_of`, `plan_job`, `count`) reads the spec through
+`farmhand.spec.defaults.with_defaults` first, so a field the schema gives a default (frames
+per task, tiles type, test frames, a layer group's animation and camera pick) is read as
+`spec["field"]`, whoever calls: the server, the dry run, the panel, a worker.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from farmhand.spec.defaults import with_defaults
 from farmhand.spec.frames import (
     MAX_FRAMES,
     TestFrameChoice,
@@ -94,7 +100,12 @@ def layer_groups(spec: dict[str, Any], frames: bool = True) -> list[LayerGroup]:
     With `frames` false the expressions are not expanded (`LayerGroup.frames` is empty): what
     a worker needs to render one task of a group.
     """
-    if spec.get("spec_version") == 2:
+    return _layer_groups(with_defaults(spec), frames)
+
+
+def _layer_groups(spec: dict[str, Any], frames: bool) -> list[LayerGroup]:
+    """`layer_groups` of a spec with its defaults written in."""
+    if spec["spec_version"] == 2:
         layers = spec.get("layers") or []
         return [_group(spec, i, layer, frames) for i, layer in enumerate(layers)]
     layers = spec.get("layers") or []
@@ -128,8 +139,8 @@ def _group(spec: dict[str, Any], index: int, layer: dict[str, Any], frames: bool
         width=layer.get("width", spec.get("width")),
         height=layer.get("height", spec.get("height")),
         cameras=list(layer.get("cameras") or []),
-        pick_cameras=bool(layer.get("pick_cameras")),
-        animation=layer.get("animation", True) is not False,
+        pick_cameras=layer["pick_cameras"],
+        animation=layer["animation"],
         output_prefix=layer.get("output_prefix"),
         outputs=list(layer.get("outputs") or []),
     )
@@ -157,8 +168,9 @@ def group_of(spec: dict[str, Any], layer: int | None) -> LayerGroup:
 
 def plan_job(spec: dict[str, Any]) -> JobPlan:
     """The tasks of a job, in dispatch order."""
-    plan = JobPlan(groups=layer_groups(spec))
-    choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
+    spec = with_defaults(spec)
+    plan = JobPlan(groups=_layer_groups(spec, frames=True))
+    choice = TestFrameChoice.from_dict(spec["test_frames"])
     tests: dict[int, list[int]] = {}
     # Big jobs: no set or sort of a million frames in one C call (it would hold the GIL and
     # stall the server's event loop while a job is planned in a thread).
@@ -183,7 +195,7 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
             for frame in rest:
                 _add_frame(spec, plan, group, [frame], is_test=False)
         else:
-            for chunk in chunks(rest, int(spec.get("frames_per_task") or 1)):
+            for chunk in chunks(rest, spec["frames_per_task"]):
                 _add_frame(spec, plan, group, chunk.frames, is_test=False)
     return plan
 
@@ -203,11 +215,12 @@ def count(spec: dict[str, Any]) -> tuple[int, int]:
     ...        "test_frames": {"first": True}})
     (16, 7)
     """
-    choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
-    per_task = int(spec.get("frames_per_task") or 1)
+    spec = with_defaults(spec)
+    choice = TestFrameChoice.from_dict(spec["test_frames"])
+    per_task = 1 if spec.get("tiles") else spec["frames_per_task"]
     frames = tasks = 0
-    for group in layer_groups(spec, frames=False):
-        if spec.get("tiles") or per_task == 1:
+    for group in _layer_groups(spec, frames=False):
+        if per_task == 1:
             n = _frame_count(group.expression, _where(group))
             frames += n
             tasks += n * (_tile_count(spec, group) + 1) if spec.get("tiles") else n
@@ -280,8 +293,8 @@ def _tiles(spec: dict[str, Any], group: LayerGroup) -> list[Any]:
     if not group.width or not group.height:
         raise PlanError("tiles: a tiled job needs width and height")
     try:
-        kind = spec.get("tiles_type", "strip")
-        return tile_rects(int(group.width), int(group.height), int(spec["tiles"]), kind)
+        size, tiles = (int(group.width), int(group.height)), int(spec["tiles"])
+        return tile_rects(*size, tiles, spec["tiles_type"])
     except ValueError as exc:
         raise PlanError(f"tiles: {exc}") from None
 
@@ -291,7 +304,7 @@ def _tile_count(spec: dict[str, Any], group: LayerGroup) -> int:
     if not group.width or not group.height:
         raise PlanError("tiles: a tiled job needs width and height")
     try:
-        if spec.get("tiles_type", "strip") == "block":
+        if spec["tiles_type"] == "block":
             rows, cols = block_grid(int(group.width), int(group.height), int(spec["tiles"]))
             return rows * cols
     except ValueError as exc:

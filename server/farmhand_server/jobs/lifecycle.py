@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from farmhand.spec.defaults import with_defaults
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.config import Config
@@ -119,11 +120,16 @@ async def _insert_job(
     conn: AsyncConnection, user_id: int, spec: dict[str, Any], config: Config, total: int,
     tests: int,
 ) -> int:  # fmt: skip
-    """The job row (`submitting`) and what hangs off it, except its tasks."""
+    """The job row (`submitting`) and what hangs off it, except its tasks.
+
+    The row holds the spec as it was sent, and the fields the farm acts on as the spec
+    reads with its defaults (`farmhand.spec.defaults`).
+    """
     needed = blob_keys(spec)
     await check_blobs(conn, user_id, needed)
     now = time.time()
-    hardware = spec.get("hardware") or {}
+    fields = with_defaults(spec)
+    hardware = fields["hardware"]
     project_id = await _project_id(conn, spec.get("project"), now)
     stop_time = spec.get("job_stop_time")
     result = await conn.execute(
@@ -132,20 +138,20 @@ async def _insert_job(
             project_id=project_id,
             name=spec["name"],
             state=states.SUBMITTING,
-            priority=int(spec.get("priority", 50)),
+            priority=fields["priority"],
             spec=spec,
             tasks_total=total,
             tasks_done=0,
             tasks_failed=0,
             test_pending=tests,
-            stop_after_test=bool(spec.get("stop_after_test")),
+            stop_after_test=fields["stop_after_test"],
             approved=False,
-            ram_gb=float(hardware.get("ram_gb", 0)),
-            gpu_count=int(hardware.get("gpu_count", 0)),
-            gpu_memory_gb=float(hardware.get("gpu_memory_gb", 0)),
-            cpu_cores=int(hardware.get("cpu_cores", 0)),
-            time_out=int(spec.get("time_out") or config.task_time_out),
-            max_retries=int(spec.get("max_retries", config.max_retries)),
+            ram_gb=float(hardware["ram_gb"]),
+            gpu_count=hardware["gpu_count"],
+            gpu_memory_gb=float(hardware["gpu_memory_gb"]),
+            cpu_cores=hardware["cpu_cores"],
+            time_out=int(spec.get("time_out") or config.task_time_out),  # absent: the farm setting
+            max_retries=config.max_retries,  # not a JobSpec field: the farm's setting
             deadline=now + float(stop_time) if stop_time else None,
             created_at=now,
             updated_at=now,
