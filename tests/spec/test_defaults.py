@@ -13,7 +13,7 @@ from farmhand.spec import plan
 from farmhand.spec.defaults import declared_defaults, default_of, with_defaults
 from farmhand.spec.frames import TestFrameChoice
 from farmhand.spec.jobspec import load_schema, validate_jobspec
-from farmhand.spec.scheduling import Hardware, Scheduling
+from farmhand.spec.scheduling import Hardware, Scheduling, Tiling
 from test_jobspec import full_spec, minimal_spec, tiled_spec, v2_spec
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "jobspec.md"
@@ -179,7 +179,6 @@ def test_the_scheduling_view_reads_each_field_once_typed() -> None:
         stop_after_test=True,
         frames_per_task=5,
         tiles=None,
-        tiles_type=None,
         hardware=Hardware(
             ram_gb=64.0, gpu_count=2, gpu_memory_gb=24.0, cpu_cores=16, config_ids=("418",)
         ),
@@ -190,7 +189,7 @@ def test_the_scheduling_view_reads_each_field_once_typed() -> None:
     assert (bare.priority, bare.frames_per_task, bare.tiles, bare.time_out) == (50, 1, None, None)
     assert bare.hardware == Hardware(0.0, 0, 0.0, 0) and bare.test_frames == TestFrameChoice()
     tiled = Scheduling.of(tiled_spec(tiles=6))
-    assert (tiled.tiles, tiled.tiles_type, tiled.frames_per_task) == (6, "block", 1)
+    assert (tiled.tiles, tiled.frames_per_task) == (Tiling(6, "block"), 1)
 
 
 def test_docs_list_the_schema_defaults() -> None:

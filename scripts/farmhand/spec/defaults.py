@@ -1,11 +1,12 @@
 """The JobSpec's defaults: declared once, in ``schemas/jobspec.schema.json``, applied here.
 
 A field the schema gives a ``"default"`` may be left out of a spec; :func:`with_defaults`
-writes it in, and what reads a spec afterwards reads ``spec["field"]``. It is called where a
-spec is read for what the farm does with it: the planner's entry points (`farmhand.spec.plan`,
-so the server, ``farmhand submit --dry-run``, the panel's preview and the worker all see the
-same values) and the server's job creation (`farmhand_server.jobs.lifecycle`). The spec a
-client sent is stored as it was sent; the defaults are the farm's reading of it.
+writes it in, and what reads a spec afterwards reads ``spec["field"]`` (or the typed
+`farmhand.spec.scheduling.Scheduling` built from it). It is called where a spec is read for
+what the farm does with it: the planner's entry points (`farmhand.spec.plan`, so the server,
+``farmhand submit --dry-run``, the panel's preview and the worker all see the same values)
+and the server's job creation (`farmhand_server.jobs.lifecycle`). A job keeps the spec as
+its client sent it; the defaults are the farm's reading of it.
 
 Some defaults hold only beside other fields, as the schema's conditions say:
 ``frames_per_task`` (1) only without ``tiles``, ``tiles_type`` (strip) only with them. They
@@ -84,7 +85,9 @@ def _matches(instance: Any, condition: Mapping[str, Any]) -> bool:
 
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: ``true`` is not ``1``."""
-    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
 
 
 _DECLARES: dict[int, bool] = {}
@@ -166,7 +169,12 @@ def declared_defaults() -> list[Default]:
     >>> [d.path for d in declared_defaults()][:3]
     ['spec_version', 'test_frames', 'test_frames.first']
     """
-    return list(_walk(_schema(), "", "", set()))
+    return copy.deepcopy(list(_declared()))
+
+
+@functools.cache
+def _declared() -> tuple[Default, ...]:
+    return tuple(_walk(_schema(), "", "", set()))
 
 
 def _walk(node: Any, where: str, condition: str, seen: set[str]) -> Iterator[Default]:
@@ -216,7 +224,7 @@ def default_of(path: str) -> Any:
     >>> default_of("priority"), default_of("tiles_type"), default_of("layers[].animation")
     (50, 'strip', True)
     """
-    for default in declared_defaults():
+    for default in _declared():
         if default.path == path:
             return copy.deepcopy(default.value)
     raise KeyError(f"the JobSpec schema declares no default for {path}")

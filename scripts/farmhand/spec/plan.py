@@ -35,7 +35,7 @@ from farmhand.spec.frames import (
     chunks,
     parse_frames,
 )
-from farmhand.spec.scheduling import Scheduling
+from farmhand.spec.scheduling import Scheduling, Tiling
 from farmhand.spec.tiles import block_grid, tile_rects
 
 QUEUED, WAITING = "queued", "waiting"
@@ -219,7 +219,7 @@ def count(spec: dict[str, Any]) -> tuple[int, int]:
         if per_task == 1:
             n = _frame_count(group.expression, _where(group))
             frames += n
-            tasks += n * (_tile_count(how, group) + 1) if how.tiles else n
+            tasks += n * (_tile_count(how.tiles, group) + 1) if how.tiles else n
             continue
         parsed = _frames(group.expression, f"{_where(group)}frames")
         mine = replace(choice, custom=_members(choice.custom, parsed))
@@ -272,10 +272,10 @@ def _add_frame(
     how: Scheduling, plan: JobPlan, group: LayerGroup, frames: list[int], is_test: bool
 ) -> None:
     """One chunk task, or one frame's tiles and its assembly task."""
-    if not how.tiles:
+    if how.tiles is None:
         plan.tasks.append(TaskPlan(len(plan.tasks), "chunk", frames, is_test, layer=group.index))
         return
-    rects = _tiles(how, group)
+    rects = _tiles(how.tiles, group)
     for rect in rects:
         tile = {**rect.to_dict(), "count": len(rects), "image_width": group.width,
                 "image_height": group.height}  # fmt: skip
@@ -285,26 +285,26 @@ def _add_frame(
                                {"count": len(rects)}, WAITING, group.index))  # fmt: skip
 
 
-def _tiles(how: Scheduling, group: LayerGroup) -> list[Any]:
+def _tiles(tiling: Tiling, group: LayerGroup) -> list[Any]:
     if not group.width or not group.height:
         raise PlanError("tiles: a tiled job needs width and height")
     try:
-        return tile_rects(int(group.width), int(group.height), how.tiles, how.tiles_type)
+        return tile_rects(int(group.width), int(group.height), tiling.count, tiling.kind)
     except ValueError as exc:
         raise PlanError(f"tiles: {exc}") from None
 
 
-def _tile_count(how: Scheduling, group: LayerGroup) -> int:
+def _tile_count(tiling: Tiling, group: LayerGroup) -> int:
     """Tiles per frame, without making them (a block grid of thousands is counted)."""
     if not group.width or not group.height:
         raise PlanError("tiles: a tiled job needs width and height")
     try:
-        if how.tiles_type == "block":
-            rows, cols = block_grid(int(group.width), int(group.height), how.tiles)
+        if tiling.kind == "block":
+            rows, cols = block_grid(int(group.width), int(group.height), tiling.count)
             return rows * cols
     except ValueError as exc:
         raise PlanError(f"tiles: {exc}") from None
-    return len(_tiles(how, group))
+    return len(_tiles(tiling, group))
 
 
 def expected_outputs(group: LayerGroup, frames: list[int]) -> list[str]:

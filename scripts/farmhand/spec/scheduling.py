@@ -28,6 +28,14 @@ class Hardware:
 
 
 @dataclass(frozen=True, slots=True)
+class Tiling:
+    """How each frame of a tiled job is cut (`farmhand.spec.tiles`)."""
+
+    count: int  # tiles per frame
+    kind: str  # strip | block
+
+
+@dataclass(frozen=True, slots=True)
 class Scheduling:
     """The fields of a JobSpec that decide its tasks and when they run."""
 
@@ -35,8 +43,7 @@ class Scheduling:
     test_frames: TestFrameChoice
     stop_after_test: bool
     frames_per_task: int  # 1 for a tiled job
-    tiles: int | None  # tiles per frame; None: the job is not tiled
-    tiles_type: str | None  # strip | block, with tiles
+    tiles: Tiling | None  # None: the job is not tiled
     hardware: Hardware
     time_out: int | None  # seconds per attempt; None: the farm's own limit
     job_stop_time: int | None  # seconds for the whole job; None: no limit
@@ -47,8 +54,8 @@ class Scheduling:
         ValueError, a missing required field KeyError).
 
         >>> s = Scheduling.of({"frames": "1-10", "tiles": 4, "tiles_type": "block"})
-        >>> s.priority, s.frames_per_task, s.tiles, s.tiles_type, s.hardware.ram_gb
-        (50, 1, 4, 'block', 0.0)
+        >>> s.priority, s.frames_per_task, s.tiles, s.hardware.ram_gb
+        (50, 1, Tiling(count=4, kind='block'), 0.0)
         """
         spec = with_defaults(spec)
         tiles = spec.get("tiles")  # absent: not tiled
@@ -59,8 +66,7 @@ class Scheduling:
             test_frames=TestFrameChoice.from_dict(spec["test_frames"]),
             stop_after_test=bool(spec["stop_after_test"]),
             frames_per_task=1 if tiles else int(spec["frames_per_task"]),
-            tiles=int(tiles) if tiles else None,
-            tiles_type=str(spec["tiles_type"]) if tiles else None,
+            tiles=Tiling(int(tiles), str(spec["tiles_type"])) if tiles else None,
             hardware=Hardware(
                 ram_gb=float(hardware["ram_gb"]),
                 gpu_count=int(hardware["gpu_count"]),
