@@ -15,6 +15,7 @@ from farmhand.panel.plan_summary import job_frames, layer_names
 from farmhand.panel.qt import Qt, QtWidgets, Signal
 from farmhand.panel.state import PanelState
 from farmhand.panel.submit_flow import HASHING, SUBMITTING, UPLOADING, SubmitEvent, submit
+from farmhand.spec.defaults import with_defaults
 from farmhand.submit.pipeline import Blocked, SpecInvalid
 from farmhand.submit.send import Submitted
 from farmhand.transfer.changes import FileChanged
@@ -201,17 +202,17 @@ class SubmitPage(QtWidgets.QWidget):
         path = self.state.host.scene_path()
         self.summary_title.setText(str(preview.spec.get("name") or (path.stem if path else "")))
         if preview.spec:
-            spec = preview.spec
+            spec = with_defaults(preview.spec)  # as the farm reads it
             layers = ", ".join(layer_names(spec)) or "—"
             frames = job_frames(spec) or "per layer"
             if spec.get("tiles"):
-                split = f"{spec['tiles']} {spec.get('tiles_type', 'strip')} tiles per frame"
+                split = f"{spec['tiles']} {spec['tiles_type']} tiles per frame"
             else:
-                split = f"{spec.get('frames_per_task', 1)} frame(s) per task"
+                split = f"{spec['frames_per_task']} frame(s) per task"
             self.summary_text.setText(
                 f"Layers: {layers}\n"
                 f"Frames {frames} ({preview.frames:,}), {split} → "
-                f"{preview.tasks:,} tasks · priority {spec.get('priority', 50)}\n"
+                f"{preview.tasks:,} tasks · priority {spec['priority']}\n"
                 f"{preview.files:,} files, {theme.human_size(preview.bytes)} "
                 "(only what the farm lacks is uploaded)"
             )

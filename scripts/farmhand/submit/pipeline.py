@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from farmhand.scene import Analysis, SceneError, analyze
+from farmhand.spec.defaults import default_of
 from farmhand.spec.frames import format_frames, parse_frames
 from farmhand.spec.jobspec import server_path, validate_jobspec
 from farmhand.spec.layer_groups import cameras_for, layer_group
@@ -316,4 +317,4 @@ def _apply_choices(spec: dict[str, Any], choices: Choices) -> None:
             spec[key] = value
     if spec.get("tiles"):
         spec.pop("frames_per_task", None)
-        spec.setdefault("tiles_type", "strip")
+        spec.setdefault("tiles_type", default_of("tiles_type"))  # the schema requires one

@@ -146,7 +146,7 @@ jobs = sa.Table(
     sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=True),
     sa.Column("name", sa.String(300), nullable=False),
     sa.Column("state", sa.String(24), nullable=False, index=True),
-    sa.Column("priority", sa.Integer, nullable=False, default=50),
+    sa.Column("priority", sa.Integer, nullable=False),  # the spec's, or its schema default
     sa.Column("spec", sa.JSON, nullable=False),
     sa.Column("tasks_total", sa.Integer, nullable=False, default=0),
     sa.Column("tasks_done", sa.Integer, nullable=False, default=0),
