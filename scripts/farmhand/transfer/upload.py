@@ -19,12 +19,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import requests
 
 from farmhand.spec.blobs import key_of
 from farmhand.transfer.changes import FileChanged, StatKey, check_unchanged
-from farmhand.transfer.client import FarmClient, FarmError
+from farmhand.transfer.client import FarmError
 from farmhand.transfer.hashing import Cancelled, FileHash
 
 CHUNK = 16 * 1024 * 1024
@@ -78,6 +79,29 @@ class UploadReport:
     changed: list[Path] = field(default_factory=list)  # files not sent: they changed
 
 
+class BlobSink(Protocol):
+    """Where an `Uploader` sends blobs: the farm's upload calls.
+
+    `farmhand.transfer.client.FarmClient` is one (an artist's uploads); the worker's
+    `AttemptUploads` is another (a render's outputs, owned by the job's owner)."""
+
+    def missing_blobs(self, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The refs among `refs` whose blobs the farm lacks."""
+        ...
+
+    def start_upload(self, ref: dict[str, Any]) -> dict[str, Any]:
+        """Start (or resume) the upload of one blob: its id and the offset received."""
+        ...
+
+    def put_chunk(self, upload_id: str, offset: int, data: bytes) -> dict[str, Any]:
+        """Send `data` at `offset`; the server's answer."""
+        ...
+
+    def complete_upload(self, upload_id: str) -> dict[str, Any]:
+        """Finish an upload: the server checks the blob's hashes and stores it."""
+        ...
+
+
 class Uploader:
     """Uploads the missing blobs of a set of files; progress by callback, cancel by event.
 
@@ -87,7 +111,7 @@ class Uploader:
 
     def __init__(
         self,
-        client: FarmClient,
+        client: BlobSink,
         chunk_size: int = CHUNK,
         parallel: int = 4,
         retries: int = 6,
