@@ -34,22 +34,33 @@ from farmhand_server.jobs import states
 class JobFacts(Protocol):
     """What the view knows of a dispatching job."""
 
-    state: str
-    test_pending: int
-    ram_gb: float
-    cpu_cores: int
-    gpu_count: int
-    gpu_memory_gb: float
-    requires: Needs
-    configs: frozenset[str]
-    blocked: Set[int]
+    @property
+    def state(self) -> str: ...
+    @property
+    def test_pending(self) -> int: ...
+    @property
+    def ram_gb(self) -> float: ...
+    @property
+    def cpu_cores(self) -> int: ...
+    @property
+    def gpu_count(self) -> int: ...
+    @property
+    def gpu_memory_gb(self) -> float: ...
+    @property
+    def requires(self) -> Needs: ...
+    @property
+    def configs(self) -> frozenset[str]: ...
+    @property
+    def blocked(self) -> Set[int]: ...
 
 
 class TaskFacts(Protocol):
     """What the view knows of a queued task it holds."""
 
-    is_test: bool
-    failed_by: frozenset[int]
+    @property
+    def is_test(self) -> bool: ...
+    @property
+    def failed_by(self) -> frozenset[int]: ...
 
 
 # What a memory form looks at: `job` (decided once per job and claim; a `JobCheck`) or
@@ -76,12 +87,21 @@ class Rule:
     recheck: bool  # the SQL form is part of the guard of the UPDATE that hands the task out
 
 
+def gate_open(job: JobFacts) -> bool:
+    """No test task of the job is pending: its other tasks may go too (the view reserves
+    only test tasks while it is shut)."""
+    return job.test_pending <= 0
+
+
 def _ands(parts: Collection[str]) -> str:
     return " AND ".join(f"({p})" for p in parts)
 
 
 _DISPATCHING = ", ".join(f"'{s}'" for s in states.DISPATCHING)
 _FAILED = ", ".join(f"'{s}'" for s in WORKER_FAILED)
+# Attempt `a` is a failure of its task `{t}` on its worker since the task was last retried (by
+# a person, or by `liveness` offering it again): memory loads these (`sql.failed_by`).
+FAILED_SINCE_RETRY = f"a.state IN ({_FAILED}) AND a.started_at > COALESCE({{t}}.retried_at, 0.0)"
 
 RULES: tuple[Rule, ...] = (
     Rule("queued", "the task is queued (the view holds queued tasks only)",
@@ -91,7 +111,7 @@ RULES: tuple[Rule, ...] = (
          "job", lambda job, worker: job.state in states.DISPATCHING,
          "job", f"j.state IN ({_DISPATCHING})", True),
     Rule("test gate", "test tasks come first: nothing else while any is pending",
-         "task", lambda job, task, worker: task.is_test or job.test_pending <= 0,
+         "task", lambda job, task, worker: task.is_test or gate_open(job),
          "job", "{t}.is_test OR j.test_pending <= 0", True),
     Rule("blocklist", "the job has not blocklisted the worker",
          "job", lambda job, worker: worker.id not in job.blocked,
@@ -100,8 +120,7 @@ RULES: tuple[Rule, ...] = (
     Rule("not failed here", "the worker has not failed the task since it was last retried",
          "task", lambda job, task, worker: worker.id not in task.failed_by,
          "task", "NOT EXISTS (SELECT 1 FROM attempts a WHERE a.task_id = {t}.id "
-                 f"AND a.worker_id = {{worker}} AND a.state IN ({_FAILED}) "
-                 "AND a.started_at > COALESCE({t}.retried_at, 0.0))", True),
+                 f"AND a.worker_id = {{worker}} AND {FAILED_SINCE_RETRY})", True),
     Rule("worker active", "the worker is neither revoked nor held by an admin",
          "job", None,
          "task", "NOT EXISTS (SELECT 1 FROM workers w0 WHERE w0.id = {worker} "
@@ -150,7 +169,8 @@ def guard(task: str, worker: str, rechecked_only: bool = True) -> str:
     `rechecked_only=False` gives every rule that has an SQL form (to compare with memory).
     """
     chosen = [r for r in RULES if r.sql is not None and (r.recheck or not rechecked_only)]
-    forms = {scope: [r.sql.format(t=task, worker=worker) for r in chosen if r.scope == scope]
+    forms = {scope: [sql.format(t=task, worker=worker) for r in chosen
+                     if r.scope == scope and (sql := r.sql) is not None]
              for scope in ("task", "job", "hardware")}  # fmt: skip
     parts: list[str] = []
     for rule in chosen:  # in the order of RULES: SQLite tries them in this order

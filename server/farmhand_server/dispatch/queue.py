@@ -210,8 +210,10 @@ class Dispatcher:
                 if attempt < _ROUND_TRIES and retriable(exc):
                     log.warning("dispatch round retried after: %s", exc)
                     continue
-                for request in (*completions, *claims, *beats):
-                    _fail(request.future, exc)
+                futures: list[asyncio.Future[Any]] = [r.future for r in completions]
+                futures += [r.future for r in claims] + [r.future for r in beats]
+                for future in futures:
+                    _fail(future, exc)
                 raise
         self._answer_round(completions, claims, beats, outcome)
 

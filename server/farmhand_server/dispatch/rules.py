@@ -421,7 +421,7 @@ async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
     """Stop a job as failed: running attempts killed, what was left cancelled."""
     await hold_dispatch(conn, exclusive=True)
     current = await conn.scalar(sa.select(db.jobs.c.state).where(db.jobs.c.id == job_id))
-    if current in states.FINAL:
+    if current is None or current in states.FINAL:  # no such job, or it ended already
         return
     await kill_running(conn, job_id, reason, requeue=False)
     await conn.execute(

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from farmhand_server.dispatch import eligibility
-from farmhand_server.dispatch.rules import RUNNING, WORKER_FAILED
+from farmhand_server.dispatch.rules import RUNNING
 
 
 class Statements:
@@ -29,7 +29,6 @@ class Statements:
     def __init__(self, postgres: bool) -> None:
         self.postgres = postgres
         rows = self.rows
-        failed = ", ".join(f"'{s}'" for s in WORKER_FAILED)
         self.end_attempts = sa.text(f"""
             UPDATE attempts SET state = 'done', ended_at = :now, exit_code = 0, message = '',
                 peak_memory_mb = v.peak, lease_expires = NULL
@@ -76,6 +75,8 @@ class Statements:
             UPDATE workers SET state = 'busy', last_seen = :now
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)""")
         lock = "FOR UPDATE SKIP LOCKED" if postgres else ""
+        # Reserving: a job's lowest-seq queued tasks, only test ones while `:open` (the view's
+        # `eligibility.gate_open`) is false; what a worker may get is decided on them later.
         self.reserve = sa.text(f"""
             UPDATE tasks SET reserved_by = :owner, reserved_until = :until
             WHERE id IN (
@@ -93,7 +94,7 @@ class Statements:
         self.failed_by = sa.text(f"""
             SELECT a.task_id, a.worker_id FROM attempts a JOIN tasks t ON t.id = a.task_id
             WHERE a.task_id IN (SELECT v.id FROM {rows(id="int")} AS v)
-                AND a.state IN ({failed}) AND a.started_at > COALESCE(t.retried_at, 0.0)""")
+                AND {eligibility.FAILED_SINCE_RETRY.format(t="t")}""")
         self.release = sa.text(f"""
             UPDATE tasks SET reserved_by = NULL, reserved_until = NULL
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v) AND reserved_by = :owner""")

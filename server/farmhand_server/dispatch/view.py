@@ -125,10 +125,10 @@ class View:
             if not eligibility.allows_job(job, worker):
                 continue
             if job.top_up:
-                await self._grow(conn, job, demand)
+                await self.grow(conn, job, demand)
             i = job.first_for(worker)
             if i is None and not job.exhausted:
-                await self._grow(conn, job, demand)
+                await self.grow(conn, job, demand)
                 i = job.first_for(worker)
             if i is not None:
                 task = job.tasks.pop(i)
@@ -140,11 +140,11 @@ class View:
         """The take refused these picked tasks: those we reserved go back at the next chance."""
         self._to_return.update(t.id for t in tasks if t.reserved)
 
-    async def _grow(self, conn: AsyncConnection, job: JobView, demand: int) -> None:
+    async def grow(self, conn: AsyncConnection, job: JobView, demand: int) -> None:
         """Reserve the job's next queued tasks; with none left unreserved, take over others'."""
         now = time.time()
         params = {
-            "job_id": job.id, "open": job.test_pending <= 0, "owner": self.owner, "now": now,
+            "job_id": job.id, "open": eligibility.gate_open(job), "owner": self.owner, "now": now,
             "until": now + self._reservation_seconds,
             "n": min(max(demand, RESERVE_MIN), RESERVE_MAX),
             "held": dumps([t.id for t in job.tasks] + list(self._picked)),
