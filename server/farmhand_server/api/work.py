@@ -107,10 +107,8 @@ async def complete_attempt(request: web.Request) -> web.Response:
     """
     body = request[BODY]
     attempt_id = request[PARAMS]["attempt_id"]
-    asked = bool(body.get("next"))
+    then_claim = bool(body.get("next"))
     worker: Principal = request[PRINCIPAL]
-    # A drained or disabled worker gets no next task (as its claims get none).
-    then_claim = asked and not await holds.is_held(request, worker.id)
     info = await _worker_info(request, worker.id)
     try:
         assignment = await request.app[DISPATCHER].complete(
@@ -118,7 +116,7 @@ async def complete_attempt(request: web.Request) -> web.Response:
         )
     except scheduler.StaleAttempt:
         raise _stale(attempt_id) from None
-    if not asked:
+    if not then_claim:
         return web.json_response({"ok": True})
     config = request.app[CONFIG]
     following = None if assignment is None else _assignment_json(assignment, config)

@@ -7,8 +7,9 @@ since the view read them, in another server process or in this one before a relo
 rule carries up to two forms of the same condition:
 
 * `memory`, over the view's `JobFacts`, `TaskFacts` and the claiming worker (`WorkerInfo`).
-  None for a condition memory cannot know: a worker revoked or held since its claim was let
-  in (the request handlers refuse such a worker's claims; the guard catches the race).
+  None for a condition memory cannot know: a worker revoked or held by an admin (a revoked
+  token is refused, a held worker's claims wait and end empty before reaching the dispatcher;
+  the guard refuses it the rest: the `next` of its completions, a claim that raced the hold).
 * `sql`, over the task row `{t}`, its job row `j`, the worker's id `{worker}` and (for a
   worker's hardware) its row `w`. None where no SQL says it: software and plugin versions are
   compared by `farmhand.spec.versions`, not by the database.
