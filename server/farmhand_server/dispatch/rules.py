@@ -1,13 +1,9 @@
-"""The scheduler's rules: which tasks a worker may get, leases, and what a failed attempt changes.
+"""The scheduler's rules: leases, what a failed attempt changes, and how a job settles.
 
-A worker may take a task of a dispatching job whose RAM, cores and GPUs,
-every software/plugin/tag requirement and one of its hardware configs (if it
-names any) it has, and that has not blocklisted it; within a job, test tasks
-come first and nothing else is handed out while they are pending; a task a
-worker already failed is not given to that worker again. Jobs are ordered by
-priority, then age; tasks by their `seq`. `dispatcher` applies these rules
-to claims, completions and heartbeats; this module has the rest: lapsed leases,
-failures and retries, blocklists, settling a job's state, killing attempts.
+Which task a worker may get is `eligibility` (each condition once, in memory and in SQL);
+jobs are ordered by priority, then age, tasks by their `seq` (`view`). The dispatcher
+(`queue`) applies those to claims, completions and heartbeats; this module has the rest:
+lapsed leases, failures and retries, blocklists, settling a job's state, killing attempts.
 
 Every assignment is an attempt with a lease; an attempt whose lease lapsed,
 or that was killed, is fenced off: its updates get a conflict.
@@ -412,7 +408,7 @@ async def kill_running(conn: AsyncConnection, job_id: int, reason: str, requeue:
 
 
 async def release_reservations(conn: AsyncConnection, job_id: int) -> None:
-    """Clear every process's reservations of the job's queued tasks (see `dispatcher`)."""
+    """Clear every process's reservations of the job's queued tasks (see `view`)."""
     t = db.tasks
     await conn.execute(
         t.update()
@@ -425,7 +421,7 @@ async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
     """Stop a job as failed: running attempts killed, what was left cancelled."""
     await hold_dispatch(conn, exclusive=True)
     current = await conn.scalar(sa.select(db.jobs.c.state).where(db.jobs.c.id == job_id))
-    if current in states.FINAL:
+    if current is None or current in states.FINAL:  # no such job, or it ended already
         return
     await kill_running(conn, job_id, reason, requeue=False)
     await conn.execute(

@@ -186,7 +186,7 @@ tasks = sa.Table(
     _now_column("updated_at"),
     # A person's retry: failures before it no longer keep the task from a worker.
     _now_column("retried_at", nullable=True),
-    # A queued task a server process holds in memory to hand out (`dispatcher`): a hint, not
+    # A queued task a server process holds in memory to hand out (`dispatch.view`): a hint, not
     # a lock; free again once `reserved_until` passed (the owner died) or the owner returns it.
     sa.Column("reserved_by", sa.String(40), nullable=True),
     _now_column("reserved_until", nullable=True),
