@@ -14,8 +14,8 @@ from farmhand_server.api import HANDLERS
 from farmhand_server.api.contract import build_routes
 from farmhand_server.api.work import reaper
 from farmhand_server.config import Config
-from farmhand_server.dispatch.dispatcher import Dispatcher
 from farmhand_server.dispatch.liveness import Clock
+from farmhand_server.dispatch.queue import Dispatcher
 from farmhand_server.dispatch.rules import JobCache
 from farmhand_server.errors import error_middleware
 from farmhand_server.keys import (

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from farmhand_server.accounts.auth import Principal
 from farmhand_server.config import Config
-from farmhand_server.dispatch.dispatcher import Dispatcher
 from farmhand_server.dispatch.liveness import Clock
+from farmhand_server.dispatch.queue import Dispatcher
 from farmhand_server.dispatch.rules import JobCache
 from farmhand_server.store.blobs import BlobStore
 from farmhand_server.store.database import Database, Notifier

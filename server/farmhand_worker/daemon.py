@@ -169,38 +169,72 @@ class Worker:
         shutil.rmtree(self.config.jobs_dir / f"job-{job_id}", ignore_errors=True)
 
     def _slot(self) -> None:
-        assert self.client is not None
-        delay = 1.0
+        """Claim and run tasks until the worker stops; a finished task's completion claims the
+        next one (one request per task), a plain claim only when it brought none."""
+        assignment: dict[str, Any] | None = None
+        delay = 1.0  # before the next claim after a failed one, longer each time in a row
         while not self.shutdown.is_set():
-            try:
-                assignment = self.client.claim(self.config.claim_wait)
-                delay = 1.0
-            except FarmError as exc:
-                if exc.status in (401, 403):
-                    log.error("the server refused this worker's token: %s", exc.message)
-                    self.shutdown.set()
-                    return
-                log.warning("claim failed: %s", exc)
-                self.shutdown.wait(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            except Exception as exc:  # the server is away: try again, slower each time
-                log.warning("cannot reach the server to claim: %s", exc)
-                self.shutdown.wait(delay)
-                delay = min(delay * 2, 30.0)
-                continue
             if assignment is None:
-                continue
-            run = TaskRun(assignment, self.client, self.config, self.cache, self.shutdown,
-                          self.render_user, self.guard)  # fmt: skip
+                try:
+                    assignment = self._claim()
+                except _ClaimFailed:
+                    self.shutdown.wait(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                delay = 1.0
+                if assignment is None:
+                    continue
+            assignment = self._run(assignment).next
+        if assignment is not None:  # claimed by a completion as the worker began to stop
+            self._hand_back(assignment)
+
+    def _claim(self) -> dict[str, Any] | None:
+        """One claim (a long-poll): an assignment, or None when nothing came (or the server
+        refused the token: then the worker stops). _ClaimFailed: try again later."""
+        assert self.client is not None
+        try:
+            return self.client.claim(self.config.claim_wait)
+        except FarmError as exc:
+            if exc.status in (401, 403):
+                log.error("the server refused this worker's token: %s", exc.message)
+                self.shutdown.set()
+                return None
+            log.warning("claim failed: %s", exc)
+            raise _ClaimFailed() from exc
+        except Exception as exc:  # the server is away: try again, slower each time
+            log.warning("cannot reach the server to claim: %s", exc)
+            raise _ClaimFailed() from exc
+
+    def _run(self, assignment: dict[str, Any]) -> Outcome:
+        """Run one assignment to its end; its outcome (with the next task, if it claimed one)."""
+        assert self.client is not None
+        run = TaskRun(assignment, self.client, self.config, self.cache, self.shutdown,
+                      self.render_user, self.guard, claim_next=True)  # fmt: skip
+        with self._lock:
+            self.running[run.attempt_id] = run
+        try:
+            outcome = run.run()
+        finally:
             with self._lock:
-                self.running[run.attempt_id] = run
-            try:
-                outcome = run.run()
-            finally:
-                with self._lock:
-                    self.running.pop(run.attempt_id, None)
-                    self._forget_job(int(run.job["id"]))
-            self.outcomes.append(outcome)
-            log.info("attempt %s: %s %s", outcome.attempt_id,
-                     "done" if outcome.ok else "failed", outcome.message)  # fmt: skip
+                self.running.pop(run.attempt_id, None)
+                self._forget_job(int(run.job["id"]))
+        self.outcomes.append(outcome)
+        log.info("attempt %s: %s %s", outcome.attempt_id,
+                 "done" if outcome.ok else "failed", outcome.message)  # fmt: skip
+        return outcome
+
+    def _hand_back(self, assignment: dict[str, Any]) -> None:
+        """Give back a task the worker will not run: lost, not failed, so it is queued again
+        at once and may come back to this worker later."""
+        assert self.client is not None
+        attempt_id = int(assignment["attempt_id"])
+        try:
+            self.client.fail(attempt_id, None, "the worker stopped before starting it", lost=True)
+        except Stale:
+            pass  # the server took it back already
+        except Exception as exc:  # its lease lapses anyway
+            log.warning("could not hand back attempt %s: %s", attempt_id, exc)
+
+
+class _ClaimFailed(Exception):
+    """A claim got no answer, or an error to try again after (logged already)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
+from farmhand.spec.blobs import key_of
 from farmhand.transfer.client import FarmClient, FarmError
 from farmhand.transfer.download import DownloadError, fetch
 
@@ -65,13 +66,26 @@ class WorkerClient(FarmClient):
             raise
 
     def complete(
-        self, attempt_id: int, outputs: list[dict[str, Any]], peak_memory_mb: float | None
-    ) -> dict[str, Any]:
-        """Report success with the files produced (already uploaded)."""
+        self,
+        attempt_id: int,
+        outputs: list[dict[str, Any]],
+        peak_memory_mb: float | None,
+        claim_next: bool = False,
+    ) -> dict[str, Any] | None:
+        """Report success with the files produced (already uploaded).
+
+        With `claim_next`, the same request claims the worker's next task: the answer is that
+        assignment, or None when the server had none (then the worker is idle). Without it,
+        None. Raises Stale when the attempt is no longer this worker's.
+        """
         body: dict[str, Any] = {"outputs": outputs}
         if peak_memory_mb is not None:
             body["peak_memory_mb"] = round(peak_memory_mb, 1)
-        return self._attempt_call(attempt_id, "complete", body)
+        if claim_next:
+            body["next"] = True
+        answer = self._attempt_call(attempt_id, "complete", body)
+        following = answer.get("next") if claim_next else None
+        return following if isinstance(following, dict) else None
 
     def fail(
         self, attempt_id: int, exit_code: int | None, message: str, lost: bool = False
@@ -108,7 +122,7 @@ class WorkerClient(FarmClient):
 
     def download_blob(self, blob: dict[str, Any], dest: Path) -> None:
         """Stream a blob to `dest`, checking its xxh64 and size on the way (BlobCorrupt)."""
-        key = blob.get("key") or f"{blob['md5']}-{blob['size']}"
+        key = blob.get("key") or key_of(blob)
         try:
             fetch(self, {**blob, "key": key}, dest)
         except DownloadError as exc:

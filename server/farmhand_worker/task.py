@@ -44,6 +44,7 @@ class Outcome:
     ok: bool
     message: str = ""
     stale: bool = False
+    next: dict[str, Any] | None = None  # the assignment its completion claimed (`claim_next`)
 
 
 class TaskRun:
@@ -58,8 +59,11 @@ class TaskRun:
         shutdown: threading.Event,
         render_user: sandbox.RenderUser | None = None,
         guard: RenderGuard | None = None,
+        claim_next: bool = False,
     ) -> None:
         self.assignment = assignment
+        # Its completion also claims the slot's next task (unless the worker is stopping).
+        self.claim_next = claim_next
         self.render_user = render_user  # None: renders run as the worker's own user
         self.guard = guard  # ends the render if the worker dies (`guard`); None: no guard
         self.client = client
@@ -107,8 +111,7 @@ class TaskRun:
             logs.write(f"[farmhand] uploaded {len(outputs)} file(s) in "
                        f"{time.monotonic() - sending:.2f} s\n")  # fmt: skip
             logs.close()
-            deliver(lambda: self.client.complete(self.attempt_id, outputs, peak), None, "complete")
-            return Outcome(self.attempt_id, True)
+            return Outcome(self.attempt_id, True, next=self._complete(outputs, peak))
         except (_Stopped, Stale):
             logs.close(timeout=5)
             reason = "the server stopped the attempt" if self.stale.is_set() else "worker stopping"
@@ -132,6 +135,23 @@ class TaskRun:
                 self.cache.release(blob)
             if not self.config.keep_jobs:
                 shutil.rmtree(self.attempt_dir, ignore_errors=True)
+
+    def _complete(self, outputs: list[dict[str, Any]], peak: float | None) -> dict[str, Any] | None:
+        """Report success until the server answers; the next task it handed over, if asked.
+
+        Only the first try asks for one, and only while the worker is taking work: when a try
+        must be sent again its answer was lost, and an assignment it may have carried lapses
+        with its lease on the server (the retry's 409 ends this attempt as it always did).
+        """
+        tries = 0
+
+        def send() -> dict[str, Any] | None:
+            nonlocal tries
+            tries += 1
+            ask = self.claim_next and tries == 1 and not self.shutdown.is_set()
+            return self.client.complete(self.attempt_id, outputs, peak, claim_next=ask)
+
+        return deliver(send, None, "complete")
 
     def _report_failure(self, exit_code: int | None, message: str) -> None:
         # Stale: the server already moved on (killed, requeued); nothing to add.

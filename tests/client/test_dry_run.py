@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 from cli_support import cli_env, run_cli
-from farmhand.submit.pipeline import Choices, submit_scene
+from farmhand.submit.pipeline import Choices
+from farmhand.submit.send import submit_scene
 from farmhand.transfer.client import FarmClient
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import requests
 from cli_support import farm_env
-from farmhand.submit.pipeline import Choices, prepare, upload_and_submit
+from farmhand.submit.pipeline import Choices, prepare
+from farmhand.submit.send import upload_and_submit
 from farmhand.transfer.client import FarmClient
 from server_harness import RunningServer
 from shot import write_project
@@ -158,7 +159,7 @@ def test_cli_submit_wait_status_and_actions(farm, tmp_path: Path) -> None:
 
 
 def test_a_file_changed_after_hashing_is_hashed_again(farm, tmp_path: Path) -> None:
-    from farmhand.submit.pipeline import submit_scene
+    from farmhand.submit.send import submit_scene
     from farmhand.transfer.upload import Uploader
 
     server, token = farm

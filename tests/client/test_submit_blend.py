@@ -17,7 +17,8 @@ from blender_scenes import make_scene
 from cli_support import cli_env, run_cli
 from farmhand.blend.analysis import BLENDER_NOT_FOUND, BlendError, analyze_blend
 from farmhand.scene import SceneError
-from farmhand.submit.pipeline import Blocked, Choices, prepare, upload_and_submit
+from farmhand.submit.pipeline import Blocked, Choices, prepare
+from farmhand.submit.send import upload_and_submit
 from farmhand.transfer.client import FarmClient
 
 REPO = Path(__file__).resolve().parents[2]

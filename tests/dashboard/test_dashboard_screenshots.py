@@ -17,6 +17,51 @@ from .test_dashboard_browser import HOSTILE, blend_spec, shot, worker  # noqa: F
 VIEWPORT = {"width": 1360, "height": 900}
 
 
+def _tiled_job(farm, spec: dict) -> int:
+    """A tiled job (12 frames of 4 tiles and an assembly) worked on by a render node over the
+    API, so its grid shows each state: frames assembled, tiles done, one failed (its frame's
+    assembly with it), one running at 40 %, the rest queued and assemblies waiting."""
+    server, admin = farm.server, farm.server.session()
+    admin.put(server.url("/hardware-configs/tile-demo"), json={"name": "tile demo"})
+    job = farm.ann.client.submit_job({
+        **spec, "name": "sq030_sh010_matte_tiled", "frames": "1-12", "tiles": 4,
+        "tiles_type": "block", "priority": 90, "hardware": {"hardware_config_ids": ["tile-demo"]},
+    })["id"]  # fmt: skip
+    enrol = admin.post(server.url("/workers/enrolment-tokens"), json={}).json()["token"]
+    body = {"name": "node7", "cpu_cores": 16, "ram_gb": 64, "hardware_config_id": "tile-demo",
+            "software": {"blender": {"3.4": {}}}}  # fmt: skip
+    node = server.session(
+        server.session(enrol).post(server.url("/workers/register"), json=body).json()["token"]
+    )
+
+    def claim() -> int:
+        got = node.post(server.url("/workers/claim"), json={"wait": 0})
+        assert got.status_code == 200, got.text
+        assert got.json()["job"]["id"] == job, got.json()
+        return got.json()["attempt_id"]
+
+    def end(attempt: int, how: str) -> None:
+        report = (
+            {"peak_memory_mb": 900}
+            if how == "complete"
+            else {"exit_code": 1, "message": "out of memory"}
+        )
+        answer = node.post(server.url(f"/attempts/{attempt}/{how}"), json=report)
+        assert answer.status_code == 200, answer.text
+
+    for _ in range(2 * 5):  # frames 1 and 2: four tiles, then the assembly they released
+        end(claim(), "complete")
+    end(claim(), "complete")  # frame 3: tile 0 done,
+    retries, server.config.max_retries = server.config.max_retries, 0
+    end(claim(), "fail")  # tile 1 failed for good (and the frame's assembly),
+    server.config.max_retries = retries
+    end(claim(), "complete")  # tile 2 done
+    end(claim(), "complete")  # tile 3 done
+    running = claim()  # frame 4: tile 0 rendering
+    node.post(server.url(f"/attempts/{running}/heartbeat"), json={"progress": 0.4})
+    return job
+
+
 def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # noqa: F811
     out = Path(os.environ.get("FARMHAND_SCREENSHOTS", tmp_path))
     out.mkdir(parents=True, exist_ok=True)
@@ -77,6 +122,15 @@ def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # no
     wait_for(lambda: len(page.locator("#task-log").text_content() or "") > 0, timeout=30)
     page.locator("#task-log").scroll_into_view_if_needed()
     snap("job-rendering", full=False)
+    # A tiled job: one cell per frame, its tiles and its assembly.
+    tiled = _tiled_job(farm, spec)
+    page.goto(f"{farm.root}/#/jobs/{tiled}")
+    page.locator("#frame-grid .frame-cell .tile-mark.state-running").wait_for()
+    page.locator('#frame-grid .frame-cell[data-frame="3"] .tile-mark.state-failed').first.click()
+    page.locator("#attempts tbody tr").first.wait_for()
+    page.mouse.wheel(0, 470)  # the grid and the chosen tile's attempts
+    page.wait_for_timeout(500)
+    snap("job-tiled", full=False)
     page.goto(f"{farm.root}/#/workers")
     page.locator("#workers-table tbody tr").first.wait_for()
     snap("workers", full=False)
@@ -85,8 +139,26 @@ def test_screenshots_of_every_page(farm, worker, shot, browser, tmp_path):  # no
     page.locator("#farm-usage tbody tr").first.wait_for()
     page.locator("#farm-hours-user tbody tr").first.wait_for()
     snap("farm")
+    admin = farm.server.session()
+    for config_id, config in (
+        ("418", {"name": "CPU 24 cores", "cpu_cores": 24, "ram_gb": 128, "price_per_hour": 1.2}),
+        ("419", {"name": "GPU 2× RTX A6000", "cpu_cores": 32, "ram_gb": 256, "gpu_count": 2,
+                 "gpu_model": "RTX A6000", "price_per_hour": 3.5}),
+    ):  # fmt: skip
+        admin.put(farm.server.url(f"/hardware-configs/{config_id}"), json=config)
+    preset = {"description": "Final quality, 4 tiles a frame", "priority": 60, "tiles": 4,
+              "width": 1920, "height": 1080}  # fmt: skip
+    admin.put(farm.server.url("/presets/final_4tiles"), json=preset)
     page.goto(f"{farm.root}/#/admin")
     page.locator("#users tbody tr").first.wait_for()
+    page.locator('#hardware tr[data-config="419"]').get_by_role("button", name="Edit").click()
+    page.fill("#preset-name", "draft")
+    page.fill(
+        "#preset-fields",
+        '{\n  "description": "Quick look",\n  "frames_per_task": "4",\n  "sample": 16\n}',
+    )
+    page.click("#preset-save")
+    page.locator("#preset-errors li").first.wait_for()
     page.click(f'[data-key="tokens-{farm.ann.client.json("GET", "/me")["id"]}"]')
     page.locator("#user-tokens-table tbody tr").first.wait_for()
     page.click("#enrol-form button[type=submit]")

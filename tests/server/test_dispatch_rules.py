@@ -100,11 +100,28 @@ def run_farm(bases: list[str], admin_token: str, seed: int) -> dict[int, dict[st
                 return
             assignment = following
 
+    def attempt_states(job_id: int) -> set[str]:
+        tasks = ann.call("GET", f"/jobs/{job_id}/tasks").json()["tasks"]
+        return {a["state"] for t in tasks for a in t["attempts"]}
+
+    def pause_killing_a_render(job_id: int) -> None:
+        # A pause that kills must meet a running attempt: on a busy machine the workers may
+        # not have claimed yet, or may finish first, so try until one attempt was killed.
+        for _ in range(500):
+            if stop.is_set() or "killed" in attempt_states(job_id):
+                return
+            if "running" in attempt_states(job_id):
+                ann.call("POST", f"/jobs/{job_id}/pause", json={"kill": True})
+                if "killed" in attempt_states(job_id):
+                    return
+                ann.call("POST", f"/jobs/{job_id}/resume")
+            time.sleep(0.01)
+
     def artist() -> None:
         # Each of these at least once, whatever the dice say afterwards.
-        for name, kill in (("plain", True), ("tiles", False)):
-            time.sleep(0.05)
-            ann.call("POST", f"/jobs/{jobs[name]}/pause", json={"kill": kill})
+        pause_killing_a_render(jobs["plain"])
+        time.sleep(0.05)
+        ann.call("POST", f"/jobs/{jobs['tiles']}/pause", json={"kill": False})
         while not stop.is_set():
             time.sleep(0.02 + rnd.random() * 0.06)
             name = rnd.choice(["plain", "tiles", "tests"])

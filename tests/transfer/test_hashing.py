@@ -17,14 +17,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import xxhash
+from farmhand.transfer.changes import FileChanged, StatKey, is_unchanged, stat_key
 from farmhand.transfer.hashcache import (
     CACHE_DIR_ENV,
-    FileChangedError,
     HashCache,
-    StatKey,
     default_cache_path,
-    stat_key,
-    verify_unchanged,
 )
 from farmhand.transfer.hashing import (
     DEFAULT_BLOCK_SIZE,
@@ -359,7 +356,7 @@ def test_a_file_that_keeps_changing_fails(tmp_path: Path, cache: HashCache) -> N
 
     with pytest.raises(HashError) as info:
         cache.hash_with_cache([path, other], hasher=hasher)
-    assert isinstance(info.value.errors[path], FileChangedError)
+    assert isinstance(info.value.errors[path], FileChanged)
     assert info.value.results == {other: expected(other)}
     assert cache.get(other) == expected(other)
 
@@ -408,14 +405,14 @@ def test_cache_progress_counts_cached_files(tmp_path: Path, cache: HashCache) ->
     assert calls == [(3, 3, 600, 600)]
 
 
-def test_verify_unchanged_and_stat_key(tmp_path: Path) -> None:
+def test_is_unchanged_and_stat_key(tmp_path: Path) -> None:
     path = write(tmp_path / "tex.tif", 64)
     key = stat_key(path)
     assert isinstance(key, StatKey) and key == (64, os.stat(path).st_mtime_ns)
-    assert verify_unchanged(path, *key)
+    assert is_unchanged(path, key)
     os.utime(path, ns=(key.mtime_ns, key.mtime_ns + 1))
-    assert not verify_unchanged(path, *key)
-    assert not verify_unchanged(tmp_path / "missing", *key)
+    assert not is_unchanged(path, key)
+    assert not is_unchanged(tmp_path / "missing", key)
 
 
 def test_cache_is_safe_across_threads(tmp_path: Path, cache: HashCache) -> None:

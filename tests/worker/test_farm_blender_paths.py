@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from blender_scenes import make_scene
-from farmhand.submit.pipeline import Choices, submit_scene
+from farmhand.submit.pipeline import Choices
+from farmhand.submit.send import submit_scene
 from farmhand.transfer.client import FarmClient
 from farmhand_worker.config import Software
 from PIL import Image

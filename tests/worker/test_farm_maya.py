@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from farmhand.submit.pipeline import Choices, submit_scene
+from farmhand.submit.pipeline import Choices
+from farmhand.submit.send import submit_scene
 from farmhand.transfer.client import FarmClient, FarmError
 from farmhand.transfer.download import download_job
 from farmhand_worker.config import Software

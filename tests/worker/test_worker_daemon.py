@@ -8,9 +8,12 @@ test_farm_blender.py.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import signal
 import sys
+import time
 
 import psutil
 import pytest
@@ -264,3 +267,52 @@ def test_progress_reaches_the_server_while_the_frame_renders(artist, tmp_path):
     finally:
         worker.stop()
         worker.join(10)
+
+
+def test_a_busy_worker_completes_and_claims_in_one_request(artist, tmp_path, caplog):
+    """Each finished task's completion brings the next: one claim for the first task only,
+    counted in the server's own access log."""
+    server, client, scene, ref = artist
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    argv = [sys.executable, "-c", WRITE_FRAME, "{frame}", "{output}", "{scene}"]
+    job = client.submit_job(command_spec(scene, ref, argv, frames="1-5", frames_per_task=1))
+    worker = start_worker(server, tmp_path / "w1")
+    try:
+        wait_job(client, job["id"])
+    finally:
+        worker.stop()
+        worker.join(10)
+    served = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    claimed = [m for m in served if re.search(r'"POST /api/v1/workers/claim [^"]*" 200 ', m)]
+    completed = [m for m in served if re.search(r'"POST /api/v1/attempts/\d+/complete ', m)]
+    assert len(completed) == 5 and all('" 200 ' in m for m in completed)
+    assert len(claimed) == 1  # the first task; the four others came with a completion
+    assert [o.ok for o in worker.outcomes] == [True] * 5
+    assert [o.next is not None for o in worker.outcomes] == [True] * 4 + [False]
+    outputs = client.json("GET", f"/jobs/{job['id']}/outputs")["outputs"]
+    assert [o["frame"] for o in outputs] == [1, 2, 3, 4, 5]
+
+
+def test_a_drained_worker_s_completion_brings_no_next_task(artist, tmp_path):
+    """Drained by an admin mid-task: it finishes that task, and its completion claims nothing."""
+    server, client, scene, ref = artist
+    argv = [sys.executable, "-c", "import time; time.sleep(1.5); " + WRITE_FRAME,
+            "{frame}", "{output}", "{scene}"]  # fmt: skip
+    job = client.submit_job(command_spec(scene, ref, argv, frames="1-3", frames_per_task=1))
+    worker = start_worker(server, tmp_path / "w1")
+    admin = server.session()
+    try:
+        wait_for(lambda: worker.running)
+        drained = admin.post(server.url(f"/workers/{worker.worker_id}/drain"), json={})
+        assert drained.status_code == 200, drained.text
+        wait_for(lambda: worker.outcomes, timeout=30)
+        time.sleep(1.0)  # a next task, had it come, would be running by now
+        assert sorted(_states(client, job["id"])) == ["done", "queued", "queued"]
+        assert [o.ok for o in worker.outcomes] == [True] and worker.outcomes[0].next is None
+    finally:
+        worker.stop()
+        worker.join(10)
+
+
+def _states(client, job_id):
+    return [t["state"] for t in client.tasks(job_id)]

@@ -10,6 +10,8 @@ import argparse
 import importlib
 from collections.abc import Callable
 
+from farmhand.spec.defaults import default_of
+
 ACTIONS = ("pause", "resume", "cancel", "approve", "retry")
 
 
@@ -75,14 +77,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--frames-per-task",
         type=int,
         metavar="N",
-        help="frames each task renders, 1-100000 (default 1; not with --tiles)",
+        help=f"frames each task renders, 1-100000 (default {default_of('frames_per_task')}; "
+        "not with --tiles)",
     )
     p.add_argument("--tiles", type=int, metavar="N",
                    help="split each frame into N tiles (2-4096) rendered on several nodes, "
                         "then assembled; see --tiles-type")  # fmt: skip
     p.add_argument("--tiles-type", choices=("strip", "block"),
-                   help="with --tiles: horizontal strips, or a grid of blocks (default strip, "
-                        "said when --tiles is given without it)")  # fmt: skip
+                   help="with --tiles: horizontal strips, or a grid of blocks (default "
+                        f"{default_of('tiles_type')}, said when --tiles is given without "
+                        "it)")  # fmt: skip
     p.add_argument("--test-frames", metavar="LIST",
                    help="frames rendered before the others: first,middle,last and/or frame "
                         "numbers, e.g. first,last,50")  # fmt: skip
@@ -93,7 +97,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="render the test frames first, then wait for `farmhand approve JOB`",
     )
     p.add_argument("--priority", type=priority, metavar="0-100",
-                   help="0 lowest to 100 highest (default: the server's, 50)")  # fmt: skip
+                   help=f"0 lowest to 100 highest (default: {default_of('priority')})")  # fmt: skip
     p.add_argument("--resolution", type=resolution, metavar="WxH",
                    help="image size, e.g. 1920x1080 (overrides the scene's)")  # fmt: skip
     p.add_argument("--blender", help="Blender used to read .blend scenes (default: on PATH)")

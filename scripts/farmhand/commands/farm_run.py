@@ -21,13 +21,15 @@ from farmhand.commands import reach
 from farmhand.commands.analyze import not_a_scene
 from farmhand.commands.blocked import report_blocked
 from farmhand.scene import SceneError
-from farmhand.spec import plan_preview
 from farmhand.spec import presets as preset_files
+from farmhand.submit import dry_run
 from farmhand.submit.farm_check import software_warning
-from farmhand.submit.pipeline import Blocked, Choices, SpecInvalid, prepare, submit_scene
+from farmhand.submit.pipeline import Blocked, Choices, SpecInvalid, prepare
+from farmhand.submit.send import Watch, submit_scene
+from farmhand.transfer.changes import FileChanged
 from farmhand.transfer.client import FarmClient, FarmError, resolve_login, save_login, server_url
-from farmhand.transfer.hashing import Cancelled
-from farmhand.transfer.upload import FileChanged, Progress
+from farmhand.transfer.hashing import Cancelled, HashError
+from farmhand.transfer.upload import Progress
 from farmhand.units import size as _size
 
 FINAL = ("completed", "failed", "cancelled")
@@ -84,9 +86,10 @@ def run_submit(args: argparse.Namespace) -> int:
             _say_left_out(prepared.analysis)
             _dry_run(prepared.spec, args.json)
             return 0
+        watch = Watch(hashing=_hash_progress, uploading=_upload_progress, retrying=_say_retry)
         done = submit_scene(
             client, args.scene, choices, project=args.project, search_paths=search,
-            hash_progress=_hash_progress, progress=_upload_progress, cancel=threading.Event(),
+            watch=watch, cancel=threading.Event(),
             parallel=args.parallel, chunk_size=_chunk_size(), blender=args.blender,
             before_upload=lambda spec: _warn_software(client, spec),
             on_prepared=lambda prepared: _say_left_out(prepared.analysis),
@@ -105,15 +108,14 @@ def run_submit(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except FileChanged as exc:
-        print(f"\nfarmhand submit: {exc}, again and again; retry once it is saved",
-              file=sys.stderr)  # fmt: skip
+    except FileChanged as exc:  # the pipeline's words: it changed on every try
+        print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except requests.RequestException as exc:
         print(f"\nfarmhand submit: {reach.unreachable(client.server, args.server, exc)}",
               file=sys.stderr)  # fmt: skip
         return 1
-    except (FarmError, Cancelled) as exc:
+    except (FarmError, Cancelled, HashError) as exc:  # HashError: a file gone or unreadable
         print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -126,6 +128,11 @@ def run_submit(args: argparse.Namespace) -> int:
     )
     print(f"job {done.job['id']} submitted: {done.url}")
     return _follow(client, done.job["id"]) if args.wait else 0
+
+
+def _say_retry(note: str) -> None:
+    """Files changed during the upload: say they are hashed and sent again."""
+    print(f"\nfarmhand submit: {note}", file=sys.stderr, flush=True)
 
 
 def _preset_warning(problem: str) -> None:
@@ -144,7 +151,7 @@ def _say_tiles(args: argparse.Namespace, presets: list[preset_files.Preset]) -> 
 def _say_left_out(analysis: Any) -> None:
     """With --ignore-missing: how many missing files are left out, the first few, and a
     warning for each reference or cache (whole objects will not render)."""
-    from farmhand.panel.edits import IGNORED
+    from farmhand.submit.ignored import IGNORED
 
     left = [d for d in analysis.diagnostics if d.code == IGNORED]
     if not left:
@@ -162,10 +169,10 @@ def _say_left_out(analysis: Any) -> None:
 def _dry_run(spec: dict[str, Any], json_to: str | None) -> None:
     """The plan: as JSON (spec and tasks) to a file or standard output, else a summary."""
     if json_to is None:
-        print(plan_preview.summary(spec))
+        print(dry_run.summary(spec))
         print("(the JobSpec and every task's argv: --json -)")
         return
-    text = json.dumps(plan_preview.as_json(spec), indent=2, ensure_ascii=False)
+    text = json.dumps(dry_run.as_json(spec), indent=2, ensure_ascii=False)
     if json_to == "-":
         print(text)
     else:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from farmhand.commands.task_table import frames_label
+from farmhand.spec.plan import frames_label
 from farmhand.transfer.client import FarmClient
 
 POLL_SECONDS = 0.5

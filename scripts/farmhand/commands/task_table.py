@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from farmhand.spec.frames import format_frames
+from farmhand.spec.plan import frames_label
 
 MIN_WIDTH = 100
 # (heading, width, right-aligned); the message takes what the terminal has left.
@@ -41,25 +41,6 @@ def layer_name(spec: dict[str, Any] | None, index: int | None) -> str:
     if isinstance(layer, dict):
         return str(layer.get("display_name") or layer.get("name") or "")
     return str(layer)
-
-
-def frames_label(task: dict[str, Any]) -> str:
-    """Its frames, and which tile or the assembly of tiles it is.
-
-    >>> frames_label({"frames": [1, 2, 3], "kind": "chunk"})
-    '1-3'
-    >>> frames_label({"frames": [4], "kind": "tile", "tile": {"index": 1, "count": 4}})
-    '4 tile 2/4'
-    >>> frames_label({"frames": [4], "kind": "assemble", "tile": {"count": 4}})
-    '4 assemble'
-    """
-    text = format_frames(task.get("frames") or [])
-    tile = task.get("tile") or {}
-    if task.get("kind") == "tile" and "index" in tile:
-        return f"{text} tile {tile['index'] + 1}/{tile.get('count', '?')}"
-    if task.get("kind") == "assemble":
-        return f"{text} assemble"
-    return text
 
 
 def task_progress(task: dict[str, Any]) -> float | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from farmhand.maya_ui import names
+from farmhand.maya_ui import job_messages, names
 from farmhand.scene import Analysis, analyze_query
 
 _PLAIN_ATTRIBUTE = re.compile(r"[A-Za-z_]\w*(\[\d+\])?(\.[A-Za-z_]\w*(\[\d+\])?)*")
@@ -23,6 +23,10 @@ class MayaHost:
     """The scene open in this Maya session, as the panel sees it."""
 
     name = "maya"
+
+    def show_job_notice(self, notice: Any) -> None:
+        """A job's news (finished, failed, waiting) in the viewport, as Maya's own messages."""
+        job_messages.show(notice)
 
     def scene_path(self) -> Path | None:
         """The saved scene file; None while the scene is untitled."""

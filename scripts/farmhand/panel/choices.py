@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from farmhand.scene import Analysis, LayerInfo
+from farmhand.spec.defaults import default_of
 from farmhand.spec.presets import Preset
 from farmhand.submit.pipeline import Choices
 
@@ -39,22 +40,23 @@ USER_DEFAULT_FIELDS = (
 
 @dataclass
 class PanelChoices:
-    """The panel's choices for one scene; defaults leave the scene's own values."""
+    """The panel's choices for one scene; defaults leave the scene's own values, or are the
+    JobSpec's (`farmhand.spec.defaults`)."""
 
     layers: list[str] | None = None  # None: the scene's renderable layers
     cameras: dict[str, list[str]] = field(default_factory=dict)  # per layer; absent: renderable
     name: str = ""  # "" : the scene's name
     frames: str = ""  # "" : the chosen layers' frames
     split: str = "frames"  # frames | tiles
-    frames_per_task: int = 1
+    frames_per_task: int = default_of("frames_per_task")
     tiles: int = 4
-    tiles_type: str = "strip"
+    tiles_type: str = default_of("tiles_type")
     test_first: bool = False
     test_middle: bool = False
     test_last: bool = False
     test_custom: str = ""
-    stop_after_test: bool = False
-    priority: int = 50
+    stop_after_test: bool = default_of("stop_after_test")
+    priority: int = default_of("priority")
     preset: str = ""
     hardware: str = "any"  # any | config | custom
     hardware_config_id: str = ""

@@ -42,6 +42,8 @@ class SceneHost(Protocol):
     """Where the panel's scene lives: a live Maya session or a .ma file on disk."""
 
     name: str  # "maya" or "offline"
+    # A host may also offer `show_job_notice(notice)`: job news shown where the artist looks
+    # (Maya's viewport); the panel connects it when present.
 
     def scene_path(self) -> Path | None:
         """The scene file; None for an unsaved Maya scene."""

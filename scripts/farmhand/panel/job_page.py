@@ -14,6 +14,7 @@ from farmhand.panel.plan_view import PlanView
 from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
 from farmhand.panel.spec_preview import Preview
 from farmhand.panel.state import PanelState
+from farmhand.spec.defaults import default_of
 
 PREVIEW_DELAY_MS = 200
 
@@ -200,7 +201,9 @@ class JobPage(QtWidgets.QWidget):
         form.addRow("Split into", split_rows)
         self.priority = QtWidgets.QSpinBox()
         self.priority.setRange(0, 100)
-        self.priority.setToolTip("0–100; higher renders first (the farm's default is 50)")
+        self.priority.setToolTip(
+            f"0–100; higher renders first (the farm's default is {default_of('priority')})"
+        )
         self.priority.valueChanged.connect(lambda v: self._set(priority=v))
         form.addRow("Priority", self.priority)
 

@@ -20,6 +20,7 @@ from farmhand.panel.jobs_model import ROLE_JOB, JobsModel, ProgressDelegate
 from farmhand.panel.qt import Qt, QtCore, QtGui, QtWidgets
 from farmhand.panel.state import PanelState
 from farmhand.panel.task_detail import TaskDetail
+from farmhand.spec.defaults import default_of
 from farmhand.transfer.client import FarmError
 from farmhand.transfer.download import DownloadReport, download_job
 
@@ -420,7 +421,7 @@ class JobsPage(QtWidgets.QWidget):
             )
             self.approval.setVisible(True)
         self.priority.blockSignals(True)
-        self.priority.setValue(int(job.get("priority", 50)))
+        self.priority.setValue(int(job.get("priority", default_of("priority"))))
         self.priority.blockSignals(False)
         self.priority.setEnabled(state not in FINAL)
         self.grid.set_tasks(self.tasks)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from farmhand.panel.edits import IGNORED
 from farmhand.scene import Diagnostic
 from farmhand.scene.resolve import normalise
+from farmhand.submit.ignored import IGNORED
 
 MISSING_CODES = frozenset(
     {"missing-texture", "missing-reference", "missing-cache", "missing-file",

@@ -20,6 +20,7 @@ from farmhand.panel.flow import FlowLayout
 from farmhand.panel.preset_store import NAME, PresetExists, internal_fields, save_preset
 from farmhand.panel.qt import Qt, QtCore, QtWidgets
 from farmhand.panel.state import PanelState
+from farmhand.spec.defaults import default_of
 from farmhand.spec.jobspec import load_schema, validate_preset
 from farmhand.spec.presets import INTERNAL, Preset, PresetError, folders
 
@@ -240,7 +241,7 @@ class PresetsPage(QtWidgets.QWidget):
         self.list.clearSelection()
         self.name.clear()
         self.description.clear()
-        self.editor.setPlainText('{\n  "priority": 50\n}')
+        self.editor.setPlainText(json.dumps({"priority": default_of("priority")}, indent=2))
         self.folder.setCurrentIndex(self.folder.count() - 1)
         self.check()
 

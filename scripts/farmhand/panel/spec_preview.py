@@ -17,6 +17,7 @@ from typing import Any
 from farmhand.scene import Analysis
 from farmhand.spec import plan
 from farmhand.spec.jobspec import server_path, validate_jobspec
+from farmhand.spec.scheduling import Scheduling
 from farmhand.submit.client_files import client_files
 from farmhand.submit.pipeline import Choices, build_spec
 
@@ -130,12 +131,12 @@ def plan_check(spec: dict[str, Any]) -> tuple[int, int, list[str]]:
         groups = plan.layer_groups(spec)
     except plan.PlanError as exc:
         return 0, 0, [str(exc)]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return 0, 0, []  # the schema's messages already say what is wrong
     if spec.get("spec_version") != 2:
         return frames, tasks, []
     rendered = {frame for group in groups for frame in group.frames}
-    custom = (spec.get("test_frames") or {}).get("custom") or []
+    custom = Scheduling.of(spec).test_frames.custom
     strays = [str(f) for f in custom if isinstance(f, int) and f not in rendered]
     if strays:
         problem = (f"test_frames.custom: frame(s) {', '.join(strays)} are not rendered by any "

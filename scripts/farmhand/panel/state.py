@@ -13,7 +13,6 @@ from typing import Any
 from farmhand.panel.background import Background
 from farmhand.panel.choices import PanelChoices, picked_cameras, to_submission
 from farmhand.panel.connection import Login, current_login, describe_error
-from farmhand.panel.edits import IgnoreKey, ignore_key, with_picked_cameras, without_ignored
 from farmhand.panel.host import SceneHost
 from farmhand.panel.prefs import UserPrefs
 from farmhand.panel.preset_store import list_presets
@@ -21,6 +20,7 @@ from farmhand.panel.qt import Qt, QtCore, QtWidgets, Signal
 from farmhand.panel.spec_preview import Preview, preview
 from farmhand.scene import Analysis, Dependency, SceneError
 from farmhand.spec.presets import Preset, PresetList
+from farmhand.submit.ignored import IgnoreKey, ignore_key, with_picked_cameras, without_ignored
 from farmhand.submit.pipeline import Choices
 
 SAVE_DELAY_MS = 700

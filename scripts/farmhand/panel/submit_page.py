@@ -15,7 +15,10 @@ from farmhand.panel.plan_summary import job_frames, layer_names
 from farmhand.panel.qt import Qt, QtWidgets, Signal
 from farmhand.panel.state import PanelState
 from farmhand.panel.submit_flow import HASHING, SUBMITTING, UPLOADING, SubmitEvent, submit
-from farmhand.submit.pipeline import Blocked, SpecInvalid, Submitted
+from farmhand.spec.defaults import with_defaults
+from farmhand.submit.pipeline import Blocked, SpecInvalid
+from farmhand.submit.send import Submitted
+from farmhand.transfer.changes import FileChanged
 from farmhand.transfer.hashing import Cancelled, HashError
 
 
@@ -199,17 +202,17 @@ class SubmitPage(QtWidgets.QWidget):
         path = self.state.host.scene_path()
         self.summary_title.setText(str(preview.spec.get("name") or (path.stem if path else "")))
         if preview.spec:
-            spec = preview.spec
+            spec = with_defaults(preview.spec)  # as the farm reads it
             layers = ", ".join(layer_names(spec)) or "—"
             frames = job_frames(spec) or "per layer"
             if spec.get("tiles"):
-                split = f"{spec['tiles']} {spec.get('tiles_type', 'strip')} tiles per frame"
+                split = f"{spec['tiles']} {spec['tiles_type']} tiles per frame"
             else:
-                split = f"{spec.get('frames_per_task', 1)} frame(s) per task"
+                split = f"{spec['frames_per_task']} frame(s) per task"
             self.summary_text.setText(
                 f"Layers: {layers}\n"
                 f"Frames {frames} ({preview.frames:,}), {split} → "
-                f"{preview.tasks:,} tasks · priority {spec.get('priority', 50)}\n"
+                f"{preview.tasks:,} tasks · priority {spec['priority']}\n"
                 f"{preview.files:,} files, {theme.human_size(preview.bytes)} "
                 "(only what the farm lacks is uploaded)"
             )
@@ -281,7 +284,12 @@ class SubmitPage(QtWidgets.QWidget):
 
     def _progress(self, event: SubmitEvent) -> None:
         if event.stage == HASHING:
-            self.hash_row.show_counts(event, "hashing")
+            if event.note:  # files changed during the upload: hashed again, then sent
+                self._uploads_seen = False
+            if event.note and not event.files_total:
+                self.hash_row.detail.setText(event.note)
+            else:
+                self.hash_row.show_counts(event, "hashing again" if event.note else "hashing")
         elif event.stage == UPLOADING:
             if not self._uploads_seen:
                 self._uploads_seen = True
@@ -382,6 +390,7 @@ def _failure_text(exc: BaseException) -> str:
             "The job spec is not valid:\n" + "\n".join(getattr(e, "problems", [str(e)]))
         ),
         HashError: lambda e: f"Some files could not be read: {e}",
+        FileChanged: lambda e: f"Not submitted: {e}.",
     }
     for kind, text in kinds.items():
         if isinstance(exc, kind):

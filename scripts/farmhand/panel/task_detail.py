@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from farmhand.commands.task_table import frames_label
 from farmhand.panel import theme
 from farmhand.panel.connection import Login, describe_error
 from farmhand.panel.qt import Qt, QtCore, QtWidgets, Signal, top_items
 from farmhand.panel.state import PanelState
+from farmhand.spec.plan import frames_label
 
 LOG_TAIL = 16 * 1024  # bytes of a log shown when it is opened
 LOG_KEEP = 200_000  # characters kept while a running log grows

@@ -90,10 +90,9 @@ class Panel(QtWidgets.QWidget):
         self.presets_page = self._add("presets", PresetsPage(self.state))
         self.sections.currentRowChanged.connect(self._section_changed)
         self.submit_page.open_job.connect(self._open_job)
-        if host.name == "maya":  # a job's news in the viewport as well (the Maya adapter)
-            from farmhand.maya_ui import job_messages
-
-            self.jobs_page.watch.notice.connect(job_messages.show)
+        show_notice = getattr(host, "show_job_notice", None)
+        if show_notice is not None:  # a job's news where the artist looks (Maya's viewport)
+            self.jobs_page.watch.notice.connect(show_notice)
         self.submit_page.running_changed.connect(lambda _: self._refresh_footer())
 
         self.state.analysis_changed.connect(self._refresh_chrome)

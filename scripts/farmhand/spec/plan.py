@@ -12,6 +12,12 @@ other frames are cut into chunks of `frames_per_task`, or, for a tiled job,
 into one task per tile of each frame plus an assembly task that waits for
 that frame's tiles. Every group's test tasks come first (lowest `seq`), then
 each group's other tasks, group by group.
+
+Each entry point (`layer_groups`, `group_of`, `plan_job`, `count`) reads the spec with the
+schema's defaults (`farmhand.spec.defaults`): its scheduling fields (frames per task, tiles,
+test frames) as a `farmhand.spec.scheduling.Scheduling`, its layer groups (animation, camera
+pick) as `LayerGroup`s; whoever calls (the server, the dry run, the panel, a worker) gets the
+same cut.
 """
 
 from __future__ import annotations
@@ -21,14 +27,16 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from farmhand.spec.defaults import with_defaults
 from farmhand.spec.frames import (
     MAX_FRAMES,
-    TestFrameChoice,
     _parse_part,
     _runs,
     chunks,
+    format_frames,
     parse_frames,
 )
+from farmhand.spec.scheduling import Scheduling, Tiling
 from farmhand.spec.tiles import block_grid, tile_rects
 
 QUEUED, WAITING = "queued", "waiting"
@@ -94,7 +102,8 @@ def layer_groups(spec: dict[str, Any], frames: bool = True) -> list[LayerGroup]:
     With `frames` false the expressions are not expanded (`LayerGroup.frames` is empty): what
     a worker needs to render one task of a group.
     """
-    if spec.get("spec_version") == 2:
+    spec = with_defaults(spec)
+    if spec["spec_version"] == 2:
         layers = spec.get("layers") or []
         return [_group(spec, i, layer, frames) for i, layer in enumerate(layers)]
     layers = spec.get("layers") or []
@@ -128,8 +137,8 @@ def _group(spec: dict[str, Any], index: int, layer: dict[str, Any], frames: bool
         width=layer.get("width", spec.get("width")),
         height=layer.get("height", spec.get("height")),
         cameras=list(layer.get("cameras") or []),
-        pick_cameras=bool(layer.get("pick_cameras")),
-        animation=layer.get("animation", True) is not False,
+        pick_cameras=layer["pick_cameras"],
+        animation=layer["animation"],
         output_prefix=layer.get("output_prefix"),
         outputs=list(layer.get("outputs") or []),
     )
@@ -157,8 +166,9 @@ def group_of(spec: dict[str, Any], layer: int | None) -> LayerGroup:
 
 def plan_job(spec: dict[str, Any]) -> JobPlan:
     """The tasks of a job, in dispatch order."""
+    how = Scheduling.of(spec)
     plan = JobPlan(groups=layer_groups(spec))
-    choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
+    choice = how.test_frames
     tests: dict[int, list[int]] = {}
     # Big jobs: no set or sort of a million frames in one C call (it would hold the GIL and
     # stall the server's event loop while a job is planned in a thread).
@@ -175,16 +185,16 @@ def plan_job(spec: dict[str, Any]) -> JobPlan:
             raise PlanError(f"test_frames: {exc}") from None
     for position, group in enumerate(plan.groups):
         for frame in tests[position]:
-            _add_frame(spec, plan, group, [frame], is_test=True)
+            _add_frame(how, plan, group, [frame], is_test=True)
     for position, group in enumerate(plan.groups):
         excluded = set(tests[position])
         rest = [f for f in group.frames if f not in excluded]  # frames are sorted
-        if spec.get("tiles"):
+        if how.tiles:
             for frame in rest:
-                _add_frame(spec, plan, group, [frame], is_test=False)
+                _add_frame(how, plan, group, [frame], is_test=False)
         else:
-            for chunk in chunks(rest, int(spec.get("frames_per_task") or 1)):
-                _add_frame(spec, plan, group, chunk.frames, is_test=False)
+            for chunk in chunks(rest, how.frames_per_task):
+                _add_frame(how, plan, group, chunk.frames, is_test=False)
     return plan
 
 
@@ -203,14 +213,14 @@ def count(spec: dict[str, Any]) -> tuple[int, int]:
     ...        "test_frames": {"first": True}})
     (16, 7)
     """
-    choice = TestFrameChoice.from_dict(spec.get("test_frames") or {})
-    per_task = int(spec.get("frames_per_task") or 1)
+    how = Scheduling.of(spec)
+    choice, per_task = how.test_frames, how.frames_per_task
     frames = tasks = 0
     for group in layer_groups(spec, frames=False):
-        if spec.get("tiles") or per_task == 1:
+        if per_task == 1:
             n = _frame_count(group.expression, _where(group))
             frames += n
-            tasks += n * (_tile_count(spec, group) + 1) if spec.get("tiles") else n
+            tasks += n * (_tile_count(how.tiles, group) + 1) if how.tiles else n
             continue
         parsed = _frames(group.expression, f"{_where(group)}frames")
         mine = replace(choice, custom=_members(choice.custom, parsed))
@@ -260,13 +270,13 @@ def _frame_count(expression: str, where: str) -> int:
 
 
 def _add_frame(
-    spec: dict[str, Any], plan: JobPlan, group: LayerGroup, frames: list[int], is_test: bool
+    how: Scheduling, plan: JobPlan, group: LayerGroup, frames: list[int], is_test: bool
 ) -> None:
     """One chunk task, or one frame's tiles and its assembly task."""
-    if not spec.get("tiles"):
+    if how.tiles is None:
         plan.tasks.append(TaskPlan(len(plan.tasks), "chunk", frames, is_test, layer=group.index))
         return
-    rects = _tiles(spec, group)
+    rects = _tiles(how.tiles, group)
     for rect in rects:
         tile = {**rect.to_dict(), "count": len(rects), "image_width": group.width,
                 "image_height": group.height}  # fmt: skip
@@ -276,27 +286,26 @@ def _add_frame(
                                {"count": len(rects)}, WAITING, group.index))  # fmt: skip
 
 
-def _tiles(spec: dict[str, Any], group: LayerGroup) -> list[Any]:
+def _tiles(tiling: Tiling, group: LayerGroup) -> list[Any]:
     if not group.width or not group.height:
         raise PlanError("tiles: a tiled job needs width and height")
     try:
-        kind = spec.get("tiles_type", "strip")
-        return tile_rects(int(group.width), int(group.height), int(spec["tiles"]), kind)
+        return tile_rects(int(group.width), int(group.height), tiling.count, tiling.kind)
     except ValueError as exc:
         raise PlanError(f"tiles: {exc}") from None
 
 
-def _tile_count(spec: dict[str, Any], group: LayerGroup) -> int:
+def _tile_count(tiling: Tiling, group: LayerGroup) -> int:
     """Tiles per frame, without making them (a block grid of thousands is counted)."""
     if not group.width or not group.height:
         raise PlanError("tiles: a tiled job needs width and height")
     try:
-        if spec.get("tiles_type", "strip") == "block":
-            rows, cols = block_grid(int(group.width), int(group.height), int(spec["tiles"]))
+        if tiling.kind == "block":
+            rows, cols = block_grid(int(group.width), int(group.height), tiling.count)
             return rows * cols
     except ValueError as exc:
         raise PlanError(f"tiles: {exc}") from None
-    return len(_tiles(spec, group))
+    return len(_tiles(tiling, group))
 
 
 def expected_outputs(group: LayerGroup, frames: list[int]) -> list[str]:
@@ -315,3 +324,22 @@ def expected_outputs(group: LayerGroup, frames: list[int]) -> list[str]:
         for output in group.outputs:
             paths.append(str(output["template"]).format(frame=frame))
     return list(dict.fromkeys(paths))
+
+
+def frames_label(task: dict[str, Any]) -> str:
+    """Its frames, and which tile or the assembly of tiles it is.
+
+    >>> frames_label({"frames": [1, 2, 3], "kind": "chunk"})
+    '1-3'
+    >>> frames_label({"frames": [4], "kind": "tile", "tile": {"index": 1, "count": 4}})
+    '4 tile 2/4'
+    >>> frames_label({"frames": [4], "kind": "assemble", "tile": {"count": 4}})
+    '4 assemble'
+    """
+    text = format_frames(task.get("frames") or [])
+    tile = task.get("tile") or {}
+    if task.get("kind") == "tile" and "index" in tile:
+        return f"{text} tile {tile['index'] + 1}/{tile.get('count', '?')}"
+    if task.get("kind") == "assemble":
+        return f"{text} assemble"
+    return text

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from farmhand.spec.defaults import default_of
 from farmhand.spec.frames import parse_pre_frames
 from farmhand.spec.jobspec import CG_ID_NAMES, load_schema
 from farmhand.spec.renderbus_layers import flat_layers, layer_groups
@@ -126,7 +127,9 @@ def _scheduling(fields: Mapping, warnings: list[str]) -> dict:
 
 
 def _times(fields: Mapping, scheduling: Mapping) -> TimeLimits:
-    per_task = 1 if scheduling.get("tiles") else scheduling.get("frames_per_task") or 1
+    # A task.json's frames_per_task of "0" or none reads as the JobSpec's default.
+    per_task = 1 if scheduling.get("tiles") else scheduling.get("frames_per_task")
+    per_task = per_task or default_of("frames_per_task")
     return time_limits(
         _number(fields, "time_out", float),
         _number(fields, "job_stop_time"),

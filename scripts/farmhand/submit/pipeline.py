@@ -1,7 +1,9 @@
-"""From a scene to a job on the farm: analyse, hash, upload what is missing, submit.
+"""From a scene to a job ready to send: analyse, hash, build and check the job spec.
 
-The library the CLI (`farmhand submit`) and the Maya panel call; the panel
-runs it off Maya's main thread and shows `progress` and `stage` callbacks.
+`prepare` (a scene file) and `prepare_analysis` (an analysis made in Maya or edited in the
+panel) give a `Prepared`; `rehash` refreshes one after some of its files changed, without
+analysing again. Uploading and submitting it, with the retries, is `farmhand.submit.send`,
+which the CLI (`farmhand submit`) and the Maya panel both drive.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from farmhand.scene import Analysis, SceneError, analyze
+from farmhand.spec.defaults import default_of
 from farmhand.spec.frames import format_frames, parse_frames
 from farmhand.spec.jobspec import server_path, validate_jobspec
 from farmhand.spec.layer_groups import cameras_for, layer_group
 from farmhand.spec.presets import Preset, apply
 from farmhand.submit.client_files import client_files
-from farmhand.transfer.client import FarmClient
 from farmhand.transfer.hashcache import HashCache
-from farmhand.transfer.upload import CHUNK, FileChanged, LocalFile, Progress, Uploader, UploadReport
+from farmhand.transfer.upload import LocalFile
 
 
 @dataclass
@@ -68,11 +70,14 @@ class SpecInvalid(Exception):
 
 @dataclass
 class Prepared:
-    """A scene analysed and hashed, with its job spec: ready to upload and submit."""
+    """A scene analysed and hashed, with its job spec: ready to upload and submit.
+
+    ``pairs`` are the (client path, local path) of every manifest entry (`client_files`)."""
 
     analysis: Analysis
     files: list[LocalFile]
     spec: dict[str, Any]
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
 
 def prepare(
@@ -96,7 +101,7 @@ def prepare(
     analysis = analyze_scene(scene, choices, project=project, search_paths=search_paths,
                              blender=blender)  # fmt: skip
     if choices.ignore_missing:
-        from farmhand.panel.edits import ignore_key, without_ignored  # no Qt: plain data
+        from farmhand.submit.ignored import ignore_key, without_ignored  # no Qt: plain data
 
         analysis = without_ignored(analysis, [ignore_key(d) for d in analysis.asset
                                               if not d.exists])  # fmt: skip
@@ -138,7 +143,7 @@ def prepare_analysis(
     if analysis.blocking:
         raise Blocked(analysis)
     pairs = client_files(analysis)
-    cache = cache or HashCache()
+    cache = cache if cache is not None else HashCache()  # an empty cache is falsy (len 0)
     stamped = cache.hash_and_stat(sorted({local for _, local in pairs}), None, progress, cancel)
     files = {
         local: LocalFile(Path(local), fh, key.mtime_ns) for local, (fh, key) in stamped.items()
@@ -151,7 +156,42 @@ def prepare_analysis(
     problems = validate_jobspec(spec)
     if problems:
         raise SpecInvalid(problems)
-    return Prepared(analysis, list(files.values()), spec)
+    return Prepared(analysis, list(files.values()), spec, pairs)
+
+
+def rehash(
+    prepared: Prepared,
+    changed: list[Path],
+    *,
+    cache: HashCache | None = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Prepared:
+    """`prepared` with the files at `changed` hashed again (only those are read) and the job
+    spec naming their new hashes: the analysis, the choices and every other file stay as they
+    were. Raises HashError (a file gone or unreadable), Cancelled or SpecInvalid."""
+    wanted = {Path(p) for p in changed}
+    again = sorted({local for _, local in prepared.pairs if Path(local) in wanted})
+    cache = cache if cache is not None else HashCache()
+    stamped = cache.hash_and_stat(again, None, progress, cancel)
+    fresh = {Path(local): LocalFile(Path(local), fh, key.mtime_ns)
+             for local, (fh, key) in stamped.items()}  # fmt: skip
+    files = [fresh.get(f.path, f) for f in prepared.files]
+    local_of = dict(prepared.pairs)
+    spec = dict(prepared.spec)
+    spec["manifest"] = [
+        {**entry, **fresh[new].ref}
+        if (new := Path(local_of.get(entry["path"], entry["path"]))) in fresh
+        else entry
+        for entry in prepared.spec["manifest"]
+    ]
+    scene = Path(prepared.analysis.scene_file)
+    if scene in fresh:
+        spec["scene"] = {**spec["scene"], "blob": fresh[scene].ref}
+    problems = validate_jobspec(spec)
+    if problems:
+        raise SpecInvalid(problems)
+    return Prepared(prepared.analysis, files, spec, prepared.pairs)
 
 
 def check_choices(analysis: Analysis, choices: Choices) -> None:
@@ -277,70 +317,4 @@ def _apply_choices(spec: dict[str, Any], choices: Choices) -> None:
             spec[key] = value
     if spec.get("tiles"):
         spec.pop("frames_per_task", None)
-        spec.setdefault("tiles_type", "strip")
-
-
-@dataclass
-class Submitted:
-    """What a submission did: the job, and what was uploaded."""
-
-    job: dict[str, Any]
-    upload: UploadReport
-    url: str
-
-
-def upload_and_submit(
-    client: FarmClient,
-    prepared: Prepared,
-    progress: Callable[[Progress], None] | None = None,
-    cancel: threading.Event | None = None,
-    parallel: int = 4,
-    chunk_size: int = CHUNK,
-) -> Submitted:
-    """Upload what the farm lacks, then submit the job."""
-    uploader = Uploader(
-        client, chunk_size=chunk_size, parallel=parallel, progress=progress, cancel=cancel
-    )
-    report = uploader.upload(prepared.files)
-    job = client.submit_job(prepared.spec)
-    return Submitted(job, report, client.job_url(job["id"]))
-
-
-def submit_scene(
-    client: FarmClient,
-    scene: str | Path,
-    choices: Choices,
-    *,
-    project: str | None = None,
-    search_paths: tuple[str, ...] = (),
-    hash_progress: Callable[[int, int, int, int], None] | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    cancel: threading.Event | None = None,
-    parallel: int = 4,
-    chunk_size: int = CHUNK,
-    attempts: int = 3,
-    blender: str | None = None,
-    before_upload: Callable[[dict[str, Any]], None] | None = None,
-    on_prepared: Callable[[Prepared], None] | None = None,
-) -> Submitted:
-    """`prepare` then `upload_and_submit`; a file that changed meanwhile is hashed again.
-
-    The job spec names each file by its hashes, so when one changes between
-    hashing and upload the scene is prepared again (the cache re-reads only the
-    changed files) and the upload resumes; after `attempts` tries FileChanged
-    propagates. `before_upload` sees the first JobSpec before anything is sent (the CLI's
-    checks that warn); `on_prepared` the first Prepared (what was left out, for instance).
-    """
-    for attempt in range(1, attempts + 1):
-        prepared = prepare(scene, choices, project=project, search_paths=search_paths,
-                           progress=hash_progress, cancel=cancel, blender=blender)  # fmt: skip
-        if on_prepared is not None and attempt == 1:
-            on_prepared(prepared)
-        if before_upload is not None and attempt == 1:
-            before_upload(prepared.spec)
-        try:
-            return upload_and_submit(client, prepared, progress, cancel, parallel, chunk_size)
-        except FileChanged:
-            if attempt == attempts:
-                raise
-    raise AssertionError("unreachable")
+        spec.setdefault("tiles_type", default_of("tiles_type"))  # the schema requires one

@@ -17,14 +17,14 @@ Trust: :meth:`HashCache.hash_with_cache` stores a hash only if the file had the 
 and mtime before and after it was read, and only if its mtime is older than the start of the
 call by more than ``racy_window_ns`` (2 s): a file written in the same timestamp tick as it was
 read (FAT keeps 2 s, ext4 a few ms) could change again without changing its mtime, so its
-hash is returned but not cached (the "racily clean" rule of Git's index). At upload time,
-:func:`verify_unchanged` tells whether a file still has the size and mtime it was hashed
-with.
+hash is returned but not cached (the "racily clean" rule of Git's index). A file that keeps
+changing while it is read fails with :class:`~farmhand.transfer.changes.FileChanged`, the
+error the uploader raises for a file that changed after it was hashed
+(`farmhand.transfer.changes` holds that rule).
 """
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import sqlite3
@@ -33,8 +33,9 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from farmhand.transfer.changes import WHILE_HASHING, FileChanged, StatKey, stat_key
 from farmhand.transfer.hashing import (
     Cancelled,
     FileHash,
@@ -47,13 +48,9 @@ from farmhand.transfer.hashing import (
 __all__ = [
     "CACHE_DIR_ENV",
     "RACY_WINDOW_NS",
-    "FileChangedError",
     "HashCache",
-    "StatKey",
     "cache_key",
     "default_cache_path",
-    "stat_key",
-    "verify_unchanged",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,17 +77,6 @@ _SCHEMA = (
 )
 
 
-class StatKey(NamedTuple):
-    """What a cache row is valid for: the file's size and ``st_mtime_ns``."""
-
-    size: int
-    mtime_ns: int
-
-
-class FileChangedError(OSError):
-    """A file kept changing while it was being hashed (is something still writing it?)."""
-
-
 def default_cache_path() -> Path:
     """The cache database: ``$FARMHAND_CACHE_DIR/hashes.sqlite3``, else under the user's
     cache directory (see the module docstring)."""
@@ -108,21 +94,6 @@ def cache_key(path: PathLike) -> str:
     """The row key of PATH: absolute, normalised (case-folded on Windows), not resolved
     through symlinks."""
     return os.path.normcase(os.path.abspath(os.fspath(path)))
-
-
-def stat_key(path: PathLike) -> StatKey:
-    """``(size, mtime_ns)`` of PATH (following symlinks); raises ``OSError``."""
-    st = os.stat(path)
-    return StatKey(st.st_size, st.st_mtime_ns)
-
-
-def verify_unchanged(path: PathLike, expected_size: int, expected_mtime_ns: int) -> bool:
-    """True when PATH still has the size and mtime it was hashed with; False when it differs
-    or cannot be stat'ed. Call it just before (and after) uploading a file."""
-    try:
-        return stat_key(path) == (expected_size, expected_mtime_ns)
-    except OSError:
-        return False
 
 
 def _stat_or_none(path: PathLike) -> StatKey | None:
@@ -305,12 +276,13 @@ class HashCache:
         *,
         hasher: Hasher = hash_files,
     ) -> dict[Any, tuple[FileHash, StatKey]]:
-        """Like :meth:`hash_with_cache`, with the ``StatKey`` each hash is valid for, to give
-        :func:`verify_unchanged` at upload time.
+        """Like :meth:`hash_with_cache`, with the ``StatKey`` each hash is valid for, which the
+        upload checks (:func:`~farmhand.transfer.changes.check_unchanged`).
 
         A file hashed here counts only if it had the same size and mtime before and after
         its read; one that changed meanwhile is hashed again (twice at most, then it fails
-        with :class:`FileChangedError`).
+        with :class:`~farmhand.transfer.changes.FileChanged` among the ``HashError``'s
+        errors).
 
         ``progress(done_files, total_files, done_bytes, total_bytes)`` counts all PATHS: one
         call from the calling thread once the cache has been consulted (cached files are
@@ -365,9 +337,7 @@ class HashCache:
             if attempt == 0:
                 report = None  # files hashed again are not reported
         for path in pending:
-            errors[path] = FileChangedError(
-                errno.EAGAIN, "changed while it was being hashed", os.fspath(path)
-            )
+            errors[path] = FileChanged(path, WHILE_HASHING)
         if errors:
             results = {p: done[p][0] for p in unique if p in done}
             raise HashError({p: errors[p] for p in unique if p in errors}, results)

@@ -38,6 +38,8 @@ from typing import Any, Union
 
 import xxhash
 
+from farmhand.spec.blobs import blob_key
+
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
     "Cancelled",
@@ -69,8 +71,8 @@ class FileHash:
 
     @property
     def key(self) -> str:
-        """The server's blob key, ``<md5>-<size>``."""
-        return f"{self.md5}-{self.size}"
+        """The blob key, ``<md5>-<size>`` (:func:`farmhand.spec.blobs.blob_key`)."""
+        return blob_key(self.md5, self.size)
 
     def as_blob(self) -> dict[str, Any]:
         """The JobSpec ``blob`` object: ``{"md5", "xxh64", "size"}``."""

@@ -3,25 +3,29 @@
 Uploads go in chunks, several files at once, each chunk retried with backoff.
 The server keeps what it received, so a client that was cut off (or killed
 and started again) asks where the upload stands and continues from there.
-Before a file is sent it is checked against the size and mtime it was hashed
-with; a file that changed since is reported, never sent under the old hash.
+Before and after a file is sent it is checked against the size and mtime it was
+hashed with (`farmhand.transfer.changes`); a file that changed since is never
+sent under the old hash: the other files are sent, then `FileChanged` is raised
+for it, or, with ``report_changed``, it is listed in the report's ``changed``.
 A blob the server refuses on completion (the bytes did not match the hashes,
 e.g. corrupted on the way) is sent again from the start.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import requests
 
-from farmhand.transfer.client import FarmClient, FarmError
+from farmhand.spec.blobs import key_of
+from farmhand.transfer.changes import FileChanged, StatKey, check_unchanged
+from farmhand.transfer.client import FarmError
 from farmhand.transfer.hashing import Cancelled, FileHash
 
 CHUNK = 16 * 1024 * 1024
@@ -37,11 +41,18 @@ class LocalFile:
 
     @property
     def ref(self) -> dict:
-        return {"md5": self.hash.md5, "xxh64": self.hash.xxh64, "size": self.hash.size}
+        """The JobSpec ``blob`` object of the file."""
+        return self.hash.as_blob()
 
     @property
     def key(self) -> str:
-        return f"{self.hash.md5}-{self.hash.size}"
+        """The blob key (`farmhand.spec.blobs`)."""
+        return self.hash.key
+
+    @property
+    def stat(self) -> StatKey:
+        """The size and mtime the hashes hold for."""
+        return StatKey(self.hash.size, self.mtime_ns)
 
 
 @dataclass(slots=True)
@@ -65,30 +76,51 @@ class UploadReport:
     files_skipped: int = 0  # the server had them
     retries: int = 0
     seconds: float = 0.0
-    changed: list[Path] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)  # files not sent: they changed
 
 
-class FileChanged(Exception):
-    """A file changed between hashing and upload; hash it again and resubmit."""
+class BlobSink(Protocol):
+    """Where an `Uploader` sends blobs: the farm's upload calls.
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} changed after it was hashed")
-        self.path = path
+    `farmhand.transfer.client.FarmClient` is one (an artist's uploads); the worker's
+    `AttemptUploads` is another (a render's outputs, owned by the job's owner)."""
+
+    def missing_blobs(self, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The refs among `refs` whose blobs the farm lacks."""
+        ...
+
+    def start_upload(self, ref: dict[str, Any]) -> dict[str, Any]:
+        """Start (or resume) the upload of one blob: its id and the offset received."""
+        ...
+
+    def put_chunk(self, upload_id: str, offset: int, data: bytes) -> dict[str, Any]:
+        """Send `data` at `offset`; the server's answer."""
+        ...
+
+    def complete_upload(self, upload_id: str) -> dict[str, Any]:
+        """Finish an upload: the server checks the blob's hashes and stores it."""
+        ...
 
 
 class Uploader:
-    """Uploads the missing blobs of a set of files; progress by callback, cancel by event."""
+    """Uploads the missing blobs of a set of files; progress by callback, cancel by event.
+
+    A file that changed after it was hashed is not sent; once the others are, `upload` raises
+    `FileChanged` for the first such file, or, with ``report_changed``, lists them all in the
+    report's ``changed`` (the submission hashes them again and uploads once more)."""
 
     def __init__(
         self,
-        client: FarmClient,
+        client: BlobSink,
         chunk_size: int = CHUNK,
         parallel: int = 4,
         retries: int = 6,
         progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
+        report_changed: bool = False,
     ) -> None:
         self.client = client
+        self.report_changed = report_changed
         self.chunk_size = chunk_size
         self.parallel = parallel
         self.retries = retries
@@ -104,8 +136,7 @@ class Uploader:
         """Send what the server lacks of `files` (one copy per distinct blob)."""
         self._started = time.monotonic()
         unique = {f.key: f for f in files}
-        missing = {f"{m['md5']}-{m['size']}" for m in self.client.missing_blobs(
-            [f.ref for f in unique.values()])}  # fmt: skip
+        missing = {key_of(m) for m in self.client.missing_blobs([f.ref for f in unique.values()])}
         to_send = [f for k, f in unique.items() if k in missing]
         report = UploadReport(files_skipped=len(unique) - len(to_send))
         self._progress = Progress(
@@ -115,11 +146,17 @@ class Uploader:
         with ThreadPoolExecutor(max_workers=max(1, self.parallel)) as pool:
             futures = {pool.submit(self._send, f): f for f in to_send}
             for future in as_completed(futures):
-                retries = future.result()  # re-raises FileChanged, Cancelled, FarmError
+                try:
+                    retries = future.result()  # re-raises Cancelled, FarmError, ...
+                except FileChanged:
+                    report.changed.append(futures[future].path)
+                    continue
                 report.files_sent += 1
                 report.retries += retries
         report.bytes_sent = self._wire
         report.seconds = time.monotonic() - self._started
+        if report.changed and not self.report_changed:
+            raise FileChanged(report.changed[0])
         return report
 
     # -- one file ---------------------------------------------------------------------------
@@ -143,7 +180,7 @@ class Uploader:
                 time.sleep(min(0.2 * 2**retries, 10.0))
 
     def _send_once(self, local: LocalFile) -> None:
-        self._check_unchanged(local)
+        check_unchanged(local.path, local.stat)
         upload = self.client.start_upload(local.ref)
         if upload.get("complete"):
             self._count(local, local.hash.size)
@@ -168,14 +205,9 @@ class Uploader:
                     offset = int(exc.details["offset"])  # the server knows best: go from there
                     f.seek(offset)
                 self._set_sent(local, offset)
-        self._check_unchanged(local)
+        check_unchanged(local.path, local.stat)
         self.client.complete_upload(upload["id"])
         self._count(local, local.hash.size)
-
-    def _check_unchanged(self, local: LocalFile) -> None:
-        st = os.stat(local.path)
-        if st.st_size != local.hash.size or st.st_mtime_ns != local.mtime_ns:
-            raise FileChanged(local.path)
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():

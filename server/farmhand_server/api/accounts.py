@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -188,6 +189,49 @@ async def put_hardware_config(request: web.Request) -> web.Response:
     return web.json_response(dict(row._mapping))
 
 
+async def delete_hardware_config(request: web.Request) -> web.Response:
+    """Delete a hardware config no job asks for and no worker is registered with.
+
+    A config still referenced is refused with 409 `in_use`, naming (at most 20 of) the jobs
+    and workers: jobs are matched to workers by it, and a worker's attempts are priced by it.
+    """
+    config_id = request[PARAMS]["config_id"]
+    table, jh, w = db.hardware_configs, db.job_hardware_configs, db.workers
+    async with request.app[DB].write() as conn:
+        exists = await conn.scalar(sa.select(table.c.id).where(table.c.id == config_id))
+        if exists is None:
+            raise not_found(f"hardware config {config_id}")
+        job_ids = (await conn.scalars(
+            sa.select(jh.c.job_id).where(jh.c.config_id == config_id).order_by(jh.c.job_id)
+        )).all()  # fmt: skip
+        workers = (await conn.execute(
+            sa.select(w.c.id, w.c.name).where(w.c.hardware_config_id == config_id)
+            .order_by(w.c.id)
+        )).all()  # fmt: skip
+        if job_ids or workers:
+            raise conflict("in_use", _in_use(config_id, job_ids, workers), {
+                "jobs": list(job_ids[:20]), "jobs_total": len(job_ids),
+                "workers": [{"id": r.id, "name": r.name} for r in workers[:20]],
+                "workers_total": len(workers),
+            })  # fmt: skip
+        await conn.execute(table.delete().where(table.c.id == config_id))
+    return web.Response(status=204)
+
+
+def _in_use(config_id: str, job_ids: Sequence[int], workers: Sequence[Any]) -> str:
+    """Why a hardware config cannot be deleted, with the first few jobs and workers named."""
+    parts = []
+    if job_ids:
+        named = ", ".join(f"#{j}" for j in job_ids[:5]) + (", …" if len(job_ids) > 5 else "")
+        asks = "jobs ask" if len(job_ids) != 1 else "job asks"
+        parts.append(f"{len(job_ids)} {asks} for it ({named})")
+    if workers:
+        names = ", ".join(repr(r.name) for r in workers[:5]) + (", …" if len(workers) > 5 else "")
+        were = "workers are" if len(workers) != 1 else "worker is"
+        parts.append(f"{len(workers)} {were} registered with it ({names})")
+    return f"hardware config {config_id} is still in use: {' and '.join(parts)}"
+
+
 _WORKER_FIELDS = (
     "id", "name", "hostname", "platform", "ram_gb", "cpu_cores", "gpu_count", "gpu_memory_gb",
     "tags", "software", "hardware_config_id", "slots", "state", "last_seen", "revoked_at",
@@ -349,7 +393,8 @@ HANDLERS = {
     for f in (
         get_openapi, get_health, get_me, list_users, create_user, issue_token, revoke_token,
         list_tokens,
-        list_projects, create_project, list_hardware_configs, put_hardware_config, list_workers,
+        list_projects, create_project, list_hardware_configs, put_hardware_config,
+        delete_hardware_config, list_workers,
         issue_enrolment_token, register_worker, update_worker, disable_user, enable_user,
         list_enrolment_tokens, revoke_enrolment_token, revoke_worker,
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
+from farmhand.spec.blobs import blob_key, key_of, parse_blob_key
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.accounts.auth import Principal
@@ -25,7 +26,7 @@ from farmhand_server.errors import ApiError, conflict, not_found
 from farmhand_server.keys import BODY, CONFIG, DB, PARAMS, PRINCIPAL, STORE
 from farmhand_server.store import quotas as storage
 from farmhand_server.store import schema as db
-from farmhand_server.store.blobs import blob_key, digest_file, parse_key
+from farmhand_server.store.blobs import digest_file
 from farmhand_server.store.ownership import owned_keys, owns
 
 _WRITE_BLOCK = 1024 * 1024
@@ -33,7 +34,7 @@ _WRITE_BLOCK = 1024 * 1024
 
 async def find_missing_blobs(request: web.Request) -> web.Response:
     wanted = request[BODY]["blobs"]
-    keys = {blob_key(b["md5"], b["size"]): b for b in wanted}
+    keys = {key_of(b): b for b in wanted}
     user: Principal = request[PRINCIPAL]
     async with request.app[DB].read() as conn:
         have = await owned_keys(conn, user.id, keys)
@@ -45,7 +46,7 @@ async def find_missing_blobs(request: web.Request) -> web.Response:
 async def start_upload(request: web.Request) -> web.Response:
     body = request[BODY]
     principal: Principal = request[PRINCIPAL]
-    key = blob_key(body["md5"], body["size"])
+    key = key_of(body)
     store = request.app[STORE]
     config = request.app[CONFIG]
     table = db.uploads
@@ -267,7 +268,7 @@ async def delete_upload(request: web.Request) -> web.Response:
 async def get_blob(request: web.Request) -> web.StreamResponse:
     key = request[PARAMS]["key"]
     try:
-        parse_key(key)
+        parse_blob_key(key)
     except ValueError:
         raise not_found("blob") from None
     principal: Principal = request[PRINCIPAL]

@@ -17,13 +17,13 @@ from typing import Any
 
 from aiohttp import web
 from farmhand.scene import SceneError, analyze
+from farmhand.spec.blobs import key_of
 from farmhand.spec.jobspec import server_path
 
 from farmhand_server.accounts.auth import Principal
 from farmhand_server.errors import ApiError, bad_request
 from farmhand_server.jobs import lifecycle as jobs
 from farmhand_server.keys import BODY, CONFIG, DB, PRINCIPAL, STORE
-from farmhand_server.store.blobs import blob_key
 
 
 async def analyse_scene(request: web.Request) -> web.Response:
@@ -36,7 +36,7 @@ async def analyse_scene(request: web.Request) -> web.Response:
         project = server_path(body["project_path"]) if body.get("project_path") else None
     except ValueError as exc:
         raise bad_request(str(exc)) from None
-    keys = list(dict.fromkeys(blob_key(e["md5"], e["size"]) for e in entries))
+    keys = list(dict.fromkeys(key_of(e) for e in entries))
     async with request.app[DB].read() as conn:
         try:
             await jobs.check_blobs(conn, user.id, keys)
@@ -47,7 +47,7 @@ async def analyse_scene(request: web.Request) -> web.Response:
     store = request.app[STORE]
     try:
         for spath, entry in placed.items():
-            _place(store.path(blob_key(entry["md5"], entry["size"])), scratch, spath)
+            _place(store.path(key_of(entry)), scratch, spath)
         scene_file = scratch / server_path(scene["path"]).lstrip("/")
         project_dir = scratch / project.lstrip("/") if project else None
         try:

@@ -121,7 +121,15 @@ async def check(
 
 
 async def _unmatched(
-    conn, config: Config, clock: Clock, job, keys, configs, blocked, workers, now: float
+    conn: AsyncConnection,
+    config: Config,
+    clock: Clock,
+    job: Any,
+    keys: Iterable[str],
+    configs: Any,
+    blocked: Any,
+    workers: list[online.Online],
+    now: float,
 ) -> int:
     since = clock.unmatched_since.setdefault(job.id, now)
     grace = config.unmatched_grace_seconds
@@ -134,9 +142,12 @@ async def _unmatched(
 
 
 async def _failed_everywhere(
-    conn, config: Config, open_jobs: dict[int, tuple[Any, list[online.Online]]], now: float,
+    conn: AsyncConnection,
+    config: Config,
+    open_jobs: dict[int, tuple[Any, list[online.Online]]],
+    now: float,
     outcome: Outcome,
-) -> None:  # fmt: skip
+) -> None:
     """Queued tasks that every able, unblocked online worker has failed: fail or offer again."""
     t, a = db.tasks, db.attempts
     rows = await conn.execute(

@@ -9,6 +9,7 @@ by someone, but never all by one worker, or only by workers it blocklisted, says
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections import Counter
@@ -148,18 +149,16 @@ def _checks(
                               ("gpu_memory_gb", "GB of GPU memory", " GB")):  # fmt: skip
         need = getattr(job, field) or 0
         if need > 0:
-            checks.append(_Check(
-                f"{need:g} {what}", lambda w, f=field, n=need: getattr(w, f) >= n,
-                lambda f=field, u=unit: _instead((getattr(w, f) for w in workers), u),
-            ))  # fmt: skip
+            checks.append(_Check(f"{need:g} {what}", _at_least(field, need),
+                                 _having(field, unit, workers)))  # fmt: skip
     needs = versions.Needs.of(keys)
-    for need in needs.software:
-        checks.append(_Check(need.describe(), _software_test(need),
-                             lambda n=need: _software_instead(n.name, workers)))  # fmt: skip
+    for software in needs.software:
+        instead = functools.partial(_software_instead, software.name, workers)
+        checks.append(_Check(software.describe(), _software_test(software), instead))
     for key in sorted(needs.plain):
         kind, _, rest = key.partition(":")
         label = versions.title(rest) if kind == "software" else f"{kind} {rest.replace(':', ' ')}"
-        checks.append(_Check(label, lambda w, k=key: k in w.offers.keys, str))
+        checks.append(_Check(label, _offering(key), str))
     if configs:
         listed = ", ".join(sorted(configs))
         checks.append(_Check(
@@ -167,6 +166,18 @@ def _checks(
             lambda: _instead(w.hardware_config_id or "none" for w in workers),
         ))  # fmt: skip
     return checks
+
+
+def _at_least(field: str, need: float) -> Callable[[Online], bool]:
+    return lambda worker: getattr(worker, field) >= need
+
+
+def _having(field: str, unit: str, workers: list[Online]) -> Callable[[], str]:
+    return lambda: _instead((getattr(w, field) for w in workers), unit)
+
+
+def _offering(key: str) -> Callable[[Online], bool]:
+    return lambda worker: key in worker.offers.keys
 
 
 def _software_test(need: versions.Need) -> Callable[[Online], bool]:

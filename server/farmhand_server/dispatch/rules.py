@@ -1,13 +1,9 @@
-"""The scheduler's rules: which tasks a worker may get, leases, and what a failed attempt changes.
+"""The scheduler's rules: leases, what a failed attempt changes, and how a job settles.
 
-A worker may take a task of a dispatching job whose RAM, cores and GPUs,
-every software/plugin/tag requirement and one of its hardware configs (if it
-names any) it has, and that has not blocklisted it; within a job, test tasks
-come first and nothing else is handed out while they are pending; a task a
-worker already failed is not given to that worker again. Jobs are ordered by
-priority, then age; tasks by their `seq`. `dispatcher` applies these rules
-to claims, completions and heartbeats; this module has the rest: lapsed leases,
-failures and retries, blocklists, settling a job's state, killing attempts.
+Which task a worker may get is `eligibility` (each condition once, in memory and in SQL);
+jobs are ordered by priority, then age, tasks by their `seq` (`view`). The dispatcher
+(`queue`) applies those to claims, completions and heartbeats; this module has the rest:
+lapsed leases, failures and retries, blocklists, settling a job's state, killing attempts.
 
 Every assignment is an attempt with a lease; an attempt whose lease lapsed,
 or that was killed, is fenced off: its updates get a conflict.
@@ -132,7 +128,7 @@ async def job_of_attempt(conn: AsyncConnection, attempt_id: int) -> int | None:
     )
 
 
-async def attempt_for(conn: AsyncConnection, attempt_id: int, worker_id: int):
+async def attempt_for(conn: AsyncConnection, attempt_id: int, worker_id: int) -> Any:
     """The running attempt this worker holds, or StaleAttempt."""
     row = (await conn.execute(_attempt_statement(), {"attempt_id": attempt_id})).first()
     if row is None or row.worker_id != worker_id or row.state != RUNNING:
@@ -168,7 +164,7 @@ async def fail(
 
 
 async def _task_failed(
-    conn, row, state: str, message: str, default_retries: int, block_at: int
+    conn: AsyncConnection, row: Any, state: str, message: str, default_retries: int, block_at: int
 ) -> bool:
     now = time.time()
     job = (await conn.execute(sa.select(db.jobs).where(db.jobs.c.id == row.job_id))).one()
@@ -260,14 +256,16 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-async def _maybe_blocklist(conn, job_id: int, worker_id: int, block_at: int) -> None:
+async def _maybe_blocklist(
+    conn: AsyncConnection, job_id: int, worker_id: int, block_at: int
+) -> None:
     a, t = db.attempts, db.tasks
     failed = await conn.scalar(
         sa.select(sa.func.count())
         .select_from(a.join(t, t.c.id == a.c.task_id))
         .where(t.c.job_id == job_id, a.c.worker_id == worker_id, a.c.state.in_(WORKER_FAILED))
     )
-    if failed >= block_at:
+    if (failed or 0) >= block_at:  # a count: never None, but the driver's type says it may be
         exists = await conn.scalar(sa.select(sa.func.count()).where(
             db.blocklist.c.job_id == job_id, db.blocklist.c.worker_id == worker_id))  # fmt: skip
         if not exists:
@@ -275,7 +273,15 @@ async def _maybe_blocklist(conn, job_id: int, worker_id: int, block_at: int) -> 
                 job_id=job_id, worker_id=worker_id, created_at=time.time()))  # fmt: skip
 
 
-async def _end_attempt(conn, attempt_id, state, now, exit_code, message, peak_memory_mb):
+async def _end_attempt(
+    conn: AsyncConnection,
+    attempt_id: int,
+    state: str,
+    now: float,
+    exit_code: int | None,
+    message: str | None,
+    peak_memory_mb: int | None,
+) -> None:
     await conn.execute(
         db.attempts.update()
         .where(db.attempts.c.id == attempt_id)
@@ -284,7 +290,7 @@ async def _end_attempt(conn, attempt_id, state, now, exit_code, message, peak_me
     )  # fmt: skip
 
 
-async def _worker_idle(conn, worker_id: int, now: float) -> None:
+async def _worker_idle(conn: AsyncConnection, worker_id: int, now: float) -> None:
     a, w = db.attempts, db.workers
     await conn.execute(
         w.update()
@@ -369,7 +375,7 @@ async def settle(conn: AsyncConnection, job_id: int, job: Any) -> None:
         await states.move(conn, job_id, job.state, states.AWAITING, "test frames done")
 
 
-async def _failed_reason(conn, job_id: int, job: Any) -> str:
+async def _failed_reason(conn: AsyncConnection, job_id: int, job: Any) -> str:
     """`N task(s) failed`, and why the first of them did."""
     t = db.tasks
     first = (await conn.execute(
@@ -386,7 +392,7 @@ async def _failed_reason(conn, job_id: int, job: Any) -> str:
     return reason
 
 
-async def _has_tests(conn, job_id: int) -> bool:
+async def _has_tests(conn: AsyncConnection, job_id: int) -> bool:
     return bool(await conn.scalar(sa.select(sa.func.count()).where(
         db.tasks.c.job_id == job_id, db.tasks.c.is_test)))  # fmt: skip
 
@@ -412,7 +418,7 @@ async def kill_running(conn: AsyncConnection, job_id: int, reason: str, requeue:
 
 
 async def release_reservations(conn: AsyncConnection, job_id: int) -> None:
-    """Clear every process's reservations of the job's queued tasks (see `dispatcher`)."""
+    """Clear every process's reservations of the job's queued tasks (see `view`)."""
     t = db.tasks
     await conn.execute(
         t.update()
@@ -425,7 +431,7 @@ async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
     """Stop a job as failed: running attempts killed, what was left cancelled."""
     await hold_dispatch(conn, exclusive=True)
     current = await conn.scalar(sa.select(db.jobs.c.state).where(db.jobs.c.id == job_id))
-    if current in states.FINAL:
+    if current is None or current in states.FINAL:  # no such job, or it ended already
         return
     await kill_running(conn, job_id, reason, requeue=False)
     await conn.execute(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from farmhand.spec.scheduling import Scheduling
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.config import Config
@@ -119,34 +120,39 @@ async def _insert_job(
     conn: AsyncConnection, user_id: int, spec: dict[str, Any], config: Config, total: int,
     tests: int,
 ) -> int:  # fmt: skip
-    """The job row (`submitting`) and what hangs off it, except its tasks."""
+    """The job row (`submitting`) and what hangs off it, except its tasks.
+
+    The row holds the spec as it was sent, and the fields the farm acts on as the spec
+    reads with the schema's defaults (`farmhand.spec.scheduling`).
+    """
     needed = blob_keys(spec)
     await check_blobs(conn, user_id, needed)
     now = time.time()
-    hardware = spec.get("hardware") or {}
+    how = Scheduling.of(spec)
+    hardware = how.hardware
     project_id = await _project_id(conn, spec.get("project"), now)
-    stop_time = spec.get("job_stop_time")
+    stop_time = how.job_stop_time
     result = await conn.execute(
         db.jobs.insert().values(
             user_id=user_id,
             project_id=project_id,
             name=spec["name"],
             state=states.SUBMITTING,
-            priority=int(spec.get("priority", 50)),
+            priority=how.priority,
             spec=spec,
             tasks_total=total,
             tasks_done=0,
             tasks_failed=0,
             test_pending=tests,
-            stop_after_test=bool(spec.get("stop_after_test")),
+            stop_after_test=how.stop_after_test,
             approved=False,
-            ram_gb=float(hardware.get("ram_gb", 0)),
-            gpu_count=int(hardware.get("gpu_count", 0)),
-            gpu_memory_gb=float(hardware.get("gpu_memory_gb", 0)),
-            cpu_cores=int(hardware.get("cpu_cores", 0)),
-            time_out=int(spec.get("time_out") or config.task_time_out),
-            max_retries=int(spec.get("max_retries", config.max_retries)),
-            deadline=now + float(stop_time) if stop_time else None,
+            ram_gb=hardware.ram_gb,
+            gpu_count=hardware.gpu_count,
+            gpu_memory_gb=hardware.gpu_memory_gb,
+            cpu_cores=hardware.cpu_cores,
+            time_out=how.time_out or config.task_time_out,  # absent: the farm's own limit
+            max_retries=config.max_retries,  # not a JobSpec field: the farm's setting
+            deadline=now + stop_time if stop_time else None,
             created_at=now,
             updated_at=now,
         )
@@ -156,10 +162,10 @@ async def _insert_job(
         await conn.execute(
             db.job_requirements.insert(), [{"job_id": job_id, "key": k} for k in keys]
         )
-    if configs := hardware.get("hardware_config_ids"):
+    if hardware.config_ids:
         await conn.execute(
             db.job_hardware_configs.insert(),
-            [{"job_id": job_id, "config_id": str(c)} for c in dict.fromkeys(configs)],
+            [{"job_id": job_id, "config_id": c} for c in hardware.config_ids],
         )
     if needed:
         await conn.execute(

@@ -12,12 +12,12 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from farmhand.spec.blobs import key_of
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from farmhand_server.dispatch.rules import attempt_for
 from farmhand_server.errors import ApiError, bad_request
 from farmhand_server.store import schema as db
-from farmhand_server.store.blobs import blob_key
 from farmhand_server.store.database import inserted_id
 from farmhand_server.store.ownership import owned_keys
 
@@ -87,7 +87,7 @@ async def record(
     if not files:
         return
     row = await attempt_for(conn, attempt_id, worker_id)  # StaleAttempt if not running
-    keyed = [(check_name(f["name"]), blob_key(f["md5"], f["size"]), f) for f in files]
+    keyed = [(check_name(f["name"]), key_of(f), f) for f in files]
     have = await owned_keys(conn, row.user_id, {k for _, k, _ in keyed})
     missing = sorted({k for _, k, _ in keyed if k not in have})
     if missing:

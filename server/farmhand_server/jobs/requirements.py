@@ -11,6 +11,7 @@ from typing import Any
 
 from farmhand.scene import plugins
 from farmhand.spec import versions
+from farmhand.spec.blobs import key_of
 from farmhand.spec.plan import JobPlan, PlanError, TaskPlan, count_tasks, plan_job
 
 __all__ = [
@@ -74,7 +75,7 @@ def blob_keys(spec: dict[str, Any]) -> list[str]:
     keys = []
     scene_blob = (spec.get("scene") or {}).get("blob")
     if scene_blob:
-        keys.append(f"{scene_blob['md5']}-{scene_blob['size']}")
+        keys.append(key_of(scene_blob))
     for entry in spec.get("manifest") or []:
-        keys.append(f"{entry['md5']}-{entry['size']}")
+        keys.append(key_of(entry))
     return list(dict.fromkeys(keys))

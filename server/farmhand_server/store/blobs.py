@@ -1,4 +1,5 @@
-"""Content-addressed blob files on disk: `<root>/<md5[:2]>/<md5>-<size>`.
+"""Content-addressed blob files on disk: `<root>/<md5[:2]>/<key>`, the key `<md5>-<size>` of
+`farmhand.spec.blobs`.
 
 Blob keys are hashes, never client paths. Uploads grow in a separate folder
 and are moved in with one rename after the server has checked size, MD5 and
@@ -9,28 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import xxhash
+from farmhand.spec.blobs import parse_blob_key
 
-# A size has at most 16 digits (the API caps sizes at 2**53), so a key is at most 49 characters.
-_KEY = re.compile(r"^([0-9a-f]{32})-([0-9]{1,16})$")
 _HASH_BLOCK = 4 * 1024 * 1024
-
-
-def blob_key(md5: str, size: int) -> str:
-    """The key of a blob: `<md5>-<size>`."""
-    return f"{md5}-{size}"
-
-
-def parse_key(key: str) -> tuple[str, int]:
-    """(md5, size) of a key; ValueError when it is not one."""
-    m = _KEY.match(key)
-    if m is None:
-        raise ValueError(f"not a blob key: {key!r}")
-    return m.group(1), int(m.group(2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +52,7 @@ class BlobStore:
 
     def path(self, key: str) -> Path:
         """Where a blob's bytes live (whether or not they are there)."""
-        md5, _ = parse_key(key)
+        md5, _ = parse_blob_key(key)
         return self.blob_dir / md5[:2] / key
 
     def has(self, key: str) -> bool:

@@ -147,7 +147,7 @@ jobs = sa.Table(
     sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id"), nullable=True),
     sa.Column("name", sa.String(300), nullable=False),
     sa.Column("state", sa.String(24), nullable=False, index=True),
-    sa.Column("priority", sa.Integer, nullable=False, default=50),
+    sa.Column("priority", sa.Integer, nullable=False),  # the spec's, or its schema default
     sa.Column("spec", sa.JSON, nullable=False),
     sa.Column("tasks_total", sa.Integer, nullable=False, default=0),
     sa.Column("tasks_done", sa.Integer, nullable=False, default=0),
@@ -187,7 +187,7 @@ tasks = sa.Table(
     _now_column("updated_at"),
     # A person's retry: failures before it no longer keep the task from a worker.
     _now_column("retried_at", nullable=True),
-    # A queued task a server process holds in memory to hand out (`dispatcher`): a hint, not
+    # A queued task a server process holds in memory to hand out (`dispatch.view`): a hint, not
     # a lock; free again once `reserved_until` passed (the owner died) or the owner returns it.
     sa.Column("reserved_by", sa.String(40), nullable=True),
     _now_column("reserved_until", nullable=True),

@@ -17,12 +17,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from farmhand.spec.blobs import key_of, parse_blob_key
+
 Fetch = Callable[[dict[str, Any], Path], None]
 
 
-def blob_key(blob: dict[str, Any]) -> str:
-    """The cache (and server) key of a blob: `<md5>-<size>`."""
-    return f"{blob['md5']}-{int(blob['size'])}"
+def _file_name(blob: dict[str, Any]) -> str:
+    """The cache (and server) key of a blob (`farmhand.spec.blobs`), checked to be one: it names
+    a file here, and the blob came from the server's answer. ValueError when it is not."""
+    key = key_of(blob)
+    parse_blob_key(key)
+    return key
 
 
 class BlobCache:
@@ -41,11 +46,11 @@ class BlobCache:
 
     def path(self, blob: dict[str, Any]) -> Path:
         """Where the blob lives in the cache (it may not be there yet)."""
-        return self.root / blob_key(blob)
+        return self.root / _file_name(blob)
 
     def get(self, blob: dict[str, Any], fetch: Fetch) -> Path:
         """The cached file of `blob`, fetched first if missing; pins it until `release`."""
-        key = blob_key(blob)
+        key = _file_name(blob)
         while True:
             with self._lock:
                 self._pins[key] = self._pins.get(key, 0) + 1
@@ -82,7 +87,7 @@ class BlobCache:
 
     def release(self, blob: dict[str, Any]) -> None:
         """Unpin a blob `get` returned."""
-        key = blob_key(blob)
+        key = _file_name(blob)
         with self._lock:
             left = self._pins.get(key, 0) - 1
             if left > 0:

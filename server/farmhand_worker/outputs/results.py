@@ -151,5 +151,5 @@ def upload(uploads: AttemptUploads, produced: list[Produced]) -> list[dict[str, 
         if item.preview_of:
             entry["preview_of"] = item.preview_of
         report.append(entry)
-    Uploader(uploads, parallel=4).upload(locals_)  # type: ignore[arg-type]
+    Uploader(uploads, parallel=4).upload(locals_)
     return report

@@ -24,12 +24,13 @@ export function whenUnauthorized(fn) {
   onUnauthorized = fn;
 }
 
-/** An API error: its HTTP status, the error envelope's code and message. */
+/** An API error: its HTTP status, the error envelope's code, message and details. */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -49,15 +50,17 @@ export async function api(method, path, body) {
   if (!response.ok) {
     let code = "http_error";
     let message = `${response.status} ${response.statusText}`;
+    let details = null;
     try {
       const answer = await response.json();
       code = answer.error.code;
       message = answer.error.message;
+      details = answer.error.details ?? null;
     } catch (_) {
       // not the error envelope: keep the status line
     }
     if (response.status === 401) onUnauthorized();
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, details);
   }
   if (response.status === 204) return null;
   const type = response.headers.get("Content-Type") || "";

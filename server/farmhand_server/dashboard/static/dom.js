@@ -37,7 +37,7 @@ export function fill(el, ...children) {
 }
 
 const STATE_MARKS = {
-  queued: "○", submitting: "◌", preparing: "◌", rendering: "▶", running: "▶",
+  queued: "○", waiting: "◷", submitting: "◌", preparing: "◌", rendering: "▶", running: "▶",
   awaiting_approval: "?", paused: "‖", completed: "✓", done: "✓", failed: "✕",
   cancelled: "⊘", killed: "⊘", timeout: "⧗", lost: "!", idle: "○", busy: "▶",
   offline: "—", revoked: "⊘", disabled: "⊘", draining: "↓", drained: "⇣",

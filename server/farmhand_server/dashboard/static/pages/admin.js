@@ -1,8 +1,11 @@
 // Administration: users and their tokens, enrolment tokens for new render nodes, hardware
-// configs and the presets published to the panel. A token is shown once, when issued.
+// configs and the presets published to the panel (their sections: admin-hardware.js,
+// admin-presets.js). A token is shown once, when issued.
 
 import { api } from "../api.js";
 import { confirmDialog, fill, h, when } from "../dom.js";
+import { hardwareSection } from "./admin-hardware.js";
+import { presetsSection } from "./admin-presets.js";
 
 function enrolState(t) {
   if (t.revoked_at) return "⊘ revoked";
@@ -16,8 +19,8 @@ export function render(ctx, main) {
   const issued = h("div", { id: "issued", "aria-live": "polite" });
   const users = h("table", { id: "users" });
   const enrolment = h("table", { id: "enrolment-tokens" });
-  const hardware = h("table", { id: "hardware" });
-  const presets = h("ul", { id: "presets" });
+  const hardware = hardwareSection((text) => fill(status, text));
+  const presets = presetsSection((text) => fill(status, text));
   const tokens = h("div", { id: "user-tokens", "aria-live": "polite" });
   let tokensOf = null; // the user whose tokens are shown
 
@@ -67,8 +70,7 @@ export function render(ctx, main) {
       tokens,
       h("p", { class: "help" }, "Tokens are listed by id and label (only their hashes are kept, never the tokens); revoke one from its row, or by its id:"), revokeForm),
     h("section", { "aria-labelledby": "enrol-h" }, h("h2", { id: "enrol-h" }, "Enrolment tokens"), enrolForm, enrolment),
-    h("section", { "aria-labelledby": "hw-h" }, h("h2", { id: "hw-h" }, "Hardware configs"), hardware),
-    h("section", { "aria-labelledby": "presets-h" }, h("h2", { id: "presets-h" }, "Presets published to the panel"), presets));
+    hardware.element, presets.element);
 
   function showToken(what, token) {
     const field = h("input", { readonly: true, value: token, class: "token", id: "issued-token", "aria-label": what });
@@ -110,8 +112,8 @@ export function render(ctx, main) {
 
   async function load() {
     try {
-      const [u, e, hw, p] = await Promise.all([api("GET", "/users"), api("GET", "/workers/enrolment-tokens"),
-        api("GET", "/hardware-configs"), api("GET", "/presets")]);
+      const [u, e] = await Promise.all([api("GET", "/users"), api("GET", "/workers/enrolment-tokens"),
+        hardware.load(), presets.load()]);
       fill(users,
         h("thead", {}, h("tr", {}, ["ID", "Name", "Role", "State", ""].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, u.users.map((user) => h("tr", { dataset: { user: String(user.id) } },
@@ -137,13 +139,6 @@ export function render(ctx, main) {
             return `Enrolment token ${t.id} revoked.`;
           }) }, "Revoke"))))
           : h("tr", {}, h("td", { colspan: "7", class: "empty" }, "None issued."))));
-      const hwKeys = ["id", "name", "cpu_cores", "ram_gb", "gpu_count", "gpu_model", "price_per_hour"];
-      fill(hardware,
-        h("thead", {}, h("tr", {}, hwKeys.map((k) => h("th", { scope: "col" }, k.replace(/_/g, " "))))),
-        h("tbody", {}, hw.hardware_configs.length ? hw.hardware_configs.map((c) => h("tr", {}, hwKeys.map((k) => h("td", {}, String(c[k] ?? "—")))))
-          : h("tr", {}, h("td", { colspan: String(hwKeys.length), class: "empty" }, "None (PUT /hardware-configs/{id} adds one)."))));
-      fill(presets, p.presets.length ? p.presets.map((x) => h("li", {}, h("strong", {}, x.name), ` — ${Object.keys(x.fields || {}).join(", ") || "no fields"}`))
-        : h("li", {}, "None published (farmhand presets publish, or PUT /presets/{name})."));
       await loadTokens();
     } catch (err) {
       fill(status, `Could not load: ${err.message}`);

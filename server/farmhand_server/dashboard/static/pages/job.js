@@ -4,23 +4,27 @@
 import { ACTIONS, act, applies } from "../actions.js";
 import { ApiError, api, blobUrl, query } from "../api.js";
 import { coalesce, duration, fill, h, progressBar, stateBadge, stateMark, when } from "../dom.js";
+import { frameCell, groupByFrame, isTiled, missingOfLastFrame } from "./frame-cells.js";
 
 const TASK_PAGE = 500;
 const OUTPUT_PAGE = 24;
 const LOG_POLL_MS = 1000;
 const LOG_MAX_CHARS = 2_000_000; // what the page keeps of a log (the start is dropped past it)
 const GRID_STATES = ["queued", "running", "done", "failed", "cancelled", "paused"];
+const TILED_STATES = [...GRID_STATES, "waiting"]; // an assembly waits for its frame's tiles
+const FRAME_TASKS_MAX = 10000; // the API's page bound: what completing a page's last frame asks for
 const PICK_MAX = 1000; // the API's bound on `task_ids` in one retry
 const RETRYABLE = ["failed", "cancelled"];
 
 export function render(ctx, main, params) {
   const jobId = Number(params[0]);
-  const view = { job: null, cursors: [null], next: null, tasks: [], task: null, attemptId: null, outputCursors: [null], outputNext: null, selecting: false, picked: new Map() };
+  const view = { job: null, cursors: [null], starts: [0], next: null, tasks: [], task: null, attemptId: null, outputCursors: [null], outputNext: null, selecting: false, picked: new Map() };
   const status = h("p", { class: "status", role: "status", id: "job-status" });
   const header = h("div", { class: "job-head", id: "job-head" });
   const summary = h("dl", { class: "summary", id: "job-summary" });
   const settings = h("section", { id: "job-settings", "aria-labelledby": "settings-h" });
   const grid = h("div", { class: "grid", id: "frame-grid", role: "list", "aria-label": "Tasks by frame" });
+  const legendBox = h("div", { id: "grid-legend" });
   const gridPager = h("div", { class: "pager" });
   const gridTools = h("div", { class: "toolbar", role: "toolbar", id: "grid-tools", "aria-label": "Select frames to retry" });
   const detail = h("section", { id: "task-detail", class: "detail", "aria-labelledby": "detail-h" });
@@ -32,15 +36,18 @@ export function render(ctx, main, params) {
   let stopped = false;
 
   fill(main, h("p", { class: "crumbs" }, h("a", { href: "#/jobs" }, "← Jobs")), header, status, summary,
-    h("section", { "aria-labelledby": "grid-h" }, h("h2", { id: "grid-h" }, "Frames"), legend(), gridTools, grid, gridPager),
+    h("section", { "aria-labelledby": "grid-h" }, h("h2", { id: "grid-h" }, "Frames"), legendBox, gridTools, grid, gridPager),
     detail,
     h("section", { "aria-labelledby": "outputs-h" }, h("h2", { id: "outputs-h" }, "Outputs"), gallery, outputsPager),
     settings,
     h("section", { "aria-labelledby": "events-h" }, h("h2", { id: "events-h" }, "Events"), eventsList));
 
-  function legend() {
-    return h("p", { class: "legend" }, "Each tile is a task: its frame(s) and a mark — ",
-      GRID_STATES.map((s) => h("span", { class: `tile-key state-${s}` }, `${stateMark(s)} ${s}`)), ".");
+  function legend(tiled) {
+    const states = tiled ? TILED_STATES : GRID_STATES;
+    return h("p", { class: "legend" },
+      tiled ? "Each cell is a frame: its state, tiles done / tiles, a mark per tile (by its number) and ⊞ its assembly:"
+        : "Each tile is a task: its frame(s) and a mark —",
+      states.map((s) => h("span", { class: `tile-key state-${s}` }, `${stateMark(s)} ${s}`)));
   }
 
   async function loadJob() {
@@ -125,8 +132,19 @@ export function render(ctx, main, params) {
   async function loadTasks() {
     const after = view.cursors[view.cursors.length - 1];
     const answer = await api("GET", `/jobs/${jobId}/tasks${query({ limit: TASK_PAGE, after })}`);
-    view.tasks = answer.tasks;
-    view.next = answer.next;
+    let { tasks, next } = answer;
+    // A tiled frame cut by the page's end: the rest of its tiles and its assembly are read
+    // too, so every page holds whole frames (and the next page starts with a new one).
+    for (let round = 0; next !== null && round < 4; round++) {
+      const missing = Math.min(missingOfLastFrame(tasks), FRAME_TASKS_MAX);
+      if (!missing) break;
+      const more = await api("GET", `/jobs/${jobId}/tasks${query({ limit: missing, after: next })}`);
+      tasks = tasks.concat(more.tasks);
+      next = more.next;
+      if (!more.tasks.length) break;
+    }
+    view.tasks = tasks;
+    view.next = next;
     drawGrid();
     if (view.task) {
       const again = view.tasks.find((t) => t.id === view.task.id);
@@ -187,35 +205,51 @@ export function render(ctx, main, params) {
     refreshAll();
   }
 
+  function taskButton(task, text, name, asCell) {
+    const running = task.attempts.find((a) => a.state === "running");
+    const pct = running && running.progress !== null ? ` ${Math.round(running.progress * 100)}%` : "";
+    const picked = view.picked.has(task.id);
+    const label = `${name}: ${task.state}${pct}${task.is_test ? ", test frame" : ""}${picked ? ", selected" : ""}`;
+    const base = asCell ? "tile" : `tile-mark${task.kind === "assemble" ? " assemble" : ""}`;
+    return h("button", {
+      type: "button", role: asCell ? "listitem" : null,
+      class: `${base} state-${task.state}${view.task && view.task.id === task.id ? " chosen" : ""}${task.is_test ? " test" : ""}${picked ? " picked" : ""}`,
+      "aria-label": label, title: label, dataset: { key: `task-${task.id}`, task: String(task.id) },
+      onclick: () => {
+        if (view.selecting) {
+          pick(task, !view.picked.has(task.id));
+          drawGrid();
+          return;
+        }
+        view.task = task; view.attemptId = null; drawGrid(); drawDetail(true);
+      },
+    }, h("span", { class: "mark", "aria-hidden": "true" }, picked ? `☑ ${stateMark(task.state)}` : stateMark(task.state)), h("span", { class: "frame" }, text),
+    pct ? h("span", { class: "tile-pct", "aria-hidden": "true" }, pct.trim()) : null);
+  }
+
+  function frameName(group) {
+    const layers = view.job && view.job.spec && view.job.spec.spec_version === 2 ? view.job.spec.layers || [] : [];
+    const layer = group.layer !== null && group.layer !== undefined ? layers[group.layer] : null;
+    const layerName = layer ? layer.display_name || layer.name : null;
+    return `Frame ${group.frame}${layerName ? ` of ${layerName}` : ""}`;
+  }
+
   function drawGrid() {
     const focusKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+    const tiled = view.tasks.some(isTiled);
     drawGridTools();
-    fill(grid, view.tasks.map((task) => {
-      const running = task.attempts.find((a) => a.state === "running");
-      const pct = running && running.progress !== null ? ` ${Math.round(running.progress * 100)}%` : "";
-      const picked = view.picked.has(task.id);
-      const label = `${task.kind === "chunk" ? "Frame" : task.kind} ${taskLabel(task)}: ${task.state}${pct}${task.is_test ? ", test frame" : ""}${picked ? ", selected" : ""}`;
-      return h("button", {
-        type: "button", role: "listitem", class: `tile state-${task.state}${view.task && view.task.id === task.id ? " chosen" : ""}${task.is_test ? " test" : ""}${picked ? " picked" : ""}`,
-        "aria-label": label, title: label, dataset: { key: `task-${task.id}`, task: String(task.id) },
-        onclick: () => {
-          if (view.selecting) {
-            pick(task, !view.picked.has(task.id));
-            drawGrid();
-            return;
-          }
-          view.task = task; view.attemptId = null; drawGrid(); drawDetail(true);
-        },
-      }, h("span", { class: "mark", "aria-hidden": "true" }, picked ? `☑ ${stateMark(task.state)}` : stateMark(task.state)), h("span", { class: "frame" }, taskLabel(task)),
-      pct ? h("span", { class: "tile-pct", "aria-hidden": "true" }, pct.trim()) : null);
-    }));
+    fill(legendBox, legend(tiled));
+    grid.classList.toggle("tiled", tiled);
+    fill(grid, groupByFrame(view.tasks).map((entry) => entry.task
+      ? taskButton(entry.task, taskLabel(entry.task), `${entry.task.kind === "chunk" ? "Frame" : entry.task.kind} ${taskLabel(entry.task)}`, true)
+      : frameCell(entry, frameName(entry), (task, text, name) => taskButton(task, text, name, false))));
     if (!view.tasks.length) grid.append(h("p", {}, "No tasks."));
     const page = view.cursors.length;
-    const first = (page - 1) * TASK_PAGE + 1;
+    const first = view.starts[page - 1] + 1;
     fill(gridPager,
-      h("button", { type: "button", class: "secondary", id: "tasks-prev", disabled: page === 1, onclick: () => { view.cursors.pop(); loadTasks(); } }, "← Previous tasks"),
-      h("span", {}, ` tasks ${first}–${first + view.tasks.length - 1} of ${view.job ? view.job.tasks_total : "?"} `),
-      h("button", { type: "button", class: "secondary", id: "tasks-next", disabled: view.next === null, onclick: () => { view.cursors.push(view.next); loadTasks(); } }, "Next tasks →"));
+      h("button", { type: "button", class: "secondary", id: "tasks-prev", disabled: page === 1, onclick: () => { view.cursors.pop(); view.starts.pop(); loadTasks(); } }, "← Previous tasks"),
+      h("span", { id: "tasks-shown" }, ` tasks ${first}–${first + view.tasks.length - 1} of ${view.job ? view.job.tasks_total : "?"} `),
+      h("button", { type: "button", class: "secondary", id: "tasks-next", disabled: view.next === null, onclick: () => { view.cursors.push(view.next); view.starts.push(first - 1 + view.tasks.length); loadTasks(); } }, "Next tasks →"));
     if (focusKey && focusKey.startsWith("task-")) {
       const again = grid.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
       if (again) again.focus();
