@@ -42,10 +42,15 @@ def _run(args: argparse.Namespace) -> int:
     )
     try:
         config = config_module.load(
-            args.config, server=args.server, token=args.token, name=args.name,
-            data_dir=args.data_dir, slots=args.slots, tags=args.tags,
+            args.config,
+            server=args.server,
+            token=args.token,
+            name=args.name,
+            data_dir=args.data_dir,
+            slots=args.slots,
+            tags=args.tags,
             render_user=args.render_user,
-        )  # fmt: skip
+        )
         if args.blender:
             config.software.append(_blender(args.blender))
     except config_module.ConfigError as exc:
@@ -62,8 +67,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"farmhand worker: cannot connect to {config.server}: {exc}")
         return 1
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
-    print(f"farmhand worker {config.name} (id {worker.worker_id}) serving {config.server}",
-          flush=True)  # fmt: skip
+    print(
+        f"farmhand worker {config.name} (id {worker.worker_id}) serving {config.server}", flush=True
+    )
     try:
         worker.run_forever()
     except KeyboardInterrupt:

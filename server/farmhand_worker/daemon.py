@@ -100,8 +100,9 @@ class Worker:
             message = "the worker stopped while rendering this (it was restarted)"
             try:
                 client.fail(orphan.attempt_id, None, message, lost=True)
-                log.warning("reported attempt %s, left by a previous run, as lost",
-                            orphan.attempt_id)  # fmt: skip
+                log.warning(
+                    "reported attempt %s, left by a previous run, as lost", orphan.attempt_id
+                )
             except Stale:
                 pass  # the server took it back already (its lease lapsed)
             except Exception as exc:  # its lease lapses anyway
@@ -125,8 +126,14 @@ class Worker:
     def _save_token(self, worker_id: int, token: str) -> None:
         fd = os.open(self._state_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"server": ",".join(server_list(self.config.server)), "worker_id": worker_id,
-                       "token": token}, f)  # fmt: skip
+            json.dump(
+                {
+                    "server": ",".join(server_list(self.config.server)),
+                    "worker_id": worker_id,
+                    "token": token,
+                },
+                f,
+            )
 
     # -- running ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -208,8 +215,16 @@ class Worker:
     def _run(self, assignment: dict[str, Any]) -> Outcome:
         """Run one assignment to its end; its outcome (with the next task, if it claimed one)."""
         assert self.client is not None
-        run = TaskRun(assignment, self.client, self.config, self.cache, self.shutdown,
-                      self.render_user, self.guard, claim_next=True)  # fmt: skip
+        run = TaskRun(
+            assignment,
+            self.client,
+            self.config,
+            self.cache,
+            self.shutdown,
+            self.render_user,
+            self.guard,
+            claim_next=True,
+        )
         with self._lock:
             self.running[run.attempt_id] = run
         try:
@@ -219,8 +234,12 @@ class Worker:
                 self.running.pop(run.attempt_id, None)
                 self._forget_job(int(run.job["id"]))
         self.outcomes.append(outcome)
-        log.info("attempt %s: %s %s", outcome.attempt_id,
-                 "done" if outcome.ok else "failed", outcome.message)  # fmt: skip
+        log.info(
+            "attempt %s: %s %s",
+            outcome.attempt_id,
+            "done" if outcome.ok else "failed",
+            outcome.message,
+        )
         return outcome
 
     def _hand_back(self, assignment: dict[str, Any]) -> None:

@@ -104,9 +104,11 @@ class WorkerClient(FarmClient):
         """Add a batch of log text to the attempt's log."""
         try:
             return self.json(
-                "POST", f"/attempts/{attempt_id}/log", data=text.encode("utf-8"),
+                "POST",
+                f"/attempts/{attempt_id}/log",
+                data=text.encode("utf-8"),
                 headers={"Content-Type": "text/plain; charset=utf-8"},
-            )  # fmt: skip
+            )
         except FarmError as exc:
             if exc.status in (404, 409):
                 raise Stale(exc.message) from None

@@ -54,8 +54,11 @@ def nvidia_gpus(executable: str = "nvidia-smi") -> list[Gpu]:
     try:
         out = subprocess.run(
             [path, "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=20, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     return parse_nvidia_smi(out)

@@ -87,16 +87,23 @@ class TaskRun:
     # -- the whole attempt --------------------------------------------------------------------
     def run(self) -> Outcome:
         """Do the task and report how it ended; never raises for a task's own failure."""
-        logs = LogStream(self.client, self.attempt_id, self.config.log_batch_bytes,
-                         self.config.log_batch_seconds, self.config.log_cap_bytes)  # fmt: skip
+        logs = LogStream(
+            self.client,
+            self.attempt_id,
+            self.config.log_batch_bytes,
+            self.config.log_batch_seconds,
+            self.config.log_cap_bytes,
+        )
         beat = threading.Thread(target=self._heartbeat, name=f"beat-{self.attempt_id}", daemon=True)
         beat.start()
         pinned: list[dict[str, Any]] = []
         try:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             self.work_dir.mkdir(parents=True, exist_ok=True)
-            logs.write(f"[farmhand] worker {self.config.name}: attempt {self.attempt_id}, "
-                       f"{self.task['kind']} {self.task['frames']}\n")  # fmt: skip
+            logs.write(
+                f"[farmhand] worker {self.config.name}: attempt {self.attempt_id}, "
+                f"{self.task['kind']} {self.task['frames']}\n"
+            )
             if self.task["kind"] == "assemble":
                 produced, peak = self._assemble(pinned, logs), None
             else:
@@ -106,10 +113,13 @@ class TaskRun:
             sending = time.monotonic()
             outputs = deliver(
                 lambda: results.upload(self.client.for_attempt(self.attempt_id), produced),
-                self.stale, "outputs",
-            )  # fmt: skip
-            logs.write(f"[farmhand] uploaded {len(outputs)} file(s) in "
-                       f"{time.monotonic() - sending:.2f} s\n")  # fmt: skip
+                self.stale,
+                "outputs",
+            )
+            logs.write(
+                f"[farmhand] uploaded {len(outputs)} file(s) in "
+                f"{time.monotonic() - sending:.2f} s\n"
+            )
             logs.close()
             return Outcome(self.attempt_id, True, next=self._complete(outputs, peak))
         except (_Stopped, Stale):
@@ -160,9 +170,12 @@ class TaskRun:
 
     # -- rendering ----------------------------------------------------------------------------
     def _render(self, pinned: list, logs: LogStream) -> tuple[list[results.Produced], float]:
-        mapper = PathMapper.for_job(self.job_root, self.spec,
-                                    worker_rules=self.config.path_mapping,
-                                    allowed_roots=self.config.allowed_roots)  # fmt: skip
+        mapper = PathMapper.for_job(
+            self.job_root,
+            self.spec,
+            worker_rules=self.config.path_mapping,
+            allowed_roots=self.config.allowed_roots,
+        )
         manifest = list(self.spec.get("manifest") or [])
         scene = self.spec["scene"]
         if not any(m["path"] == scene["path"] for m in manifest):
@@ -174,48 +187,74 @@ class TaskRun:
             if path.is_relative_to(self.job_root):
                 inside.append(m)
             elif not path.exists():  # mapped onto studio storage by a rule: it must be there
-                logs.write(f"[farmhand] warning: {path} (for {m['path']}) "
-                           "is not on this worker's storage\n")  # fmt: skip
+                logs.write(
+                    f"[farmhand] warning: {path} (for {m['path']}) "
+                    "is not on this worker's storage\n"
+                )
         started = time.monotonic()
         renderer = self.spec.get("renderer") or {}
-        rewriter = remap.JobRewriter(self.job_root, mapper) if renderer.get("adapter") == "maya" \
-            else None  # fmt: skip
-        laid = lay_out(inside, mapper, self.cache, self.client.download_blob, self.stop.is_set,
-                       rewriter)  # fmt: skip
+        rewriter = (
+            remap.JobRewriter(self.job_root, mapper) if renderer.get("adapter") == "maya" else None
+        )
+        laid = lay_out(
+            inside, mapper, self.cache, self.client.download_blob, self.stop.is_set, rewriter
+        )
         pinned.extend(laid.pinned)
-        logs.write(f"[farmhand] {len(laid.files)} file(s) ready in "
-                   f"{time.monotonic() - started:.1f} s\n")  # fmt: skip
+        logs.write(
+            f"[farmhand] {len(laid.files)} file(s) ready in {time.monotonic() - started:.1f} s\n"
+        )
         if renderer.get("adapter") not in self.config.adapters:
             enabled = ", ".join(self.config.adapters)
-            raise _Failed(None, f"this worker does not run the {renderer.get('adapter')!r} "
-                                f"adapter (enabled: {enabled})")  # fmt: skip
+            raise _Failed(
+                None,
+                f"this worker does not run the {renderer.get('adapter')!r} "
+                f"adapter (enabled: {enabled})",
+            )
         adapter = adapters.get(renderer.get("adapter", ""))
         project_dir = mapper.to_local(scene["project_path"]) if scene.get("project_path") else None
-        failed = node_files.prepare(renderer.get("adapter", ""), local[scene["path"]], project_dir,
-                                    laid, local, rewriter.done if rewriter else [], mapper,
-                                    logs.write)  # fmt: skip
+        failed = node_files.prepare(
+            renderer.get("adapter", ""),
+            local[scene["path"]],
+            project_dir,
+            laid,
+            local,
+            rewriter.done if rewriter else [],
+            mapper,
+            logs.write,
+        )
         if failed:
             raise _Failed(None, failed)
         software = self.spec.get("software") or {}
         tile = self.task.get("tile")
         render_task = adapters.RenderTask(
-            job_id=int(self.job["id"]), task_id=int(self.task["id"]), attempt_id=self.attempt_id,
-            kind=self.task["kind"], frames=list(self.task["frames"]),
-            scene=local[scene["path"]], job_root=self.job_root,
-            output_dir=self.output_dir, work_dir=self.work_dir, spec=self.spec,
+            job_id=int(self.job["id"]),
+            task_id=int(self.task["id"]),
+            attempt_id=self.attempt_id,
+            kind=self.task["kind"],
+            frames=list(self.task["frames"]),
+            scene=local[scene["path"]],
+            job_root=self.job_root,
+            output_dir=self.output_dir,
+            work_dir=self.work_dir,
+            spec=self.spec,
             tile=tile_job(tile) if tile else None,
-            executable=self.config.executable(software.get("cg_name", renderer.get("adapter", "")),
-                                              software.get("cg_version"), software.get("accept")),
+            executable=self.config.executable(
+                software.get("cg_name", renderer.get("adapter", "")),
+                software.get("cg_version"),
+                software.get("accept"),
+            ),
             project_dir=project_dir,
-            path_map=mapper.path_map(local), layer=self.task.get("layer"),
-        )  # fmt: skip
+            path_map=mapper.path_map(local),
+            layer=self.task.get("layer"),
+        )
         try:
             command = adapter.build(render_task)
         except adapters.AdapterError as exc:
             raise _Failed(None, f"cannot build the render command: {exc}") from None
         logs.write("[farmhand] running: " + " ".join(str(a) for a in command.argv) + "\n")
-        limits = process.Limits(self.job.get("time_out") or None, self.config.hung_after,
-                                self.config.kill_grace)  # fmt: skip
+        limits = process.Limits(
+            self.job.get("time_out") or None, self.config.hung_after, self.config.kill_grace
+        )
         user = self.render_user
         # Written while the work folder is still the worker's alone: once it is handed over,
         # a render process left from an earlier task could put a link where a file goes.
@@ -224,9 +263,16 @@ class TaskRun:
         sandbox.hand_over(user, self.output_dir, self.work_dir)
         env = sandbox.environment(command.env, user, self.work_dir, self.config.render_env)
         try:
-            result = process.run(command, logs.write, adapter.parse_line, self.stop, limits,
-                                 on_progress=self._progressed, on_start=self._started,
-                                 launch=process.Launch(env, user))  # fmt: skip
+            result = process.run(
+                command,
+                logs.write,
+                adapter.parse_line,
+                self.stop,
+                limits,
+                on_progress=self._progressed,
+                on_start=self._started,
+                launch=process.Launch(env, user),
+            )
         finally:
             if self.pid is not None:
                 orphans.forget(self.config.data_dir, self.pid)
@@ -235,8 +281,10 @@ class TaskRun:
             self.pid = None
             sandbox.take_back(user, self.output_dir)
         results.clear_previews(self.output_dir)  # only the worker makes previews
-        logs.write(f"[farmhand] exit code {result.exit_code} after {result.seconds:.1f} s, "
-                   f"peak memory {result.peak_memory_mb:.0f} MB\n")  # fmt: skip
+        logs.write(
+            f"[farmhand] exit code {result.exit_code} after {result.seconds:.1f} s, "
+            f"peak memory {result.peak_memory_mb:.0f} MB\n"
+        )
         if result.ended_by == process.STOPPED:
             raise _Stopped()
         if not result.ok:
@@ -245,9 +293,14 @@ class TaskRun:
             files = results.check_expected(self.output_dir, command.expected, render_task.frames)
         except results.MissingOutput as exc:
             raise _Failed(result.exit_code, str(exc)) from None
-        produced = results.describe(self.output_dir, files, self.task["kind"],
-                                    render_task.frames, command.tile_mode,
-                                    command.tile_modes)  # fmt: skip
+        produced = results.describe(
+            self.output_dir,
+            files,
+            self.task["kind"],
+            render_task.frames,
+            command.tile_mode,
+            command.tile_modes,
+        )
         results.add_previews(self.output_dir, produced)
         return produced, result.peak_memory_mb
 
@@ -296,8 +349,10 @@ class TaskRun:
             assemble(tiles, width, height, dest)
         except (ValueError, OSError) as exc:
             raise _Failed(None, f"assembly of frame {frame} failed: {exc}") from None
-        logs.write(f"[farmhand] assembled {len(tiles)} tiles into {name} in "
-                   f"{time.monotonic() - started:.1f} s\n")  # fmt: skip
+        logs.write(
+            f"[farmhand] assembled {len(tiles)} tiles into {name} in "
+            f"{time.monotonic() - started:.1f} s\n"
+        )
         produced = [results.Produced(dest, name, "image", frame)]
         results.add_previews(self.output_dir, produced)
         return produced
@@ -348,8 +403,9 @@ def _tile(rect: dict[str, Any]) -> Tile:
 
 def tile_job(tile: dict[str, Any]) -> adapters.TileJob:
     """A task's tile as the server sends it (rectangle, count, frame size), for an adapter."""
-    return adapters.TileJob(_tile(tile), int(tile["count"]), int(tile["image_width"]),
-                            int(tile["image_height"]))  # fmt: skip
+    return adapters.TileJob(
+        _tile(tile), int(tile["count"]), int(tile["image_width"]), int(tile["image_height"])
+    )
 
 
 def _why(result: process.RunResult, time_out: Any) -> str:

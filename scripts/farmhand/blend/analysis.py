@@ -101,11 +101,19 @@ def probe(scene: Path, blender: str, timeout: float = PROBE_TIMEOUT) -> dict[str
                 "--python", str(PROBE_SCRIPT), "--", str(out)]  # fmt: skip
         env = dict(os.environ, BLENDER_USER_CONFIG=tmp, BLENDER_USER_SCRIPTS=tmp)
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, errors="replace",
-                                  timeout=timeout, env=env, stdin=subprocess.DEVNULL)  # fmt: skip
+            done = subprocess.run(
+                argv,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired:
-            raise BlendError(f"{scene}: Blender did not read the scene within {timeout:.0f} s",
-                             str(scene)) from None  # fmt: skip
+            raise BlendError(
+                f"{scene}: Blender did not read the scene within {timeout:.0f} s", str(scene)
+            ) from None
         except OSError as exc:
             raise BlendError(f"{scene}: cannot run {blender}: {exc.strerror}", str(scene)) from None
         if done.returncode != 0 or not out.is_file():
@@ -155,23 +163,36 @@ def _from_probe(scene: Path, data: dict[str, Any], search_paths: list[Path]) -> 
     found: list[Diagnostic] = []
     image_format = data["image_format"]
     if image_format not in IMAGE_FORMATS:
-        found.append(Diagnostic(
-            OUTPUT_FORMAT_CHANGED, WARNING,
-            f"the scene writes {image_format}, which the farm does not render to; it renders "
-            "one PNG per frame instead", None, None,
-            "choose an image format in Output Properties (e.g. OpenEXR or PNG) to decide it",
-        ))  # fmt: skip
+        found.append(
+            Diagnostic(
+                OUTPUT_FORMAT_CHANGED,
+                WARNING,
+                f"the scene writes {image_format}, which the farm does not render to; it renders "
+                "one PNG per frame instead",
+                None,
+                None,
+                "choose an image format in Output Properties (e.g. OpenEXR or PNG) to decide it",
+            )
+        )
         image_format = "PNG"
     cameras = data["cameras"]
     render_camera = [data["camera"]] if data["camera"] else []
     layers = {}
     for layer in data["view_layers"]:
         common = CommonSettings(
-            renderer=engine, animation=True, start=data["frame_start"], end=data["frame_end"],
-            by_frame=data["frame_step"], frames=frames, width=data["width"],
-            height=data["height"], image_format=image_format, image_file_prefix="",
-            all_camera=cameras, render_camera=render_camera,
-        )  # fmt: skip
+            renderer=engine,
+            animation=True,
+            start=data["frame_start"],
+            end=data["frame_end"],
+            by_frame=data["frame_step"],
+            frames=frames,
+            width=data["width"],
+            height=data["height"],
+            image_format=image_format,
+            image_file_prefix="",
+            all_camera=cameras,
+            render_camera=render_camera,
+        )
         layers[layer["name"]] = LayerInfo(layer["name"], layer["use"], common)
     resolver = Resolver(scene_dir=scene.parent, search_paths=search_paths)
     assets = [_dependency(entry, resolver) for entry in data["files"]]
@@ -179,36 +200,59 @@ def _from_probe(scene: Path, data: dict[str, Any], search_paths: list[Path]) -> 
         found += diagnostics.for_dependency(dep, None)
     major, minor = data["file_version"][:2]
     return Analysis(
-        scene_file=str(scene), scene_file_size=scene.stat().st_size, maya_version="",
-        codeset="UTF-8", time_unit=f"{data['fps']:g}fps", fps=float(data["fps"]),
-        linear_unit=data["length_unit"].lower(), project=None,
+        scene_file=str(scene),
+        scene_file_size=scene.stat().st_size,
+        maya_version="",
+        codeset="UTF-8",
+        time_unit=f"{data['fps']:g}fps",
+        fps=float(data["fps"]),
+        linear_unit=data["length_unit"].lower(),
+        project=None,
         software_config={"cg_name": "Blender", "cg_version": f"{major}.{minor}", "plugins": {}},
-        renderer=engine, current_frame=data["frame_current"], render_layer_type=0,
-        scene_info_render=layers, asset=assets,
+        renderer=engine,
+        current_frame=data["frame_current"],
+        render_layer_type=0,
+        scene_info_render=layers,
+        asset=assets,
         diagnostics=_scene_problems(data, engine) + found,
-    )  # fmt: skip
+    )
 
 
 def _scene_problems(data: dict[str, Any], engine: str) -> list[Diagnostic]:
     problems = []
     if not any(layer["use"] for layer in data["view_layers"]):
-        problems.append(Diagnostic(
-            diagnostics.NO_RENDERABLE_LAYER, ERROR,
-            f"no view layer of scene {data['scene']!r} is set to render", None, None,
-            "tick 'Use for Rendering' on a view layer",
-        ))  # fmt: skip
+        problems.append(
+            Diagnostic(
+                diagnostics.NO_RENDERABLE_LAYER,
+                ERROR,
+                f"no view layer of scene {data['scene']!r} is set to render",
+                None,
+                None,
+                "tick 'Use for Rendering' on a view layer",
+            )
+        )
     if not data["camera"]:
-        problems.append(Diagnostic(
-            diagnostics.NO_RENDERABLE_CAMERA, ERROR,
-            f"scene {data['scene']!r} has no active camera", None, None,
-            "set the scene's camera in Scene Properties",
-        ))  # fmt: skip
+        problems.append(
+            Diagnostic(
+                diagnostics.NO_RENDERABLE_CAMERA,
+                ERROR,
+                f"scene {data['scene']!r} has no active camera",
+                None,
+                None,
+                "set the scene's camera in Scene Properties",
+            )
+        )
     if engine not in ENGINES:
-        problems.append(Diagnostic(
-            diagnostics.RENDERER_NOT_SUPPORTED, ERROR,
-            f"the render engine {engine} is not one the farm renders", None, None,
-            f"switch to one of {', '.join(ENGINES)}",
-        ))  # fmt: skip
+        problems.append(
+            Diagnostic(
+                diagnostics.RENDERER_NOT_SUPPORTED,
+                ERROR,
+                f"the render engine {engine} is not one the farm renders",
+                None,
+                None,
+                f"switch to one of {', '.join(ENGINES)}",
+            )
+        )
     return problems
 
 
@@ -230,8 +274,13 @@ def _dependency(entry: dict[str, Any], resolver: Resolver) -> Dependency:
     """One file the .blend names, found (or not) on this machine."""
     # Blender joins "//../x" to the .blend's folder without resolving the "..".
     written = posixpath.normpath(entry["absolute"].replace("\\", "/"))
-    dep = Dependency(kind=entry["kind"], node=entry["node"], attribute=entry["attribute"],
-                     path=written, optional=entry["optional"])  # fmt: skip
+    dep = Dependency(
+        kind=entry["kind"],
+        node=entry["node"],
+        attribute=entry["attribute"],
+        path=written,
+        optional=entry["optional"],
+    )
     if entry["source"] in _PATTERN_SOURCES:
         dep.pattern = True
         if entry["source"] == "SEQUENCE":
@@ -279,8 +328,9 @@ def _from_flags(
     asked: str | None,
 ) -> Analysis:
     where = f"{asked} was not found" if asked else "Blender is not installed here (not on PATH)"
-    absent = [flag for flag, value in (("--frames", frames), ("--resolution", resolution))
-              if not value]  # fmt: skip
+    absent = [
+        flag for flag, value in (("--frames", frames), ("--resolution", resolution)) if not value
+    ]
     if absent:
         raise BlendError(
             f"{scene}: {where}, so the scene cannot be read; give {' and '.join(absent)} "
@@ -290,18 +340,30 @@ def _from_flags(
     assert frames is not None  # in `absent` otherwise
     first = parse_frames(frames)[0]  # a bad expression is a ValueError naming the bad part
     warning = Diagnostic(
-        BLENDER_NOT_FOUND, WARNING,
+        BLENDER_NOT_FOUND,
+        WARNING,
         f"{where}: the frames and size come from the options, and the files the scene "
         "names (textures, libraries, caches) are not known, so only the .blend is sent; "
-        "the farm fails the job if it needs anything else", None, str(scene),
+        "the farm fails the job if it needs anything else",
+        None,
+        str(scene),
         "install Blender (or pass --blender PATH), or pack the files into the .blend "
         "(File > External Data > Pack Resources)",
-    )  # fmt: skip
+    )
     return Analysis(
-        scene_file=str(scene), scene_file_size=scene.stat().st_size, maya_version="",
-        codeset="UTF-8", time_unit="", fps=0.0, linear_unit="", project=None,
-        software_config={"cg_name": "Blender", "cg_version": version or "unknown",
-                         "plugins": {}},
-        renderer="", current_frame=first, render_layer_type=0,
-        scene_info_render={}, asset=[], diagnostics=[warning],
-    )  # fmt: skip
+        scene_file=str(scene),
+        scene_file_size=scene.stat().st_size,
+        maya_version="",
+        codeset="UTF-8",
+        time_unit="",
+        fps=0.0,
+        linear_unit="",
+        project=None,
+        software_config={"cg_name": "Blender", "cg_version": version or "unknown", "plugins": {}},
+        renderer="",
+        current_frame=first,
+        render_layer_type=0,
+        scene_info_render={},
+        asset=[],
+        diagnostics=[warning],
+    )

@@ -30,9 +30,17 @@ def _files() -> list[dict]:
 
     def add(kind: str, block: Any, path: str, **extra: Any) -> None:
         library = getattr(block, "library", None) if kind != "reference" else block.parent
-        found.append({"kind": kind, "node": block.name, "attribute": "filepath", "path": path,
-                      "absolute": _abs(path, library), "source": extra.pop("source", "FILE"),
-                      "optional": extra.pop("optional", False)})  # fmt: skip
+        found.append(
+            {
+                "kind": kind,
+                "node": block.name,
+                "attribute": "filepath",
+                "path": path,
+                "absolute": _abs(path, library),
+                "source": extra.pop("source", "FILE"),
+                "optional": extra.pop("optional", False),
+            }
+        )
 
     for lib in bpy.data.libraries:
         add("reference", lib, lib.filepath)
@@ -43,8 +51,12 @@ def _files() -> list[dict]:
         add("cache", cache, cache.filepath, source="SEQUENCE" if cache.is_sequence else "FILE")
     for volume in bpy.data.volumes:
         if volume.packed_file is None:
-            add("volume", volume, volume.filepath,
-                source="SEQUENCE" if volume.is_sequence else "FILE")  # fmt: skip
+            add(
+                "volume",
+                volume,
+                volume.filepath,
+                source="SEQUENCE" if volume.is_sequence else "FILE",
+            )
     for sound in bpy.data.sounds:
         if sound.packed_file is None:
             add("audio", sound, sound.filepath, optional=True)
@@ -57,8 +69,17 @@ def _files() -> list[dict]:
     for path in bpy.utils.blend_paths(absolute=True, packed=False, local=False):
         # Caches of simulations, point caches, …: optional, as they may be unbaked.
         if os.path.normpath(path) not in known:
-            found.append({"kind": "file", "node": "scene", "attribute": "path", "path": path,
-                          "absolute": path, "source": "FILE", "optional": True})  # fmt: skip
+            found.append(
+                {
+                    "kind": "file",
+                    "node": "scene",
+                    "attribute": "path",
+                    "path": path,
+                    "absolute": path,
+                    "source": "FILE",
+                    "optional": True,
+                }
+            )
             known.add(os.path.normpath(path))
     return [f for f in found if f["path"]]
 

@@ -74,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
         if Path(args.scene).suffix.lower() == ".blend":
             from farmhand.blend.analysis import analyze_blend
 
-            result = analyze_blend(args.scene, blender=getattr(args, "blender", None),
-                                   search_paths=args.search_path)  # fmt: skip
+            result = analyze_blend(
+                args.scene, blender=getattr(args, "blender", None), search_paths=args.search_path
+            )
         else:
             result = analyze(args.scene, project=args.project, search_paths=args.search_path)
     except SceneError as exc:

@@ -44,8 +44,10 @@ def report_blocked(analysis: Analysis, out: TextIO) -> Path | None:
         w(f"  {d.message}\n")
     if missing:
         kinds = ", ".join(f"{n} {k}" for k, n in Counter(d.kind for d in missing).most_common())
-        w(f"{len(missing)} file(s) missing ({kinds}); --ignore-missing submits without them, "
-          "or --search-path DIR finds moved ones\n")  # fmt: skip
+        w(
+            f"{len(missing)} file(s) missing ({kinds}); --ignore-missing submits without them, "
+            "or --search-path DIR finds moved ones\n"
+        )
     w(f"full report: {path}\n" if path else "full report: `farmhand analyze SCENE`\n")
     w("farmhand submit: not submitted\n")
     return path

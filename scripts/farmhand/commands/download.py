@@ -34,8 +34,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{'fetched' if fetched else 'present'}  {path}", flush=True)
 
     try:
-        report = download_job(client, args.job, dest, follow=not args.no_follow,
-                              previews=args.previews, on_file=show)  # fmt: skip
+        report = download_job(
+            client, args.job, dest, follow=not args.no_follow, previews=args.previews, on_file=show
+        )
     except (FarmError, DownloadError) as exc:
         print(f"farmhand download: {exc}", file=sys.stderr)
         return 1
@@ -45,6 +46,8 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    print(f"job {args.job} is {report.job_state}: {len(report.fetched)} file(s) fetched "
-          f"({report.bytes} bytes), {len(report.skipped)} already present, in {dest}")  # fmt: skip
+    print(
+        f"job {args.job} is {report.job_state}: {len(report.fetched)} file(s) fetched "
+        f"({report.bytes} bytes), {len(report.skipped)} already present, in {dest}"
+    )
     return 0 if report.job_state != "failed" else 1

@@ -73,27 +73,48 @@ def run_submit(args: argparse.Namespace) -> int:
         chosen = [preset_files.find(p, preset_client, warn=_preset_warning) for p in args.preset]
         _say_tiles(args, chosen)
         choices = Choices(
-            name=args.name, frames=args.frames, layers=args.layer, cameras=args.camera,
-            frames_per_task=args.frames_per_task, tiles=args.tiles, tiles_type=args.tiles_type,
-            test_frames=_test_frames(args.test_frames), stop_after_test=args.stop_after_test,
-            priority=args.priority, presets=chosen, resolution=args.resolution,
+            name=args.name,
+            frames=args.frames,
+            layers=args.layer,
+            cameras=args.camera,
+            frames_per_task=args.frames_per_task,
+            tiles=args.tiles,
+            tiles_type=args.tiles_type,
+            test_frames=_test_frames(args.test_frames),
+            stop_after_test=args.stop_after_test,
+            priority=args.priority,
+            presets=chosen,
+            resolution=args.resolution,
             ignore_missing=args.ignore_missing,
-        )  # fmt: skip
+        )
         search = tuple(args.search_path)
         if args.dry_run:
-            prepared = prepare(args.scene, choices, project=args.project, search_paths=search,
-                               progress=_hash_progress, blender=args.blender)  # fmt: skip
+            prepared = prepare(
+                args.scene,
+                choices,
+                project=args.project,
+                search_paths=search,
+                progress=_hash_progress,
+                blender=args.blender,
+            )
             _say_left_out(prepared.analysis)
             _dry_run(prepared.spec, args.json)
             return 0
         watch = Watch(hashing=_hash_progress, uploading=_upload_progress, retrying=_say_retry)
         done = submit_scene(
-            client, args.scene, choices, project=args.project, search_paths=search,
-            watch=watch, cancel=threading.Event(),
-            parallel=args.parallel, chunk_size=_chunk_size(), blender=args.blender,
+            client,
+            args.scene,
+            choices,
+            project=args.project,
+            search_paths=search,
+            watch=watch,
+            cancel=threading.Event(),
+            parallel=args.parallel,
+            chunk_size=_chunk_size(),
+            blender=args.blender,
             before_upload=lambda spec: _warn_software(client, spec),
             on_prepared=lambda prepared: _say_left_out(prepared.analysis),
-        )  # fmt: skip
+        )
     except reach.Unreachable as exc:
         print(f"farmhand submit: {exc}", file=sys.stderr)
         return 1
@@ -112,8 +133,10 @@ def run_submit(args: argparse.Namespace) -> int:
         print(f"\nfarmhand submit: {exc}", file=sys.stderr)
         return 1
     except requests.RequestException as exc:
-        print(f"\nfarmhand submit: {reach.unreachable(client.server, args.server, exc)}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"\nfarmhand submit: {reach.unreachable(client.server, args.server, exc)}",
+            file=sys.stderr,
+        )
         return 1
     except (FarmError, Cancelled, HashError) as exc:  # HashError: a file gone or unreadable
         print(f"\nfarmhand submit: {exc}", file=sys.stderr)
@@ -143,9 +166,11 @@ def _say_tiles(args: argparse.Namespace, presets: list[preset_files.Preset]) -> 
     """`--tiles N` without `--tiles-type` (nor a preset's): say the strips it gives."""
     if not args.tiles or args.tiles_type or any("tiles_type" in p.fields for p in presets):
         return
-    print(f"farmhand submit: --tiles {args.tiles} without --tiles-type: each frame is cut into "
-          f"{args.tiles} horizontal strips (--tiles-type block for a grid of blocks)",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"farmhand submit: --tiles {args.tiles} without --tiles-type: each frame is cut into "
+        f"{args.tiles} horizontal strips (--tiles-type block for a grid of blocks)",
+        file=sys.stderr,
+    )
 
 
 def _say_left_out(analysis: Any) -> None:
@@ -156,14 +181,18 @@ def _say_left_out(analysis: Any) -> None:
     left = [d for d in analysis.diagnostics if d.code == IGNORED]
     if not left:
         return
-    print(f"farmhand submit: {len(left)} missing file(s) left out (--ignore-missing):",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"farmhand submit: {len(left)} missing file(s) left out (--ignore-missing):",
+        file=sys.stderr,
+    )
     shown = [d for d in left if d.severity == "warning"][:10] or left[:5]
     for d in shown:
         print(f"  {d.severity}: {d.message}", file=sys.stderr)
     if len(left) > len(shown):
-        print(f"  … and {len(left) - len(shown)} more (`farmhand analyze` lists them all)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"  … and {len(left) - len(shown)} more (`farmhand analyze` lists them all)",
+            file=sys.stderr,
+        )
 
 
 def _dry_run(spec: dict[str, Any], json_to: str | None) -> None:
@@ -196,8 +225,10 @@ def _follow(client: FarmClient, job_id: int) -> int:
     last = None
     while True:
         job = client.job(job_id)
-        line = f"job {job_id}: {job['state']} {job['progress']:.0f}% ({job['tasks_done']}/" \
-               f"{job['tasks_total']} tasks, {job['tasks_failed']} failed)"  # fmt: skip
+        line = (
+            f"job {job_id}: {job['state']} {job['progress']:.0f}% ({job['tasks_done']}/"
+            f"{job['tasks_total']} tasks, {job['tasks_failed']} failed)"
+        )
         if job.get("waiting_reason"):
             line += f" — waiting: {job['waiting_reason']}"
         if line != last:
@@ -278,9 +309,11 @@ def run_status(args: argparse.Namespace) -> int:
     # Only a rendering (or queued) job has a time left; a job awaiting approval or paused
     # waits for a person, whatever an older server says.
     eta = job.get("eta_seconds") if job["state"] in ("queued", "rendering") else None
-    print(f"job {job['id']} {job['name']}: {job['state']}, {job['progress']:.0f}% "
-          f"({job['tasks_done']}/{job['tasks_total']} tasks, {job['tasks_failed']} failed)"
-          + (f", about {eta:.0f} s left" if eta else ""))  # fmt: skip
+    print(
+        f"job {job['id']} {job['name']}: {job['state']}, {job['progress']:.0f}% "
+        f"({job['tasks_done']}/{job['tasks_total']} tasks, {job['tasks_failed']} failed)"
+        + (f", about {eta:.0f} s left" if eta else "")
+    )
     if job.get("waiting_reason"):
         print(f"  waiting: {job['waiting_reason']}")
     if job["state"] in FINAL and job["state"] != "completed" and job.get("state_reason"):
@@ -342,8 +375,10 @@ def run_action(args: argparse.Namespace) -> int:
     except FarmError as exc:
         if exc.code != "invalid_transition":
             raise
-        print(f"farmhand {args.action}: {job_actions.refusal(client, args.job, args.action)}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"farmhand {args.action}: {job_actions.refusal(client, args.job, args.action)}",
+            file=sys.stderr,
+        )
         return 1
     line, ok = job_actions.outcome(args.action, job, getattr(args, "task", None))
     print(line, file=sys.stdout if ok else sys.stderr)

@@ -27,8 +27,11 @@ def outcome(action: str, job: dict[str, Any], task: int | None = None) -> tuple[
     if action == "retry":
         count = job.get("affected")
         if count == 0:
-            what = (f"task {task} did not fail and was not cancelled" if task
-                    else "no task failed or was cancelled")  # fmt: skip
+            what = (
+                f"task {task} did not fail and was not cancelled"
+                if task
+                else "no task failed or was cancelled"
+            )
             return f"job {job['id']}: nothing to retry: {what} (the job is {job['state']})", False
         if count is not None:
             return f"job {job['id']}: {count} task(s) queued again; the job is {job['state']}", True
@@ -48,6 +51,8 @@ def refusal(client: FarmClient, job_id: int, action: str) -> str:
     if action == "resume":
         return f"job {job_id} is {state}, not paused; there is nothing to resume"
     if action == "approve":
-        return (f"job {job_id} is {state}, not awaiting approval of its test frames; "
-                "there is nothing to approve")  # fmt: skip
+        return (
+            f"job {job_id} is {state}, not awaiting approval of its test frames; "
+            "there is nothing to approve"
+        )
     return f"job {job_id} is {state}; a {state} job cannot be {DONE[action]}"

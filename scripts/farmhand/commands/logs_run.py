@@ -38,8 +38,10 @@ def choose(
         matching = [t for t in tasks if t["id"] == task_id]
         if not matching:
             ids = ", ".join(str(t["id"]) for t in tasks[:10])
-            raise NoAttempt(f"the job has no task {task_id} (its tasks: {ids}"
-                            f"{', …' if len(tasks) > 10 else ''})")  # fmt: skip
+            raise NoAttempt(
+                f"the job has no task {task_id} (its tasks: {ids}"
+                f"{', …' if len(tasks) > 10 else ''})"
+            )
         task = matching[0]
         tries = task.get("attempts") or []
         if not tries:
@@ -47,8 +49,9 @@ def choose(
         if attempt is None:
             return task, tries[-1]
         if not 1 <= attempt <= len(tries):
-            raise NoAttempt(f"task {task_id} has {len(tries)} attempt(s); --attempt 1 to "
-                            f"{len(tries)}")  # fmt: skip
+            raise NoAttempt(
+                f"task {task_id} has {len(tries)} attempt(s); --attempt 1 to {len(tries)}"
+            )
         return task, tries[attempt - 1]
     if attempt is not None:
         raise NoAttempt("--attempt needs --task (the attempt is counted within a task)")
@@ -66,8 +69,10 @@ def describe(job_id: int, task: dict[str, Any], attempt: dict[str, Any]) -> str:
     """The line saying which log this is."""
     number = [a["id"] for a in task["attempts"]].index(attempt["id"]) + 1
     node = attempt.get("worker") or f"worker #{attempt.get('worker_id')}"
-    return (f"job {job_id}, task {task['id']} (frames {frames_label(task)}), attempt "
-            f"{number} of {len(task['attempts'])} on {node}: {attempt['state']}")  # fmt: skip
+    return (
+        f"job {job_id}, task {task['id']} (frames {frames_label(task)}), attempt "
+        f"{number} of {len(task['attempts'])} on {node}: {attempt['state']}"
+    )
 
 
 def copy_log(

@@ -16,11 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("panel", help="open the submission panel on a .ma scene (no Maya needed)")
     p.add_argument("scene", help="a Maya ASCII scene")
     p.add_argument("--project", help="Maya project folder (default: found from workspace.mel)")
-    p.add_argument("--search-path", action="append", default=[],
-                   help="where moved files may be (repeatable)")  # fmt: skip
-    p.add_argument("--section", default=None,
-                   choices=("scene", "assets", "checks", "job", "submit", "jobs", "presets"),
-                   help="section to open on")  # fmt: skip
+    p.add_argument(
+        "--search-path", action="append", default=[], help="where moved files may be (repeatable)"
+    )
+    p.add_argument(
+        "--section",
+        default=None,
+        choices=("scene", "assets", "checks", "job", "submit", "jobs", "presets"),
+        help="section to open on",
+    )
     p.set_defaults(run=run)
 
 
@@ -31,16 +35,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"farmhand panel: {scene}: no such file", file=sys.stderr)
         return 2
     if scene.suffix.lower() != ".ma":
-        print(f"farmhand panel: {scene}: only Maya ASCII (.ma) scenes open outside Maya",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"farmhand panel: {scene}: only Maya ASCII (.ma) scenes open outside Maya",
+            file=sys.stderr,
+        )
         return 2
     try:
         from farmhand.panel import OfflineHost, create_panel
         from farmhand.panel.qt import QtWidgets
         from farmhand.panel.theme import apply_dark_palette
     except ImportError as exc:
-        print(f"farmhand panel needs PySide6 (pip install 'farmhand[panel]'): {exc}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"farmhand panel needs PySide6 (pip install 'farmhand[panel]'): {exc}", file=sys.stderr
+        )
         return 2
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     assert isinstance(app, QtWidgets.QApplication)  # a widget application (none existed here)

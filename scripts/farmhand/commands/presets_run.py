@@ -85,8 +85,11 @@ def run(args: argparse.Namespace) -> int:
     except requests.RequestException as exc:
         server = client.server if client else resolve_login(args.server)[0]
         line = reach.unreachable(server, args.server, exc)
-        print(f"farmhand presets: cannot read the server's presets: {line} "
-              "(--offline leaves them out)", file=sys.stderr)  # fmt: skip
+        print(
+            f"farmhand presets: cannot read the server's presets: {line} "
+            "(--offline leaves them out)",
+            file=sys.stderr,
+        )
         return 1
     except preset_files.PresetError as exc:
         print(f"farmhand presets: {exc}", file=sys.stderr)
@@ -118,8 +121,11 @@ def _change_server(args: argparse.Namespace) -> int:
         return 1
     except FarmError as exc:
         if exc.status == 403:
-            print(f"farmhand presets {args.what}: only a farm admin can {args.what} server "
-                  "presets; ask yours", file=sys.stderr)  # fmt: skip
+            print(
+                f"farmhand presets {args.what}: only a farm admin can {args.what} server "
+                "presets; ask yours",
+                file=sys.stderr,
+            )
         else:
             print(f"farmhand presets {args.what}: {exc}", file=sys.stderr)
         return 1
@@ -132,8 +138,11 @@ def _publish(args: argparse.Namespace, client: FarmClient) -> int:
     name = args.publish_as or source.name
     on_server = {p["name"] for p in client.json("GET", "/presets").get("presets", [])}
     if name in on_server and not args.overwrite:
-        print(f"farmhand presets publish: the server has a preset {name!r} already; "
-              "--overwrite replaces it", file=sys.stderr)  # fmt: skip
+        print(
+            f"farmhand presets publish: the server has a preset {name!r} already; "
+            "--overwrite replaces it",
+            file=sys.stderr,
+        )
         return 1
     fields = {k: v for k, v in source.fields.items() if k != "name"}
     client.json("PUT", f"/presets/{name}", fields)

@@ -39,8 +39,9 @@ def why(exc: requests.RequestException, timeout: float | None = None) -> str:
     return "could not be talked to (the connection broke)"
 
 
-def unreachable(server: str, given: str | None, exc: requests.RequestException,
-                timeout: float | None = None) -> str:  # fmt: skip
+def unreachable(
+    server: str, given: str | None, exc: requests.RequestException, timeout: float | None = None
+) -> str:
     """The one line for a server that gave no answer.
 
     `given` is the `--server` argument, if any (to say where the address came from).

@@ -164,8 +164,9 @@ def _follow_scene_changes() -> None:
     for job in _jobs:
         if cmds.scriptJob(exists=job):
             cmds.scriptJob(kill=job, force=True)
-    _jobs[:] = [cmds.scriptJob(event=[event, scene_changed], parent=names.CONTROL)
-                for event in SCENE_EVENTS]  # fmt: skip
+    _jobs[:] = [
+        cmds.scriptJob(event=[event, scene_changed], parent=names.CONTROL) for event in SCENE_EVENTS
+    ]
 
 
 def scene_changed() -> None:

@@ -104,8 +104,9 @@ def delete_shelf_tab(shelf: str) -> None:
     count = 0
     while cmds.optionVar(exists=f"shelfName{count + 1}"):
         count += 1
-    index = next((i for i in range(1, count + 1)
-                  if cmds.optionVar(query=f"shelfName{i}") == shelf), None)  # fmt: skip
+    index = next(
+        (i for i in range(1, count + 1) if cmds.optionVar(query=f"shelfName{i}") == shelf), None
+    )
     if index is not None:
         for i in range(index, count):  # the later shelves move down one
             for var in SHELF_VARS:

@@ -81,9 +81,11 @@ def classify(dep: Dependency, project: str | None, ignored: bool = False) -> tup
     if dep.found_by == "repath":
         return REPATHED, "re-pathed"
     if dep.found_by == "search_path" or (
-        dep.found_by in ("project", "scene_dir") and _absolute(dep.path)
-        and dep.resolved and _norm(dep.resolved) != _norm(dep.path)
-    ):  # fmt: skip
+        dep.found_by in ("project", "scene_dir")
+        and _absolute(dep.path)
+        and dep.resolved
+        and _norm(dep.resolved) != _norm(dep.path)
+    ):
         return ELSEWHERE, "found elsewhere"
     if project and dep.resolved and not _inside(dep.resolved, project):
         return OUTSIDE, "outside the project"
@@ -116,10 +118,12 @@ def build_groups(analysis: Analysis | None, ignored: Iterable[Dependency] = ()) 
     entries = [(d, False) for d in analysis.asset] + [(d, True) for d in ignored]
     for dep, is_ignored in entries:
         status, words = classify(dep, analysis.project, is_ignored)
-        outside = bool(analysis.project and dep.resolved
-                       and not _inside(dep.resolved, analysis.project))  # fmt: skip
-        haystack = " ".join((dep.path, dep.resolved or "", dep.node, dep.attribute, dep.kind,
-                             words)).lower()  # fmt: skip
+        outside = bool(
+            analysis.project and dep.resolved and not _inside(dep.resolved, analysis.project)
+        )
+        haystack = " ".join(
+            (dep.path, dep.resolved or "", dep.node, dep.attribute, dep.kind, words)
+        ).lower()
         by_kind.setdefault(dep.kind, []).append(AssetRow(dep, status, words, outside, haystack))
     order = {k: i for i, k in enumerate(KIND_ORDER)}
     groups = []

@@ -111,8 +111,12 @@ class AssetsPage(QtWidgets.QWidget):
         self.repath_button.clicked.connect(self._ask_repath)
         self.ignore_button = QtWidgets.QPushButton("Ignore")
         self.ignore_button.clicked.connect(self.toggle_ignore)
-        for button in (self.select_button, self.locate_button, self.repath_button,
-                       self.ignore_button):  # fmt: skip
+        for button in (
+            self.select_button,
+            self.locate_button,
+            self.repath_button,
+            self.ignore_button,
+        ):
             actions.addWidget(button)
         self.hint = theme.label("", "muted")
         actions.addWidget(self.hint)
@@ -131,9 +135,10 @@ class AssetsPage(QtWidgets.QWidget):
         for column in (2, 3, 4):
             self.view.setColumnHidden(column, compact)
         self.view.setHorizontalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if compact
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+            if compact
             else Qt.ScrollBarPolicy.ScrollBarAsNeeded
-        )  # fmt: skip
+        )
         self.search.setPlaceholderText("Search…" if compact else "Search path, node or folder…")
         if not compact:
             header.resizeSection(0, 330)
@@ -203,8 +208,10 @@ class AssetsPage(QtWidgets.QWidget):
                         self.status_filter.setCurrentIndex(0)
                         self.kind_filter.setCurrentIndex(0)
                         index = self.proxy.mapFromSource(source)
-                    flags = (QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
-                             | QtCore.QItemSelectionModel.SelectionFlag.Rows)  # fmt: skip
+                    flags = (
+                        QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QtCore.QItemSelectionModel.SelectionFlag.Rows
+                    )
                     self.view.selectionModel().select(index, flags)
                     self.view.scrollTo(index)
                     return True
@@ -220,9 +227,10 @@ class AssetsPage(QtWidgets.QWidget):
         restore = bool(missing) and len(ignored) == len(missing)
         self.ignore_button.setText("Restore" if restore else "Ignore")
         self.ignore_button.setToolTip(
-            "Take the file back into the submission" if restore
+            "Take the file back into the submission"
+            if restore
             else "Leave the missing file out of this submission (it will be missing on the farm)"
-        )  # fmt: skip
+        )
         any_missing = any(
             not d.exists for d in (self.state.analysis.asset if self.state.analysis else [])
         )
@@ -270,10 +278,13 @@ class AssetsPage(QtWidgets.QWidget):
         self.locate_button.setEnabled(False)
         self._show_banner(f"Searching {folder} for {len(missing)} missing file(s)…", 0)
         self.state.background.run(
-            locate, missing, folder, cancel,
+            locate,
+            missing,
+            folder,
+            cancel,
             on_done=lambda found: self._located(folder, len(missing), found),
             on_error=lambda exc: self._show_banner(f"Could not search {folder}: {exc}", 0),
-        )  # fmt: skip
+        )
 
     def _located(self, folder: Path, wanted: int, found: list[Suggestion]) -> None:
         self._search_cancel = None
@@ -337,8 +348,12 @@ class AssetsPage(QtWidgets.QWidget):
 
     def _menu(self, pos: QtCore.QPoint) -> None:
         menu = QtWidgets.QMenu(self)
-        for button in (self.select_button, self.repath_button, self.ignore_button,
-                       self.locate_button):  # fmt: skip
+        for button in (
+            self.select_button,
+            self.repath_button,
+            self.ignore_button,
+            self.locate_button,
+        ):
             action = menu.addAction(button.text())
             action.setEnabled(button.isEnabled())
             action.triggered.connect(button.click)

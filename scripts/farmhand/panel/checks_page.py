@@ -97,8 +97,12 @@ class ChecksPage(QtWidgets.QWidget):
             "Leave this group's missing files out of this submission"
         )
         self.ignore_group_button.clicked.connect(self.ignore_group)
-        for button in (self.select_button, self.asset_button, self.locate_group_button,
-                       self.ignore_group_button):  # fmt: skip
+        for button in (
+            self.select_button,
+            self.asset_button,
+            self.locate_group_button,
+            self.ignore_group_button,
+        ):
             buttons.addWidget(button)
         detail.addLayout(buttons)
         layout.addWidget(self.detail)

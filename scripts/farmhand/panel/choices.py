@@ -200,8 +200,9 @@ def to_submission(
     own = panel_preset(choices, analysis)
     if own is not None:
         chosen_presets.append(own)
-    per_layer = {name: picked_cameras(choices, name, analysis.scene_info_render[name])
-                 for name in layers}  # fmt: skip
+    per_layer = {
+        name: picked_cameras(choices, name, analysis.scene_info_render[name]) for name in layers
+    }
     for name, cameras in per_layer.items():
         if not cameras and name in choices.cameras:
             shown = analysis.scene_info_render[name].display_name

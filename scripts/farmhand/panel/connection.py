@@ -59,9 +59,14 @@ class LoginForm(QtWidgets.QFrame):
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(8)
         layout.addWidget(theme.label("Connect to your farm", "heading"))
-        layout.addWidget(theme.label(
-            "Ask your farm admin for the server address and an API token "
-            "(farmhand admin create-user NAME prints one).", "muted", wrap=True))  # fmt: skip
+        layout.addWidget(
+            theme.label(
+                "Ask your farm admin for the server address and an API token "
+                "(farmhand admin create-user NAME prints one).",
+                "muted",
+                wrap=True,
+            )
+        )
         form = QtWidgets.QFormLayout()
         self.server = QtWidgets.QLineEdit(login.server)
         self.server.setPlaceholderText("http://farm:8642")
@@ -95,10 +100,11 @@ class LoginForm(QtWidgets.QFrame):
         self.status.setProperty("role", "muted")
         self.status.setText(f"Connecting to {server}…")
         self._background.run(
-            who_am_i, login,
+            who_am_i,
+            login,
             on_done=lambda me: self._accepted(login, me),
             on_error=self._refused,
-        )  # fmt: skip
+        )
 
     def _accepted(self, login: Login, me: dict[str, Any]) -> None:
         save_login(login.server, login.token)

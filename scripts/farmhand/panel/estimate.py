@@ -68,8 +68,12 @@ def _units(task: dict[str, Any]) -> int:
 def _seconds(task: dict[str, Any]) -> float | None:
     for attempt in reversed(task.get("attempts") or []):
         start, end = attempt.get("started_at"), attempt.get("ended_at")
-        if attempt.get("state") == "done" and isinstance(start, (int, float)) \
-                and isinstance(end, (int, float)) and end >= start:  # fmt: skip
+        if (
+            attempt.get("state") == "done"
+            and isinstance(start, (int, float))
+            and isinstance(end, (int, float))
+            and end >= start
+        ):
             return float(end - start)
     return None
 
@@ -99,8 +103,9 @@ def estimate(job: dict[str, Any], tasks: list[dict[str, Any]]) -> Estimate | Non
         seconds_per_unit=seconds / units,
         units_left=left,
         render_seconds=seconds / units * left,
-        core_hours=round(core_hours * scale, 6) if isinstance(core_hours, (int, float))
-        and core_hours > 0 else None,
+        core_hours=round(core_hours * scale, 6)
+        if isinstance(core_hours, (int, float)) and core_hours > 0
+        else None,
         cost=round(cost * scale, 4) if isinstance(cost, (int, float)) and cost > 0 else None,
         unit="tile" if tiled else "frame",
-    )  # fmt: skip
+    )

@@ -229,8 +229,9 @@ class FrameGrid(QtWidgets.QWidget):
                 tasks = f", {cell.tasks} tasks" if cell.tasks > 1 else ""
                 QtWidgets.QToolTip.showText(
                     event.globalPos(),  # type: ignore[attr-defined]
-                    f"frame {cell.frame}: {cell.state}{note}{tasks}", self,
-                )  # fmt: skip
+                    f"frame {cell.frame}: {cell.state}{note}{tasks}",
+                    self,
+                )
             return True
         return super().event(event)
 

@@ -116,9 +116,11 @@ class OfflineHost:
         """
         if not new_path.strip():
             raise ValueError("the new path is empty")
-        deps = [] if self._last is None else [
-            d for d in self._last.asset if d.node == node and d.attribute == attribute
-        ]  # fmt: skip
+        deps = (
+            []
+            if self._last is None
+            else [d for d in self._last.asset if d.node == node and d.attribute == attribute]
+        )
         if self._last is not None and not deps:
             raise ValueError(f"{node}.{attribute} is not a file the scene depends on")
         written = normalise(deps[0].path).rpartition("/")[2] if deps else ""
@@ -248,18 +250,21 @@ def apply_repaths(analysis: Analysis, repaths: Sequence[Repath] | Any) -> Analys
         written = dep.path
         assets += _retargeted(dep, files, _where_scene_looks(written, analysis, scene_dir))
         analysis.diagnostics = [
-            d for d in analysis.diagnostics
+            d
+            for d in analysis.diagnostics
             if not (d.node == dep.node and d.path == written and _about_the_file(d))
-        ]  # fmt: skip
+        ]
         analysis.diagnostics.append(
             Diagnostic(
-                REPATHED, NOTICE,
+                REPATHED,
+                NOTICE,
                 f"{dep.plug} is re-pathed for this submission: the farm gets "
                 f"{repath.new_path} in place of {written}",
-                dep.node, dep.path,
+                dep.node,
+                dep.path,
                 "the .ma file is not changed; re-path the node in Maya to make it permanent",
             )
-        )  # fmt: skip
+        )
     analysis.asset = assets
     return analysis
 
@@ -314,7 +319,15 @@ def _retargeted(
 
 def _moved(dep: Dependency, looks: str, path: str, st: os.stat_result) -> Dependency:
     return Dependency(
-        dep.kind, dep.node, dep.attribute, looks, resolved=path, found_by="repath",
-        exists=True, size=st.st_size, mtime=st.st_mtime, optional=dep.optional,
+        dep.kind,
+        dep.node,
+        dep.attribute,
+        looks,
+        resolved=path,
+        found_by="repath",
+        exists=True,
+        size=st.st_size,
+        mtime=st.st_mtime,
+        optional=dep.optional,
         from_reference_edit=dep.from_reference_edit,
-    )  # fmt: skip
+    )

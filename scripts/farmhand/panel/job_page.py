@@ -78,8 +78,9 @@ class JobPage(QtWidgets.QWidget):
         font.setStyleHint(font.StyleHint.Monospace)
         self.spec_view.setFont(font)
         rl.addWidget(self.spec_view, 1)
-        self.spec_note = theme.label("Hashes are zero until you submit: files are hashed then.",
-                                     "muted", wrap=True)  # fmt: skip
+        self.spec_note = theme.label(
+            "Hashes are zero until you submit: files are hashed then.", "muted", wrap=True
+        )
         rl.addWidget(self.spec_note)
         self.spec_view.setVisible(False)
         self.spec_note.setVisible(False)
@@ -213,8 +214,11 @@ class JobPage(QtWidgets.QWidget):
         self.test_first = QtWidgets.QCheckBox("First")
         self.test_middle = QtWidgets.QCheckBox("Middle")
         self.test_last = QtWidgets.QCheckBox("Last")
-        for box, key in ((self.test_first, "test_first"), (self.test_middle, "test_middle"),
-                         (self.test_last, "test_last")):  # fmt: skip
+        for box, key in (
+            (self.test_first, "test_first"),
+            (self.test_middle, "test_middle"),
+            (self.test_last, "test_last"),
+        ):
             box.toggled.connect(lambda on, key=key: self._set(**{key: on}))
             row.addWidget(box)
         row.addStretch(1)
@@ -233,8 +237,11 @@ class JobPage(QtWidgets.QWidget):
         self.hw_config = QtWidgets.QRadioButton("Machine type")
         self.hw_custom = QtWidgets.QRadioButton("At least")
         group = QtWidgets.QButtonGroup(self)
-        for button, mode in ((self.hw_any, "any"), (self.hw_config, "config"),
-                             (self.hw_custom, "custom")):  # fmt: skip
+        for button, mode in (
+            (self.hw_any, "any"),
+            (self.hw_config, "config"),
+            (self.hw_custom, "custom"),
+        ):
             group.addButton(button)
             button.toggled.connect(lambda on, mode=mode: self._hardware_mode(mode) if on else None)
         form.addRow("Run on", self.hw_any)
@@ -305,8 +312,9 @@ class JobPage(QtWidgets.QWidget):
         for name, preset in sorted(self.state.presets.presets.items()):
             text = f"{name}  ·  {preset.scope}"
             self.preset.addItem(text, name)
-            self.preset.setItemData(self.preset.count() - 1, preset.description,
-                                    Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+            self.preset.setItemData(
+                self.preset.count() - 1, preset.description, Qt.ItemDataRole.ToolTipRole
+            )
         self.hw_configs.clear()
         for config in self.state.hardware_configs:
             self.hw_configs.addItem(_config_text(config), str(config.get("id")))
@@ -351,7 +359,8 @@ class JobPage(QtWidgets.QWidget):
         _set_text(self.test_custom, c.test_custom)
         self.stop_after_test.setChecked(c.stop_after_test)
         {"any": self.hw_any, "config": self.hw_config, "custom": self.hw_custom}[
-            c.hardware].setChecked(True)  # fmt: skip
+            c.hardware
+        ].setChecked(True)
         _set_index(self.hw_configs, c.hardware_config_id)
         self.ram.setValue(c.ram_gb)
         self.gpus.setValue(c.gpu_count)

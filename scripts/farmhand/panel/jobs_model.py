@@ -49,8 +49,7 @@ class JobsModel(QtCore.QAbstractTableModel):
         if [j.get("id") for j in jobs] == [j.get("id") for j in self.jobs]:
             self.jobs = jobs
             if jobs:
-                self.dataChanged.emit(self.index(0, 0),
-                                      self.index(len(jobs) - 1, len(COLUMNS) - 1))  # fmt: skip
+                self.dataChanged.emit(self.index(0, 0), self.index(len(jobs) - 1, len(COLUMNS) - 1))
             return
         self.beginResetModel()
         self.jobs = jobs

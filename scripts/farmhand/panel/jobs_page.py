@@ -76,8 +76,9 @@ def fetch(
     except FarmError as exc:
         if exc.status != 404:  # a server without outputs yet: the grid alone
             raise
-    wanted = [(f, k) for f, k in sorted(preview_keys(snapshot.outputs).items())
-              if f not in known][:max_previews]  # fmt: skip
+    wanted = [(f, k) for f, k in sorted(preview_keys(snapshot.outputs).items()) if f not in known][
+        :max_previews
+    ]
     for frame, key in wanted:
         snapshot.previews[frame] = client.request("GET", f"/blobs/{key}").content
     return snapshot
@@ -305,9 +306,13 @@ class JobsPage(QtWidgets.QWidget):
             return False
         self._in_flight = True
         self.state.background.run(
-            fetch, self.state.login, self.selected_id, set(self.previews),
-            on_done=self._polled, on_error=self._poll_failed,
-        )  # fmt: skip
+            fetch,
+            self.state.login,
+            self.selected_id,
+            set(self.previews),
+            on_done=self._polled,
+            on_error=self._poll_failed,
+        )
         return True
 
     def _polled(self, snapshot: FarmSnapshot) -> None:
@@ -370,9 +375,11 @@ class JobsPage(QtWidgets.QWidget):
             self.model.set_notices({i: n.text for i, n in self.watch.unseen.items()})
         job = self.job
         if job is None:
-            listed = self.model.jobs[self.model.row_of(self.selected_id)] \
-                if self.selected_id is not None and self.model.row_of(self.selected_id) >= 0 \
-                else None  # fmt: skip
+            listed = (
+                self.model.jobs[self.model.row_of(self.selected_id)]
+                if self.selected_id is not None and self.model.row_of(self.selected_id) >= 0
+                else None
+            )
             job = listed
         for button in self.action_buttons.values():
             button.setEnabled(False)
@@ -434,9 +441,14 @@ class JobsPage(QtWidgets.QWidget):
     def _show_previews(self) -> None:
         self.thumbs.clear()
         for frame, pixmap in sorted(self.previews.items()):
-            icon = QtGui.QIcon(pixmap.scaled(
-                THUMB, THUMB * 9 // 16, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+            icon = QtGui.QIcon(
+                pixmap.scaled(
+                    THUMB,
+                    THUMB * 9 // 16,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
             item = QtWidgets.QListWidgetItem(icon, self.preview_label(frame))
             item.setData(Qt.ItemDataRole.UserRole, frame)
             item.setToolTip(f"{self.preview_label(frame)}: click to see it large")
@@ -458,8 +470,11 @@ class JobsPage(QtWidgets.QWidget):
                 index = int(task["layer"])
                 if isinstance(layers, list) and 0 <= index < len(layers):
                     layer = layers[index]
-                    name = layer.get("display_name") or layer.get("name") \
-                        if isinstance(layer, dict) else str(layer)  # fmt: skip
+                    name = (
+                        layer.get("display_name") or layer.get("name")
+                        if isinstance(layer, dict)
+                        else str(layer)
+                    )
                     return f"{name} · frame {frame}"
         return f"frame {frame}"
 
@@ -478,10 +493,13 @@ class JobsPage(QtWidgets.QWidget):
         job_id = self.selected_id
         self.status.setText(f"priority of job {job_id} → {value}…")
         self.state.background.run(
-            set_priority, self.state.login, job_id, value,
+            set_priority,
+            self.state.login,
+            job_id,
+            value,
             on_done=lambda job: self._acted("priority", job),
             on_error=lambda exc: self._act_failed("change the priority", exc),
-        )  # fmt: skip
+        )
 
     # -- downloads -------------------------------------------------------------------------------
     def _ask_download(self) -> None:
@@ -499,11 +517,14 @@ class JobsPage(QtWidgets.QWidget):
         self.download_button.setEnabled(False)
         self.download_status.setText(f"downloading to {dest}…")
         self.state.background.run(
-            download_outputs, self.state.login, self.selected_id, dest,
+            download_outputs,
+            self.state.login,
+            self.selected_id,
+            dest,
             on_progress=self.download_status.setText,
             on_done=lambda report: self._downloaded(dest, report),
             on_error=lambda exc: self._download_failed(exc),
-        )  # fmt: skip
+        )
 
     def _downloaded(self, dest: Path, report: DownloadReport) -> None:
         self.downloaded = report
@@ -536,10 +557,13 @@ class JobsPage(QtWidgets.QWidget):
             button.setEnabled(False)
         self.status.setText(f"{action} job {job_id}…")
         self.state.background.run(
-            job_action, self.state.login, job_id, action,
+            job_action,
+            self.state.login,
+            job_id,
+            action,
             on_done=lambda job: self._acted(action, job),
             on_error=lambda exc: self._act_failed(action, exc),
-        )  # fmt: skip
+        )
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask the user (a test replaces this)."""
@@ -564,11 +588,20 @@ class PreviewDialog(QtWidgets.QDialog):
         layout = QtWidgets.QVBoxLayout(self)
         self.image = QtWidgets.QLabel()
         screen = parent.screen().availableGeometry() if parent.screen() else None
-        limit = QtCore.QSize(screen.width() * 3 // 4, screen.height() * 3 // 4) if screen \
-            else QtCore.QSize(1280, 720)  # fmt: skip
-        shown = pixmap if pixmap.width() <= limit.width() and pixmap.height() <= limit.height() \
-            else pixmap.scaled(limit, Qt.AspectRatioMode.KeepAspectRatio,
-                               Qt.TransformationMode.SmoothTransformation)  # fmt: skip
+        limit = (
+            QtCore.QSize(screen.width() * 3 // 4, screen.height() * 3 // 4)
+            if screen
+            else QtCore.QSize(1280, 720)
+        )
+        shown = (
+            pixmap
+            if pixmap.width() <= limit.width() and pixmap.height() <= limit.height()
+            else pixmap.scaled(
+                limit,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
         self.image.setPixmap(shown)
         layout.addWidget(self.image)
         layout.addWidget(theme.label(title, "muted"))

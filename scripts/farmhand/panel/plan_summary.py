@@ -52,11 +52,18 @@ def layer_plans(spec: dict[str, Any]) -> list[LayerPlan]:
         one = spec if group.index is None else {**spec, "layers": [spec["layers"][group.index]]}
         frame_count, tasks = plan.count(one)
         size = f"{group.width} × {group.height}" if group.width and group.height else "scene size"
-        rows.append(LayerPlan(
-            name=group.display_name or "(the scene's layers)", renderer=group.renderer or "scene",
-            frames=format_frames(group.frames), frame_count=frame_count, tasks=tasks, size=size,
-            cameras=list(group.cameras), picked=group.pick_cameras,
-        ))  # fmt: skip
+        rows.append(
+            LayerPlan(
+                name=group.display_name or "(the scene's layers)",
+                renderer=group.renderer or "scene",
+                frames=format_frames(group.frames),
+                frame_count=frame_count,
+                tasks=tasks,
+                size=size,
+                cameras=list(group.cameras),
+                picked=group.pick_cameras,
+            )
+        )
     return rows
 
 
@@ -105,8 +112,11 @@ def written_files(spec: dict[str, Any], analysis: Analysis) -> list[LayerFiles]:
     base = output_base(analysis)
     result = []
     for group in plan.layer_groups(spec):
-        shown = LayerFiles(group.display_name, group.frames[0] if group.frames else None,
-                           format_frames(group.frames))  # fmt: skip
+        shown = LayerFiles(
+            group.display_name,
+            group.frames[0] if group.frames else None,
+            format_frames(group.frames),
+        )
         layer = analysis.scene_info_render.get(group.name or "")
         outputs = layer.outputs if layer is not None else None
         if outputs is None:

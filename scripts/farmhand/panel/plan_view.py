@@ -64,8 +64,9 @@ class PlanView(QtWidgets.QFrame):
             self.total.setText("no tasks until the problems below are fixed")
         else:
             layers = len(self.rows)
-            self.total.setText(f"{_count(tasks, 'task')} · {_count(frames, 'frame')} · "
-                               f"{_count(layers, 'layer')}")  # fmt: skip
+            self.total.setText(
+                f"{_count(tasks, 'task')} · {_count(frames, 'frame')} · {_count(layers, 'layer')}"
+            )
         blocks = []
         for row in self.rows:
             cameras = ", ".join(row.cameras) or "no camera"
@@ -99,10 +100,12 @@ class PlanView(QtWidgets.QFrame):
             return
         self._asked = key
         self.state.background.run(
-            software_warning, login.client(), spec,
+            software_warning,
+            login.client(),
+            spec,
             on_done=lambda warning: self._answer(key, warning),
             on_error=lambda _exc: self._answer(key, None),
-        )  # fmt: skip
+        )
 
     def _answer(self, key: tuple[str, str, str], warning: str | None) -> None:
         if key == self._asked:  # not an answer about software changed since

@@ -35,8 +35,11 @@ def internal_fields(fields: dict[str, Any]) -> list[str]:
     >>> internal_fields({"priority": 1, "manifest": []})
     ['manifest: filled in from the scene at submission; a preset cannot set it']
     """
-    return [f"{k}: filled in from the scene at submission; a preset cannot set it"
-            for k in INTERNAL if k in fields]  # fmt: skip
+    return [
+        f"{k}: filled in from the scene at submission; a preset cannot set it"
+        for k in INTERNAL
+        if k in fields
+    ]
 
 
 def list_presets(client: Any = None) -> PresetList:

@@ -54,8 +54,9 @@ def layering_tip(preset: Preset) -> str:
     lines = [f"{preset.path}", f"layers: {preset.layered_from}"]
     for key, scope in preset.origins.items():
         hidden = preset.hidden.get(key)
-        hides = ("; hides " + ", ".join(f"{s} {json.dumps(v)[:40]}" for s, v in hidden)
-                 if hidden else "")  # fmt: skip
+        hides = (
+            "; hides " + ", ".join(f"{s} {json.dumps(v)[:40]}" for s, v in hidden) if hidden else ""
+        )
         lines.append(f"{key}: from {scope}{hides}")
     return "\n".join(lines)
 
@@ -79,8 +80,14 @@ class PresetsPage(QtWidgets.QWidget):
         ll = QtWidgets.QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 8, 0)
         ll.addWidget(theme.label("Presets", "heading"))
-        ll.addWidget(theme.label("Server presets are published by the farm admin; studio and "
-                                 "user presets are JSON files.", "muted", wrap=True))  # fmt: skip
+        ll.addWidget(
+            theme.label(
+                "Server presets are published by the farm admin; studio and "
+                "user presets are JSON files.",
+                "muted",
+                wrap=True,
+            )
+        )
         self.list = QtWidgets.QListWidget()
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -302,8 +309,10 @@ class PresetsPage(QtWidgets.QWidget):
             return None
         folder = Path(self.folder.currentData())
         if not self._writable(self.folder.currentIndex()):
-            self._say_error("Not saved: studio presets are read-only; only a farm admin may "
-                            "change them. Save it into your user folder instead.")  # fmt: skip
+            self._say_error(
+                "Not saved: studio presets are read-only; only a farm admin may "
+                "change them. Save it into your user folder instead."
+            )
             return None
         target = folder / f"{body['name']}.json"
         overwrite = False
@@ -335,8 +344,9 @@ class PresetsPage(QtWidgets.QWidget):
     def confirm(self, title: str, text: str) -> bool:
         """Ask the user (a test replaces this)."""
         buttons = QtWidgets.QMessageBox.StandardButton
-        answer = QtWidgets.QMessageBox.question(self, title, text, buttons.Yes | buttons.No,
-                                                buttons.No)  # fmt: skip
+        answer = QtWidgets.QMessageBox.question(
+            self, title, text, buttons.Yes | buttons.No, buttons.No
+        )
         return answer == buttons.Yes
 
     def _say_error(self, text: str) -> None:
@@ -359,8 +369,11 @@ class PresetsPage(QtWidgets.QWidget):
                 continue
             writable = self._writable(i)
             item.setEnabled(writable)
-            item.setToolTip("" if writable else "Studio presets are read-only: only a farm "
-                            "admin may change them")  # fmt: skip
+            item.setToolTip(
+                ""
+                if writable
+                else "Studio presets are read-only: only a farm admin may change them"
+            )
         if not self._writable(self.folder.currentIndex()):
             self.folder.setCurrentIndex(self.folder.count() - 1)
 

@@ -280,8 +280,9 @@ class ScenePage(QtWidgets.QWidget):
         name = item.data(0, ROLE_LAYER)
         layer = analysis.scene_info_render[name]
         c = layer.common
-        self.settings.addWidget(theme.label(f"Render settings · {layer.display_name}", "heading"),
-                                0, 0, 1, 4)  # fmt: skip
+        self.settings.addWidget(
+            theme.label(f"Render settings · {layer.display_name}", "heading"), 0, 0, 1, 4
+        )
         rows = [
             ("Renderer", c.renderer),
             ("Animation", "on" if c.animation else f"off (frame {c.frames})"),
@@ -291,8 +292,9 @@ class ScenePage(QtWidgets.QWidget):
         ]
         option = layer.option
         if option is not None:
-            sampling = ", ".join(f"{n} {v}" for n, v in zip(SAMPLING, option.sampling,
-                                                           strict=False))  # fmt: skip
+            sampling = ", ".join(
+                f"{n} {v}" for n, v in zip(SAMPLING, option.sampling, strict=False)
+            )
             rows += [
                 ("Device", option.render_device),
                 ("Motion blur", "on" if option.motion_blur_enable else "off"),

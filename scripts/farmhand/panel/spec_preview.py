@@ -96,8 +96,15 @@ def preview(
         except ValueError as exc:
             problems.append(f"manifest: {client}: {exc}")
             continue
-        manifest.append({"path": client, "server_path": mapped, "md5": ZERO_MD5,
-                         "xxh64": ZERO_XXH64, "size": sizes.get(local, 0)})  # fmt: skip
+        manifest.append(
+            {
+                "path": client,
+                "server_path": mapped,
+                "md5": ZERO_MD5,
+                "xxh64": ZERO_XXH64,
+                "size": sizes.get(local, 0),
+            }
+        )
     scene_blob = {"md5": ZERO_MD5, "xxh64": ZERO_XXH64, "size": analysis.scene_file_size}
     try:
         spec = build_spec(analysis, manifest, scene_blob, choices)
@@ -139,8 +146,9 @@ def plan_check(spec: dict[str, Any]) -> tuple[int, int, list[str]]:
     custom = Scheduling.of(spec).test_frames.custom
     strays = [str(f) for f in custom if isinstance(f, int) and f not in rendered]
     if strays:
-        problem = (f"test_frames.custom: frame(s) {', '.join(strays)} are not rendered by any "
-                   "chosen layer")  # fmt: skip
+        problem = (
+            f"test_frames.custom: frame(s) {', '.join(strays)} are not rendered by any chosen layer"
+        )
         return frames, tasks, [problem]
     return frames, tasks, []
 

@@ -142,8 +142,11 @@ class PanelState(QtCore.QObject):
         self.analysis = None
         if self.raw is not None:
             layers = self.raw.scene_info_render
-            picked = [name for name in self.choices.cameras if name in layers
-                      and picked_cameras(self.choices, name, layers[name])]  # fmt: skip
+            picked = [
+                name
+                for name in self.choices.cameras
+                if name in layers and picked_cameras(self.choices, name, layers[name])
+            ]
             analysis = without_ignored(self.raw, self.ignored)
             self.analysis = with_picked_cameras(analysis, picked)
         self.analysis_changed.emit()

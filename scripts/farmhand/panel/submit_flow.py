@@ -56,24 +56,38 @@ def submit(
         if name == HASHING:
             progress(SubmitEvent(HASHING, note=note[0]))
         elif name == UPLOADING:
-            progress(SubmitEvent(UPLOADING, hashed_files=hashed_total[0],
-                                 hashed_bytes=hashed_total[1]))  # fmt: skip
+            progress(
+                SubmitEvent(UPLOADING, hashed_files=hashed_total[0], hashed_bytes=hashed_total[1])
+            )
         else:
-            progress(SubmitEvent(SUBMITTING, 1, 1, hashed_files=hashed_total[0],
-                                 hashed_bytes=hashed_total[1]))  # fmt: skip
+            progress(
+                SubmitEvent(
+                    SUBMITTING, 1, 1, hashed_files=hashed_total[0], hashed_bytes=hashed_total[1]
+                )
+            )
 
     def hashed(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
-        progress(SubmitEvent(HASHING, files_done, files_total, bytes_done, bytes_total,
-                             note=note[0]))  # fmt: skip
+        progress(
+            SubmitEvent(HASHING, files_done, files_total, bytes_done, bytes_total, note=note[0])
+        )
 
     def uploaded(p: Progress) -> None:
-        progress(SubmitEvent(UPLOADING, p.files_done, p.files_total, p.bytes_done,
-                             p.bytes_total, p.rate, p.eta, hashed_files=hashed_total[0],
-                             hashed_bytes=hashed_total[1]))  # fmt: skip
+        progress(
+            SubmitEvent(
+                UPLOADING,
+                p.files_done,
+                p.files_total,
+                p.bytes_done,
+                p.bytes_total,
+                p.rate,
+                p.eta,
+                hashed_files=hashed_total[0],
+                hashed_bytes=hashed_total[1],
+            )
+        )
 
     def retrying(text: str) -> None:
         note[0] = text
 
     watch = Watch(stage=stage, hashing=hashed, uploading=uploaded, retrying=retrying)
-    return submit_analysis(client, analysis, choices, watch=watch, cancel=cancel,
-                           parallel=parallel)  # fmt: skip
+    return submit_analysis(client, analysis, choices, watch=watch, cancel=cancel, parallel=parallel)

@@ -54,8 +54,11 @@ class StageRow(QtWidgets.QWidget):
 
     def show_counts(self, event: SubmitEvent, verb: str) -> None:
         """Files and bytes done, rate and time left."""
-        fraction = event.bytes_done / event.bytes_total if event.bytes_total else (
-            event.files_done / event.files_total if event.files_total else 0.0)  # fmt: skip
+        fraction = (
+            event.bytes_done / event.bytes_total
+            if event.bytes_total
+            else (event.files_done / event.files_total if event.files_total else 0.0)
+        )
         self.bar.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
         parts = [
             f"{event.files_done:,} of {event.files_total:,} files",
@@ -270,9 +273,15 @@ class SubmitPage(QtWidgets.QWidget):
         self.submit_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.state.background.run(
-            submit, self.state.login.client(), self.state.analysis, choices, self.cancel_event,
-            on_progress=self._progress, on_done=self._done, on_error=self._failed,
-        )  # fmt: skip
+            submit,
+            self.state.login.client(),
+            self.state.analysis,
+            choices,
+            self.cancel_event,
+            on_progress=self._progress,
+            on_done=self._done,
+            on_error=self._failed,
+        )
         return True
 
     def cancel(self) -> None:
@@ -329,8 +338,11 @@ class SubmitPage(QtWidgets.QWidget):
     def _failed(self, exc: BaseException) -> None:
         self._finish()
         self.error = _failure_text(exc)
-        self.outcome_icon.setPixmap(theme.severity_icon(
-            "notice" if isinstance(exc, Cancelled) else "error", 16).pixmap(16, 16))  # fmt: skip
+        self.outcome_icon.setPixmap(
+            theme.severity_icon("notice" if isinstance(exc, Cancelled) else "error", 16).pixmap(
+                16, 16
+            )
+        )
         self.outcome_text.setText(self.error.replace("\n", "<br>"))
         self.open_button.hide()
         self.outcome.show()

@@ -192,9 +192,12 @@ class TaskDetail(QtWidgets.QFrame):
                 item.setData(0, ROLE_ATTEMPT, attempt)
                 item.setToolTip(len(COLUMNS) - 1, message)
                 colour = theme.TASK_COLOURS.get(
-                    "done" if attempt.get("state") == "done" else
-                    "running" if attempt.get("state") == "running" else "failed"
-                )  # fmt: skip
+                    "done"
+                    if attempt.get("state") == "done"
+                    else "running"
+                    if attempt.get("state") == "running"
+                    else "failed"
+                )
                 item.setIcon(0, theme.dot_icon(colour, 10))
                 self.attempts.addTopLevelItem(item)
         attempt = self._attempt(self._chosen) or shown_attempt(self.tasks)
@@ -248,10 +251,13 @@ class TaskDetail(QtWidgets.QFrame):
         self._reading = True
         attempt = self.log_attempt
         self.state.background.run(
-            fetch_log, self.state.login, attempt, self.log_size,
+            fetch_log,
+            self.state.login,
+            attempt,
+            self.log_size,
             on_done=lambda got: self._log_read(attempt, got),
             on_error=lambda exc: self._log_failed(attempt, exc),
-        )  # fmt: skip
+        )
 
     def _log_read(self, attempt: int, got: tuple[bytes, int, str | None]) -> None:
         self._reading = False
@@ -289,9 +295,13 @@ class TaskDetail(QtWidgets.QFrame):
         self.retry_button.setEnabled(False)
         self.status.setText(f"retrying {len(ids)} task(s)…")
         self.state.background.run(
-            retry_tasks, self.state.login, self.job_id, ids,
-            on_done=self._retried, on_error=self._retry_failed,
-        )  # fmt: skip
+            retry_tasks,
+            self.state.login,
+            self.job_id,
+            ids,
+            on_done=self._retried,
+            on_error=self._retry_failed,
+        )
 
     def _retried(self, job: dict[str, Any]) -> None:
         self.status.setText(f"{job.get('affected', 0)} task(s) queued again")

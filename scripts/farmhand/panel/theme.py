@@ -93,14 +93,25 @@ def apply_dark_palette(app: QtWidgets.QApplication) -> None:
     role = QtGui.QPalette.ColorRole
     group = QtGui.QPalette.ColorGroup
     for r, colour in (
-        (role.Window, WINDOW), (role.WindowText, TEXT), (role.Base, BASE),
-        (role.AlternateBase, ALT_BASE), (role.ToolTipBase, "#202020"), (role.ToolTipText, TEXT),
-        (role.Text, TEXT), (role.Button, BUTTON), (role.ButtonText, TEXT),
-        (role.BrightText, "#ffffff"), (role.Highlight, HIGHLIGHT),
-        (role.HighlightedText, "#ffffff"), (role.Link, "#8cc8ff"),
-        (role.PlaceholderText, "#8a8a8a"), (role.Mid, "#3a3a3a"), (role.Dark, "#262626"),
-        (role.Light, "#5a5a5a"), (role.Shadow, "#1a1a1a"),
-    ):  # fmt: skip
+        (role.Window, WINDOW),
+        (role.WindowText, TEXT),
+        (role.Base, BASE),
+        (role.AlternateBase, ALT_BASE),
+        (role.ToolTipBase, "#202020"),
+        (role.ToolTipText, TEXT),
+        (role.Text, TEXT),
+        (role.Button, BUTTON),
+        (role.ButtonText, TEXT),
+        (role.BrightText, "#ffffff"),
+        (role.Highlight, HIGHLIGHT),
+        (role.HighlightedText, "#ffffff"),
+        (role.Link, "#8cc8ff"),
+        (role.PlaceholderText, "#8a8a8a"),
+        (role.Mid, "#3a3a3a"),
+        (role.Dark, "#262626"),
+        (role.Light, "#5a5a5a"),
+        (role.Shadow, "#1a1a1a"),
+    ):
         palette.setColor(r, QtGui.QColor(colour))
     for r in (role.Text, role.WindowText, role.ButtonText):
         palette.setColor(group.Disabled, r, QtGui.QColor("#8f8f8f"))
@@ -212,8 +223,9 @@ def label(text: str = "", role: str | None = None, wrap: bool = False) -> QtWidg
 def ask(parent: QtWidgets.QWidget, title: str, text: str) -> bool:
     """A yes/no question; True for yes (No is the default button)."""
     buttons = QtWidgets.QMessageBox.StandardButton
-    answer = QtWidgets.QMessageBox.question(parent, title, text, buttons.Yes | buttons.No,
-                                            buttons.No)  # fmt: skip
+    answer = QtWidgets.QMessageBox.question(
+        parent, title, text, buttons.Yes | buttons.No, buttons.No
+    )
     return answer == buttons.Yes
 
 

@@ -100,8 +100,9 @@ class Panel(QtWidgets.QWidget):
         self.state.login_changed.connect(self._refresh_chrome)
         self.state.farm_data_changed.connect(self._refresh_chrome)
         self._refresh_chrome()
-        self.show_section(self.state.prefs.section if self.state.prefs.section in self.pages
-                          else "scene")  # fmt: skip
+        self.show_section(
+            self.state.prefs.section if self.state.prefs.section in self.pages else "scene"
+        )
         self.state.refresh_farm_data()
 
     # -- building --------------------------------------------------------------------------------
@@ -274,8 +275,10 @@ class Panel(QtWidgets.QWidget):
             text = f"Job {job} submitted — change the scene or a setting to submit another"
         else:
             severity = "ok"
-            text = (f"Ready: {preview.frames:,} frames → {preview.tasks:,} tasks, "
-                    f"{preview.files:,} files ({theme.human_size(preview.bytes)})")  # fmt: skip
+            text = (
+                f"Ready: {preview.frames:,} frames → {preview.tasks:,} tasks, "
+                f"{preview.files:,} files ({theme.human_size(preview.bytes)})"
+            )
         ok = severity in ("ok", "done")
         icon = theme.dot_icon(theme.OK, 14) if ok else theme.severity_icon(severity)
         self.footer_icon.setPixmap(icon.pixmap(14, 14))

@@ -24,8 +24,9 @@ class FitText(QtWidgets.QTextEdit):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWordWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Fixed)  # fmt: skip
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed
+        )
         self.viewport().setAutoFillBackground(False)
         self.setStyleSheet("QTextEdit { background: transparent; }")
         self.document().setDocumentMargin(0)
@@ -72,8 +73,10 @@ class WrittenFiles(QtWidgets.QFrame):
         blocks = []
         for layer in files:
             cameras = f"frame {layer.frame} of {layer.frames}" if layer.frame is not None else ""
-            head = (f"<b>{html.escape(layer.layer)}</b>&nbsp;&nbsp;"
-                    f"<span style='color:{theme.MUTED}'>{html.escape(cameras)}</span>")  # fmt: skip
+            head = (
+                f"<b>{html.escape(layer.layer)}</b>&nbsp;&nbsp;"
+                f"<span style='color:{theme.MUTED}'>{html.escape(cameras)}</span>"
+            )
             if layer.paths:
                 body = "<br>".join(html.escape(p) for p in layer.paths)
                 body = f"<span style='font-family:monospace'>{body}</span>"

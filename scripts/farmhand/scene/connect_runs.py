@@ -56,10 +56,12 @@ class WantedNodes:
         if b"|" not in run and wanted.isdisjoint(itertools.chain.from_iterable(nodes)):
             return []
         hits: Iterable[int] = [
-            i for i, (a, b) in enumerate(nodes)
-            if a in wanted or b in wanted
+            i
+            for i, (a, b) in enumerate(nodes)
+            if a in wanted
+            or b in wanted
             or ((b"|" in a or b"|" in b) and (self.plug(a) or self.plug(b)))
-        ]  # fmt: skip
+        ]
         if not hits:
             return []
         lines = run.split(b"\n")

@@ -171,9 +171,15 @@ def _output_notes(renderable: dict[str, LayerInfo]) -> list[Diagnostic]:
             )
         if not outputs.predicted:
             found.append(
-                Diagnostic(OUTPUTS_NOT_PREDICTED, NOTICE, f"render layer {layer.display_name}: "
-                           f"{outputs.note}", name, None, "")
-            )  # fmt: skip
+                Diagnostic(
+                    OUTPUTS_NOT_PREDICTED,
+                    NOTICE,
+                    f"render layer {layer.display_name}: {outputs.note}",
+                    name,
+                    None,
+                    "",
+                )
+            )
     return found
 
 
@@ -204,28 +210,34 @@ def binary_reference(node: str, path: str) -> Diagnostic:
 def autotx_without_tx(analysis: Analysis, with_tx: set[str]) -> list[Diagnostic]:
     """Arnold with auto-tx off renders slower from textures that have no `.tx` beside them."""
     arnold = [
-        layer.option for layer in analysis.scene_info_render.values()
+        layer.option
+        for layer in analysis.scene_info_render.values()
         if layer.renderable and layer.common.renderer == "arnold" and layer.option
-    ]  # fmt: skip
+    ]
     if not arnold or all(option.auto_tx for option in arnold):
         return []
     bare = [
-        d for d in analysis.asset
-        if d.kind == "texture" and d.exists and not d.path.lower().endswith(".tx")
+        d
+        for d in analysis.asset
+        if d.kind == "texture"
+        and d.exists
+        and not d.path.lower().endswith(".tx")
         and d.plug not in with_tx
-    ]  # fmt: skip
+    ]
     if not bare:
         return []
     return [
         Diagnostic(
-            AUTOTX_WITHOUT_TX, WARNING,
+            AUTOTX_WITHOUT_TX,
+            WARNING,
             f"Arnold auto-tx is off and {len(bare)} texture(s) have no .tx beside them "
             f"(first: {bare[0].path}); renders will load full-size images",
-            bare[0].node, bare[0].path,
+            bare[0].node,
+            bare[0].path,
             "turn on Auto-convert Textures to TX in Arnold's render settings, or run "
             "Arnold's TX Manager before submitting",
         )
-    ]  # fmt: skip
+    ]
 
 
 def outside_project(analysis: Analysis) -> list[Diagnostic]:
@@ -244,11 +256,13 @@ def outside_project(analysis: Analysis) -> list[Diagnostic]:
         folders.setdefault(folder, dep)
     return [
         Diagnostic(
-            OUTSIDE_PROJECT, NOTICE,
+            OUTSIDE_PROJECT,
+            NOTICE,
             f"{dep.plug} uses a file outside the project, in {folder}",
-            dep.node, dep.path,
+            dep.node,
+            dep.path,
             "fine for the farm (it is uploaded with the job); move it into the project to keep "
             "the shot self-contained",
         )
         for folder, dep in folders.items()
-    ]  # fmt: skip
+    ]

@@ -269,9 +269,12 @@ def resume_pattern(commands: frozenset[str], node_types: frozenset[str]) -> Byte
     words = b"|".join(re.escape(c.encode("ascii")) for c in sorted(commands))
     types = b"|".join(re.escape(t.encode("ascii")) for t in sorted(node_types))
     return compile_bytes(
-        rb";[ \t\r]*\n((?:" + words + rb")[ \t\r\n]|createNode[ \t\r\n]+(?:" + types
+        rb";[ \t\r]*\n((?:"
+        + words
+        + rb")[ \t\r\n]|createNode[ \t\r\n]+(?:"
+        + types
         + rb")[ \t\r\n;])"
-    )  # fmt: skip
+    )
 
 
 def _string_end(buf: bytes, start: int) -> int:

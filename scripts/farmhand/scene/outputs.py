@@ -117,11 +117,13 @@ class LayerOutputs:
     def from_dict(cls, data: dict) -> LayerOutputs:
         """Read back what `dataclasses.asdict` wrote (the analysis JSON)."""
         naming = data.get("naming")
-        return cls(**{
-            **data,
-            "files": [OutputFile(**f) for f in data.get("files", [])],
-            "naming": NamingSettings(**naming) if naming else None,
-        })  # fmt: skip
+        return cls(
+            **{
+                **data,
+                "files": [OutputFile(**f) for f in data.get("files", [])],
+                "naming": NamingSettings(**naming) if naming else None,
+            }
+        )
 
 
 def has_token(prefix: str, tokens: tuple[str, ...]) -> bool:
@@ -186,8 +188,9 @@ def layer_outputs(
     whichever are listed, so narrowing the cameras never renames a file."""
     root, relative = split_root(settings.prefix, images)
     prefix = effective_prefix(settings, relative, several_layers)
-    outputs = LayerOutputs(root, prefix, naming=settings, images=images,
-                           several_layers=several_layers)  # fmt: skip
+    outputs = LayerOutputs(
+        root, prefix, naming=settings, images=images, several_layers=several_layers
+    )
     if settings.renderer not in PREDICTED_RENDERERS:
         outputs.predicted = False
         outputs.note = (

@@ -144,10 +144,13 @@ def ordered_children(scene: SceneQuery, parent: str) -> list[str]:
         if src == f"{parent}.lit" and dst.endswith(".pls")
     ]
     head = next(
-        (src.rpartition(".")[0] for src, dst in scene.connections(parent)
-         if dst == f"{parent}.cl" and src.endswith(".msg")),
+        (
+            src.rpartition(".")[0]
+            for src, dst in scene.connections(parent)
+            if dst == f"{parent}.cl" and src.endswith(".msg")
+        ),
         None,
-    )  # fmt: skip
+    )
     listed = set(children)
     ordered: dict[str, None] = {}  # insertion-ordered set: a long list stays linear
     item = head
@@ -169,10 +172,13 @@ def _targets(scene: SceneQuery, collection: str) -> list[str]:
     if scene.node_type(collection) == "renderSettingsCollection":
         return [n for t in SETTINGS_TYPES for n in scene.nodes(t)] + [RENDER_GLOBALS]
     selector = next(
-        (src.rpartition(".")[0] for src, dst in scene.connections(collection)
-         if dst == f"{collection}.sel"),
+        (
+            src.rpartition(".")[0]
+            for src, dst in scene.connections(collection)
+            if dst == f"{collection}.sel"
+        ),
         None,
-    )  # fmt: skip
+    )
     if selector is None:
         return []
     names = [n.rpartition("|")[2] for n in str(scene.get_attr(selector, "ssl") or "").split("\n")]
@@ -218,11 +224,15 @@ def _first_apply(scene: SceneQuery, apply: str) -> str:
     seen = {apply}
     for _ in range(64):  # a chain is as long as the layers overriding one plug
         previous = next(
-            (src.partition(".")[0] for src, dst in scene.connections(apply)
-             if dst == f"{apply}.ori" and src.endswith(".o")
-             and scene.node_type(src.partition(".")[0]) in APPLY_TYPES),
+            (
+                src.partition(".")[0]
+                for src, dst in scene.connections(apply)
+                if dst == f"{apply}.ori"
+                and src.endswith(".o")
+                and scene.node_type(src.partition(".")[0]) in APPLY_TYPES
+            ),
             None,
-        )  # fmt: skip
+        )
         if previous is None or previous in seen:
             return apply
         seen.add(previous)

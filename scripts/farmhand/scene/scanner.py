@@ -188,12 +188,19 @@ class Scanner:
             if not found:
                 continue
             dep = Dependency(
-                "converted_texture", texture.node, texture.attribute, derive(texture.path),
+                "converted_texture",
+                texture.node,
+                texture.attribute,
+                derive(texture.path),
                 resolved=found[0].path if not texture.pattern else texture.resolved,
-                found_by=texture.found_by, exists=True, pattern=texture.pattern,
-                files=found if texture.pattern else [], optional=True,
-                size=sum(f.size for f in found), mtime=max(f.mtime for f in found),
-            )  # fmt: skip
+                found_by=texture.found_by,
+                exists=True,
+                pattern=texture.pattern,
+                files=found if texture.pattern else [],
+                optional=True,
+                size=sum(f.size for f in found),
+                mtime=max(f.mtime for f in found),
+            )
             self.scan.add(dep)
             self.converted[suffix].add(texture.plug)
 
@@ -318,9 +325,10 @@ class Scanner:
                     shape = prefix + camera.shape
                     self._camera_edits.setdefault(
                         shape,
-                        dataclasses.replace(camera, transform=prefix + camera.transform,
-                                            shape=shape),
-                    )  # fmt: skip
+                        dataclasses.replace(
+                            camera, transform=prefix + camera.transform, shape=shape
+                        ),
+                    )
             row = EDIT_ATTRIBUTES.get(attr)
             if row is None:
                 continue

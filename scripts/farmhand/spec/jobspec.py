@@ -447,8 +447,10 @@ def _check_group(group: Mapping, where: str, spec: Mapping) -> Iterator[str]:
         yield from (f"{where}.{m}" for m in _check_tiles({**spec, **group}))
         cameras = group.get("cameras")
         if isinstance(cameras, list) and len(cameras) > 1:
-            yield (f"{where}.cameras: a tiled job renders one camera per layer, this layer has "
-                   f"{len(cameras)} ({', '.join(map(str, cameras))}): pick one")  # fmt: skip
+            yield (
+                f"{where}.cameras: a tiled job renders one camera per layer, this layer has "
+                f"{len(cameras)} ({', '.join(map(str, cameras))}): pick one"
+            )
 
 
 def _adapter(spec: Mapping) -> Any:

@@ -231,8 +231,9 @@ def count(spec: dict[str, Any]) -> tuple[int, int]:
         excluded = set(tests)  # the rest is cut as `chunks` cuts it: its runs, counted
         rest = [f for f in parsed if f not in excluded]
         frames += len(parsed)
-        tasks += len(tests) + sum(-(-len(range(a, b + 1, s)) // per_task)
-                                  for a, b, s in _runs(rest))  # fmt: skip
+        tasks += len(tests) + sum(
+            -(-len(range(a, b + 1, s)) // per_task) for a, b, s in _runs(rest)
+        )
     return frames, tasks
 
 
@@ -280,10 +281,20 @@ def _add_frame(
     for rect in rects:
         tile = {**rect.to_dict(), "count": len(rects), "image_width": group.width,
                 "image_height": group.height}  # fmt: skip
-        plan.tasks.append(TaskPlan(len(plan.tasks), "tile", frames, is_test, tile,
-                                   layer=group.index))  # fmt: skip
-    plan.tasks.append(TaskPlan(len(plan.tasks), "assemble", frames, is_test,
-                               {"count": len(rects)}, WAITING, group.index))  # fmt: skip
+        plan.tasks.append(
+            TaskPlan(len(plan.tasks), "tile", frames, is_test, tile, layer=group.index)
+        )
+    plan.tasks.append(
+        TaskPlan(
+            len(plan.tasks),
+            "assemble",
+            frames,
+            is_test,
+            {"count": len(rects)},
+            WAITING,
+            group.index,
+        )
+    )
 
 
 def _tiles(tiling: Tiling, group: LayerGroup) -> list[Any]:

@@ -82,8 +82,9 @@ class PresetList:
 
 def folders() -> list[tuple[str, Path]]:
     """(scope, folder) in lookup order: studio folders, then the user's."""
-    found = [("studio", Path(p)) for p in os.environ.get("FARMHAND_PRESETS", "").split(os.pathsep)
-             if p]  # fmt: skip
+    found = [
+        ("studio", Path(p)) for p in os.environ.get("FARMHAND_PRESETS", "").split(os.pathsep) if p
+    ]
     found.append(("user", config_path().parent / "presets"))
     return found
 
@@ -98,8 +99,10 @@ def check_fields(fields: Any) -> list[str]:
         kind = {list: "a list", str: "a string", type(None): "null"}.get(
             type(fields), type(fields).__name__
         )
-        return [f'(preset): a preset is a JSON object of JobSpec fields, e.g. {{"priority": 60}}; '
-                f"this is {kind}"]  # fmt: skip
+        return [
+            f'(preset): a preset is a JSON object of JobSpec fields, e.g. {{"priority": 60}}; '
+            f"this is {kind}"
+        ]
     return validate_preset(fields)
 
 
@@ -191,8 +194,10 @@ def collect(client: Any = None) -> PresetList:
         merged = layer(parts)
         problems = validate_preset(merged.fields)
         if problems:  # layers valid alone that clash together: the highest one alone
-            found.problems.append(f"preset {name}: its layers clash ({problems[0]}); "
-                                  f"using the {parts[-1].scope} one alone")  # fmt: skip
+            found.problems.append(
+                f"preset {name}: its layers clash ({problems[0]}); "
+                f"using the {parts[-1].scope} one alone"
+            )
             merged = layer(parts[-1:])
         found.presets[name] = merged
     return found

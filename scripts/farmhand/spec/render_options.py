@@ -277,8 +277,9 @@ def extra_args_problems(adapter: str, args: Any, renderer_name: Any = None) -> l
         return ["renderer.extra_args: must be a list of strings"]
     if len(args) > MAX_EXTRA_ARGS:
         return [f"renderer.extra_args: at most {MAX_EXTRA_ARGS} items, not {len(args)}"]
-    options = {name: option for option in allowed_options(adapter, renderer_name)
-               for name in option.names}  # fmt: skip
+    options = {
+        name: option for option in allowed_options(adapter, renderer_name) for name in option.names
+    }
     adapter_sets = BLENDER_SET_BY_ADAPTER if adapter == "blender" else MAYA_SET_BY_ADAPTER
     # The first problem ends the check: after an unknown flag, what follows cannot be told
     # apart from that flag's values.
@@ -294,8 +295,10 @@ def extra_args_problems(adapter: str, args: Any, renderer_name: Any = None) -> l
                 return [f"{where}: {flag} needs a value"]
             problem = _value_problem(option.value, args[i + 1])
             if problem:
-                return [f"renderer.extra_args[{i + 1}]: the value of {flag} "
-                        f"{_quote(args[i + 1])} {problem}"]  # fmt: skip
+                return [
+                    f"renderer.extra_args[{i + 1}]: the value of {flag} "
+                    f"{_quote(args[i + 1])} {problem}"
+                ]
             i += 1
         i += 1
     return []
@@ -344,8 +347,10 @@ def renderer_problems(renderer: Any) -> list[str]:
     if adapter == "blender":
         engine = renderer.get("engine")
         if isinstance(engine, str) and not BLENDER_ENGINE.fullmatch(engine):
-            problems.append(f"renderer.engine: {_quote(engine)} is not a Blender engine name "
-                            "such as CYCLES or BLENDER_EEVEE")  # fmt: skip
+            problems.append(
+                f"renderer.engine: {_quote(engine)} is not a Blender engine name "
+                "such as CYCLES or BLENDER_EEVEE"
+            )
     else:
         name = renderer.get("name")
         if isinstance(name, str) and not MAYA_RENDERER_NAME.fullmatch(name):

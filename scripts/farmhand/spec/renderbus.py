@@ -288,9 +288,11 @@ def _unread(task_json: Mapping, fields: Mapping) -> dict[str, Any]:
             if key not in ("cg_name", "cg_version", "plugins"):
                 unread[f"software_config.{key}"] = value
     for key, value in task_json.items():
-        if isinstance(value, dict | list) and key not in ours and key not in (
-            "task_info", "software_config", "scene_info_render"
-        ):  # fmt: skip
+        if (
+            isinstance(value, dict | list)
+            and key not in ours
+            and key not in ("task_info", "software_config", "scene_info_render")
+        ):
             unread[key] = value
     return unread
 

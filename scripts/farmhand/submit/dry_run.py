@@ -50,11 +50,17 @@ def planned_tasks(
         group = groups[task.layer]
         size = [group.width, group.height] if group.width and group.height else None
         item = PlannedTask(
-            seq=task.seq, kind=task.kind, layer=group.display_name or "(scene's layers)",
+            seq=task.seq,
+            kind=task.kind,
+            layer=group.display_name or "(scene's layers)",
             layer_index=group.index,
-            cameras=list(group.cameras), frames=list(task.frames), renderer=group.renderer,
-            resolution=size, is_test=task.is_test, tile=task.tile,
-        )  # fmt: skip
+            cameras=list(group.cameras),
+            frames=list(task.frames),
+            renderer=group.renderer,
+            resolution=size,
+            is_test=task.is_test,
+            tile=task.tile,
+        )
         if task.kind == "chunk":
             item.expected = expected_outputs(group, task.frames)
         if argv and task.kind != "assemble":
@@ -81,12 +87,20 @@ def _argv(
     scene = spec.get("scene") or {}
     project = scene.get("project_path")
     render_task = adapters.RenderTask(
-        job_id=0, task_id=0, attempt_id=0, kind=kind, frames=frames,
-        scene=Path(JOB + server_path(str(scene.get("path", "/scene")))), job_root=Path(JOB),
-        output_dir=Path(OUTPUT), work_dir=Path(WORK), spec=spec, layer=group.index,
+        job_id=0,
+        task_id=0,
+        attempt_id=0,
+        kind=kind,
+        frames=frames,
+        scene=Path(JOB + server_path(str(scene.get("path", "/scene")))),
+        job_root=Path(JOB),
+        output_dir=Path(OUTPUT),
+        work_dir=Path(WORK),
+        spec=spec,
+        layer=group.index,
         tile=tile_job(tile) if tile else None,
         project_dir=Path(JOB + server_path(project)) if project else None,
-    )  # fmt: skip
+    )
     try:
         command = adapters.get(str((spec.get("renderer") or {}).get("adapter"))).build(render_task)
     except adapters.AdapterError as exc:
@@ -116,9 +130,11 @@ def summary(spec: dict[str, Any]) -> str:
         mine = [t for t in tasks if t.layer_index == group.index]
         size = f"{group.width}x{group.height}" if group.width and group.height else "scene size"
         cameras = ", ".join(group.cameras) or "the scene's renderable cameras"
-        lines.append(f"- {group.display_name or '(scene layers)'}: {group.renderer or 'scene'}"
-                     f", frames {group.expression}, {size}, cameras {cameras}: "
-                     f"{len(mine)} task(s)")  # fmt: skip
+        lines.append(
+            f"- {group.display_name or '(scene layers)'}: {group.renderer or 'scene'}"
+            f", frames {group.expression}, {size}, cameras {cameras}: "
+            f"{len(mine)} task(s)"
+        )
         first = next((t for t in mine if t.kind != "assemble"), None)
         if first is not None:
             runs, note = _argv(spec, group, first.kind, first.frames, first.tile)

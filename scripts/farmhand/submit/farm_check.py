@@ -43,8 +43,10 @@ def version_warning(software: Mapping[str, Any], farm: Mapping[str, Any]) -> str
         return None
     saved = f"{versions.title(name)} {software.get('cg_version')}"
     have = versions.on_workers(name, counts) if counts else f"no {versions.title(name)}"
-    return (f"no online render node has {wanted} (the scene was saved with {saved}; "
-            f"online: {have}): the job will wait")  # fmt: skip
+    return (
+        f"no online render node has {wanted} (the scene was saved with {saved}; "
+        f"online: {have}): the job will wait"
+    )
 
 
 def software_warning(client: FarmClient, spec: Mapping[str, Any]) -> str | None:

@@ -48,10 +48,7 @@ def without_ignored(analysis: Analysis, ignored: Collection[IgnoreKey]) -> Analy
     diagnostics = [
         d for d in analysis.diagnostics if not (d.severity != NOTICE and (d.node, d.path) in gone)
     ]
-    diagnostics += [
-        _left_out(d)
-        for d in dropped
-    ]  # fmt: skip
+    diagnostics += [_left_out(d) for d in dropped]
     return dataclasses.replace(analysis, asset=kept, diagnostics=diagnostics)
 
 
@@ -59,26 +56,31 @@ def _left_out(dep: Dependency) -> Diagnostic:
     """The diagnostic for one missing file the artist left out."""
     if dep.kind in WHOLE_THINGS:
         return Diagnostic(
-            IGNORED, WARNING,
+            IGNORED,
+            WARNING,
             f"{dep.plug}: the missing {dep.kind} {dep.path} is left out of this submission; "
             "what it brings in will not render",
-            dep.node, dep.path,
+            dep.node,
+            dep.path,
             "locate it, or restore it in Assets, unless the shot does not need it",
-        )  # fmt: skip
+        )
     return Diagnostic(
-        IGNORED, NOTICE,
+        IGNORED,
+        NOTICE,
         f"{dep.plug} is left out of this submission: {dep.path} will be missing on the farm",
-        dep.node, dep.path,
+        dep.node,
+        dep.path,
         "restore it in Assets if the render needs it",
-    )  # fmt: skip
+    )
 
 
 def with_picked_cameras(analysis: Analysis, layers_with_a_pick: Collection[str]) -> Analysis:
     """A copy without the "no renderable camera" error of each layer the artist ticked a
     camera in (the panel renders that camera, so the layer has one; the scene is untouched)."""
     picked = set(layers_with_a_pick)
-    kept = [d for d in analysis.diagnostics
-            if not (d.code == NO_RENDERABLE_CAMERA and d.node in picked)]  # fmt: skip
+    kept = [
+        d for d in analysis.diagnostics if not (d.code == NO_RENDERABLE_CAMERA and d.node in picked)
+    ]
     if len(kept) == len(analysis.diagnostics):
         return analysis
     return dataclasses.replace(analysis, diagnostics=kept)

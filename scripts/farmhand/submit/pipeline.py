@@ -98,13 +98,15 @@ def prepare(
     `choices.resolution`, see `farmhand.blend.analysis`), ``.mb`` is refused, anything else is
     read as Maya ASCII.
     """
-    analysis = analyze_scene(scene, choices, project=project, search_paths=search_paths,
-                             blender=blender)  # fmt: skip
+    analysis = analyze_scene(
+        scene, choices, project=project, search_paths=search_paths, blender=blender
+    )
     if choices.ignore_missing:
         from farmhand.submit.ignored import ignore_key, without_ignored  # no Qt: plain data
 
-        analysis = without_ignored(analysis, [ignore_key(d) for d in analysis.asset
-                                              if not d.exists])  # fmt: skip
+        analysis = without_ignored(
+            analysis, [ignore_key(d) for d in analysis.asset if not d.exists]
+        )
     return prepare_analysis(analysis, choices, cache=cache, progress=progress, cancel=cancel)
 
 
@@ -121,11 +123,17 @@ def analyze_scene(
     if suffix == ".blend":
         from farmhand.blend.analysis import analyze_blend
 
-        return analyze_blend(scene, blender=blender, frames=choices.frames,
-                             resolution=choices.resolution, search_paths=search_paths)  # fmt: skip
+        return analyze_blend(
+            scene,
+            blender=blender,
+            frames=choices.frames,
+            resolution=choices.resolution,
+            search_paths=search_paths,
+        )
     if suffix == ".mb":
-        raise SceneError(f"{scene}: binary Maya scenes are not supported offline; save as .ma",
-                         str(scene))  # fmt: skip
+        raise SceneError(
+            f"{scene}: binary Maya scenes are not supported offline; save as .ma", str(scene)
+        )
     return analyze(scene, project=project, search_paths=search_paths)
 
 
@@ -174,8 +182,10 @@ def rehash(
     again = sorted({local for _, local in prepared.pairs if Path(local) in wanted})
     cache = cache if cache is not None else HashCache()
     stamped = cache.hash_and_stat(again, None, progress, cancel)
-    fresh = {Path(local): LocalFile(Path(local), fh, key.mtime_ns)
-             for local, (fh, key) in stamped.items()}  # fmt: skip
+    fresh = {
+        Path(local): LocalFile(Path(local), fh, key.mtime_ns)
+        for local, (fh, key) in stamped.items()
+    }
     files = [fresh.get(f.path, f) for f in prepared.files]
     local_of = dict(prepared.pairs)
     spec = dict(prepared.spec)
@@ -226,8 +236,9 @@ def build_spec(
     A Maya scene gives a version 2 spec, one layer group per chosen layer
     (`farmhand.spec.layer_groups`); other scenes a version 1 spec.
     """
-    layers = choices.layers or [n for n, layer in analysis.scene_info_render.items()
-                                if layer.renderable]  # fmt: skip
+    layers = choices.layers or [
+        n for n, layer in analysis.scene_info_render.items() if layer.renderable
+    ]
     if analysis.software_config.get("cg_name", "Maya") == "Maya":
         return _maya_spec(analysis, manifest, scene_blob, choices, layers)
     infos = [analysis.scene_info_render[n] for n in layers if n in analysis.scene_info_render]
@@ -310,8 +321,15 @@ def _job_fields(
 
 def _apply_choices(spec: dict[str, Any], choices: Choices) -> None:
     """The artist's job-wide choices over the scene's and the presets' values."""
-    for key in ("frames_per_task", "tiles", "tiles_type", "test_frames", "stop_after_test",
-                "priority", "project"):  # fmt: skip
+    for key in (
+        "frames_per_task",
+        "tiles",
+        "tiles_type",
+        "test_frames",
+        "stop_after_test",
+        "priority",
+        "project",
+    ):
         value = getattr(choices, key)
         if value is not None:
             spec[key] = value

@@ -115,9 +115,16 @@ def submit_scene(
     with _opened(cache) as hashes:
 
         def analysed() -> Prepared:
-            return prepare(scene, choices, project=project, search_paths=search_paths,
-                           cache=hashes, progress=watch.hashing, cancel=cancel,
-                           blender=blender)  # fmt: skip
+            return prepare(
+                scene,
+                choices,
+                project=project,
+                search_paths=search_paths,
+                cache=hashes,
+                progress=watch.hashing,
+                cancel=cancel,
+                blender=blender,
+            )
 
         watch.stage(HASHING, None)
         prepared = analysed()
@@ -125,9 +132,17 @@ def submit_scene(
             on_prepared(prepared)
         if before_upload is not None:
             before_upload(prepared.spec)
-        return send(client, prepared, watch=watch, cancel=cancel, parallel=parallel,
-                    chunk_size=chunk_size, attempts=attempts, cache=hashes,
-                    analyse_again=analysed)  # fmt: skip
+        return send(
+            client,
+            prepared,
+            watch=watch,
+            cancel=cancel,
+            parallel=parallel,
+            chunk_size=chunk_size,
+            attempts=attempts,
+            cache=hashes,
+            analyse_again=analysed,
+        )
 
 
 def submit_analysis(
@@ -146,10 +161,19 @@ def submit_analysis(
     watch = watch or Watch()
     with _opened(cache) as hashes:
         watch.stage(HASHING, None)
-        prepared = prepare_analysis(analysis, choices, cache=hashes, progress=watch.hashing,
-                                    cancel=cancel)  # fmt: skip
-        return send(client, prepared, watch=watch, cancel=cancel, parallel=parallel,
-                    chunk_size=chunk_size, attempts=attempts, cache=hashes)  # fmt: skip
+        prepared = prepare_analysis(
+            analysis, choices, cache=hashes, progress=watch.hashing, cancel=cancel
+        )
+        return send(
+            client,
+            prepared,
+            watch=watch,
+            cancel=cancel,
+            parallel=parallel,
+            chunk_size=chunk_size,
+            attempts=attempts,
+            cache=hashes,
+        )
 
 
 def send(
@@ -180,12 +204,18 @@ def send(
             if analyse_again is not None and Path(prepared.analysis.scene_file) in changed:
                 prepared = analyse_again()
             else:
-                prepared = rehash(prepared, changed, cache=cache, progress=watch.hashing,
-                                  cancel=cancel)  # fmt: skip
+                prepared = rehash(
+                    prepared, changed, cache=cache, progress=watch.hashing, cancel=cancel
+                )
         watch.stage(UPLOADING, prepared)
-        uploader = Uploader(client, chunk_size=chunk_size, parallel=parallel,
-                            progress=watch.uploading, cancel=cancel,
-                            report_changed=True)  # fmt: skip
+        uploader = Uploader(
+            client,
+            chunk_size=chunk_size,
+            parallel=parallel,
+            progress=watch.uploading,
+            cancel=cancel,
+            report_changed=True,
+        )
         report = uploader.upload(prepared.files)
         _add(total, report, first=attempt == 1)
         changed = report.changed
@@ -193,8 +223,9 @@ def send(
             watch.stage(SUBMITTING, prepared)
             job = client.submit_job(prepared.spec)
             return Submitted(job, total, client.job_url(job["id"]))
-    raise FileChanged(changed[0], f"{AFTER_HASHING}, on each of {attempts} tries: submit again "
-                                  "once it is saved")  # fmt: skip
+    raise FileChanged(
+        changed[0], f"{AFTER_HASHING}, on each of {attempts} tries: submit again once it is saved"
+    )
 
 
 def upload_and_submit(
@@ -224,11 +255,15 @@ def retry_note(changed: list[Path], attempt: int, attempts: int) -> str:
     '4 files changed after they were hashed (/t/a.png, /t/b.png, /t/c.png, …): hashing them again and sending them (try 3 of 3)'
     """  # noqa: E501
     if len(changed) == 1:
-        return f"{changed[0]} {AFTER_HASHING}: hashing it again and sending it " \
-               f"(try {attempt} of {attempts})"  # fmt: skip
+        return (
+            f"{changed[0]} {AFTER_HASHING}: hashing it again and sending it "
+            f"(try {attempt} of {attempts})"
+        )
     shown = ", ".join(str(p) for p in changed[:3]) + (", …" if len(changed) > 3 else "")
-    return (f"{len(changed)} files changed after they were hashed ({shown}): hashing them "
-            f"again and sending them (try {attempt} of {attempts})")  # fmt: skip
+    return (
+        f"{len(changed)} files changed after they were hashed ({shown}): hashing them "
+        f"again and sending them (try {attempt} of {attempts})"
+    )
 
 
 def _add(total: UploadReport, report: UploadReport, first: bool) -> None:

@@ -249,9 +249,11 @@ def _error(response: requests.Response) -> FarmError:
     try:
         error = response.json()["error"]
         return FarmError(
-            response.status_code, error.get("code", "error"), error.get("message", ""),
+            response.status_code,
+            error.get("code", "error"),
+            error.get("message", ""),
             error.get("details"),
-        )  # fmt: skip
+        )
     except (ValueError, KeyError, TypeError):
         text = response.text[:200] or response.reason
         return FarmError(response.status_code, "http_error", text)

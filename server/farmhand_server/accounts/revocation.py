@@ -73,8 +73,9 @@ async def revoke_worker(conn: AsyncConnection, worker_id: int, by_user: int | No
         w.update().where(w.c.id == worker_id).values(revoked_at=now, state="revoked")
     )
     running = await requeue_running(conn, worker_id, now, "worker revoked")
-    await events.emit(conn, "worker", {"worker_id": worker_id, "name": row.name,
-                                       "state": "revoked"})  # fmt: skip
+    await events.emit(
+        conn, "worker", {"worker_id": worker_id, "name": row.name, "state": "revoked"}
+    )
     await _record(conn, "worker", worker_id, by_user)
     return Revoked(worker_id, row.name, now, running)
 
@@ -106,11 +107,18 @@ async def requeue_running(conn: AsyncConnection, worker_id: int, now: float, why
             .values(state=states.QUEUED, updated_at=now)
         )
         await events.emit(
-            conn, "task",
-            {"job_id": attempt.job_id, "task_id": attempt.task_id, "state": states.QUEUED,
-             "frames": attempt.frames, "message": f"{why}: queued again"},
-            attempt.job_id, attempt.user_id,
-        )  # fmt: skip
+            conn,
+            "task",
+            {
+                "job_id": attempt.job_id,
+                "task_id": attempt.task_id,
+                "state": states.QUEUED,
+                "frames": attempt.frames,
+                "message": f"{why}: queued again",
+            },
+            attempt.job_id,
+            attempt.user_id,
+        )
     if running and conn.dialect.name == "postgresql":
         await conn.execute(sa.text(f"SELECT pg_notify('{WORK_CHANNEL}', '')"))
     return len(running)

@@ -201,19 +201,29 @@ async def delete_hardware_config(request: web.Request) -> web.Response:
         exists = await conn.scalar(sa.select(table.c.id).where(table.c.id == config_id))
         if exists is None:
             raise not_found(f"hardware config {config_id}")
-        job_ids = (await conn.scalars(
-            sa.select(jh.c.job_id).where(jh.c.config_id == config_id).order_by(jh.c.job_id)
-        )).all()  # fmt: skip
-        workers = (await conn.execute(
-            sa.select(w.c.id, w.c.name).where(w.c.hardware_config_id == config_id)
-            .order_by(w.c.id)
-        )).all()  # fmt: skip
+        job_ids = (
+            await conn.scalars(
+                sa.select(jh.c.job_id).where(jh.c.config_id == config_id).order_by(jh.c.job_id)
+            )
+        ).all()
+        workers = (
+            await conn.execute(
+                sa.select(w.c.id, w.c.name)
+                .where(w.c.hardware_config_id == config_id)
+                .order_by(w.c.id)
+            )
+        ).all()
         if job_ids or workers:
-            raise conflict("in_use", _in_use(config_id, job_ids, workers), {
-                "jobs": list(job_ids[:20]), "jobs_total": len(job_ids),
-                "workers": [{"id": r.id, "name": r.name} for r in workers[:20]],
-                "workers_total": len(workers),
-            })  # fmt: skip
+            raise conflict(
+                "in_use",
+                _in_use(config_id, job_ids, workers),
+                {
+                    "jobs": list(job_ids[:20]),
+                    "jobs_total": len(job_ids),
+                    "workers": [{"id": r.id, "name": r.name} for r in workers[:20]],
+                    "workers_total": len(workers),
+                },
+            )
         await conn.execute(table.delete().where(table.c.id == config_id))
     return web.Response(status=204)
 
@@ -257,20 +267,34 @@ async def list_workers(request: web.Request) -> web.Response:
 async def _add_work(conn: AsyncConnection, workers: list[dict]) -> None:
     """Each worker's running attempts, and how many attempts it finished and failed."""
     a, t = db.attempts, db.tasks
-    by_id = {w["id"]: {**w, "running": [], "attempts_done": 0, "attempts_failed": 0}
-             for w in workers}  # fmt: skip
+    by_id = {
+        w["id"]: {**w, "running": [], "attempts_done": 0, "attempts_failed": 0} for w in workers
+    }
     running = await conn.execute(
-        sa.select(a.c.id, a.c.worker_id, a.c.progress, a.c.started_at, t.c.id.label("task_id"),
-                  t.c.job_id, t.c.frames)
+        sa.select(
+            a.c.id,
+            a.c.worker_id,
+            a.c.progress,
+            a.c.started_at,
+            t.c.id.label("task_id"),
+            t.c.job_id,
+            t.c.frames,
+        )
         .join(t, t.c.id == a.c.task_id)
         .where(a.c.state == "running")
-    )  # fmt: skip
+    )
     for r in running:
         if r.worker_id in by_id:
             by_id[r.worker_id]["running"].append(
-                {"attempt_id": r.id, "task_id": r.task_id, "job_id": r.job_id,
-                 "frames": r.frames, "progress": r.progress, "started_at": r.started_at}
-            )  # fmt: skip
+                {
+                    "attempt_id": r.id,
+                    "task_id": r.task_id,
+                    "job_id": r.job_id,
+                    "frames": r.frames,
+                    "progress": r.progress,
+                    "started_at": r.started_at,
+                }
+            )
     counts = await conn.execute(
         sa.select(a.c.worker_id, a.c.state, sa.func.count().label("n"))
         .where(a.c.state.in_(("done", "failed", "timeout", "lost")))
@@ -364,8 +388,9 @@ async def register_worker(request: web.Request) -> web.Response:
             )
         )
         worker_id = inserted_id(result)
-        await events.emit(conn, "worker", {"worker_id": worker_id, "name": body["name"],
-                                           "state": "registered"})  # fmt: skip
+        await events.emit(
+            conn, "worker", {"worker_id": worker_id, "name": body["name"], "state": "registered"}
+        )
     return web.json_response({"id": worker_id, "token": token}, status=201)
 
 
@@ -391,11 +416,27 @@ async def update_worker(request: web.Request) -> web.Response:
 HANDLERS = {
     f.__name__: f
     for f in (
-        get_openapi, get_health, get_me, list_users, create_user, issue_token, revoke_token,
+        get_openapi,
+        get_health,
+        get_me,
+        list_users,
+        create_user,
+        issue_token,
+        revoke_token,
         list_tokens,
-        list_projects, create_project, list_hardware_configs, put_hardware_config,
-        delete_hardware_config, list_workers,
-        issue_enrolment_token, register_worker, update_worker, disable_user, enable_user,
-        list_enrolment_tokens, revoke_enrolment_token, revoke_worker,
+        list_projects,
+        create_project,
+        list_hardware_configs,
+        put_hardware_config,
+        delete_hardware_config,
+        list_workers,
+        issue_enrolment_token,
+        register_worker,
+        update_worker,
+        disable_user,
+        enable_user,
+        list_enrolment_tokens,
+        revoke_enrolment_token,
+        revoke_worker,
     )
-}  # fmt: skip
+}

@@ -59,15 +59,19 @@ async def start_upload(request: web.Request) -> web.Response:
         row = (
             await conn.execute(
                 sa.select(table).where(
-                    table.c.user_id == owner_id, table.c.md5 == body["md5"],
+                    table.c.user_id == owner_id,
+                    table.c.md5 == body["md5"],
                     table.c.size == body["size"],
                 )
             )
-        ).first()  # fmt: skip
+        ).first()
         if row is not None:
             if row.xxh64 != body["xxh64"]:
-                await conn.execute(table.update().where(table.c.id == row.id).values(
-                    xxh64=body["xxh64"], updated_at=now))  # fmt: skip
+                await conn.execute(
+                    table.update()
+                    .where(table.c.id == row.id)
+                    .values(xxh64=body["xxh64"], updated_at=now)
+                )
             await _record_worker(conn, row.id, principal, attempt_id)
             offset = store.upload_size(row.id)
             return web.json_response(_upload_json(row.id, body, offset))
@@ -77,10 +81,16 @@ async def start_upload(request: web.Request) -> web.Response:
         upload_id = uuid.uuid4().hex
         await conn.execute(
             table.insert().values(
-                id=upload_id, user_id=owner_id, md5=body["md5"], xxh64=body["xxh64"],
-                size=body["size"], received=0, created_at=now, updated_at=now,
+                id=upload_id,
+                user_id=owner_id,
+                md5=body["md5"],
+                xxh64=body["xxh64"],
+                size=body["size"],
+                received=0,
+                created_at=now,
+                updated_at=now,
             )
-        )  # fmt: skip
+        )
         await _record_worker(conn, upload_id, principal, attempt_id)
         storage.create_empty(store.upload_path(upload_id))  # fails (and rolls back) if unwritable
     return web.json_response(_upload_json(upload_id, body, 0), status=201)
@@ -231,9 +241,11 @@ async def complete_upload(request: web.Request) -> web.Response:
             422,
             "hash_mismatch",
             "the uploaded bytes do not match the declared hashes; nothing was stored",
-            {"expected": {"md5": row.md5, "xxh64": row.xxh64, "size": row.size},
-             "received": {"md5": digest.md5, "xxh64": digest.xxh64, "size": digest.size}},
-        )  # fmt: skip
+            {
+                "expected": {"md5": row.md5, "xxh64": row.xxh64, "size": row.size},
+                "received": {"md5": digest.md5, "xxh64": digest.xxh64, "size": digest.size},
+            },
+        )
     key = blob_key(row.md5, row.size)
     now = time.time()
     async with request.app[DB].write() as conn:
@@ -244,9 +256,16 @@ async def complete_upload(request: web.Request) -> web.Response:
                 store.commit(row.id, key)
         exists = await conn.scalar(sa.select(db.blobs.c.key).where(db.blobs.c.key == key))
         if exists is None:
-            await conn.execute(db.blobs.insert().values(
-                key=key, md5=row.md5, xxh64=row.xxh64, size=row.size, created_at=now,
-                last_used=now))  # fmt: skip
+            await conn.execute(
+                db.blobs.insert().values(
+                    key=key,
+                    md5=row.md5,
+                    xxh64=row.xxh64,
+                    size=row.size,
+                    created_at=now,
+                    last_used=now,
+                )
+            )
         if not await owns(conn, row.user_id, key):
             await conn.execute(
                 db.blob_owners.insert().values(blob_key=key, user_id=row.user_id, created_at=now)
@@ -303,7 +322,12 @@ async def _worker_needs(conn: AsyncConnection, worker_id: int, key: str) -> bool
 HANDLERS = {
     f.__name__: f
     for f in (
-        find_missing_blobs, start_upload, get_upload, put_upload_chunk, complete_upload,
-        delete_upload, get_blob,
+        find_missing_blobs,
+        start_upload,
+        get_upload,
+        put_upload_chunk,
+        complete_upload,
+        delete_upload,
+        get_blob,
     )
-}  # fmt: skip
+}

@@ -51,8 +51,9 @@ def check_shape(raw: bytes, limit: int, max_depth: int = MAX_DEPTH) -> None:
     values = raw.count(b",") + raw.count(b"{") + raw.count(b"[")
     most = max(limit // BYTES_PER_VALUE, 1000)
     if values > most:
-        raise too_large(f"the body holds about {values:,} values; this operation takes at most "
-                        f"{most:,}")  # fmt: skip
+        raise too_large(
+            f"the body holds about {values:,} values; this operation takes at most {most:,}"
+        )
     if depth_exceeds(raw, max_depth):
         raise bad_request(f"the body nests deeper than {max_depth} levels")
 

@@ -84,9 +84,11 @@ def _add_standard_responses(
     for status in sorted(statuses):
         responses.setdefault(
             str(status),
-            {"description": _STANDARD[status],
-             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-        )  # fmt: skip
+            {
+                "description": _STANDARD[status],
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
 
 
 def shared_schemas() -> dict[str, Any]:

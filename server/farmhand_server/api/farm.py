@@ -18,11 +18,13 @@ async def get_farm_software(request: web.Request) -> web.Response:
     seconds = request.app[CONFIG].online_seconds
     async with request.app[DB].read() as conn:
         workers = await online.online_workers(conn, seconds)
-    return web.json_response({
-        "online_seconds": seconds,
-        "workers_online": len(workers),
-        "software": online.software_summary(workers),
-    })  # fmt: skip
+    return web.json_response(
+        {
+            "online_seconds": seconds,
+            "workers_online": len(workers),
+            "software": online.software_summary(workers),
+        }
+    )
 
 
 async def get_farm_stats(request: web.Request) -> web.Response:

@@ -39,14 +39,16 @@ async def _set_hold(request: web.Request, hold: str | None) -> web.Response:
         if hold == DISABLE:
             requeued = await requeue_running(conn, worker_id, time.time(), "worker disabled")
         state = {DRAIN: "draining", DISABLE: "disabled", None: "enabled"}[hold]
-        await events.emit(conn, "worker", {"worker_id": worker_id, "name": row.name,
-                                           "state": state})  # fmt: skip
+        await events.emit(
+            conn, "worker", {"worker_id": worker_id, "name": row.name, "state": state}
+        )
     if hold is not None:
         request.app[DISPATCHER].forget_worker(worker_id)  # its waiting claims end now
     if requeued or hold is None:
         request.app[WAKE].notify()
-    return web.json_response({"id": worker_id, "name": row.name, "hold": hold,
-                              "requeued": requeued})  # fmt: skip
+    return web.json_response(
+        {"id": worker_id, "name": row.name, "hold": hold, "requeued": requeued}
+    )
 
 
 async def drain_worker(request: web.Request) -> web.Response:

@@ -38,9 +38,11 @@ async def submit_job(request: web.Request) -> web.Response:
         raise bad_request(str(exc)) from None
     except jobs.MissingBlobs as exc:
         raise ApiError(
-            424, "missing_blobs", f"upload {len(exc.keys)} missing blob(s) first",
+            424,
+            "missing_blobs",
+            f"upload {len(exc.keys)} missing blob(s) first",
             {"missing": exc.keys},
-        ) from None  # fmt: skip
+        ) from None
     async with request.app[DB].read() as conn:
         row = await _job_row(conn, job_id)
     request.app[WAKE].notify()
@@ -77,11 +79,12 @@ def _checked_spec(body: dict[str, Any], max_tasks: int) -> tuple[dict[str, Any],
 def _check_count(count: int, max_tasks: int) -> None:
     if count > max_tasks:
         raise ApiError(
-            422, "too_many_tasks",
+            422,
+            "too_many_tasks",
             f"the job would have {count:,} tasks; one job may have at most {max_tasks:,} "
             "(fewer frames, fewer tiles or more frames_per_task)",
             {"tasks": count, "max_tasks_per_job": max_tasks},
-        )  # fmt: skip
+        )
 
 
 async def _job_row(conn: AsyncConnection, job_id: int) -> sa.Row[Any] | None:
@@ -248,8 +251,18 @@ HANDLERS = {
     f.__name__: f
     for f in (
         get_usage,
-        submit_job, list_jobs, get_job, list_tasks, list_outputs, list_job_events, pause_job,
+        submit_job,
+        list_jobs,
+        get_job,
+        list_tasks,
+        list_outputs,
+        list_job_events,
+        pause_job,
         resume_job,
-        cancel_job, approve_job, retry_job, update_job, delete_job,
+        cancel_job,
+        approve_job,
+        retry_job,
+        update_job,
+        delete_job,
     )
-}  # fmt: skip
+}

@@ -41,8 +41,9 @@ async def analyse_scene(request: web.Request) -> web.Response:
         try:
             await jobs.check_blobs(conn, user.id, keys)
         except jobs.MissingBlobs as exc:
-            raise ApiError(424, "missing_blobs", "upload the scene and its files first",
-                           {"missing": exc.keys}) from None  # fmt: skip
+            raise ApiError(
+                424, "missing_blobs", "upload the scene and its files first", {"missing": exc.keys}
+            ) from None
     scratch = request.app[CONFIG].data_dir / "analysis" / uuid.uuid4().hex
     store = request.app[STORE]
     try:

@@ -31,17 +31,25 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
         async with database.read() as conn:
             last = await events.latest_id(conn)
     response = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                 "X-Accel-Buffering": "no"}
-    )  # fmt: skip
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+        }
+    )
     await response.prepare(request)
     with contextlib.suppress(ConnectionResetError):  # the client went away
         await _pump(request, response, database, last, owner)
     return response
 
 
-async def _pump(request: web.Request, response: web.StreamResponse, database: Database, last: int,
-                owner: int | None) -> None:  # fmt: skip
+async def _pump(
+    request: web.Request,
+    response: web.StreamResponse,
+    database: Database,
+    last: int,
+    owner: int | None,
+) -> None:
     await response.write(b": farmhand events\n\n")
     quiet_since = time.monotonic()
     max_seconds = request[PARAMS].get("max_seconds", 0.0)

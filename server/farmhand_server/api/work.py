@@ -153,9 +153,15 @@ async def fail_attempt(request: web.Request) -> web.Response:
         job_id = await scheduler.job_of_attempt(conn, attempt_id)
         state = scheduler.LOST if body.get("lost") else scheduler.FAILED
         requeued = await scheduler.fail(
-            conn, worker_id, attempt_id, body.get("exit_code"), body.get("message", ""),
-            config.max_retries, config.blocklist_after, state=state,
-        )  # fmt: skip
+            conn,
+            worker_id,
+            attempt_id,
+            body.get("exit_code"),
+            body.get("message", ""),
+            config.max_retries,
+            config.blocklist_after,
+            state=state,
+        )
         assert job_id is not None  # an unknown attempt raised StaleAttempt in fail()
         decided = await liveness.check(conn, config, [job_id])
         return None, requeued or decided.retried > 0
@@ -177,13 +183,22 @@ async def reap_once(app: web.Application) -> int:
         failed_jobs = set()
         for row in await scheduler.expired_attempts(conn, now):
             state = scheduler.LOST if row.lease_expires < now else scheduler.TIMEOUT
-            reason = ("lease expired" if state == scheduler.LOST
-                      else f"killed after exceeding time_out ({row.time_out} s)")  # fmt: skip
+            reason = (
+                "lease expired"
+                if state == scheduler.LOST
+                else f"killed after exceeding time_out ({row.time_out} s)"
+            )
             try:
                 requeued = await scheduler.fail(
-                    conn, row.worker_id, row.id, None, reason, config.max_retries,
-                    config.blocklist_after, state=state,
-                )  # fmt: skip
+                    conn,
+                    row.worker_id,
+                    row.id,
+                    None,
+                    reason,
+                    config.max_retries,
+                    config.blocklist_after,
+                    state=state,
+                )
                 changed += 1
                 failed_jobs.add(row.job_id)
                 if requeued:

@@ -170,9 +170,14 @@ def guard(task: str, worker: str, rechecked_only: bool = True) -> str:
     `rechecked_only=False` gives every rule that has an SQL form (to compare with memory).
     """
     chosen = [r for r in RULES if r.sql is not None and (r.recheck or not rechecked_only)]
-    forms = {scope: [sql.format(t=task, worker=worker) for r in chosen
-                     if r.scope == scope and (sql := r.sql) is not None]
-             for scope in ("task", "job", "hardware")}  # fmt: skip
+    forms = {
+        scope: [
+            sql.format(t=task, worker=worker)
+            for r in chosen
+            if r.scope == scope and (sql := r.sql) is not None
+        ]
+        for scope in ("task", "job", "hardware")
+    }
     parts: list[str] = []
     for rule in chosen:  # in the order of RULES: SQLite tries them in this order
         if rule.scope == "task":

@@ -103,8 +103,9 @@ async def check(
         fits = online.able(job, keys, configs, workers)
         if not fits:
             if clock is not None:
-                outcome.failed += await _unmatched(conn, config, clock, job, keys, configs,
-                                                   blocked[job.id], workers, now)  # fmt: skip
+                outcome.failed += await _unmatched(
+                    conn, config, clock, job, keys, configs, blocked[job.id], workers, now
+                )
             continue
         if clock is not None:
             clock.unmatched_since.pop(job.id, None)
@@ -189,10 +190,17 @@ async def _failed_everywhere(
         )
         for task_id, job_id in again:
             outcome.retried += 1
-            await events.emit(conn, "task", {
-                "job_id": job_id, "task_id": task_id, "state": states.QUEUED,
-                "message": "every node able to run it has failed it: offered to them again"},
-                job_id)  # fmt: skip
+            await events.emit(
+                conn,
+                "task",
+                {
+                    "job_id": job_id,
+                    "task_id": task_id,
+                    "state": states.QUEUED,
+                    "message": "every node able to run it has failed it: offered to them again",
+                },
+                job_id,
+            )
 
 
 def _short(message: str) -> str:

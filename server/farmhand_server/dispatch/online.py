@@ -59,18 +59,38 @@ async def online_workers(conn: AsyncConnection, online_seconds: float) -> list[O
     # The JSON columns as text: what a worker offers is parsed once per distinct registration
     # (`_offers`), not on every read (each page of jobs reads every online worker).
     rows = await conn.execute(
-        sa.select(w.c.id, w.c.name, w.c.ram_gb, w.c.cpu_cores, w.c.gpu_count, w.c.gpu_memory_gb,
-                  w.c.hardware_config_id, sa.cast(w.c.tags, sa.Text).label("tags"),
-                  sa.cast(w.c.software, sa.Text).label("software"), w.c.slots)
+        sa.select(
+            w.c.id,
+            w.c.name,
+            w.c.ram_gb,
+            w.c.cpu_cores,
+            w.c.gpu_count,
+            w.c.gpu_memory_gb,
+            w.c.hardware_config_id,
+            sa.cast(w.c.tags, sa.Text).label("tags"),
+            sa.cast(w.c.software, sa.Text).label("software"),
+            w.c.slots,
+        )
         .where(w.c.revoked_at.is_(None), w.c.last_seen >= since)
         .order_by(w.c.id)
-    )  # fmt: skip
+    )
     found = []
     for r in rows:
         software, offers = _offers(r.tags, r.software)
-        found.append(Online(r.id, r.name, r.ram_gb, r.cpu_cores, r.gpu_count,
-                            r.gpu_memory_gb, r.hardware_config_id or "", software, offers,
-                            r.slots or 1))  # fmt: skip
+        found.append(
+            Online(
+                r.id,
+                r.name,
+                r.ram_gb,
+                r.cpu_cores,
+                r.gpu_count,
+                r.gpu_memory_gb,
+                r.hardware_config_id or "",
+                software,
+                offers,
+                r.slots or 1,
+            )
+        )
     return found
 
 
@@ -144,13 +164,17 @@ def _checks(
     job: Any, keys: Iterable[str], configs: set[str], workers: list[Online]
 ) -> list[_Check]:
     checks = []
-    for field, what, unit in (("ram_gb", "GB of RAM", " GB"), ("cpu_cores", "CPU cores", ""),
-                              ("gpu_count", "GPUs", ""),
-                              ("gpu_memory_gb", "GB of GPU memory", " GB")):  # fmt: skip
+    for field, what, unit in (
+        ("ram_gb", "GB of RAM", " GB"),
+        ("cpu_cores", "CPU cores", ""),
+        ("gpu_count", "GPUs", ""),
+        ("gpu_memory_gb", "GB of GPU memory", " GB"),
+    ):
         need = getattr(job, field) or 0
         if need > 0:
-            checks.append(_Check(f"{need:g} {what}", _at_least(field, need),
-                                 _having(field, unit, workers)))  # fmt: skip
+            checks.append(
+                _Check(f"{need:g} {what}", _at_least(field, need), _having(field, unit, workers))
+            )
     needs = versions.Needs.of(keys)
     for software in needs.software:
         instead = functools.partial(_software_instead, software.name, workers)
@@ -161,10 +185,13 @@ def _checks(
         checks.append(_Check(label, _offering(key), str))
     if configs:
         listed = ", ".join(sorted(configs))
-        checks.append(_Check(
-            f"hardware config {listed}", lambda w: w.hardware_config_id in configs,
-            lambda: _instead(w.hardware_config_id or "none" for w in workers),
-        ))  # fmt: skip
+        checks.append(
+            _Check(
+                f"hardware config {listed}",
+                lambda w: w.hardware_config_id in configs,
+                lambda: _instead(w.hardware_config_id or "none" for w in workers),
+            )
+        )
     return checks
 
 
@@ -230,8 +257,10 @@ def explain(
     if not fits:
         return "no single online worker has all of: " + ", ".join(c.what for c in checks)
     if all(w.id in blocked for w in fits):
-        return (f"every online worker that could take it ({len(fits)}) is blocklisted "
-                "for this job after failures")  # fmt: skip
+        return (
+            f"every online worker that could take it ({len(fits)}) is blocklisted "
+            "for this job after failures"
+        )
     return None
 
 

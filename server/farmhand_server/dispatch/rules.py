@@ -156,10 +156,19 @@ async def fail(
     now = time.time()
     await _end_attempt(conn, attempt_id, state, now, exit_code, message, None)
     await _worker_idle(conn, worker_id, now)
-    await events.emit(conn, "task", {"job_id": row.job_id, "task_id": row.task_id,
-                                     "state": state, "frames": row.frames,
-                                     "message": (message or "")[:500]}, row.job_id,
-                        row.user_id)  # fmt: skip
+    await events.emit(
+        conn,
+        "task",
+        {
+            "job_id": row.job_id,
+            "task_id": row.task_id,
+            "state": state,
+            "frames": row.frames,
+            "message": (message or "")[:500],
+        },
+        row.job_id,
+        row.user_id,
+    )
     return await _task_failed(conn, row, state, message, max_retries_default, blocklist_after)
 
 
@@ -174,22 +183,38 @@ async def _task_failed(
     if row.is_test and state in WORKER_FAILED:
         # A failed test frame stops the job: the rest would fail the same way (a lost one,
         # its worker gone, is no sign of that: it is queued again like any task).
-        await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
-            state="failed", failures=failures, updated_at=now,
-            message=f"test frame failed: {message}"[:4000]))  # fmt: skip
-        await conn.execute(db.jobs.update().where(db.jobs.c.id == row.job_id).values(
-            tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now))  # fmt: skip
+        await conn.execute(
+            db.tasks.update()
+            .where(db.tasks.c.id == row.task_id)
+            .values(
+                state="failed",
+                failures=failures,
+                updated_at=now,
+                message=f"test frame failed: {message}"[:4000],
+            )
+        )
+        await conn.execute(
+            db.jobs.update()
+            .where(db.jobs.c.id == row.job_id)
+            .values(tasks_failed=db.jobs.c.tasks_failed + 1, updated_at=now)
+        )
         await fail_job(conn, row.job_id, f"test frame {row.frames} failed: {message}"[:500])
         return False
     retries = job.max_retries if job.max_retries is not None else default_retries
-    await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
-        failures=failures, updated_at=now))  # fmt: skip
+    await conn.execute(
+        db.tasks.update()
+        .where(db.tasks.c.id == row.task_id)
+        .values(failures=failures, updated_at=now)
+    )
     if failures > retries:
         reason = f"failed {failures} times (max_retries {retries}); the last: {message}"
         await fail_for_good(conn, row.job_id, reason, task_ids=[row.task_id], from_state=RUNNING)
         return False
-    await conn.execute(db.tasks.update().where(db.tasks.c.id == row.task_id).values(
-        state=states.QUEUED, updated_at=now))  # fmt: skip
+    await conn.execute(
+        db.tasks.update()
+        .where(db.tasks.c.id == row.task_id)
+        .values(state=states.QUEUED, updated_at=now)
+    )
     return True
 
 
@@ -212,10 +237,14 @@ async def fail_for_good(
     if task_ids is not None:
         where.append(t.c.id.in_(task_ids))
     values = {"state": "failed", "updated_at": now, "reserved_by": None, "reserved_until": None}
-    rows = (await conn.execute(
-        t.update().where(*where).values(message=reason[:4000], **values)
-        .returning(t.c.id, t.c.kind, t.c.frames, t.c.layer)
-    )).all()  # fmt: skip
+    rows = (
+        await conn.execute(
+            t.update()
+            .where(*where)
+            .values(message=reason[:4000], **values)
+            .returning(t.c.id, t.c.kind, t.c.frames, t.c.layer)
+        )
+    ).all()
     tiles = {(json.dumps(_json(r.frames)), r.layer) for r in rows if r.kind == "tile"}
     failed = [r.id for r in rows]
     if tiles:
@@ -227,26 +256,42 @@ async def fail_for_good(
         orphans = [w.id for w in waiting if (json.dumps(_json(w.frames)), w.layer) in tiles]
         if orphans:
             done = await conn.execute(
-                t.update().where(t.c.id.in_(orphans), t.c.state == "waiting")
+                t.update()
+                .where(t.c.id.in_(orphans), t.c.state == "waiting")
                 .values(message=f"a tile of its frame failed: {reason}"[:4000], **values)
                 .returning(t.c.id)
-            )  # fmt: skip
+            )
             failed += [r.id for r in done]
     if not failed:
         return 0
     j = db.jobs
     user_id = await conn.scalar(
-        j.update().where(j.c.id == job_id)
+        j.update()
+        .where(j.c.id == job_id)
         .values(tasks_failed=j.c.tasks_failed + len(failed), updated_at=now)
         .returning(j.c.user_id)
-    )  # fmt: skip
+    )
     for task_id in failed[:_EVENTS_MAX]:
-        await events.emit(conn, "task", {"job_id": job_id, "task_id": task_id, "state": "failed",
-                                         "message": reason[:500]}, job_id, user_id)  # fmt: skip
+        await events.emit(
+            conn,
+            "task",
+            {"job_id": job_id, "task_id": task_id, "state": "failed", "message": reason[:500]},
+            job_id,
+            user_id,
+        )
     if len(failed) > _EVENTS_MAX:
-        await events.emit(conn, "task", {"job_id": job_id, "state": "failed",
-                                         "tasks": len(failed) - _EVENTS_MAX,
-                                         "message": reason[:500]}, job_id, user_id)  # fmt: skip
+        await events.emit(
+            conn,
+            "task",
+            {
+                "job_id": job_id,
+                "state": "failed",
+                "tasks": len(failed) - _EVENTS_MAX,
+                "message": reason[:500],
+            },
+            job_id,
+            user_id,
+        )
     await settle_job(conn, job_id)
     return len(failed)
 
@@ -266,11 +311,17 @@ async def _maybe_blocklist(
         .where(t.c.job_id == job_id, a.c.worker_id == worker_id, a.c.state.in_(WORKER_FAILED))
     )
     if (failed or 0) >= block_at:  # a count: never None, but the driver's type says it may be
-        exists = await conn.scalar(sa.select(sa.func.count()).where(
-            db.blocklist.c.job_id == job_id, db.blocklist.c.worker_id == worker_id))  # fmt: skip
+        exists = await conn.scalar(
+            sa.select(sa.func.count()).where(
+                db.blocklist.c.job_id == job_id, db.blocklist.c.worker_id == worker_id
+            )
+        )
         if not exists:
-            await conn.execute(db.blocklist.insert().values(
-                job_id=job_id, worker_id=worker_id, created_at=time.time()))  # fmt: skip
+            await conn.execute(
+                db.blocklist.insert().values(
+                    job_id=job_id, worker_id=worker_id, created_at=time.time()
+                )
+            )
 
 
 async def _end_attempt(
@@ -285,9 +336,15 @@ async def _end_attempt(
     await conn.execute(
         db.attempts.update()
         .where(db.attempts.c.id == attempt_id)
-        .values(state=state, ended_at=now, exit_code=exit_code, message=(message or "")[:4000],
-                peak_memory_mb=peak_memory_mb, lease_expires=None)
-    )  # fmt: skip
+        .values(
+            state=state,
+            ended_at=now,
+            exit_code=exit_code,
+            message=(message or "")[:4000],
+            peak_memory_mb=peak_memory_mb,
+            lease_expires=None,
+        )
+    )
 
 
 async def _worker_idle(conn: AsyncConnection, worker_id: int, now: float) -> None:
@@ -337,8 +394,11 @@ async def release_assembly(
     if all(r.state == "done" for r in same_frame if r.kind == "tile"):
         for r in same_frame:
             if r.kind == "assemble" and r.state == "waiting":
-                await conn.execute(t.update().where(t.c.id == r.id, t.c.state == "waiting").values(
-                    state=states.QUEUED, updated_at=time.time()))  # fmt: skip
+                await conn.execute(
+                    t.update()
+                    .where(t.c.id == r.id, t.c.state == "waiting")
+                    .values(state=states.QUEUED, updated_at=time.time())
+                )
                 released += 1
     return released
 
@@ -378,23 +438,34 @@ async def settle(conn: AsyncConnection, job_id: int, job: Any) -> None:
 async def _failed_reason(conn: AsyncConnection, job_id: int, job: Any) -> str:
     """`N task(s) failed`, and why the first of them did."""
     t = db.tasks
-    first = (await conn.execute(
-        sa.select(t.c.frames, t.c.message)
-        .where(t.c.job_id == job_id, t.c.state == "failed", t.c.message.is_not(None))
-        .order_by(t.c.seq).limit(1)
-    )).first()  # fmt: skip
+    first = (
+        await conn.execute(
+            sa.select(t.c.frames, t.c.message)
+            .where(t.c.job_id == job_id, t.c.state == "failed", t.c.message.is_not(None))
+            .order_by(t.c.seq)
+            .limit(1)
+        )
+    ).first()
     reason = f"{job.tasks_failed} task(s) failed"
     if first is not None:
         frames = _json(first.frames)
-        shown = (f"frame {frames[0]}" if len(frames) == 1
-                 else f"frames {frames[0]}-{frames[-1]}" if frames else "a task")  # fmt: skip
+        shown = (
+            f"frame {frames[0]}"
+            if len(frames) == 1
+            else f"frames {frames[0]}-{frames[-1]}"
+            if frames
+            else "a task"
+        )
         reason += f"; {shown}: {first.message}"
     return reason
 
 
 async def _has_tests(conn: AsyncConnection, job_id: int) -> bool:
-    return bool(await conn.scalar(sa.select(sa.func.count()).where(
-        db.tasks.c.job_id == job_id, db.tasks.c.is_test)))  # fmt: skip
+    return bool(
+        await conn.scalar(
+            sa.select(sa.func.count()).where(db.tasks.c.job_id == job_id, db.tasks.c.is_test)
+        )
+    )
 
 
 async def kill_running(conn: AsyncConnection, job_id: int, reason: str, requeue: bool) -> int:
@@ -412,8 +483,11 @@ async def kill_running(conn: AsyncConnection, job_id: int, reason: str, requeue:
         await _end_attempt(conn, attempt.id, KILLED, now, None, reason, None)
         await _worker_idle(conn, attempt.worker_id, now)
         if requeue:
-            await conn.execute(t.update().where(t.c.id == attempt.task_id).values(
-                state=states.QUEUED, updated_at=now))  # fmt: skip
+            await conn.execute(
+                t.update()
+                .where(t.c.id == attempt.task_id)
+                .values(state=states.QUEUED, updated_at=now)
+            )
     return len(running)
 
 
@@ -436,10 +510,11 @@ async def fail_job(conn: AsyncConnection, job_id: int, reason: str) -> None:
     await kill_running(conn, job_id, reason, requeue=False)
     await conn.execute(
         db.tasks.update()
-        .where(db.tasks.c.job_id == job_id, db.tasks.c.state.in_((states.QUEUED, "waiting",
-                                                                  RUNNING)))
+        .where(
+            db.tasks.c.job_id == job_id, db.tasks.c.state.in_((states.QUEUED, "waiting", RUNNING))
+        )
         .values(state="cancelled", updated_at=time.time(), reserved_by=None, reserved_until=None)
-    )  # fmt: skip
+    )
     await states.move(conn, job_id, current, states.FAILED, reason)
 
 

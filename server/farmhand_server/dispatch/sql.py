@@ -40,11 +40,15 @@ class Statements:
             UPDATE tasks SET state = 'done', updated_at = :now
             WHERE id IN (SELECT v.id FROM {rows(id="int")} AS v)
             RETURNING id, job_id, is_test, kind, frames, layer""")
-        self.lock_jobs = sa.text(f"""
+        self.lock_jobs = (
+            sa.text(f"""
             SELECT id FROM jobs WHERE id IN (
                 SELECT t.job_id FROM attempts a JOIN tasks t ON t.id = a.task_id
                 WHERE a.id IN (SELECT v.id FROM {rows(id="int")} AS v))
-            ORDER BY id FOR NO KEY UPDATE""") if postgres else None  # fmt: skip
+            ORDER BY id FOR NO KEY UPDATE""")
+            if postgres
+            else None
+        )
         self.count_done = sa.text(f"""
             UPDATE jobs SET tasks_done = tasks_done + v.n, test_pending = test_pending - v.tests,
                 updated_at = :now

@@ -156,10 +156,18 @@ class View:
         if not rows:
             rows = (await conn.execute(self._sql.take_over, params)).all()
         tasks = [
-            HeldTask(r.id, r.seq, r.kind, json_value(r.frames), json_value(r.tile), r.layer,
-                     bool(r.is_test), reserved)
+            HeldTask(
+                r.id,
+                r.seq,
+                r.kind,
+                json_value(r.frames),
+                json_value(r.tile),
+                r.layer,
+                bool(r.is_test),
+                reserved,
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
         retried = [t for t, r in zip(tasks, rows, strict=True) if r.failures]
         if retried:
             failed: dict[int, set[int]] = {}
@@ -202,10 +210,21 @@ class View:
                     held.tasks = [t for t in held.tasks if not t.failed_by]
             requires, configs = self._static[r.id]
             jobs[r.id] = JobView(
-                r.id, r.user_id, r.state, r.priority, r.test_pending, r.ram_gb, r.cpu_cores,
-                r.gpu_count, r.gpu_memory_gb, requires, configs, blocked.get(r.id, set()),
-                tasks=held.tasks if held else [], top_up=bool(held and held.tasks),
-            )  # fmt: skip
+                r.id,
+                r.user_id,
+                r.state,
+                r.priority,
+                r.test_pending,
+                r.ram_gb,
+                r.cpu_cores,
+                r.gpu_count,
+                r.gpu_memory_gb,
+                requires,
+                configs,
+                blocked.get(r.id, set()),
+                tasks=held.tasks if held else [],
+                top_up=bool(held and held.tasks),
+            )
         for gone in self.jobs.values():
             self._to_return.update(t.id for t in gone.tasks if t.reserved)
         self.jobs = jobs

@@ -129,10 +129,18 @@ class RoundWriter:
         jobs = (await conn.execute(sql.count_done, {"now": now, "rows": dumps(counts)})).all()
         owners = {j.id: j.user_id for j in jobs}
         events = [
-            [t.job_id, owners.get(t.job_id), {"job_id": t.job_id, "task_id": t.id, "state": "done",
-                                              "frames": json_value(t.frames)}]
+            [
+                t.job_id,
+                owners.get(t.job_id),
+                {
+                    "job_id": t.job_id,
+                    "task_id": t.id,
+                    "state": "done",
+                    "frames": json_value(t.frames),
+                },
+            ]
             for t in tasks
-        ]  # fmt: skip
+        ]
         await conn.execute(sql.add_events, {"now": now, "rows": dumps(events)})
         idle = [c.worker_id for c in ok if c.then is None]
         if idle:
@@ -254,10 +262,19 @@ class RoundWriter:
         workers = dumps([claim.worker.id for claim, _, _ in won])
         await conn.execute(sql.busy_workers, {"now": now, "rows": workers})
         events = [
-            [job.id, job.user_id, {"job_id": job.id, "task_id": task.id, "state": RUNNING,
-                                   "frames": task.frames, "worker_id": claim.worker.id}]
+            [
+                job.id,
+                job.user_id,
+                {
+                    "job_id": job.id,
+                    "task_id": task.id,
+                    "state": RUNNING,
+                    "frames": task.frames,
+                    "worker_id": claim.worker.id,
+                },
+            ]
             for claim, job, task in won
-        ]  # fmt: skip
+        ]
         await conn.execute(sql.add_events, {"now": now, "rows": dumps(events)})
         for claim, job, task in won:
             body = {"id": task.id, "kind": task.kind, "frames": task.frames, "tile": task.tile,

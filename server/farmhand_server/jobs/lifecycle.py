@@ -117,9 +117,13 @@ _COLLECTOR = _CollectorHold()
 
 
 async def _insert_job(
-    conn: AsyncConnection, user_id: int, spec: dict[str, Any], config: Config, total: int,
+    conn: AsyncConnection,
+    user_id: int,
+    spec: dict[str, Any],
+    config: Config,
+    total: int,
     tests: int,
-) -> int:  # fmt: skip
+) -> int:
     """The job row (`submitting`) and what hangs off it, except its tasks.
 
     The row holds the spec as it was sent, and the fields the farm acts on as the spec
@@ -180,11 +184,20 @@ async def _insert_tasks(conn: AsyncConnection, job_id: int, tasks: list[TaskPlan
         await _copy_tasks(conn, job_id, tasks, now)
     else:
         rows = [
-            {"job_id": job_id, "seq": t.seq, "kind": t.kind, "frames": t.frames, "tile": t.tile,
-             "layer": t.layer, "is_test": t.is_test, "state": t.state, "failures": 0,
-             "updated_at": now}
+            {
+                "job_id": job_id,
+                "seq": t.seq,
+                "kind": t.kind,
+                "frames": t.frames,
+                "tile": t.tile,
+                "layer": t.layer,
+                "is_test": t.is_test,
+                "state": t.state,
+                "failures": 0,
+                "updated_at": now,
+            }
             for t in tasks
-        ]  # fmt: skip
+        ]
         await conn.execute(db.tasks.insert(), rows)
     await conn.execute(db.jobs.update().where(db.jobs.c.id == job_id).values(updated_at=now))
 
@@ -203,9 +216,18 @@ async def _open(conn: AsyncConnection, job_id: int, user_id: int, name: str) -> 
         )
     )
     await events.emit(
-        conn, "job", {"job_id": job_id, "from": None, "state": states.QUEUED,
-                      "reason": "submitted", "name": name}, job_id, user_id,
-    )  # fmt: skip
+        conn,
+        "job",
+        {
+            "job_id": job_id,
+            "from": None,
+            "state": states.QUEUED,
+            "reason": "submitted",
+            "name": name,
+        },
+        job_id,
+        user_id,
+    )
 
 
 async def _discard(database: Database, job_id: int) -> None:
@@ -238,10 +260,20 @@ async def _copy_tasks(
     columns = ("job_id", "seq", "kind", "frames", "tile", "layer", "is_test", "state",
                "failures", "updated_at")  # fmt: skip
     records = [
-        (job_id, t.seq, t.kind, json.dumps(t.frames),
-         None if t.tile is None else json.dumps(t.tile), t.layer, t.is_test, t.state, 0, now)
+        (
+            job_id,
+            t.seq,
+            t.kind,
+            json.dumps(t.frames),
+            None if t.tile is None else json.dumps(t.tile),
+            t.layer,
+            t.is_test,
+            t.state,
+            0,
+            now,
+        )
         for t in tasks
-    ]  # fmt: skip
+    ]
     await raw.copy_records_to_table("tasks", records=records, columns=columns)
 
 
@@ -359,8 +391,14 @@ async def _remove(conn: AsyncConnection, job_id: int) -> None:
         db.worker_uploads.delete().where(db.worker_uploads.c.attempt_id.in_(attempt_ids))
     )
     await conn.execute(db.attempts.delete().where(db.attempts.c.task_id.in_(task_ids)))
-    for table in (db.tasks, db.job_requirements, db.job_hardware_configs, db.job_blobs,
-                  db.job_events, db.blocklist):  # fmt: skip
+    for table in (
+        db.tasks,
+        db.job_requirements,
+        db.job_hardware_configs,
+        db.job_blobs,
+        db.job_events,
+        db.blocklist,
+    ):
         await conn.execute(table.delete().where(table.c.job_id == job_id))
     await conn.execute(db.jobs.delete().where(db.jobs.c.id == job_id))
 
@@ -477,13 +515,33 @@ async def tasks_with_attempts(
         rows = []
     for r in rows:
         attempts.setdefault(r.task_id, []).append(
-            {"id": r.id, "worker_id": r.worker_id, "worker": r.worker_name, "state": r.state,
-             "started_at": r.started_at, "ended_at": r.ended_at, "exit_code": r.exit_code,
-             "peak_memory_mb": r.peak_memory_mb, "progress": r.progress, "message": r.message}
-        )  # fmt: skip
+            {
+                "id": r.id,
+                "worker_id": r.worker_id,
+                "worker": r.worker_name,
+                "state": r.state,
+                "started_at": r.started_at,
+                "ended_at": r.ended_at,
+                "exit_code": r.exit_code,
+                "peak_memory_mb": r.peak_memory_mb,
+                "progress": r.progress,
+                "message": r.message,
+            }
+        )
     return [
-        {"id": r.id, "seq": r.seq, "kind": r.kind, "frames": r.frames, "tile": r.tile,
-         "layer": r.layer, "is_test": r.is_test, "state": r.state, "failures": r.failures,
-         "message": r.message, "attempts": attempts.get(r.id, []), "retried_at": r.retried_at}
+        {
+            "id": r.id,
+            "seq": r.seq,
+            "kind": r.kind,
+            "frames": r.frames,
+            "tile": r.tile,
+            "layer": r.layer,
+            "is_test": r.is_test,
+            "state": r.state,
+            "failures": r.failures,
+            "message": r.message,
+            "attempts": attempts.get(r.id, []),
+            "retried_at": r.retried_at,
+        }
         for r in tasks
-    ]  # fmt: skip
+    ]

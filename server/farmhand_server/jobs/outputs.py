@@ -92,21 +92,29 @@ async def record(
     missing = sorted({k for _, k, _ in keyed if k not in have})
     if missing:
         raise ApiError(
-            424, "missing_blobs", f"upload {len(missing)} output blob(s) first",
+            424,
+            "missing_blobs",
+            f"upload {len(missing)} output blob(s) first",
             {"missing": missing},
-        )  # fmt: skip
+        )
     stamp = time.time()
     ids: dict[str, int] = {}
     # Files before their previews, so a preview can point at its output's row.
     for name, key, f in sorted(keyed, key=lambda item: item[2]["kind"] == PREVIEW):
         result = await conn.execute(
             db.outputs.insert().values(
-                job_id=row.job_id, task_id=row.task_id, attempt_id=attempt_id,
-                frame=f.get("frame"), name=name, kind=f["kind"], blob_key=key,
-                tile_mode=f.get("tile_mode"), preview_of=ids.get(f.get("preview_of") or ""),
+                job_id=row.job_id,
+                task_id=row.task_id,
+                attempt_id=attempt_id,
+                frame=f.get("frame"),
+                name=name,
+                kind=f["kind"],
+                blob_key=key,
+                tile_mode=f.get("tile_mode"),
+                preview_of=ids.get(f.get("preview_of") or ""),
                 created_at=stamp,
             )
-        )  # fmt: skip
+        )
         ids[name] = inserted_id(result)
     jb = db.job_blobs
     listed = set(
@@ -186,11 +194,19 @@ async def for_job(
         )
         previews = {r.preview_of: _blob_json(r) for r in found}
     listed = [
-        {"id": r.id, "task_id": r.task_id, "attempt_id": r.attempt_id, "frame": r.frame,
-         "name": r.name, "kind": r.kind, "tile_mode": r.tile_mode, "blob": _blob_json(r),
-         "preview": previews.get(r.id)}
+        {
+            "id": r.id,
+            "task_id": r.task_id,
+            "attempt_id": r.attempt_id,
+            "frame": r.frame,
+            "name": r.name,
+            "kind": r.kind,
+            "tile_mode": r.tile_mode,
+            "blob": _blob_json(r),
+            "preview": previews.get(r.id),
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
     last = rows[-1] if more else None
     cursor = None if last is None else f"{NO_FRAME if last.frame is None else last.frame}:{last.id}"
     return listed, cursor
@@ -221,7 +237,12 @@ async def tile_inputs(
     for r in rows:  # a task rendered twice keeps its last files
         latest[(r.task_id, r.name)] = r
     return [
-        {"task_id": r.task_id, "tile": r.tile, "name": r.name, "tile_mode": r.tile_mode,
-         "blob": _blob_json(r)}
+        {
+            "task_id": r.task_id,
+            "tile": r.tile,
+            "name": r.name,
+            "tile_mode": r.tile_mode,
+            "blob": _blob_json(r),
+        }
         for r in sorted(latest.values(), key=lambda r: (r.tile or {}).get("index", 0))
-    ]  # fmt: skip
+    ]

@@ -76,7 +76,9 @@ async def move(
         )
     )
     await events.emit(
-        conn, "job", {"job_id": job_id, "from": from_state, "state": to_state, "reason": reason},
+        conn,
+        "job",
+        {"job_id": job_id, "from": from_state, "state": to_state, "reason": reason},
         job_id,
-    )  # fmt: skip
+    )
     return True

@@ -75,8 +75,14 @@ class Farm:
         """What decides who can run the job: jobs alike are matched once (`_fits`)."""
         row = self.jobs[job_id]
         keys, configs = self.needs[job_id]
-        return (frozenset(keys), frozenset(configs), row.ram_gb, row.cpu_cores, row.gpu_count,
-                row.gpu_memory_gb)  # fmt: skip
+        return (
+            frozenset(keys),
+            frozenset(configs),
+            row.ram_gb,
+            row.cpu_cores,
+            row.gpu_count,
+            row.gpu_memory_gb,
+        )
 
     def able(self, job_id: int) -> list[online.Online]:
         """Online workers meeting the job's needs and not blocklisted for it."""
@@ -131,11 +137,20 @@ async def farm(conn: AsyncConnection, online_seconds: float) -> Farm:
     """A snapshot of the farm for the reasons (a fixed handful of queries)."""
     j, t, a = db.jobs, db.tasks, db.attempts
     rows = await conn.execute(
-        sa.select(j.c.id, j.c.state, j.c.priority, j.c.ram_gb, j.c.cpu_cores, j.c.gpu_count,
-                  j.c.gpu_memory_gb, j.c.tasks_total, j.c.tasks_done, j.c.tasks_failed,
-                  j.c.test_pending)
-        .where(j.c.state.in_(_UNFINISHED))
-    )  # fmt: skip
+        sa.select(
+            j.c.id,
+            j.c.state,
+            j.c.priority,
+            j.c.ram_gb,
+            j.c.cpu_cores,
+            j.c.gpu_count,
+            j.c.gpu_memory_gb,
+            j.c.tasks_total,
+            j.c.tasks_done,
+            j.c.tasks_failed,
+            j.c.test_pending,
+        ).where(j.c.state.in_(_UNFINISHED))
+    )
     jobs = {r.id: r for r in rows}
     order = sorted(
         (r for r in jobs.values() if r.state in states.DISPATCHING),
@@ -216,8 +231,11 @@ def job_reason(snapshot: Farm, job_id: int) -> str | None:
 
 
 def _busy(able: int, ahead: int) -> str:
-    nodes = "the only online node able to run it is" if able == 1 else \
-        f"all {able} online nodes able to run it are"  # fmt: skip
+    nodes = (
+        "the only online node able to run it is"
+        if able == 1
+        else f"all {able} online nodes able to run it are"
+    )
     return f"{nodes} busy, {_plural(ahead, 'task')} ahead of it"
 
 
@@ -236,9 +254,12 @@ async def job_reasons(
 
 
 async def task_reasons(
-    conn: AsyncConnection, job: Any, tasks: list[dict[str, Any]], retried: dict[int, float],
+    conn: AsyncConnection,
+    job: Any,
+    tasks: list[dict[str, Any]],
+    retried: dict[int, float],
     online_seconds: float,
-) -> dict[int, str]:  # fmt: skip
+) -> dict[int, str]:
     """For each queued or waiting task of this page of the job's tasks: why (by task id).
 
     `tasks` are `jobs.tasks_with_attempts` rows in `seq` order; `retried` each task's

@@ -18,9 +18,12 @@ from farmhand_server.store import schema as db
 
 
 async def emit(
-    conn: AsyncConnection, kind: str, data: dict[str, Any], job_id: int | None = None,
+    conn: AsyncConnection,
+    kind: str,
+    data: dict[str, Any],
+    job_id: int | None = None,
     user_id: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Record an event; with a job and no user, the job's owner may see it."""
     if job_id is not None and user_id is None:
         user_id = await conn.scalar(sa.select(db.jobs.c.user_id).where(db.jobs.c.id == job_id))

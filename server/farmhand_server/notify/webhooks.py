@@ -121,8 +121,11 @@ async def take(app: web.Application, gaps: events.GapWatch | None = None) -> lis
         if moved.rowcount != 1:
             return []  # another process took them
         wanted = set(config.webhook_events)
-        chosen = [r for r in rows if r.kind == "job" and (r.data or {}).get("state") in wanted
-                  and r.job_id is not None]  # fmt: skip
+        chosen = [
+            r
+            for r in rows
+            if r.kind == "job" and (r.data or {}).get("state") in wanted and r.job_id is not None
+        ]
         if not chosen:
             return []
         ids = list({r.job_id for r in chosen})
@@ -138,8 +141,9 @@ async def take(app: web.Application, gaps: events.GapWatch | None = None) -> lis
     for row in chosen:
         job = jobs.get(row.job_id)
         body = json.dumps(body_of(row, job, job.user if job else None, config)).encode()
-        out.extend(Delivery(url, body, f"job.{row.data.get('state')}")
-                   for url in config.webhook_urls)  # fmt: skip
+        out.extend(
+            Delivery(url, body, f"job.{row.data.get('state')}") for url in config.webhook_urls
+        )
     return out
 
 
@@ -164,8 +168,7 @@ async def deliver(session: aiohttp.ClientSession, config: Config, item: Delivery
                     return attempt
                 why = f"HTTP {response.status}"
                 if 400 <= response.status < 500 and response.status != 429:
-                    log.warning("webhook %s refused %s: %s; not retried", item.url,
-                                item.event, why)  # fmt: skip
+                    log.warning("webhook %s refused %s: %s; not retried", item.url, item.event, why)
                     return 0
         except (aiohttp.ClientError, TimeoutError) as exc:
             why = f"{type(exc).__name__}: {exc}"
@@ -173,8 +176,9 @@ async def deliver(session: aiohttp.ClientSession, config: Config, item: Delivery
             await asyncio.sleep(delay)
             delay *= 2
         else:
-            log.warning("webhook %s: %s not delivered after %d tries (%s)", item.url,
-                        item.event, tries, why)  # fmt: skip
+            log.warning(
+                "webhook %s: %s not delivered after %d tries (%s)", item.url, item.event, tries, why
+            )
     return 0
 
 

@@ -16,10 +16,11 @@ def _usage_columns(now: float) -> list[Any]:
     hours = (sa.func.coalesce(a.c.ended_at, now) - a.c.started_at) / 3600.0
     return [
         sa.func.coalesce(sa.func.sum(hours * a.c.cores), 0.0).label("core_hours"),
-        sa.func.coalesce(sa.func.sum(hours * sa.func.coalesce(hc.c.price_per_hour, 0.0)), 0.0)
-        .label("cost"),
+        sa.func.coalesce(
+            sa.func.sum(hours * sa.func.coalesce(hc.c.price_per_hour, 0.0)), 0.0
+        ).label("cost"),
         sa.func.count(a.c.id).label("attempts"),
-    ]  # fmt: skip
+    ]
 
 
 def _joined() -> sa.Join:
@@ -55,7 +56,12 @@ async def user_usage(conn: AsyncConnection, user_id: int | None) -> list[dict[st
     if user_id is not None:
         query = query.where(db.jobs.c.user_id == user_id)
     return [
-        {"user_id": r.user_id, "name": r.name, "core_hours": round(r.core_hours, 6),
-         "cost": round(r.cost, 4), "attempts": r.attempts}
+        {
+            "user_id": r.user_id,
+            "name": r.name,
+            "core_hours": round(r.core_hours, 6),
+            "cost": round(r.cost, 4),
+            "attempts": r.attempts,
+        }
         for r in await conn.execute(query)
-    ]  # fmt: skip
+    ]

@@ -49,11 +49,12 @@ def check_room(config: Config, folder: Path, needed: int) -> None:
     reserve = reserve_bytes(config, folder)
     if free - needed < reserve:
         raise ApiError(
-            507, "insufficient_storage",
+            507,
+            "insufficient_storage",
             f"the server is low on disk space ({_size(free)} free, {_size(reserve)} kept in "
             f"reserve): uploads are refused until an administrator frees space",
             {"free": free, "reserve": reserve, "needed": needed},
-        )  # fmt: skip
+        )
 
 
 def folder_error(exc: OSError, folder: Path) -> ApiError:
@@ -63,16 +64,18 @@ def folder_error(exc: OSError, folder: Path) -> ApiError:
         return ApiError(507, "insufficient_storage", message)
     if exc.errno in _READ_ONLY:
         return ApiError(
-            507, "storage_read_only",
+            507,
+            "storage_read_only",
             f"the server cannot write its {folder.name} folder ({folder}): {exc.strerror}; "
             "an administrator must make it writable",
-        )  # fmt: skip
+        )
     if exc.errno in (errno.ENOENT, errno.ENOTDIR) and not folder.is_dir():
         return ApiError(
-            503, "storage_missing",
+            503,
+            "storage_missing",
             f"the server's {folder.name} folder ({folder}) is missing (is its share mounted?); "
             "try again once an administrator restored it",
-        )  # fmt: skip
+        )
     return ApiError(503, "storage_error", f"the server's {folder.name} storage failed: {exc}")
 
 
@@ -101,12 +104,13 @@ async def check_quota(conn: AsyncConnection, config: Config, user_id: int, size:
     uploading = int(uploading or 0)
     if config.quota_uploading_bytes and uploading + size > config.quota_uploading_bytes:
         raise ApiError(
-            413, "quota_exceeded",
+            413,
+            "quota_exceeded",
             f"uploads in progress would reach {_size(uploading + size)}, over your quota of "
             f"{_size(config.quota_uploading_bytes)}: finish or delete (DELETE /uploads/{{id}}) "
             "some first",
             {"uploading": uploading, "size": size, "quota": config.quota_uploading_bytes},
-        )  # fmt: skip
+        )
     if not config.quota_stored_bytes:
         return
     stored = await conn.scalar(
@@ -117,20 +121,26 @@ async def check_quota(conn: AsyncConnection, config: Config, user_id: int, size:
     total = int(stored or 0) + uploading + size
     if total > config.quota_stored_bytes:
         raise ApiError(
-            413, "quota_exceeded",
+            413,
+            "quota_exceeded",
             f"your stored and uploading files would reach {_size(total)}, over your quota of "
             f"{_size(config.quota_stored_bytes)}: delete old jobs or ask an administrator",
-            {"stored": int(stored or 0), "uploading": uploading, "size": size,
-             "quota": config.quota_stored_bytes},
-        )  # fmt: skip
+            {
+                "stored": int(stored or 0),
+                "uploading": uploading,
+                "size": size,
+                "quota": config.quota_stored_bytes,
+            },
+        )
 
 
 def check_size(config: Config, size: int) -> None:
     """Raise 413 for a declared size over `upload_max_bytes`."""
     if config.upload_max_bytes and size > config.upload_max_bytes:
         raise ApiError(
-            413, "too_large",
+            413,
+            "too_large",
             f"a blob may be at most {_size(config.upload_max_bytes)}; this one declares "
             f"{_size(size)}",
             {"size": size, "max": config.upload_max_bytes},
-        )  # fmt: skip
+        )

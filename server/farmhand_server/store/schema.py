@@ -403,10 +403,14 @@ async def _v3_attempt_progress(conn: AsyncConnection) -> None:
 
 
 async def _v4_task_reservations(conn: AsyncConnection) -> None:
-    await _add_columns(conn, "tasks", {
-        name: str(tasks.c[name].type.compile(dialect=conn.dialect))
-        for name in ("reserved_by", "reserved_until")
-    })  # fmt: skip
+    await _add_columns(
+        conn,
+        "tasks",
+        {
+            name: str(tasks.c[name].type.compile(dialect=conn.dialect))
+            for name in ("reserved_by", "reserved_until")
+        },
+    )
 
 
 async def _v5_task_layer(conn: AsyncConnection) -> None:

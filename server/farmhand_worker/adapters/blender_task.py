@@ -111,8 +111,10 @@ def _used(block: Any) -> bool:  # a bpy.types.ID
 def _needed() -> list[tuple[str, str, str]]:
     """(what, name, local path) of each file the render needs: libraries, used images (each
     UDIM tile), caches and volumes."""
-    needed = [("library", lib.name, os.path.normpath(bpy.path.abspath(lib.filepath)))
-              for lib in bpy.data.libraries]  # fmt: skip
+    needed = [
+        ("library", lib.name, os.path.normpath(bpy.path.abspath(lib.filepath)))
+        for lib in bpy.data.libraries
+    ]
     for image in bpy.data.images:
         if image.packed_file is not None or not _used(image):
             continue
@@ -120,8 +122,10 @@ def _needed() -> list[tuple[str, str, str]]:
         if image.source in ("FILE", "MOVIE"):
             needed.append(("image", image.name, path))
         elif image.source == "TILED" and "<UDIM>" in path:
-            needed += [("image", image.name, path.replace("<UDIM>", str(tile.number)))
-                       for tile in image.tiles]  # fmt: skip
+            needed += [
+                ("image", image.name, path.replace("<UDIM>", str(tile.number)))
+                for tile in image.tiles
+            ]
         # sequences are frame-dependent; generated images have no file
     for block in (*bpy.data.cache_files, *bpy.data.volumes):
         if getattr(block, "is_sequence", False) or getattr(block, "packed_file", None):
@@ -143,8 +147,11 @@ def _missing(mapper: _Mapper | None = None) -> list[str]:
         client = mapper.client(path) if mapper is not None else None
         where = f"{client} (here {path})" if client else path
         problems.append(f"missing {what} {name!r}: {where}")
-    print(f"FARMHAND: node check: {len(needed) - len(problems)} file(s) found, "
-          f"{len(problems)} missing", flush=True)  # fmt: skip
+    print(
+        f"FARMHAND: node check: {len(needed) - len(problems)} file(s) found, "
+        f"{len(problems)} missing",
+        flush=True,
+    )
     return problems
 
 
@@ -157,8 +164,9 @@ def _settings(scene: Any, args: argparse.Namespace) -> list[str]:  # a bpy.types
         render.resolution_percentage = 100
     if args.layer:
         names = {layer.name for layer in scene.view_layers}
-        problems += [f"no view layer {n!r} in scene {scene.name!r}" for n in args.layer
-                     if n not in names]  # fmt: skip
+        problems += [
+            f"no view layer {n!r} in scene {scene.name!r}" for n in args.layer if n not in names
+        ]
         for layer in scene.view_layers:
             layer.use = layer.name in args.layer
     if args.camera:

@@ -238,11 +238,13 @@ def _common_flags(
         argv += ["-proj", str(task.project_dir)]
     if task.tile is not None:
         if renderer.region is None:
-            raise AdapterError(f"Render -r {renderer.r} {renderer.no_region_why}: "
-                               "tiles need another renderer")  # fmt: skip
+            raise AdapterError(
+                f"Render -r {renderer.r} {renderer.no_region_why}: tiles need another renderer"
+            )
         tile = task.tile.tile
-        region = renderer.region.argv(tile.x, tile.y, tile.width, tile.height,
-                                      task.tile.image_height)  # fmt: skip
+        region = renderer.region.argv(
+            tile.x, tile.y, tile.width, tile.height, task.tile.image_height
+        )
         argv += ["-reg", *(str(v) for v in region)]
     if task.path_map:
         source = f"source {mel_string((task.work_dir / PRE_RENDER_MEL).as_posix())};"
@@ -281,12 +283,17 @@ class MayaAdapter:
         cameras = _checked_names(group.cameras, "camera") if group.pick_cameras else []
         picks = [["-cam", camera] for camera in cameras] or [[]]
         runs = [
-            [*head, *frames, *pick, *_common_flags(task, group, renderer, layer, len(layers)),
-             str(task.scene)]
+            [
+                *head,
+                *frames,
+                *pick,
+                *_common_flags(task, group, renderer, layer, len(layers)),
+                str(task.scene),
+            ]
             for layer in layers
             for pick in picks
             for frames in _frame_ranges(task, group)
-        ]  # fmt: skip
+        ]
         env = {**COMMON_ENV, **renderer.env}
         lights = task.renderer.get("include_all_lights")
         if lights is not None:
@@ -311,10 +318,12 @@ class MayaAdapter:
             expected=[task.output_dir / _safe_relative(p) for p in expected],
             files=files,
             tile_mode=(renderer.region.default if renderer.region else FULL)
-            if task.tile is not None else None,
+            if task.tile is not None
+            else None,
             tile_modes=dict(renderer.region.written)
-            if task.tile is not None and renderer.region else {},
-        )  # fmt: skip
+            if task.tile is not None and renderer.region
+            else {},
+        )
 
     def parse_line(self, line: str) -> LineEvent | None:
         """Progress of the frame being rendered, or why the attempt must fail (see the docs)."""
@@ -324,8 +333,9 @@ class MayaAdapter:
 def _safe_relative(path: str) -> str:
     """An expected output's name, refused when it could point outside the output folder."""
     if problem := relative_path_problem(path):
-        raise AdapterError(f"expected output {path!r} must be a relative path inside the output: "
-                           f"{problem}")  # fmt: skip
+        raise AdapterError(
+            f"expected output {path!r} must be a relative path inside the output: {problem}"
+        )
     return path.replace("\\", "/")
 
 

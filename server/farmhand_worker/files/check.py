@@ -68,8 +68,10 @@ class NodeCheck:
         names = [m.client for m in self.missing]
         shown = ", ".join(names[:MAX_LISTED])
         more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
-        return (f"{len(names)} file(s) the job needs are missing on this node, "
-                f"checked before rendering: {shown}{more}")  # fmt: skip
+        return (
+            f"{len(names)} file(s) the job needs are missing on this node, "
+            f"checked before rendering: {shown}{more}"
+        )
 
 
 class _Manifest:
@@ -161,8 +163,10 @@ def _missing(
     sent = files.in_set(folder, regex) if regex else []
     if sent:
         return [MissingFile(files.by_local[p], p, dep.plug) for p in sent]
-    result.notes.append(f"{client} ({dep.plug}) is missing here and was missing for the "
-                        "artist too (not sent with the job)")  # fmt: skip
+    result.notes.append(
+        f"{client} ({dep.plug}) is missing here and was missing for the "
+        "artist too (not sent with the job)"
+    )
     return []
 
 

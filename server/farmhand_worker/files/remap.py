@@ -254,8 +254,9 @@ class _MayaAsciiPaths:
             rewritten = inner[: last.start()] + mel_literal(new) + inner[last.end() :]
             self._replace(value[0], value[1], mel_literal(rewritten), old, new)
 
-    def _literal(self, start: int, end: int, raw: bytes, *, copy_number: bool = False,
-                 multi: bool = False) -> None:  # fmt: skip
+    def _literal(
+        self, start: int, end: int, raw: bytes, *, copy_number: bool = False, multi: bool = False
+    ) -> None:
         text = unescape(raw.decode(self.codec, "replace"))
         if mel_literal(text) != '"' + raw.decode(self.codec, "replace") + '"':
             return

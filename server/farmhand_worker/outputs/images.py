@@ -432,8 +432,12 @@ def _write_png16(path: Path, pixels: np.ndarray, text: dict[str, str]) -> None:
         f.write(_PNG_MAGIC)
         f.write(_png_chunk(b"IHDR", ihdr))
         for key, value in text.items():
-            f.write(_png_chunk(b"iTXt", key.encode("latin-1", "replace")[:79] + b"\0\0\0\0\0"
-                               + value.encode("utf-8")))  # fmt: skip
+            f.write(
+                _png_chunk(
+                    b"iTXt",
+                    key.encode("latin-1", "replace")[:79] + b"\0\0\0\0\0" + value.encode("utf-8"),
+                )
+            )
         view = memoryview(compressed)
         step = 1 << 23
         for start in range(0, max(len(view), 1), step):

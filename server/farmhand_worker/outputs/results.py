@@ -49,12 +49,17 @@ def check_expected(output_dir: Path, expected: list[Path], frames: list[int]) ->
     """
     bad = [p for p in expected if not p.is_file() or p.stat().st_size == 0]
     if bad:
-        names = ", ".join(str(p.relative_to(output_dir)) if p.is_relative_to(output_dir)
-                          else str(p) for p in bad[:10])  # fmt: skip
+        names = ", ".join(
+            str(p.relative_to(output_dir)) if p.is_relative_to(output_dir) else str(p)
+            for p in bad[:10]
+        )
         raise MissingOutput(f"the renderer did not write {len(bad)} expected file(s): {names}")
     # Symbolic links are not outputs: a scene could point one at any file of the node.
-    files = [p for p in sorted(output_dir.rglob("*"))
-             if p.is_file() and not p.is_symlink() and p.stat().st_size > 0]  # fmt: skip
+    files = [
+        p
+        for p in sorted(output_dir.rglob("*"))
+        if p.is_file() and not p.is_symlink() and p.stat().st_size > 0
+    ]
     if not files:
         raise MissingOutput("the renderer exited without writing any file")
     if not expected and len(frames) > 1:
@@ -101,9 +106,10 @@ def describe(
         file_kind = kind if kind == "tile" else ("image" if is_image else "file")
         mode = (tile_modes or {}).get(path.suffix.lower().lstrip("."), tile_mode)
         produced.append(
-            Produced(path, name, file_kind, frame_of(name, frames),
-                     mode if kind == "tile" else None)
-        )  # fmt: skip
+            Produced(
+                path, name, file_kind, frame_of(name, frames), mode if kind == "tile" else None
+            )
+        )
     return produced
 
 

@@ -148,10 +148,11 @@ def report_lost(server: str, token: str, attempts: list[int], tries: int = 2) ->
     for attempt in attempts:
         for n in range(tries):
             request = urllib.request.Request(
-                f"{servers[n % len(servers)]}/api/v1/attempts/{attempt}/fail", data=body,
+                f"{servers[n % len(servers)]}/api/v1/attempts/{attempt}/fail",
+                data=body,
                 method="POST",
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            )  # fmt: skip
+            )
             try:
                 with urllib.request.urlopen(request, timeout=5) as answer:
                     answer.read()

@@ -82,8 +82,9 @@ def run(
     started = time.monotonic()
     result = RunResult(exit_code=None)
     for argv in [command.argv, *command.then]:
-        one = _run_one(argv, command, launch, on_line, parse, stop, limits, started, on_progress,
-                       on_start)  # fmt: skip
+        one = _run_one(
+            argv, command, launch, on_line, parse, stop, limits, started, on_progress, on_start
+        )
         result.exit_code, result.ended_by, result.fatal = one.exit_code, one.ended_by, one.fatal
         result.peak_memory_mb = max(result.peak_memory_mb, one.peak_memory_mb)
         if not one.ok:
@@ -113,11 +114,17 @@ def _run_one(
 ) -> RunResult:
     user = launch.user
     process = subprocess.Popen(
-        [str(a) for a in argv], cwd=command.cwd, env=launch.env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-        user=user.uid if user else None, group=user.gid if user else None,
+        [str(a) for a in argv],
+        cwd=command.cwd,
+        env=launch.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        user=user.uid if user else None,
+        group=user.gid if user else None,
         extra_groups=[] if user else None,
-    )  # fmt: skip
+    )
     _oom_first(process.pid)
     if on_start is not None:
         on_start(process.pid)
