@@ -14,6 +14,10 @@ are long-polls and are not counted in the latency figures (they wait on purpose)
 not) as jobs and tasks accumulate; ``--profile DIR`` runs each server under cProfile (through a
 ``sitecustomize`` hook; stats to ``DIR/<config>-<pid>.prof`` when the server stops).
 
+``--pg-statements N`` (PostgreSQL configurations) loads `pg_stat_statements` and prints the N
+statements that took the database longest over the measured time, with calls, mean time, rows
+and buffers per call: what grows with the data, independent of the machine's load.
+
 Usage::
 
     python bench/load.py                      # 60 s per configuration
@@ -172,7 +176,7 @@ def _cpu(pids: list[int]) -> float:
 
 
 async def _measure(
-    roots: list[str], admin_token: str, opts: argparse.Namespace, pids: list[int]
+    roots: list[str], admin_token: str, opts: argparse.Namespace, pids: list[int], on_start=None
 ) -> dict:
     admin = FarmClient(",".join(roots), admin_token)
     scene = Path(tempfile.mkdtemp()) / "scene.blend"
@@ -204,6 +208,8 @@ async def _measure(
         farm.stats.errors.clear()
         clients_stats.latency.clear()
         clients_stats.errors.clear()
+        if on_start is not None:
+            on_start()
         servers_cpu, own_cpu, wall = _cpu(pids), _cpu([os.getpid()]), time.monotonic()
         windows = Windows(farm.stats, clients_stats)
         if opts.windows:
@@ -238,9 +244,34 @@ async def _measure(
     return snapshot
 
 
+STATEMENTS_SQL = """
+SELECT calls, round((total_exec_time / calls)::numeric, 3), round(rows::numeric / calls, 1),
+       round((shared_blks_hit + shared_blks_read)::numeric / calls, 1),
+       round(total_exec_time::numeric / 1000, 2), left(regexp_replace(query, '\\s+', ' ', 'g'), 150)
+FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+ORDER BY total_exec_time DESC LIMIT {n}
+"""
+
+
+def _statements(pg, dbname: str, n: int) -> list[str]:
+    """The n statements that took PostgreSQL longest since the reset, one line each."""
+    rows = pg.psql(STATEMENTS_SQL.format(n=int(n)), dbname=dbname).strip().splitlines()
+    lines = ["    PostgreSQL: calls | mean ms | rows/call | buffers/call | total s | statement"]
+    return lines + [f"      {r}" for r in rows]
+
+
 def _run_config(name: str, opts: argparse.Namespace, pg) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"farmhand-load-{name}-"))
-    url = "" if name == "sqlite1" else pg.create_database(f"load_{name}_{time.time_ns()}")
+    dbname = f"load_{name}_{time.time_ns()}"
+    url = "" if name == "sqlite1" else pg.create_database(dbname)
+    on_start = None
+    if url and opts.pg_statements:
+        pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=dbname)
+
+        def on_start() -> None:
+            pg.psql("SELECT pg_stat_statements_reset()", dbname=dbname)
+
     count = 2 if name == "pg2" else 1
     servers = []
     env = _profile_env(opts.profile, name) if opts.profile else None
@@ -250,7 +281,12 @@ def _run_config(name: str, opts: argparse.Namespace, pg) -> dict:
         for _ in range(count - 1):
             servers.append(start_server_process(tmp / "data", url, free_port(), env)[0])
         roots = [s.base.removesuffix("/api/v1") for s in servers]
-        return asyncio.run(_measure(roots, token, opts, [s.process.pid for s in servers]))
+        result = asyncio.run(
+            _measure(roots, token, opts, [s.process.pid for s in servers], on_start)
+        )
+        if on_start is not None:
+            result["statements"] = _statements(pg, dbname, opts.pg_statements)
+        return result
     finally:
         for server in servers:
             server.stop()
@@ -268,6 +304,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=10.0)
     p.add_argument("--windows", type=float, default=0.0, help="print p50/p99 every N seconds")
     p.add_argument("--profile", metavar="DIR", help="run the servers under cProfile; stats in DIR")
+    p.add_argument(
+        "--pg-statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print PostgreSQL's N costliest statements (pg_stat_statements)",
+    )
     p.add_argument("--json", action="store_true")
     opts = p.parse_args(argv)
     if opts.minutes:
@@ -280,7 +323,12 @@ def main(argv: list[str] | None = None) -> int:
             if reason:
                 print(f"PostgreSQL not available: {reason}", file=sys.stderr)
                 return 1
-            pg = stack.enter_context(pg_server.PostgresServer(max_connections=200))
+            settings = (
+                {"shared_preload_libraries": "pg_stat_statements"} if opts.pg_statements else {}
+            )
+            pg = stack.enter_context(
+                pg_server.PostgresServer(max_connections=200, settings=settings)
+            )
         for name in opts.configs.split(","):
             results[name] = _run_config(name, opts, pg)
             r = results[name]
@@ -296,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {op:<10} n={f['n']:<7} p50 {f['p50_ms']} ms  p99 {f['p99_ms']} ms")
                 if r[who]["errors"]:
                     print(f"    {who} errors: {r[who]['errors']}")
+            for line in r.get("statements", ()):
+                print(line, flush=True)
     if opts.json:
         print(json.dumps(results, indent=2))
     return 0

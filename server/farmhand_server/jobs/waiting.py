@@ -41,7 +41,8 @@ JOB_PAUSED = "its job is paused"
 JOB_AWAITING = "its job awaits approval of its test frames"
 _UNFINISHED = (states.QUEUED, states.RENDERING, states.AWAITING, states.PAUSED)
 WORKERS_FRESH_SECONDS = 1.0  # how stale the online workers behind a reason may be
-_ONLINE: dict[tuple[Any, float], tuple[float, tuple[int, int], list[online.Online]]] = {}
+# (engine, online_seconds) → (fresh until, signature, the online workers, who fits which needs)
+_ONLINE: dict[tuple[Any, float], tuple[float, tuple[int, int], list[online.Online], dict]] = {}
 _NEEDS: dict[Any, dict[int, tuple[set[str], set[str]]]] = {}  # engine → job id → needs
 _NAMES_SHOWN = 5  # worker names a reason lists before "and N more"
 
@@ -185,14 +186,16 @@ async def farm(conn: AsyncConnection, online_seconds: float) -> Farm:
         ):
             if job_id in blocked:  # a job that ended between the two reads has no row
                 blocked[job_id].add(worker_id)
+    workers, fits = await _online(conn, online_seconds)
     return Farm(
-        workers=await _online(conn, online_seconds),
+        workers=workers,
         jobs=jobs,
         order=[r.id for r in order],
         needs=await _needs_of(conn, list(jobs)),
         blocked=blocked,
         busy=busy,
         running=running,
+        _fits=fits,
     )
 
 
@@ -217,12 +220,16 @@ async def _needs_of(
     return {i: known[i] for i in job_ids}
 
 
-async def _online(conn: AsyncConnection, online_seconds: float) -> list[online.Online]:
+async def _online(
+    conn: AsyncConnection, online_seconds: float
+) -> tuple[list[online.Online], dict[tuple, list[online.Online]]]:
     """The online workers, read again only when the set of them changed (one count), a
     worker of this process re-registered (`forget_workers`), or `WORKERS_FRESH_SECONDS` passed.
 
     Every page of jobs and every job read asks; with hundreds of workers, reading them all
-    each time was most of what a page cost. Jobs, tasks and attempts are read fresh.
+    each time was most of what a page cost. Jobs, tasks and attempts are read fresh. With
+    them comes which of them meet each set of needs (`Farm.able`), kept as long as they are:
+    it depends on nothing else.
     """
     now = time.monotonic()
     w = db.workers
@@ -241,8 +248,8 @@ async def _online(conn: AsyncConnection, online_seconds: float) -> list[online.O
         if len(_ONLINE) > 64:  # engines of apps gone (tests start many)
             _ONLINE.clear()
         workers = await online.online_workers(conn, online_seconds)
-        hit = _ONLINE[key] = (now + WORKERS_FRESH_SECONDS, signature, workers)
-    return hit[2]
+        hit = _ONLINE[key] = (now + WORKERS_FRESH_SECONDS, signature, workers, {})
+    return hit[2], hit[3]
 
 
 def forget_workers() -> None:
