@@ -10,11 +10,20 @@ it measures for `--seconds` (default 60; `--minutes 5` for the issue's figure) a
 p99 latency per operation and the error count (connection errors, 5xx and timeouts). Claims
 are long-polls and are not counted in the latency figures (they wait on purpose).
 
+``--windows 30`` also prints p50 / p99 of every 30-s window of the run, to see latency grow (or
+not) as jobs and tasks accumulate; ``--profile DIR`` runs each server under cProfile (through a
+``sitecustomize`` hook; stats to ``DIR/<config>-<pid>.prof`` when the server stops).
+
+``--pg-statements N`` (PostgreSQL configurations) loads `pg_stat_statements` and prints the N
+statements that took the database longest over the measured time, with calls, mean time, rows
+and buffers per call: what grows with the data, independent of the machine's load.
+
 Usage::
 
     python bench/load.py                      # 60 s per configuration
     python bench/load.py --minutes 5          # the issue's 5 minutes
     python bench/load.py --configs pg2 --workers 200 --seconds 20
+    python bench/load.py --configs pg1 --seconds 120 --windows 30 --profile /tmp/fh-prof
 """
 
 from __future__ import annotations
@@ -99,6 +108,63 @@ async def _client(index: int, roots: list[str], token: str, ref: dict, stats, st
             await asyncio.sleep(1.0 + rng.uniform(-0.1, 0.1))
 
 
+PROFILE_HOOK = """\
+import atexit, cProfile, os, signal, sys
+_profile = cProfile.Profile()
+_profile.enable()
+def _dump(*_):
+    _profile.disable()
+    _profile.dump_stats(os.path.join(os.environ["FARMHAND_PROFILE_DIR"],
+                                     f"{os.environ['FARMHAND_PROFILE_NAME']}-{os.getpid()}.prof"))
+atexit.register(_dump)
+def _term(signum, frame):
+    sys.exit(0)
+signal.signal(signal.SIGTERM, _term)
+"""
+
+
+def _profile_env(directory: str, name: str) -> dict[str, str]:
+    """Environment that makes a server process run under cProfile (a sitecustomize hook)."""
+    hook = Path(directory) / "hook"
+    hook.mkdir(parents=True, exist_ok=True)
+    (hook / "sitecustomize.py").write_text(PROFILE_HOOK)
+    path = os.pathsep.join([str(hook), str(REPO / "scripts"), str(REPO / "server")])
+    return {"PYTHONPATH": path, "FARMHAND_PROFILE_DIR": str(Path(directory).resolve()),
+            "FARMHAND_PROFILE_NAME": name}  # fmt: skip
+
+
+class Windows:
+    """p50 / p99 per operation over consecutive windows of the run (only the new samples)."""
+
+    def __init__(self, *stats) -> None:
+        self.stats = stats
+        self.seen: dict[str, int] = {}
+        self.rows: list[str] = []
+
+    def reset(self) -> None:
+        self.seen = {}
+
+    def cut(self, label: str, pids: list[int]) -> None:
+        parts, everything = [], []
+        for stats in self.stats:
+            for op, values in sorted(stats.latency.items()):
+                if op == "claim":
+                    continue
+                new = values[self.seen.get(op, 0) :]
+                self.seen[op] = len(values)
+                everything += new
+                if new:
+                    parts.append(f"{op} {sim.percentile(new, 50) * 1000:.0f}/"
+                                 f"{sim.percentile(new, 99) * 1000:.0f}")  # fmt: skip
+        if everything:
+            row = (f"  window {label}: all p50 {sim.percentile(everything, 50) * 1000:.1f} ms "
+                   f"p99 {sim.percentile(everything, 99) * 1000:.1f} ms n={len(everything)}; "
+                   f"{'; '.join(parts)} (ms p50/p99); servers' CPU {_cpu(pids):.1f} s, "
+                   f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
+            self.rows.append(row)
+            print(row, flush=True)
+
+
 def _cpu(pids: list[int]) -> float:
     """CPU seconds used so far by these processes (user + system)."""
     total = 0.0
@@ -110,7 +176,7 @@ def _cpu(pids: list[int]) -> float:
 
 
 async def _measure(
-    roots: list[str], admin_token: str, opts: argparse.Namespace, pids: list[int]
+    roots: list[str], admin_token: str, opts: argparse.Namespace, pids: list[int], on_start=None
 ) -> dict:
     admin = FarmClient(",".join(roots), admin_token)
     scene = Path(tempfile.mkdtemp()) / "scene.blend"
@@ -142,8 +208,17 @@ async def _measure(
         farm.stats.errors.clear()
         clients_stats.latency.clear()
         clients_stats.errors.clear()
+        if on_start is not None:
+            on_start()
         servers_cpu, own_cpu, wall = _cpu(pids), _cpu([os.getpid()]), time.monotonic()
-        await asyncio.sleep(opts.seconds)
+        windows = Windows(farm.stats, clients_stats)
+        if opts.windows:
+            end = wall + opts.seconds
+            while (left := end - time.monotonic()) > 0:
+                await asyncio.sleep(min(opts.windows, left))
+                windows.cut(f"{time.monotonic() - wall:5.0f} s", pids)
+        else:
+            await asyncio.sleep(opts.seconds)
         stop.set()
         wall = time.monotonic() - wall
         cpu = {"servers_cores": round((_cpu(pids) - servers_cpu) / wall, 2),
@@ -152,6 +227,7 @@ async def _measure(
         snapshot = {
             "workers": farm.stats.summary(), "clients": clients_stats.summary(),
             "holding": sum(1 for w in farm.workers if w.holding is not None), "cpu": cpu,
+            "windows": windows.rows,
         }  # fmt: skip
         all_latency = [v for op, vs in farm.stats.latency.items() if op != "claim" for v in vs]
         all_latency += [v for vs in clients_stats.latency.values() for v in vs]
@@ -168,18 +244,49 @@ async def _measure(
     return snapshot
 
 
+STATEMENTS_SQL = """
+SELECT calls, round((total_exec_time / calls)::numeric, 3), round(rows::numeric / calls, 1),
+       round((shared_blks_hit + shared_blks_read)::numeric / calls, 1),
+       round(total_exec_time::numeric / 1000, 2), left(regexp_replace(query, '\\s+', ' ', 'g'), 150)
+FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+ORDER BY total_exec_time DESC LIMIT {n}
+"""
+
+
+def _statements(pg, dbname: str, n: int) -> list[str]:
+    """The n statements that took PostgreSQL longest since the reset, one line each."""
+    rows = pg.psql(STATEMENTS_SQL.format(n=int(n)), dbname=dbname).strip().splitlines()
+    lines = ["    PostgreSQL: calls | mean ms | rows/call | buffers/call | total s | statement"]
+    return lines + [f"      {r}" for r in rows]
+
+
 def _run_config(name: str, opts: argparse.Namespace, pg) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"farmhand-load-{name}-"))
-    url = "" if name == "sqlite1" else pg.create_database(f"load_{name}_{time.time_ns()}")
+    dbname = f"load_{name}_{time.time_ns()}"
+    url = "" if name == "sqlite1" else pg.create_database(dbname)
+    on_start = None
+    if url and opts.pg_statements:
+        pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=dbname)
+
+        def on_start() -> None:
+            pg.psql("SELECT pg_stat_statements_reset()", dbname=dbname)
+
     count = 2 if name == "pg2" else 1
     servers = []
+    env = _profile_env(opts.profile, name) if opts.profile else None
     try:
-        first, token = start_server_process(tmp / "data", url, free_port())
+        first, token = start_server_process(tmp / "data", url, free_port(), env)
         servers.append(first)
         for _ in range(count - 1):
-            servers.append(start_server_process(tmp / "data", url, free_port())[0])
+            servers.append(start_server_process(tmp / "data", url, free_port(), env)[0])
         roots = [s.base.removesuffix("/api/v1") for s in servers]
-        return asyncio.run(_measure(roots, token, opts, [s.process.pid for s in servers]))
+        result = asyncio.run(
+            _measure(roots, token, opts, [s.process.pid for s in servers], on_start)
+        )
+        if on_start is not None:
+            result["statements"] = _statements(pg, dbname, opts.pg_statements)
+        return result
     finally:
         for server in servers:
             server.stop()
@@ -195,6 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--minutes", type=float, help="measure this long instead of --seconds")
     p.add_argument("--warmup", type=float, default=10.0)
+    p.add_argument("--windows", type=float, default=0.0, help="print p50/p99 every N seconds")
+    p.add_argument("--profile", metavar="DIR", help="run the servers under cProfile; stats in DIR")
+    p.add_argument(
+        "--pg-statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print PostgreSQL's N costliest statements (pg_stat_statements)",
+    )
     p.add_argument("--json", action="store_true")
     opts = p.parse_args(argv)
     if opts.minutes:
@@ -207,7 +323,12 @@ def main(argv: list[str] | None = None) -> int:
             if reason:
                 print(f"PostgreSQL not available: {reason}", file=sys.stderr)
                 return 1
-            pg = stack.enter_context(pg_server.PostgresServer(max_connections=200))
+            settings = (
+                {"shared_preload_libraries": "pg_stat_statements"} if opts.pg_statements else {}
+            )
+            pg = stack.enter_context(
+                pg_server.PostgresServer(max_connections=200, settings=settings)
+            )
         for name in opts.configs.split(","):
             results[name] = _run_config(name, opts, pg)
             r = results[name]
@@ -223,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {op:<10} n={f['n']:<7} p50 {f['p50_ms']} ms  p99 {f['p99_ms']} ms")
                 if r[who]["errors"]:
                     print(f"    {who} errors: {r[who]['errors']}")
+            for line in r.get("statements", ()):
+                print(line, flush=True)
     if opts.json:
         print(json.dumps(results, indent=2))
     return 0

@@ -180,13 +180,18 @@ class SimWorker:
     async def render(self, attempt: int, seconds: float) -> bool:
         """Sleep `seconds`, heartbeating; False when the server took the attempt back."""
         ends = time.monotonic() + seconds
-        # Real nodes start renders at scattered times: so do the heartbeats here.
-        beat = self.rng.uniform(0.0, self.farm.heartbeat)
+        # Real nodes start renders at scattered times: so do the heartbeats here, each then on
+        # its own cadence (as `farmhand_worker.task`). Not `heartbeat` seconds after each
+        # answer: the dispatcher answers a round's heartbeats at once, so sleeping from the
+        # answer lines them up, round after round, into ever bigger bursts.
+        due = time.monotonic() + self.rng.uniform(0.0, self.farm.heartbeat)
         while (left := ends - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, beat))
-            beat = self.farm.heartbeat
-            if time.monotonic() >= ends:
+            await asyncio.sleep(max(0.0, min(left, due - time.monotonic())))
+            now = time.monotonic()
+            if now >= ends:
                 break
+            while due <= now:  # one beat per slot, even after a slow answer
+                due += self.farm.heartbeat
             status, _ = await self.call("heartbeat", f"/attempts/{attempt}/heartbeat", {}, 30)
             if status in (404, 409):
                 self.farm.taken_back.append(attempt)

@@ -361,7 +361,14 @@ class TaskRun:
     def _heartbeat(self) -> None:
         lease = float(self.assignment.get("lease_seconds") or 60)
         every = max(0.2, min(lease / 3, self.config.heartbeat_seconds))
-        while not self.stop.wait(every):
+        # On a fixed cadence from the start, not `every` after each answer: the server answers
+        # the heartbeats of one dispatch round together, and waiting from the answer would line
+        # up the nodes' heartbeats into bursts that grow round after round.
+        due = time.monotonic() + every
+        while not self.stop.wait(max(0.0, due - time.monotonic())):
+            now = time.monotonic()
+            while due <= now:  # one heartbeat per slot, even after a slow answer
+                due += every
             if self.shutdown.is_set():
                 self.stop.set()
                 return

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+import sqlalchemy as sa
 from farm import claim, complete, job, new_user, new_worker, submit
+from farmhand_server.config import Config
+from farmhand_server.dispatch import rules as scheduler
+from farmhand_server.jobs import waiting
+from farmhand_server.store import schema as db
 from server_harness import RunningServer
 
 
@@ -138,3 +146,44 @@ def test_a_job_for_software_no_node_has_names_what_they_have(server: RunningServ
         "no online worker has Maya ≥ 2025 (online: Blender 3.4 on 2 workers, "
         "houdini 20.5 on 1 worker)"
     )
+
+
+def test_the_snapshot_reads_the_same_however_many_jobs_wait(
+    server: RunningServer, database_url: str, tmp_path: Path
+) -> None:
+    """The reasons' snapshot (`waiting.farm`) behind every job page and job read: with 21
+    jobs waiting it runs the same statements, each with as many parameters, as with one (no
+    list of every unfinished job's id), and reads a job's needs only the first time."""
+    ann = new_user(server, "ann")
+    new_worker(server, "node1")
+    first = submit(server, ann, frames="1-2", hardware={"ram_gb": 16})
+
+    async def snapshot_twice() -> tuple[waiting.Farm, list[tuple[str, int]], dict]:
+        engine = db.create_engine(Config(data_dir=tmp_path, database_url=database_url).db_url)
+        seen: list[tuple[str, int]] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany) -> None:
+            if "FROM workers" not in statement:  # the online workers are cached for 1 s
+                seen.append((" ".join(statement.split()), len(parameters or ())))
+
+        sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+        try:
+            async with engine.connect() as conn:
+                await waiting.farm(conn, 60)
+                seen.clear()
+                snapshot = await waiting.farm(conn, 60)
+                statements = list(seen)
+                fresh = await scheduler.job_needs(conn, list(snapshot.jobs))
+            return snapshot, statements, fresh
+        finally:
+            await engine.dispose()
+
+    one, statements_one, _ = asyncio.run(snapshot_twice())
+    assert list(one.jobs) == [first["id"]]
+    for i in range(20):
+        submit(server, ann, frames="1", name=f"more{i}")
+    many, statements_many, fresh = asyncio.run(snapshot_twice())
+    assert len(many.jobs) == 21
+    assert many.needs == fresh  # the kept needs are the database's
+    assert statements_many == statements_one, "the statements grew with the jobs waiting"
+    assert not [s for s, _ in statements_many if "job_requirements" in s], "needs read again"

@@ -41,7 +41,9 @@ JOB_PAUSED = "its job is paused"
 JOB_AWAITING = "its job awaits approval of its test frames"
 _UNFINISHED = (states.QUEUED, states.RENDERING, states.AWAITING, states.PAUSED)
 WORKERS_FRESH_SECONDS = 1.0  # how stale the online workers behind a reason may be
-_ONLINE: dict[tuple[Any, float], tuple[float, tuple[int, int], list[online.Online]]] = {}
+# (engine, online_seconds) → (fresh until, signature, the online workers, who fits which needs)
+_ONLINE: dict[tuple[Any, float], tuple[float, tuple[int, int], list[online.Online], dict]] = {}
+_NEEDS: dict[Any, dict[int, tuple[set[str], set[str]]]] = {}  # engine → job id → needs
 _NAMES_SHOWN = 5  # worker names a reason lists before "and N more"
 
 
@@ -94,7 +96,10 @@ class Farm:
                 fits = self._fits[alike] = online.able(
                     self.jobs[job_id], sorted(keys), configs, self.workers
                 )
-            self._able[job_id] = [w for w in fits if w.id not in self.blocked[job_id]]
+            blocked = self.blocked[job_id]
+            # Most jobs blocklist nobody: they share the matched list rather than copy it (a
+            # copy per job made a page cost jobs × workers).
+            self._able[job_id] = [w for w in fits if w.id not in blocked] if blocked else fits
         return self._able[job_id]
 
     def idle(self, workers: Iterable[online.Online]) -> list[online.Online]:
@@ -134,8 +139,15 @@ class Farm:
 
 
 async def farm(conn: AsyncConnection, online_seconds: float) -> Farm:
-    """A snapshot of the farm for the reasons (a fixed handful of queries)."""
-    j, t, a = db.jobs, db.tasks, db.attempts
+    """A snapshot of the farm for the reasons (a fixed handful of queries).
+
+    The unfinished jobs are read each time (their counts move); their needs never change
+    after submission and are read once per job (`_needs_of`); blocklists and running attempts
+    are found by joining the unfinished jobs, not by a list of their ids, so the statements
+    stay the same size however many jobs wait.
+    """
+    j, t, a, bl = db.jobs, db.tasks, db.attempts, db.blocklist
+    unfinished = j.c.state.in_(_UNFINISHED)
     rows = await conn.execute(
         sa.select(
             j.c.id,
@@ -149,41 +161,75 @@ async def farm(conn: AsyncConnection, online_seconds: float) -> Farm:
             j.c.tasks_done,
             j.c.tasks_failed,
             j.c.test_pending,
-        ).where(j.c.state.in_(_UNFINISHED))
+        ).where(unfinished)
     )
     jobs = {r.id: r for r in rows}
     order = sorted(
         (r for r in jobs.values() if r.state in states.DISPATCHING),
         key=lambda r: (-r.priority, r.id),
     )
-    ids = list(jobs)
     busy: Counter[int] = Counter()
     running: Counter[int] = Counter()
-    if ids:
+    blocked: dict[int, set[int]] = {i: set() for i in jobs}
+    if jobs:
         for job_id, worker_id in await conn.execute(
             sa.select(t.c.job_id, a.c.worker_id)
-            .select_from(t.join(a, a.c.task_id == t.c.id))
-            .where(t.c.job_id.in_(ids), t.c.state == "running", a.c.state == "running")
+            .select_from(t.join(a, a.c.task_id == t.c.id).join(j, j.c.id == t.c.job_id))
+            .where(unfinished, t.c.state == "running", a.c.state == "running")
         ):
             busy[worker_id] += 1
             running[job_id] += 1
+        for job_id, worker_id in await conn.execute(
+            sa.select(bl.c.job_id, bl.c.worker_id)
+            .select_from(bl.join(j, j.c.id == bl.c.job_id))
+            .where(unfinished)
+        ):
+            if job_id in blocked:  # a job that ended between the two reads has no row
+                blocked[job_id].add(worker_id)
+    workers, fits = await _online(conn, online_seconds)
     return Farm(
-        workers=await _online(conn, online_seconds),
+        workers=workers,
         jobs=jobs,
         order=[r.id for r in order],
-        needs=await scheduler.job_needs(conn, ids) if ids else {},
-        blocked=await online.blocklists(conn, ids) if ids else {},
+        needs=await _needs_of(conn, list(jobs)),
+        blocked=blocked,
         busy=busy,
         running=running,
+        _fits=fits,
     )
 
 
-async def _online(conn: AsyncConnection, online_seconds: float) -> list[online.Online]:
+async def _needs_of(
+    conn: AsyncConnection, job_ids: list[int]
+) -> dict[int, tuple[set[str], set[str]]]:
+    """Each job's requirement keys and hardware configs, read only for jobs not seen before.
+
+    They are written with the job and never change; kept per database (engine), and only
+    for the jobs still unfinished, so memory follows the queue, not history.
+    """
+    known = _NEEDS.get(conn.sync_engine)
+    if known is None:
+        if len(_NEEDS) > 64:  # engines of apps gone (tests start many)
+            _NEEDS.clear()
+        known = _NEEDS[conn.sync_engine] = {}
+    missing = [i for i in job_ids if i not in known]
+    if missing:
+        known.update(await scheduler.job_needs(conn, missing))
+    if len(known) > len(job_ids):
+        _NEEDS[conn.sync_engine] = known = {i: known[i] for i in job_ids}
+    return {i: known[i] for i in job_ids}
+
+
+async def _online(
+    conn: AsyncConnection, online_seconds: float
+) -> tuple[list[online.Online], dict[tuple, list[online.Online]]]:
     """The online workers, read again only when the set of them changed (one count), a
     worker of this process re-registered (`forget_workers`), or `WORKERS_FRESH_SECONDS` passed.
 
     Every page of jobs and every job read asks; with hundreds of workers, reading them all
-    each time was most of what a page cost. Jobs, tasks and attempts are read fresh.
+    each time was most of what a page cost. Jobs, tasks and attempts are read fresh. With
+    them comes which of them meet each set of needs (`Farm.able`), kept as long as they are:
+    it depends on nothing else.
     """
     now = time.monotonic()
     w = db.workers
@@ -202,8 +248,8 @@ async def _online(conn: AsyncConnection, online_seconds: float) -> list[online.O
         if len(_ONLINE) > 64:  # engines of apps gone (tests start many)
             _ONLINE.clear()
         workers = await online.online_workers(conn, online_seconds)
-        hit = _ONLINE[key] = (now + WORKERS_FRESH_SECONDS, signature, workers)
-    return hit[2]
+        hit = _ONLINE[key] = (now + WORKERS_FRESH_SECONDS, signature, workers, {})
+    return hit[2], hit[3]
 
 
 def forget_workers() -> None:
