@@ -13,8 +13,9 @@ Some defaults hold only beside other fields, as the schema's conditions say:
 are declared in the schema's ``if``/``then``/``else`` branches, judged here on the spec as
 given. Where a UI shows a default ("the farm's default is 50") it reads :func:`default_of`.
 
-This module reads the schema file itself and needs no ``jsonschema``: the worker, which does
-not install it, plans its tasks through it too. ``docs/jobspec.md`` ("Defaults") lists them.
+The schema comes from :func:`~farmhand.spec.jobspec.load_schema`, which imports no
+``jsonschema`` (only its validators do): the worker, which does not install it, plans its
+tasks through this module too. ``docs/jobspec.md`` ("Defaults") lists them.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
+
+from farmhand.spec.jobspec import load_schema
 
 _CONDITION_KEYS = frozenset({"required", "properties", "description"})
 """What an ``if`` of the JobSpec schema may test: required fields and their const/enum."""
@@ -44,8 +46,7 @@ class Default:
 @functools.cache
 def _schema() -> dict[str, Any]:
     """The JobSpec schema, read once (callers never change it)."""
-    text = resources.files("farmhand.spec").joinpath("schemas", "jobspec.schema.json")
-    return json.loads(text.read_text("utf-8"))
+    return load_schema("jobspec")
 
 
 def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
