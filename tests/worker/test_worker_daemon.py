@@ -22,6 +22,7 @@ from worker_support import (
     command_spec,
     download,
     pid_alive,
+    running_worker,
     start_worker,
     start_worker_process,
     upload_files,
@@ -53,12 +54,8 @@ def test_a_job_renders_on_a_worker_and_its_outputs_come_back(artist, tmp_path):
     server, client, scene, ref = artist
     argv = [sys.executable, "-c", WRITE_FRAME, "{frame}", "{output}", "{scene}"]
     job = client.submit_job(command_spec(scene, ref, argv, frames="1-4", frames_per_task=2))
-    worker = start_worker(server, tmp_path / "w1")
-    try:
+    with running_worker(server, tmp_path / "w1") as worker:
         wait_job(client, job["id"])
-    finally:
-        worker.stop()
-        worker.join(10)
     outputs = client.json("GET", f"/jobs/{job['id']}/outputs")["outputs"]
     assert [o["frame"] for o in outputs] == [1, 2, 3, 4]
     for o in outputs:
@@ -87,12 +84,8 @@ def test_missing_output_fails_the_task(artist, tmp_path):
     )
     server.config.max_retries = 0  # one worker could not retry it anyway (soft fail)
     job = client.submit_job(spec)
-    worker = start_worker(server, tmp_path / "w1")
-    try:
+    with running_worker(server, tmp_path / "w1"):
         wait_job(client, job["id"], states=("failed",))
-    finally:
-        worker.stop()
-        worker.join(10)
     attempts = [a for t in client.tasks(job["id"]) for a in t["attempts"]]
     assert attempts and all("did not write" in a["message"] for a in attempts)
 
@@ -189,12 +182,8 @@ def test_path_with_spaces_and_non_ascii_reaches_the_renderer(artist, tmp_path):
     server, client, scene, ref = artist
     argv = [sys.executable, "-c", WRITE_FRAME, "{frame}", "{output}", "{scene}"]
     job = client.submit_job(command_spec(scene, ref, argv, frames="7"))
-    worker = start_worker(server, tmp_path / "w1", keep_jobs=True)
-    try:
+    with running_worker(server, tmp_path / "w1", keep_jobs=True):
         wait_job(client, job["id"])
-    finally:
-        worker.stop()
-        worker.join(10)
     laid = list((tmp_path / "w1" / "jobs").rglob("shot 01 é.txt"))
     assert laid and laid[0].read_text() == "scene-text:"
     assert os.stat(laid[0]).st_nlink >= 2  # hard-linked from the cache, not copied
@@ -205,12 +194,8 @@ def test_the_command_adapter_is_opt_in(artist, tmp_path):
     server.config.max_retries = 0
     argv = [sys.executable, "-c", WRITE_FRAME, "{frame}", "{output}", "{scene}"]
     job = client.submit_job(command_spec(scene, ref, argv, frames="1"))
-    worker = start_worker(server, tmp_path / "w1", adapters=["maya", "blender"])
-    try:
+    with running_worker(server, tmp_path / "w1", adapters=["maya", "blender"]):
         wait_job(client, job["id"], states=("failed",))
-    finally:
-        worker.stop()
-        worker.join(10)
     message = client.tasks(job["id"])[0]["attempts"][0]["message"]
     assert "does not run the 'command' adapter" in message
 
@@ -276,12 +261,8 @@ def test_a_busy_worker_completes_and_claims_in_one_request(artist, tmp_path, cap
     caplog.set_level(logging.INFO, logger="aiohttp.access")
     argv = [sys.executable, "-c", WRITE_FRAME, "{frame}", "{output}", "{scene}"]
     job = client.submit_job(command_spec(scene, ref, argv, frames="1-5", frames_per_task=1))
-    worker = start_worker(server, tmp_path / "w1")
-    try:
+    with running_worker(server, tmp_path / "w1") as worker:
         wait_job(client, job["id"])
-    finally:
-        worker.stop()
-        worker.join(10)
     served = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     claimed = [m for m in served if re.search(r'"POST /api/v1/workers/claim [^"]*" 200 ', m)]
     completed = [m for m in served if re.search(r'"POST /api/v1/attempts/\d+/complete ', m)]
